@@ -1,0 +1,38 @@
+# Greenchain: `make run` builds the demo workspace on SQLite and shows it; `make test` runs the suite.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+DEMO_DB ?= greenchain.db
+export GREENCHAIN_DB ?= $(DEMO_DB)
+
+.PHONY: install run demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/greenchain demo --fresh
+	$(BIN)/greenchain report inventory --org demo-semiconductor --year 2025
+	$(BIN)/greenchain hotspots --org demo-semiconductor --year 2025 --top 15
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python benchmarks/bench_import_calc.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache greenchain.db

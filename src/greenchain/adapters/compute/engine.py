@@ -1,0 +1,426 @@
+"""Bulk calculation of an inventory on DuckDB, vectorised over Arrow tables.
+
+The formulas are those of ``greenchain.domain.methods.formulas``; here they run on whole columns
+(one SQL statement over all purchase lines), which is what makes a million lines take seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from greenchain.domain.ghg import Gas
+from greenchain.domain.methods import Method
+from greenchain.domain.quality import rate_line
+
+GAS_COLUMNS: tuple[tuple[Gas, str], ...] = (
+    (Gas.CO2, "kg_co2"),
+    (Gas.CH4, "kg_ch4"),
+    (Gas.N2O, "kg_n2o"),
+    (Gas.HFCS, "kg_hfcs"),
+    (Gas.PFCS, "kg_pfcs"),
+    (Gas.SF6, "kg_sf6"),
+    (Gas.NF3, "kg_nf3"),
+    (Gas.UNSPECIFIED, "kg_unspecified"),
+)
+GAS_COLS = [c for _, c in GAS_COLUMNS]
+MAX_YEAR_GAP = 11
+
+RESULT_COLUMNS = [
+    "source",
+    "source_id",
+    "supplier_id",
+    "scope",
+    "scope3_category",
+    "method",
+    "factor_set",
+    "factor_id",
+    "activity_amount",
+    "activity_unit",
+    "fx_usd_per_unit",
+    "cpi_ratio",
+    "kg_co2e",
+    *GAS_COLS,
+    "dq_technological",
+    "dq_geographical",
+    "dq_temporal",
+    "dq_completeness",
+    "dq_reliability",
+    "is_primary",
+    "note",
+]
+
+
+@dataclass(frozen=True)
+class CalculationOutput:
+    lines: pa.Table
+    rejected: pa.Table
+    kg_by_scope: dict[str, float]
+    kg_by_category: dict[int, float]
+    kg_by_method: dict[str, float]
+    kg_by_gas: dict[str, float]
+    suppliers: list[tuple[str, float, str, float]]  # supplier_id, kg, dominant method, spend USD
+    primary_scope3_kg: float
+    data_quality_score: float
+    line_count: int
+
+
+def _quality_table() -> pa.Table:
+    rows: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "q_method",
+            "q_verified",
+            "q_region",
+            "q_gap",
+            "dq_technological",
+            "dq_geographical",
+            "dq_temporal",
+            "dq_completeness",
+            "dq_reliability",
+        )
+    }
+    for method in Method:
+        for verified in (False, True):
+            for region in (False, True):
+                for gap in range(MAX_YEAR_GAP + 1):
+                    q = rate_line(method, verified=verified, region_matches=region, year_gap=gap)
+                    for key, value in (
+                        ("q_method", method.value),
+                        ("q_verified", verified),
+                        ("q_region", region),
+                        ("q_gap", gap),
+                        ("dq_technological", q.technological),
+                        ("dq_geographical", q.geographical),
+                        ("dq_temporal", q.temporal),
+                        ("dq_completeness", q.completeness),
+                        ("dq_reliability", q.reliability),
+                    ):
+                        rows[key].append(value)
+    return pa.table(rows)
+
+
+def _table(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist([dict(r) for r in rows], schema=schema)
+
+
+EEIO_SCHEMA = pa.schema([("naics_code", pa.string())] + [(c, pa.float64()) for c in GAS_COLS])
+FX_SCHEMA = pa.schema([("currency", pa.string()), ("usd_per_unit", pa.float64())])
+ACTIVITY_MAP_SCHEMA = pa.schema(
+    [
+        ("activity", pa.string()),
+        ("country", pa.string()),
+        ("unit", pa.string()),
+        ("scope", pa.string()),
+        ("scope3_category", pa.int32()),
+        ("factor_set", pa.string()),
+        ("factor_id", pa.string()),
+        ("factor_unit", pa.string()),
+        ("multiplier", pa.float64()),
+        ("region_matches", pa.bool_()),
+        ("factor_year", pa.int32()),
+        ("error", pa.string()),
+        *[(c, pa.float64()) for c in GAS_COLS],
+    ]
+)
+
+
+def calculate(
+    *,
+    year: int,
+    purchases: pa.Table,
+    suppliers: pa.Table,
+    supplier_data: pa.Table,
+    product_footprints: pa.Table,
+    activities: pa.Table,
+    activity_map: Sequence[Mapping[str, Any]],
+    eeio: Sequence[Mapping[str, Any]],
+    fx: Mapping[str, float],
+    cpi_ratio: float,
+    eeio_set_key: str,
+    eeio_data_year: int,
+    spend_note: str,
+) -> CalculationOutput:
+    """Calculate every purchase and activity line of one reporting ``year``.
+
+    ``eeio``: kg CO2e per factor-year USD by gas column (GWP already applied) per NAICS code;
+    ``fx``: USD per currency unit, mean of ``year``; ``cpi_ratio``: CPI(factor year) /
+    CPI(``year``); ``activity_map``: per (activity, country, unit) the factor resolution.
+    """
+    con = duckdb.connect()
+    try:
+        con.register("purchases", purchases)
+        con.register("suppliers", suppliers)
+        con.register("supplier_data", supplier_data)
+        con.register("product_footprints", product_footprints)
+        con.register("activities", activities)
+        con.register("activity_map", _table(activity_map, ACTIVITY_MAP_SCHEMA))
+        con.register("eeio", _table(eeio, EEIO_SCHEMA))
+        fx_rows = [{"currency": k, "usd_per_unit": v} for k, v in sorted(fx.items())]
+        con.register("fx", _table(fx_rows, FX_SCHEMA))
+        con.register("quality", _quality_table())
+        con.execute(_purchase_sql(year, cpi_ratio, eeio_set_key, eeio_data_year, spend_note))
+        con.execute(_activity_sql(year))
+        return _collect(con)
+    finally:
+        con.close()
+
+
+def _gas_expr(prefix: str, factor: str) -> str:
+    return ", ".join(f"{factor} * {prefix}{c} AS {c}" for c in GAS_COLS)
+
+
+def _purchase_sql(
+    year: int, cpi_ratio: float, eeio_key: str, eeio_year: int, spend_note: str
+) -> str:
+    note = spend_note.replace("'", "''")
+    spend_gases = ", ".join(
+        f"CASE WHEN method = 'spend_based' THEN spend_fusd * e_{c} ELSE 0 END AS {c}"
+        for c in GAS_COLS[:-1]
+    )
+    return f"""
+    CREATE TEMP TABLE purchase_results AS
+    WITH p AS (
+        SELECT p.line_id, p.supplier_id, p.amount::DOUBLE AS amount, p.currency,
+               p.naics_code, p.scope3_category::INTEGER AS scope3_category,
+               p.quantity::DOUBLE AS quantity, p.unit, p.product_id,
+               s.country AS supplier_country, fx.usd_per_unit AS fx_rate
+        FROM purchases p
+        LEFT JOIN suppliers s ON s.supplier_id = p.supplier_id
+        LEFT JOIN fx ON fx.currency = p.currency
+    ),
+    sd AS (
+        SELECT d.supplier_id, d.revenue * fx.usd_per_unit AS revenue_usd,
+               (d.scope1_t + d.scope2_market_t + COALESCE(d.scope3_upstream_t, 0)) * 1000.0
+                   AS supplier_kg,
+               d.verified::BOOLEAN AS verified
+        FROM supplier_data d JOIN fx ON fx.currency = d.currency
+        WHERE d.year = {year}
+    ),
+    e AS (SELECT naics_code, {", ".join(f"{c} AS e_{c}" for c in GAS_COLS)} FROM eeio),
+    m AS (
+        SELECT p.*, pf.kg_co2e_per_unit AS pcf, pf.verified::BOOLEAN AS pcf_verified,
+               pf.reference_year AS pcf_year, sd.revenue_usd, sd.supplier_kg,
+               sd.verified AS sd_verified, e.*,
+               CASE WHEN pf.product_id IS NOT NULL THEN 'product_level'
+                    WHEN sd.supplier_id IS NOT NULL AND p.fx_rate IS NOT NULL
+                         THEN 'supplier_specific'
+                    WHEN e.naics_code IS NOT NULL AND p.fx_rate IS NOT NULL THEN 'spend_based'
+               END AS method,
+               p.amount * p.fx_rate * {cpi_ratio!r} AS spend_fusd
+        FROM p
+        LEFT JOIN product_footprints pf
+               ON pf.product_id = p.product_id AND pf.supplier_id = p.supplier_id
+              AND lower(pf.declared_unit) = lower(p.unit) AND p.quantity IS NOT NULL
+        LEFT JOIN sd ON sd.supplier_id = p.supplier_id
+        LEFT JOIN e ON e.naics_code = p.naics_code
+    ),
+    r AS (
+        SELECT 'purchase' AS source, line_id AS source_id, supplier_id, '3' AS scope,
+               scope3_category, method,
+               CASE method WHEN 'spend_based' THEN '{eeio_key}' END AS factor_set,
+               CASE method WHEN 'spend_based' THEN naics_code
+                           WHEN 'product_level' THEN product_id END AS factor_id,
+               CASE method WHEN 'product_level' THEN quantity ELSE amount END AS activity_amount,
+               CASE method WHEN 'product_level' THEN unit ELSE currency END AS activity_unit,
+               fx_rate AS fx_usd_per_unit,
+               CASE method WHEN 'spend_based' THEN {cpi_ratio!r} END AS cpi_ratio,
+               {spend_gases},
+               CASE method
+                   WHEN 'product_level' THEN quantity * pcf
+                   WHEN 'supplier_specific' THEN amount * fx_rate / revenue_usd * supplier_kg
+                   WHEN 'spend_based' THEN spend_fusd * e_kg_unspecified
+                   ELSE 0 END AS kg_unspecified,
+               CASE method WHEN 'product_level' THEN pcf_verified
+                           WHEN 'supplier_specific' THEN sd_verified ELSE false END AS q_verified,
+               CASE method WHEN 'spend_based' THEN supplier_country = 'US' ELSE true END
+                   AS q_region,
+               least(greatest(CASE method
+                   WHEN 'product_level' THEN abs({year} - COALESCE(pcf_year, {year}))
+                   WHEN 'supplier_specific' THEN 0
+                   ELSE abs({year} - {eeio_year}) END, 0), {MAX_YEAR_GAP}) AS q_gap,
+               method IN ('product_level', 'supplier_specific') AS is_primary,
+               CASE method
+                   WHEN 'spend_based' THEN '{note}'
+                   WHEN 'supplier_specific' THEN 'allocated by spend / supplier revenue '
+                        || '(scope 1 + 2 market + reported upstream scope 3)'
+                   WHEN 'product_level' THEN 'quantity x product footprint'
+                   WHEN NULL THEN NULL END AS note,
+               CASE WHEN method IS NULL THEN
+                   CASE WHEN fx_rate IS NULL THEN 'no exchange rate for ' || currency
+                        ELSE 'no spend-based factor for NAICS ' || naics_code END
+               END AS reject_reason
+        FROM m
+    )
+    SELECT * FROM r
+    """
+
+
+def _activity_sql(year: int) -> str:
+    gases = ", ".join(f"a.amount * am.multiplier * am.{c} AS {c}" for c in GAS_COLS)
+    return f"""
+    CREATE TEMP TABLE activity_results AS
+    WITH base AS (
+        SELECT 'activity' AS source, a.activity_id AS source_id, NULL::VARCHAR AS supplier_id,
+               am.scope AS scope, am.scope3_category AS scope3_category,
+               CASE WHEN am.error IS NULL AND am.factor_id IS NOT NULL THEN 'average_data' END
+                   AS method,
+               am.factor_set, am.factor_id,
+               a.amount::DOUBLE * am.multiplier AS activity_amount, am.factor_unit AS activity_unit,
+               NULL::DOUBLE AS fx_usd_per_unit, NULL::DOUBLE AS cpi_ratio, {gases},
+               false AS q_verified, COALESCE(am.region_matches, false) AS q_region,
+               least(abs({year} - COALESCE(am.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
+               false AS is_primary,
+               CASE WHEN am.error IS NULL AND am.factor_id IS NULL
+                    THEN 'no factor for activity ' || a.activity ELSE am.error END
+                   AS reject_reason
+        FROM activities a
+        LEFT JOIN activity_map am
+               ON am.activity = a.activity AND am.country = a.country AND am.unit = a.unit
+    )
+    SELECT * REPLACE (CASE WHEN scope = '2' THEN '2_location' ELSE scope END AS scope),
+           NULL::VARCHAR AS note FROM base
+    UNION ALL
+    SELECT * REPLACE ('2_market' AS scope),
+           'market-based: no contractual instruments recorded, location-based grid factor '
+           || 'used (GHG Protocol Scope 2 Guidance, 6.11)' AS note
+    FROM base WHERE scope = '2'
+    """
+
+
+def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
+    kg_sum = " + ".join(GAS_COLS)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE results AS
+        SELECT r.* EXCLUDE (q_verified, q_region, q_gap, reject_reason, note,
+                            {", ".join(GAS_COLS)}),
+               {", ".join(f"COALESCE({c}, 0) AS {c}" for c in GAS_COLS)},
+               q.dq_technological, q.dq_geographical, q.dq_temporal, q.dq_completeness,
+               q.dq_reliability, r.note
+        FROM (SELECT * FROM purchase_results UNION ALL BY NAME SELECT * FROM activity_results) r
+        JOIN quality q ON q.q_method = r.method AND q.q_verified = r.q_verified
+                      AND q.q_region = r.q_region AND q.q_gap = r.q_gap
+        WHERE r.reject_reason IS NULL
+        """
+    )
+    lines = con.sql(
+        f"SELECT source, source_id, supplier_id, scope, scope3_category, method, factor_set, "
+        f"factor_id, activity_amount, activity_unit, fx_usd_per_unit, cpi_ratio, "
+        f"({kg_sum}) AS kg_co2e, {', '.join(GAS_COLS)}, dq_technological, dq_geographical, "
+        f"dq_temporal, dq_completeness, dq_reliability, is_primary, note FROM results "
+        f"ORDER BY source, source_id, scope"
+    ).to_arrow_table()
+    rejected = con.sql(
+        "SELECT DISTINCT source, source_id, reject_reason AS reason FROM "
+        "(SELECT source, source_id, reject_reason FROM purchase_results UNION ALL "
+        "SELECT source, source_id, reject_reason FROM activity_results) "
+        "WHERE reject_reason IS NOT NULL ORDER BY source, source_id"
+    ).to_arrow_table()
+    con.execute(f"CREATE TEMP VIEW t AS SELECT *, ({kg_sum}) AS kg FROM results")
+    in_total = "scope <> '2_location'"
+    kg_by_scope = dict(con.execute("SELECT scope, sum(kg) FROM t GROUP BY scope").fetchall())
+    kg_by_category = dict(
+        con.execute(
+            "SELECT scope3_category, sum(kg) FROM t WHERE scope = '3' GROUP BY 1"
+        ).fetchall()
+    )
+    kg_by_method = dict(
+        con.execute(f"SELECT method, sum(kg) FROM t WHERE {in_total} GROUP BY 1").fetchall()
+    )
+    gas_row = con.execute(
+        f"SELECT {', '.join(f'COALESCE(sum({c}), 0)' for c in GAS_COLS)} FROM t WHERE {in_total}"
+    ).fetchone()
+    kg_by_gas = {g.value: float(v) for (g, _), v in zip(GAS_COLUMNS, gas_row or (), strict=True)}
+    suppliers = [
+        (str(s), float(kg), str(m), float(spend or 0.0))
+        for s, kg, m, spend in con.execute(
+            """
+            WITH by_method AS (
+                SELECT supplier_id, method, sum(kg) AS kg,
+                       sum(CASE WHEN source = 'purchase' THEN activity_amount * fx_usd_per_unit
+                           END) AS spend
+                FROM t WHERE scope = '3' AND supplier_id IS NOT NULL GROUP BY 1, 2
+            )
+            SELECT supplier_id, sum(kg), arg_max(method, kg), sum(spend)
+            FROM by_method GROUP BY 1 ORDER BY 2 DESC, 1
+            """
+        ).fetchall()
+    ]
+    (primary,) = con.execute(
+        "SELECT COALESCE(sum(kg), 0) FROM t WHERE scope = '3' AND is_primary"
+    ).fetchone() or (0.0,)
+    (dq,) = con.execute(
+        f"SELECT COALESCE(sum(kg * (dq_technological + dq_geographical + dq_temporal + "
+        f"dq_completeness + dq_reliability) / 5.0) / NULLIF(sum(kg), 0), 0) "
+        f"FROM t WHERE {in_total}"
+    ).fetchone() or (0.0,)
+    (count,) = con.execute("SELECT count(DISTINCT (source, source_id)) FROM t").fetchone() or (0,)
+    return CalculationOutput(
+        lines=lines,
+        rejected=rejected,
+        kg_by_scope={str(k): float(v) for k, v in kg_by_scope.items()},
+        kg_by_category={int(k): float(v) for k, v in kg_by_category.items() if k is not None},
+        kg_by_method={str(k): float(v) for k, v in kg_by_method.items()},
+        kg_by_gas=kg_by_gas,
+        suppliers=suppliers,
+        primary_scope3_kg=float(primary),
+        data_quality_score=float(dq),
+        line_count=int(count),
+    )
+
+
+class DuckDbEngine:
+    """The calculation engine port, on DuckDB and Arrow."""
+
+    def distinct_activities(self, activities: pa.Table) -> list[tuple[str, str, str]]:
+        con = duckdb.connect()
+        try:
+            con.register("a", activities)
+            rows = con.execute(
+                "SELECT DISTINCT activity, country, unit FROM a ORDER BY ALL"
+            ).fetchall()
+        finally:
+            con.close()
+        return [(str(a), str(c), str(u)) for a, c, u in rows]
+
+    def digest(self, inputs: Mapping[str, pa.Table]) -> str:
+        from greenchain.adapters.db.workspace import digest_tables
+
+        return digest_tables(inputs)
+
+    def row_count(self, table: pa.Table) -> int:
+        return int(table.num_rows)
+
+    def calculate(
+        self,
+        *,
+        year: int,
+        inputs: Mapping[str, pa.Table],
+        activity_map: Sequence[Mapping[str, Any]],
+        eeio: Sequence[Mapping[str, Any]],
+        fx: Mapping[str, float],
+        cpi_ratio: float,
+        eeio_set_key: str,
+        eeio_data_year: int,
+        spend_note: str,
+    ) -> CalculationOutput:
+        return calculate(
+            year=year,
+            purchases=inputs["purchases"],
+            suppliers=inputs["suppliers"],
+            supplier_data=inputs["supplier_data"],
+            product_footprints=inputs["product_footprints"],
+            activities=inputs["activities"],
+            activity_map=activity_map,
+            eeio=eeio,
+            fx=fx,
+            cpi_ratio=cpi_ratio,
+            eeio_set_key=eeio_set_key,
+            eeio_data_year=eeio_data_year,
+            spend_note=spend_note,
+        )

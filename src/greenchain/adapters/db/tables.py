@@ -1,0 +1,252 @@
+"""The relational schema (SQLAlchemy 2 Core). Alembic migrations in ``migrations/`` create it.
+
+Every tenant-owned table carries ``org_id``; repositories always filter on it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+factor_sets = Table(
+    "factor_sets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("publisher", String(200), nullable=False),
+    Column("source_url", String(500), nullable=False),
+    Column("licence", String(200), nullable=False),
+    Column("gwp_basis", String(8), nullable=False),
+    Column("currency", String(3)),
+    Column("price_year", Integer),
+    Column("price_basis", String(40)),
+    Column("reference_year", Integer),
+    Column("files_sha256", String(64), nullable=False),
+    Column("factor_count", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+factors = Table(
+    "factors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "factor_set_id", Integer, ForeignKey("factor_sets.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("factor_id", String(120), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("unit", String(60), nullable=False),
+    Column("kg_co2e_per_unit", Float, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("region", String(60)),
+    Column("scope", String(20)),
+    Column("gases", JSON, nullable=False),
+    Column("extra", JSON, nullable=False),
+    UniqueConstraint("factor_set_id", "factor_id", name="uq_factors_set_factor"),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("supplier_id", String(64), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("naics_code", String(6)),
+    Column("lei", String(20)),
+    Column("duns", String(9)),
+    Column("vat_id", String(20)),
+    Column("strategic", Boolean, nullable=False),
+    Column("import_id", Integer),
+)
+
+purchase_lines = Table(
+    "purchase_lines",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("line_id", String(64), primary_key=True),
+    Column("supplier_id", String(64), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("amount", Float, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("naics_code", String(6), nullable=False),
+    Column("description", Text),
+    Column("scope3_category", Integer, nullable=False),
+    Column("quantity", Float),
+    Column("unit", String(30)),
+    Column("product_id", String(64)),
+    Column("import_id", Integer),
+    Index("ix_purchase_lines_org_date", "org_id", "date"),
+)
+
+supplier_data = Table(
+    "supplier_data",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("supplier_id", String(64), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("revenue", Float, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("scope1_t", Float, nullable=False),
+    Column("scope2_market_t", Float, nullable=False),
+    Column("scope2_location_t", Float),
+    Column("scope3_upstream_t", Float),
+    Column("verified", Boolean, nullable=False),
+    Column("import_id", Integer),
+)
+
+activity_data = Table(
+    "activity_data",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("activity_id", String(64), primary_key=True),
+    Column("date", Date, nullable=False),
+    Column("activity", String(120), nullable=False),
+    Column("amount", Float, nullable=False),
+    Column("unit", String(30), nullable=False),
+    Column("country", String(20), nullable=False),
+    Column("import_id", Integer),
+)
+
+product_footprints = Table(
+    "product_footprints",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", String(64), primary_key=True),
+    Column("supplier_id", String(64), nullable=False),
+    Column("declared_unit", String(30), nullable=False),
+    Column("kg_co2e_per_unit", Float, nullable=False),
+    Column("reference_year", Integer),
+    Column("verified", Boolean, nullable=False),
+    Column("import_id", Integer),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("rows_total", Integer, nullable=False),
+    Column("rows_imported", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("rows_unchanged", Integer, nullable=False),
+    Column("rejected_report", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+calculation_runs = Table(
+    "calculation_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("gwp_set", String(8), nullable=False),
+    Column("previous_run_id", Integer),
+    Column("inputs_sha256", String(64), nullable=False),
+    Column("factor_sets", JSON, nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("rejected_count", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_calculation_runs_org_year", "org_id", "year"),
+)
+
+result_lines = Table(
+    "result_lines",
+    metadata,
+    Column(
+        "run_id", Integer, ForeignKey("calculation_runs.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("source", String(10), nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("supplier_id", String(64)),
+    Column("scope", String(12), nullable=False),
+    Column("scope3_category", Integer),
+    Column("method", String(20), nullable=False),
+    Column("factor_set", String(64)),
+    Column("factor_id", String(120)),
+    Column("activity_amount", Float),
+    Column("activity_unit", String(30)),
+    Column("fx_usd_per_unit", Float),
+    Column("cpi_ratio", Float),
+    Column("kg_co2e", Float, nullable=False),
+    Column("kg_co2", Float, nullable=False),
+    Column("kg_ch4", Float, nullable=False),
+    Column("kg_n2o", Float, nullable=False),
+    Column("kg_hfcs", Float, nullable=False),
+    Column("kg_pfcs", Float, nullable=False),
+    Column("kg_sf6", Float, nullable=False),
+    Column("kg_nf3", Float, nullable=False),
+    Column("kg_unspecified", Float, nullable=False),
+    Column("dq_technological", Integer, nullable=False),
+    Column("dq_geographical", Integer, nullable=False),
+    Column("dq_temporal", Integer, nullable=False),
+    Column("dq_completeness", Integer, nullable=False),
+    Column("dq_reliability", Integer, nullable=False),
+    Column("is_primary", Boolean, nullable=False),
+    Column("note", Text),
+    Index("ix_result_lines_run", "run_id"),
+)
+
+rejected_lines = Table(
+    "rejected_lines",
+    metadata,
+    Column(
+        "run_id", Integer, ForeignKey("calculation_runs.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("source", String(10), nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+restatements = Table(
+    "restatements",
+    metadata,
+    Column(
+        "run_id", Integer, ForeignKey("calculation_runs.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("supplier_id", String(64)),
+    Column("previous_method", String(20)),
+    Column("new_method", String(20)),
+    Column("previous_t_co2e", Float, nullable=False),
+    Column("new_t_co2e", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+)

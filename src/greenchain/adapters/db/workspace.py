@@ -1,0 +1,453 @@
+"""The SQL workspace: repositories over SQLAlchemy (small rows) and ADBC (bulk Arrow rows).
+
+Every method that touches tenant data takes the organisation's id and filters on it, so a
+caller cannot read another organisation's rows by forgetting a ``WHERE``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Engine, delete, func, insert, select
+
+from greenchain.adapters.db import tables as t
+from greenchain.adapters.db.bulk import BulkStore
+from greenchain.adapters.db.engine import make_engine, upgrade
+from greenchain.domain.errors import ConflictError, NotFoundError
+from greenchain.domain.factors import EmissionFactor, FactorKind, FactorSetData, FactorSetInfo
+from greenchain.domain.ghg import GwpSet
+from greenchain.domain.records import RecordSchema
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    import_id: int
+    inserted: int
+    updated: int
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: int
+    org_id: int
+    year: int
+    gwp_set: str
+    previous_run_id: int | None
+    summary: dict[str, Any]
+    created_at: dt.datetime
+
+
+class SqlWorkspace:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self.bulk = BulkStore(url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def migrate(self) -> None:
+        upgrade(self.engine)
+
+    # organisations -------------------------------------------------------------------------
+    def add_org(self, slug: str, name: str, now: dt.datetime) -> Organisation:
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                select(t.organisations.c.id).where(t.organisations.c.slug == slug)
+            ).first()
+            if exists:
+                raise ConflictError(f"organisation '{slug}' exists already")
+            org_id = conn.execute(
+                insert(t.organisations).values(slug=slug, name=name, created_at=now)
+            ).inserted_primary_key
+        assert org_id is not None
+        return Organisation(int(org_id[0]), slug, name)
+
+    def get_org(self, slug: str) -> Organisation:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.organisations).where(t.organisations.c.slug == slug)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"organisation '{slug}' not found (create it with 'org add')")
+        return Organisation(row.id, row.slug, row.name)
+
+    def list_orgs(self) -> list[Organisation]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.organisations).order_by(t.organisations.c.slug))
+            return [Organisation(r.id, r.slug, r.name) for r in rows]
+
+    def delete_org(self, org_id: int) -> None:
+        with self.engine.begin() as conn:
+            run_ids = select(t.calculation_runs.c.id).where(t.calculation_runs.c.org_id == org_id)
+            for table in (t.result_lines, t.rejected_lines, t.restatements):
+                conn.execute(delete(table).where(table.c.run_id.in_(run_ids)))
+            for table in (
+                t.calculation_runs,
+                t.imports,
+                t.purchase_lines,
+                t.supplier_data,
+                t.activity_data,
+                t.product_footprints,
+                t.suppliers,
+            ):
+                conn.execute(delete(table).where(table.c.org_id == org_id))
+            conn.execute(delete(t.organisations).where(t.organisations.c.id == org_id))
+
+    # factor library ------------------------------------------------------------------------
+    def save_factor_set(self, data: FactorSetData, sha256: str, now: dt.datetime) -> int:
+        """Store a factor set, replacing an earlier import of the same key, in one transaction."""
+        info = data.info
+        with self.engine.begin() as conn:
+            old = conn.execute(
+                select(t.factor_sets.c.id).where(t.factor_sets.c.key == info.key)
+            ).first()
+            if old is not None:
+                conn.execute(delete(t.factors).where(t.factors.c.factor_set_id == old.id))
+                conn.execute(delete(t.factor_sets).where(t.factor_sets.c.id == old.id))
+            set_id = conn.execute(
+                insert(t.factor_sets).values(
+                    key=info.key,
+                    name=info.name,
+                    version=info.version,
+                    publisher=info.publisher,
+                    source_url=info.source_url,
+                    licence=info.licence,
+                    gwp_basis=info.gwp_basis.value,
+                    currency=info.currency,
+                    price_year=info.price_year,
+                    price_basis=info.price_basis,
+                    reference_year=info.reference_year,
+                    files_sha256=sha256,
+                    factor_count=len(data.factors),
+                    imported_at=now,
+                )
+            ).inserted_primary_key
+            assert set_id is not None
+            rows = [
+                {
+                    "factor_set_id": set_id[0],
+                    "factor_id": f.factor_id,
+                    "name": f.name,
+                    "unit": f.unit,
+                    "kg_co2e_per_unit": f.kg_co2e_per_unit,
+                    "kind": f.kind.value,
+                    "region": f.region,
+                    "scope": f.scope,
+                    "gases": dict(f.gases_kg_per_unit),
+                    "extra": dict(f.extra),
+                }
+                for f in data.factors
+            ]
+            if rows:
+                conn.execute(insert(t.factors), rows)
+        return int(set_id[0])
+
+    def list_factor_sets(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.factor_sets).order_by(t.factor_sets.c.key))
+            return [dict(r._mapping) for r in rows]
+
+    def get_factor_set(self, key: str) -> tuple[FactorSetInfo, list[EmissionFactor]]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.factor_sets).where(t.factor_sets.c.key == key)).first()
+            if row is None:
+                raise NotFoundError(
+                    f"factor set '{key}' is not imported (run 'greenchain factors import')"
+                )
+            factor_rows = conn.execute(
+                select(t.factors).where(t.factors.c.factor_set_id == row.id)
+            ).all()
+        info = FactorSetInfo(
+            key=row.key,
+            name=row.name,
+            version=row.version,
+            publisher=row.publisher,
+            source_url=row.source_url,
+            licence=row.licence,
+            gwp_basis=GwpSet(row.gwp_basis),
+            currency=row.currency,
+            price_year=row.price_year,
+            price_basis=row.price_basis,
+            reference_year=row.reference_year,
+        )
+        factors = [
+            EmissionFactor(
+                factor_id=f.factor_id,
+                name=f.name,
+                unit=f.unit,
+                kg_co2e_per_unit=f.kg_co2e_per_unit,
+                kind=FactorKind(f.kind),
+                region=f.region,
+                scope=f.scope,
+                gases_kg_per_unit=dict(f.gases),
+                extra=dict(f.extra),
+            )
+            for f in factor_rows
+        ]
+        return info, factors
+
+    def factor_ids(self, key: str) -> set[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.factors.c.factor_id)
+                .join(t.factor_sets, t.factor_sets.c.id == t.factors.c.factor_set_id)
+                .where(t.factor_sets.c.key == key)
+            )
+            return {r[0] for r in rows}
+
+    # tenant data ---------------------------------------------------------------------------
+    def supplier_ids(self, org_id: int) -> set[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.suppliers.c.supplier_id).where(t.suppliers.c.org_id == org_id)
+            )
+            return {r[0] for r in rows}
+
+    def supplier_names(self, org_id: int) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.suppliers.c.supplier_id, t.suppliers.c.name).where(
+                    t.suppliers.c.org_id == org_id
+                )
+            )
+            return {r[0]: r[1] for r in rows}
+
+    def find_import(self, org_id: int, kind: str, sha256: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.imports)
+                .where(
+                    t.imports.c.org_id == org_id,
+                    t.imports.c.kind == kind,
+                    t.imports.c.file_sha256 == sha256,
+                )
+                .order_by(t.imports.c.id.desc())
+            ).first()
+        return None if row is None else dict(row._mapping)
+
+    def apply_import(
+        self,
+        org_id: int,
+        schema: RecordSchema,
+        rows: pa.Table,
+        *,
+        file_name: str,
+        sha256: str,
+        total_rows: int,
+        rejected_rows: int,
+        rejected_report: str | None,
+        now: dt.datetime,
+    ) -> ImportOutcome:
+        """Upsert the validated ``rows`` and record the import, all in one transaction."""
+        data = rows.drop_columns([c for c in rows.column_names if c.startswith("_")])
+        key_cols = ["org_id", *schema.key]
+        with self.bulk.transaction() as tx:
+            existing_keys = tx.stage(data.select(list(schema.key)))
+            join = " AND ".join(f"s.{k} = x.{k}" for k in schema.key)
+            updated = int(
+                tx.scalar(
+                    f"SELECT count(*) FROM {existing_keys} s JOIN {schema.table} x "
+                    f"ON x.org_id = {org_id} AND {join}"
+                )
+                or 0
+            )
+            header = pa.table(
+                {
+                    "org_id": [org_id],
+                    "kind": [schema.kind],
+                    "file_name": [file_name],
+                    "file_sha256": [sha256],
+                    "rows_total": [total_rows],
+                    "rows_imported": [data.num_rows],
+                    "rows_rejected": [rejected_rows],
+                    "rows_unchanged": [0],
+                    "rejected_report": pa.array([rejected_report], pa.string()),
+                    "created_at": tx.timestamp(now),
+                }
+            )
+            import_id = int(tx.insert_select("imports", header, returning="id"))
+            if data.num_rows:
+                tx.insert_select(
+                    schema.table,
+                    data,
+                    constants={"org_id": org_id, "import_id": import_id},
+                    conflict_key=key_cols,
+                )
+        return ImportOutcome(import_id, data.num_rows - updated, updated)
+
+    def count_rows(self, org_id: int, table_name: str) -> int:
+        table = t.metadata.tables[table_name]
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(table).where(table.c.org_id == org_id)
+                ).scalar_one()
+            )
+
+    # calculation ---------------------------------------------------------------------------
+    def load_calculation_inputs(self, org_id: int, year: int) -> dict[str, pa.Table]:
+        start, end = f"{year}-01-01", f"{year}-12-31"
+        date_filter = (
+            f"date >= '{start}' AND date <= '{end}'"
+            if self.bulk.dialect == "sqlite"
+            else f"date >= DATE '{start}' AND date <= DATE '{end}'"
+        )
+        queries = {
+            "purchases": "SELECT line_id, supplier_id, amount, currency, naics_code, "
+            "scope3_category, quantity, unit, product_id FROM purchase_lines "
+            f"WHERE org_id = {org_id} AND {date_filter} ORDER BY line_id",
+            "suppliers": f"SELECT supplier_id, country FROM suppliers WHERE org_id = {org_id}",
+            "supplier_data": "SELECT supplier_id, year, revenue, currency, scope1_t, "
+            "scope2_market_t, scope3_upstream_t, verified FROM supplier_data "
+            f"WHERE org_id = {org_id} AND year = {year} ORDER BY supplier_id",
+            "product_footprints": "SELECT product_id, supplier_id, declared_unit, "
+            "kg_co2e_per_unit, reference_year, verified FROM product_footprints "
+            f"WHERE org_id = {org_id} ORDER BY product_id",
+            "activities": "SELECT activity_id, activity, amount, unit, country FROM "
+            f"activity_data WHERE org_id = {org_id} AND {date_filter} ORDER BY activity_id",
+        }
+        with self.bulk.transaction() as tx:
+            return {name: _normalise(tx.fetch(sql)) for name, sql in queries.items()}
+
+    def save_run(
+        self,
+        *,
+        org_id: int,
+        year: int,
+        gwp_set: str,
+        previous_run_id: int | None,
+        inputs_sha256: str,
+        factor_sets: Sequence[str],
+        summary: Mapping[str, Any],
+        lines: pa.Table,
+        rejected: pa.Table,
+        restatements: Iterable[Mapping[str, Any]],
+        now: dt.datetime,
+    ) -> int:
+        """Store a calculation run with its lines, in one transaction; runs are never updated."""
+        with self.bulk.transaction() as tx:
+            header = pa.table(
+                {
+                    "org_id": [org_id],
+                    "year": [year],
+                    "gwp_set": [gwp_set],
+                    "previous_run_id": pa.array([previous_run_id], pa.int64()),
+                    "inputs_sha256": [inputs_sha256],
+                    "factor_sets": [json.dumps(list(factor_sets))],
+                    "summary": [json.dumps(summary, sort_keys=True)],
+                    "line_count": [int(summary.get("lines", 0))],
+                    "rejected_count": [rejected.num_rows],
+                    "created_at": tx.timestamp(now),
+                }
+            )
+            run_id = int(
+                tx.insert_select(
+                    "calculation_runs",
+                    header,
+                    json_columns=("factor_sets", "summary"),
+                    returning="id",
+                )
+            )
+            if lines.num_rows:
+                tx.insert_select("result_lines", lines, constants={"run_id": run_id})
+            if rejected.num_rows:
+                tx.insert_select("rejected_lines", rejected, constants={"run_id": run_id})
+            rows = list(restatements)
+            if rows:
+                tx.insert_select(
+                    "restatements",
+                    pa.Table.from_pylist(rows, schema=_RESTATEMENT_SCHEMA),
+                    constants={"run_id": run_id},
+                )
+        return run_id
+
+    def _run_from_row(self, row: Any) -> StoredRun:
+        summary = row.summary if isinstance(row.summary, dict) else json.loads(row.summary)
+        return StoredRun(
+            row.id, row.org_id, row.year, row.gwp_set, row.previous_run_id, summary, row.created_at
+        )
+
+    def latest_run(self, org_id: int, year: int) -> StoredRun | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.calculation_runs)
+                .where(t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.year == year)
+                .order_by(t.calculation_runs.c.id.desc())
+            ).first()
+        return None if row is None else self._run_from_row(row)
+
+    def get_run(self, org_id: int, run_id: int) -> StoredRun:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.calculation_runs).where(
+                    t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.id == run_id
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"calculation run {run_id} not found")
+        return self._run_from_row(row)
+
+    def list_runs(self, org_id: int, year: int | None = None) -> list[StoredRun]:
+        query = select(t.calculation_runs).where(t.calculation_runs.c.org_id == org_id)
+        if year is not None:
+            query = query.where(t.calculation_runs.c.year == year)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(t.calculation_runs.c.id)).all()
+        return [self._run_from_row(r) for r in rows]
+
+    def run_lines(self, org_id: int, run_id: int) -> pa.Table:
+        self.get_run(org_id, run_id)  # tenancy check
+        cols = ", ".join(c.name for c in t.result_lines.columns if c.name != "run_id")
+        return self.bulk.fetch(
+            f"SELECT {cols} FROM result_lines WHERE run_id = {int(run_id)} "
+            "ORDER BY source, source_id, scope"
+        )
+
+
+_RESTATEMENT_SCHEMA = pa.schema(
+    [
+        ("supplier_id", pa.string()),
+        ("previous_method", pa.string()),
+        ("new_method", pa.string()),
+        ("previous_t_co2e", pa.float64()),
+        ("new_t_co2e", pa.float64()),
+        ("reason", pa.string()),
+    ]
+)
+
+
+def _normalise(table: pa.Table) -> pa.Table:
+    """SQLite hands back integers for booleans; make them booleans again."""
+    for name in ("verified",):
+        if name in table.column_names and not pa.types.is_boolean(table.schema.field(name).type):
+            index = table.column_names.index(name)
+            column = pc.not_equal(table.column(name).cast(pa.int64()), 0)
+            table = table.set_column(index, name, column)
+    return table
+
+
+def digest_tables(tables: Mapping[str, pa.Table]) -> str:
+    """SHA-256 over the Arrow IPC form of the inputs, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        digest.update(name.encode())
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, tables[name].schema) as writer:
+            writer.write_table(tables[name])
+        digest.update(sink.getvalue().to_pybytes())
+    return digest.hexdigest()

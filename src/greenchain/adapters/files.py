@@ -1,0 +1,92 @@
+"""File-based adapters: public factor files, spreadsheets and the demo workspace writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from greenchain.adapters.importers import factor_files
+from greenchain.adapters.importers.tabular import (
+    ValidatedFile,
+    file_sha256,
+    read_text_table,
+    validate_table,
+    write_rejected_report,
+)
+from greenchain.domain.errors import ConfigurationError, InvalidDataError
+from greenchain.domain.factors import FactorSetData
+from greenchain.domain.records import RecordSchema, Reference
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class PublicFactorFiles:
+    """The factor sets under the data folder (``GREENCHAIN_DATA_DIR``/factors)."""
+
+    LOCATIONS: Mapping[str, str] = {
+        "epa-supply-chain-v1.3": "epa-supply-chain-v1.3",
+        "defra-2025": "defra-2025/ghg-conversion-factors-2025-flat-format.csv",
+        "epa-hub-2025": "epa-hub-2025/ghg-emission-factors-hub-2025.xlsx",
+    }
+
+    def __init__(self, factors_dir: Path) -> None:
+        self.factors_dir = factors_dir
+
+    def sources(self) -> Sequence[str]:
+        return list(self.LOCATIONS)
+
+    def read(self, source: str) -> tuple[FactorSetData, str]:
+        if not self.factors_dir.is_dir():
+            raise ConfigurationError(
+                f"factor data folder {self.factors_dir} not found; set GREENCHAIN_DATA_DIR to the "
+                "folder that holds factors/ (the shared reference data)"
+            )
+        path = self.factors_dir / self.LOCATIONS[source]
+        if source == "epa-supply-chain-v1.3":
+            data = factor_files.read_epa_supply_chain(path)
+        elif source == "defra-2025":
+            data = factor_files.read_defra_2025(path)
+        elif source == "epa-hub-2025":
+            data = factor_files.read_epa_hub_2025(path)
+        else:
+            raise InvalidDataError(f"unknown factor source '{source}'")
+        files = sorted(path.iterdir()) if path.is_dir() else [path]
+        digest = hashlib.sha256()
+        for file in files:
+            digest.update(file_sha256(file).encode())
+        return data, digest.hexdigest()
+
+
+class SpreadsheetFiles:
+    def validate(
+        self, path: Path, schema: RecordSchema, references: Mapping[Reference, Iterable[str]]
+    ) -> ValidatedFile:
+        table = read_text_table(path)
+        return validate_table(
+            table,
+            schema,
+            file_name=path.name,
+            sha256=file_sha256(path),
+            references={k: list(v) for k, v in references.items()},
+        )
+
+    def write_rejected(self, validated: ValidatedFile, out: Path) -> Path:
+        return write_rejected_report(validated, out)
+
+
+def write_demo_files(folder: Path, *, seed: int) -> dict[str, Path]:
+    from greenchain.adapters.demo_data import write_demo_workspace
+
+    files = write_demo_workspace(folder, seed=seed)
+    return {
+        "suppliers": files.suppliers,
+        "purchases": files.purchases,
+        "supplier_data": files.supplier_data,
+        "activity": files.activity,
+        "product_footprints": files.product_footprints,
+    }

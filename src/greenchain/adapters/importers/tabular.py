@@ -1,0 +1,355 @@
+"""Read CSV or XLSX files and validate them against a :class:`RecordSchema`, vectorised in DuckDB.
+
+Every value is read as text; each rule of the schema is one SQL predicate over the whole file,
+so a million rows are checked in about a second. Rows are numbered as a spreadsheet shows them
+(the header is row 1, the first data row is row 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import warnings
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from greenchain.domain.errors import InvalidDataError, RowProblem
+from greenchain.domain.records import (
+    FALSE_WORDS,
+    REFERENCE_HINTS,
+    TRUE_WORDS,
+    ColumnSpec,
+    ColumnType,
+    RecordSchema,
+    Reference,
+)
+
+ROW = "_row"
+
+
+@dataclass(frozen=True)
+class ValidatedFile:
+    """A file checked against its schema: the typed good rows and the problems of the bad ones."""
+
+    file_name: str
+    sha256: str
+    total_rows: int
+    clean: pa.Table
+    problems: tuple[RowProblem, ...]
+    rejected: pa.Table
+
+    @property
+    def rejected_rows(self) -> int:
+        return int(self.rejected.num_rows)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_text_table(path: Path) -> pa.Table:
+    """All cells of a CSV or XLSX file as text, plus the spreadsheet row number ``_row``."""
+    if not path.is_file():
+        raise InvalidDataError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix not in (".csv", ".txt", ""):
+        raise InvalidDataError(f"{path.name}: unsupported file type '{suffix}' (use .csv or .xlsx)")
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), None)
+    if not header:
+        raise InvalidDataError(f"{path.name}: the file is empty (a header row is expected)")
+    con = duckdb.connect()
+    try:
+        relation = con.sql(
+            "SELECT (row_number() OVER () + 1)::BIGINT AS _row, * FROM read_csv(?, "
+            "all_varchar = true, header = true, delim = ',', quote = '\"', "
+            "strict_mode = false, null_padding = true)",
+            params=[str(path)],
+        )
+        table = relation.to_arrow_table()
+    except duckdb.Error as exc:
+        raise InvalidDataError(f"{path.name}: not a readable CSV file ({exc})") from None
+    finally:
+        con.close()
+    renamed = [ROW] + [_clean_header(n) for n in table.column_names[1:]]
+    return table.rename_columns(renamed)
+
+
+def _clean_header(name: str) -> str:
+    return name.strip().lstrip("\ufeff").strip().lower()
+
+
+def _read_xlsx(path: Path) -> pa.Table:
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise InvalidDataError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if not header_row:
+            raise InvalidDataError(f"{path.name}: the first sheet is empty")
+        header = [_clean_header(str(h)) if h is not None else "" for h in header_row]
+        columns: list[list[str | None]] = [[] for _ in header]
+        numbers: list[int] = []
+        for index, row in enumerate(rows, start=2):
+            if row is None or all(v is None or v == "" for v in row):
+                continue
+            numbers.append(index)
+            for i in range(len(header)):
+                columns[i].append(_cell_text(row[i]) if i < len(row) else None)
+    finally:
+        book.close()
+    arrays = {ROW: pa.array(numbers, pa.int64())}
+    for name, values in zip(header, columns, strict=True):
+        if name:
+            arrays[name] = pa.array(values, pa.string())
+    return pa.table(arrays)
+
+
+def _cell_text(value: object) -> str | None:
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def validate_table(
+    table: pa.Table,
+    schema: RecordSchema,
+    *,
+    file_name: str,
+    sha256: str,
+    references: Mapping[Reference, Collection[str]],
+) -> ValidatedFile:
+    """Check every row of ``table`` against ``schema``; return typed good rows and problems."""
+    present = set(table.column_names)
+    missing = [c.name for c in schema.columns if c.required and c.name not in present]
+    if missing:
+        raise InvalidDataError(
+            f"{file_name}: missing column(s) {', '.join(missing)}; expected "
+            f"{', '.join(schema.column_names)}"
+        )
+    con = duckdb.connect()
+    try:
+        con.register("raw", table)
+        selects = [ROW]
+        for col in schema.columns:
+            if col.name in present:
+                expr = f"NULLIF(TRIM({_quote(col.name)}), '')"
+                if col.upper:
+                    expr = f"UPPER({expr})"
+            else:
+                expr = "NULL::VARCHAR"
+            if col.default is not None:
+                expr = f"COALESCE({expr}, '{col.default}')"
+            selects.append(f"{expr} AS {_quote(col.name)}")
+        con.execute(f"CREATE TEMP TABLE src AS SELECT {', '.join(selects)} FROM raw")
+        for ref, values in references.items():
+            con.register(f"ref_{ref.value}", pa.table({"v": pa.array(sorted(values), pa.string())}))
+        checks = [q for col in schema.columns for q in _column_checks(col, references)]
+        checks += [_requires_check(a, b) for a, b in schema.requires]
+        checks.append(_duplicate_check(schema.key))
+        problem_sql = " UNION ALL ".join(checks)
+        problems_table = con.sql(
+            f"SELECT * FROM ({problem_sql}) ORDER BY row, field"
+        ).to_arrow_table()
+        con.register("problems", problems_table)
+        typed = ", ".join([ROW] + [_typed(col) for col in schema.columns])
+        clean = con.sql(
+            f"SELECT {typed} FROM src WHERE {ROW} NOT IN (SELECT row FROM problems) ORDER BY {ROW}"
+        ).to_arrow_table()
+        rejected = con.sql(
+            f"SELECT raw.*, p.field AS _field, p.reason AS _reason FROM raw JOIN "
+            f"(SELECT row, first(field ORDER BY field) AS field, "
+            f"string_agg(field || ': ' || reason, '; ' ORDER BY field) AS reason "
+            f"FROM problems GROUP BY row) p ON p.row = raw.{ROW} ORDER BY raw.{ROW}"
+        ).to_arrow_table()
+        total = con.execute("SELECT count(*) FROM src").fetchone()
+    finally:
+        con.close()
+    problems = tuple(
+        RowProblem(
+            row=int(r["row"]),
+            field=str(r["field"]),
+            value=str(r["value"] or ""),
+            reason=str(r["reason"]),
+        )
+        for r in problems_table.to_pylist()
+    )
+    return ValidatedFile(
+        file_name=file_name,
+        sha256=sha256,
+        total_rows=int(total[0]) if total else 0,
+        clean=clean,
+        problems=problems,
+        rejected=rejected,
+    )
+
+
+def _problem(col: str, condition: str, reason: str) -> str:
+    reason_sql = reason.replace("'", "''")
+    return (
+        f"SELECT {ROW} AS row, '{col}' AS field, {_quote(col)}::VARCHAR AS value, "
+        f"'{reason_sql}' AS reason FROM src WHERE {condition}"
+    )
+
+
+def _value_expr(col: ColumnSpec) -> str:
+    name = _quote(col.name)
+    if col.type is ColumnType.INTEGER:
+        return f"TRY_CAST({name} AS BIGINT)"
+    return f"TRY_CAST({name} AS DOUBLE)"
+
+
+def _column_checks(col: ColumnSpec, references: Mapping[Reference, Collection[str]]) -> list[str]:
+    name = _quote(col.name)
+    checks: list[str] = []
+    if col.required:
+        checks.append(_problem(col.name, f"{name} IS NULL", "a value is required"))
+    if col.type is ColumnType.DECIMAL:
+        checks.append(
+            _problem(
+                col.name,
+                f"{name} IS NOT NULL AND (TRY_CAST({name} AS DOUBLE) IS NULL "
+                f"OR isnan(TRY_CAST({name} AS DOUBLE)) OR isinf(TRY_CAST({name} AS DOUBLE)))",
+                "not a number (use a dot for decimals and no thousands separators)",
+            )
+        )
+    elif col.type is ColumnType.INTEGER:
+        checks.append(
+            _problem(
+                col.name,
+                f"{name} IS NOT NULL AND TRY_CAST({name} AS BIGINT) IS NULL",
+                "not a whole number",
+            )
+        )
+    elif col.type is ColumnType.DATE:
+        checks.append(
+            _problem(
+                col.name,
+                f"{name} IS NOT NULL AND TRY_STRPTIME({name}, '%Y-%m-%d') IS NULL",
+                "not a date (use YYYY-MM-DD)",
+            )
+        )
+    elif col.type is ColumnType.BOOLEAN:
+        words = ", ".join(f"'{w}'" for w in (*TRUE_WORDS, *FALSE_WORDS))
+        checks.append(
+            _problem(
+                col.name,
+                f"{name} IS NOT NULL AND lower({name}) NOT IN ({words})",
+                "not a yes/no value (use true or false)",
+            )
+        )
+    if col.type in (ColumnType.DECIMAL, ColumnType.INTEGER):
+        value = _value_expr(col)
+        if col.minimum is not None:
+            op = "<=" if col.exclusive_minimum else "<"
+            word = "greater than" if col.exclusive_minimum else "at least"
+            checks.append(
+                _problem(col.name, f"{value} {op} {col.minimum}", f"must be {word} {col.minimum:g}")
+            )
+        if col.maximum is not None:
+            checks.append(
+                _problem(col.name, f"{value} > {col.maximum}", f"must be at most {col.maximum:g}")
+            )
+    if col.max_length is not None:
+        checks.append(
+            _problem(
+                col.name,
+                f"length({name}) > {col.max_length}",
+                f"longer than {col.max_length} characters",
+            )
+        )
+    if col.pattern is not None:
+        pattern = col.pattern.replace("'", "''")
+        hint = f"not a valid {col.name}" + (f" ({col.pattern_hint})" if col.pattern_hint else "")
+        checks.append(
+            _problem(
+                col.name, f"{name} IS NOT NULL AND NOT regexp_full_match({name}, '{pattern}')", hint
+            )
+        )
+    if col.reference is not None and col.reference in references:
+        checks.append(
+            _problem(
+                col.name,
+                f"{name} IS NOT NULL AND {name} NOT IN (SELECT v FROM ref_{col.reference.value})",
+                REFERENCE_HINTS[col.reference],
+            )
+        )
+    return checks
+
+
+def _requires_check(present: str, needed: str) -> str:
+    return _problem(
+        needed,
+        f"{_quote(present)} IS NOT NULL AND {_quote(needed)} IS NULL",
+        f"a value is required when {present} is given",
+    )
+
+
+def _duplicate_check(key: tuple[str, ...]) -> str:
+    cols = ", ".join(_quote(k) for k in key)
+    label = " + ".join(key)
+    return (
+        f"SELECT {ROW} AS row, '{key[0]}' AS field, concat_ws(' / ', {cols})::VARCHAR AS value, "
+        f"'duplicate {label} (first at row ' || first_row || ')' AS reason FROM ("
+        f"SELECT {ROW}, {cols}, min({ROW}) OVER (PARTITION BY {cols}) AS first_row FROM src "
+        f"WHERE {' AND '.join(_quote(k) + ' IS NOT NULL' for k in key)}) WHERE {ROW} > first_row"
+    )
+
+
+def _typed(col: ColumnSpec) -> str:
+    name = _quote(col.name)
+    if col.type is ColumnType.DECIMAL:
+        return f"TRY_CAST({name} AS DOUBLE) AS {name}"
+    if col.type is ColumnType.INTEGER:
+        return f"TRY_CAST({name} AS INTEGER) AS {name}"
+    if col.type is ColumnType.DATE:
+        return f"TRY_STRPTIME({name}, '%Y-%m-%d')::DATE AS {name}"
+    if col.type is ColumnType.BOOLEAN:
+        words = ", ".join(f"'{w}'" for w in TRUE_WORDS)
+        return f"(lower({name}) IN ({words})) AS {name}"
+    return f"{name}::VARCHAR AS {name}"
+
+
+def write_rejected_report(validated: ValidatedFile, out: Path) -> Path:
+    """Write the rejected rows (original values plus ``_field`` and ``_reason``) as CSV."""
+    con = duckdb.connect()
+    try:
+        con.register("rejected", validated.rejected)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"COPY rejected TO '{str(out).replace(chr(39), chr(39) * 2)}' (HEADER, DELIMITER ',')"
+        )
+    finally:
+        con.close()
+    return out

@@ -1,0 +1,33 @@
+"""The one place that wires adapters into services."""
+
+from __future__ import annotations
+
+from greenchain.adapters.compute.engine import DuckDbEngine
+from greenchain.adapters.conversions import BundledConversions
+from greenchain.adapters.db.workspace import SqlWorkspace
+from greenchain.adapters.files import (
+    PublicFactorFiles,
+    SpreadsheetFiles,
+    SystemClock,
+    write_demo_files,
+)
+from greenchain.config import Settings
+from greenchain.services.context import Context, Progress, silent_progress
+
+
+def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_progress) -> Context:
+    """A ready context: the database migrated to the newest schema."""
+    settings = settings or Settings()
+    workspace = SqlWorkspace(settings.database_url)
+    workspace.migrate()
+    return Context(
+        workspace=workspace,
+        conversions=BundledConversions(),
+        engine=DuckDbEngine(),
+        tabular=SpreadsheetFiles(),
+        factor_files=PublicFactorFiles(settings.factors_dir),
+        clock=SystemClock(),
+        demo_writer=write_demo_files,
+        settings_hotspot_share=settings.hotspot_share,
+        progress=progress,
+    )

@@ -1,0 +1,58 @@
+"""Settings, from environment variables prefixed ``GREENCHAIN_``; every one has a safe default.
+
+The embedded default is a SQLite file in the working directory and the public reference data in
+``../shared/data`` beside the project checkout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_data_dir() -> Path:
+    """``../shared/data`` next to the checkout, else next to the working directory."""
+    for base in (PROJECT_ROOT, Path.cwd()):
+        candidate = base.parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return PROJECT_ROOT.parent / "shared" / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GREENCHAIN_", extra="ignore")
+
+    db: str = Field(
+        default="./greenchain.db",
+        description="SQLite file path, or a SQLAlchemy URL (sqlite:///..., postgresql://...)",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder with the public factor data (factors/epa-supply-chain-v1.3, ...)",
+    )
+    hotspot_share: float = Field(default=0.67, gt=0, le=1)
+
+    @field_validator("db")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("GREENCHAIN_DB must not be empty")
+        return value.strip()
+
+    @property
+    def database_url(self) -> str:
+        """A SQLAlchemy URL; a bare path means a SQLite file."""
+        if "://" in self.db:
+            url = self.db
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{Path(self.db).expanduser()}"
+
+    @property
+    def factors_dir(self) -> Path:
+        return self.data_dir / "factors"

@@ -1,0 +1,105 @@
+"""The errors of Greenchain, one hierarchy for every layer.
+
+::
+
+    GreenchainError                      root: every error a user can be shown
+    ├── InvalidDataError                 input that breaks a rule (file, row, field)
+    │   ├── RowError                     one bad value (structured: file, row, field, value)
+    │   ├── FileRejectedError            a file with bad rows, rejected as a whole
+    │   └── UnsupportedConversionError   a unit, currency or year with no conversion
+    ├── NotFoundError                    a named thing that does not exist (or is not yours)
+    ├── ConflictError                    the thing exists already or the state forbids it
+    ├── PermissionDeniedError            the caller may not do this
+    ├── ConfigurationError               a setting points nowhere useful
+    └── LedgerIntegrityError             a recorded entry no longer matches what it describes
+
+Entry points translate these in one place (CLI exit code and message, HTTP status); services
+raise them and never know about HTTP or terminals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+class GreenchainError(Exception):
+    """Root of every error a user may be shown. ``code`` is stable and machine readable."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidDataError(GreenchainError):
+    code = "invalid_data"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad value: ``row`` counts data rows from 1 (the header is row 0)."""
+
+    row: int
+    field: str
+    value: str
+    reason: str
+
+    def describe(self, file: str) -> str:
+        shown = self.value if len(self.value) <= 40 else self.value[:37] + "..."
+        return f"{file}: row {self.row}, field '{self.field}': {self.reason} (value '{shown}')"
+
+
+class RowError(InvalidDataError):
+    code = "invalid_row"
+
+    def __init__(self, file: str, problem: RowProblem) -> None:
+        super().__init__(problem.describe(file))
+        self.file = file
+        self.problem = problem
+
+
+class FileRejectedError(InvalidDataError):
+    """A file had bad rows; nothing of it was written."""
+
+    code = "file_rejected"
+
+    def __init__(self, file: str, problems: Sequence[RowProblem], total_rows: int) -> None:
+        first = problems[0].describe(file) if problems else f"{file}: rejected"
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}; nothing was imported")
+        self.file = file
+        self.problems = list(problems)
+        self.total_rows = total_rows
+
+
+class UnsupportedConversionError(InvalidDataError):
+    code = "unsupported_conversion"
+
+
+class NotFoundError(GreenchainError):
+    code = "not_found"
+
+
+class ConflictError(GreenchainError):
+    code = "conflict"
+
+
+class PermissionDeniedError(GreenchainError):
+    code = "permission_denied"
+
+
+class ConfigurationError(GreenchainError):
+    code = "configuration"
+
+
+@dataclass
+class LedgerIntegrityProblem:
+    entry: int
+    reason: str
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class LedgerIntegrityError(GreenchainError):
+    code = "ledger_integrity"

@@ -1,0 +1,249 @@
+"""Inventory results: the report of a calculation run, restatements and hotspots.
+
+A calculation run is immutable; this module turns its aggregated numbers into the report every
+entry point shows (``report inventory --format json`` and the API give the same object) and
+compares a run with the previous run of the same organisation and year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from greenchain.domain.ghg import Gas
+from greenchain.domain.methods import Method
+
+SCOPE_KEYS: tuple[str, ...] = ("1", "2_location", "2_market", "3")
+CATEGORY_KEYS: tuple[str, ...] = tuple(str(c) for c in range(1, 16))
+
+SCOPE3_CATEGORY_NAMES: Mapping[int, str] = {
+    1: "Purchased goods and services",
+    2: "Capital goods",
+    3: "Fuel- and energy-related activities",
+    4: "Upstream transportation and distribution",
+    5: "Waste generated in operations",
+    6: "Business travel",
+    7: "Employee commuting",
+    8: "Upstream leased assets",
+    9: "Downstream transportation and distribution",
+    10: "Processing of sold products",
+    11: "Use of sold products",
+    12: "End-of-life treatment of sold products",
+    13: "Downstream leased assets",
+    14: "Franchises",
+    15: "Investments",
+}
+
+
+@dataclass(frozen=True)
+class SupplierTotal:
+    supplier_id: str
+    t_co2e: float
+    method: str
+    name: str = ""
+    spend_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Restatement:
+    supplier_id: str | None
+    previous_method: str | None
+    new_method: str | None
+    previous_t_co2e: float
+    new_t_co2e: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class InventoryReport:
+    """The inventory of one organisation and reporting year, in tonnes CO2e.
+
+    ``total_t_co2e`` = Scope 1 + Scope 2 market-based + Scope 3. ``by_category``, ``by_method``
+    and ``by_gas`` cover the same emissions as the total (location-based Scope 2 is reported
+    beside it). ``primary_data_share`` is the fraction of Scope 3 from supplier data.
+    """
+
+    org: str
+    year: int
+    gwp: str
+    run_id: int
+    total_t_co2e: float
+    by_scope: dict[str, float]
+    by_category: dict[str, float]
+    by_method: dict[str, float]
+    by_gas: dict[str, float]
+    by_supplier: list[SupplierTotal]
+    primary_data_share: float
+    data_quality_score: float
+    lines: int
+    rejected_lines: int
+    factor_sets: list[str] = field(default_factory=list)
+    restatements: list[Restatement] = field(default_factory=list)
+    previous_run_id: int | None = None
+    created_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["by_supplier"] = [
+            {"supplier_id": s.supplier_id, "name": s.name, "t_co2e": s.t_co2e, "method": s.method}
+            for s in self.by_supplier
+        ]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> InventoryReport:
+        values = dict(data)
+        values["by_supplier"] = [SupplierTotal(**s) for s in data.get("by_supplier", [])]
+        values["restatements"] = [Restatement(**r) for r in data.get("restatements", [])]
+        return cls(**values)
+
+
+def _tonnes(kg: float) -> float:
+    return round(kg / 1000.0, 6)
+
+
+def build_report(
+    *,
+    org: str,
+    year: int,
+    gwp: str,
+    run_id: int,
+    kg_by_scope: Mapping[str, float],
+    kg_by_category: Mapping[int, float],
+    kg_by_method: Mapping[str, float],
+    kg_by_gas: Mapping[str, float],
+    suppliers: Sequence[SupplierTotal],
+    primary_scope3_kg: float,
+    data_quality_score: float,
+    lines: int,
+    rejected_lines: int,
+    factor_sets: Sequence[str] = (),
+    restatements: Sequence[Restatement] = (),
+    previous_run_id: int | None = None,
+    created_at: str = "",
+) -> InventoryReport:
+    """Assemble the report from kilogram aggregates; every key is present, zero when empty."""
+    by_scope = {k: _tonnes(kg_by_scope.get(k, 0.0)) for k in SCOPE_KEYS}
+    total_kg = sum(kg_by_scope.get(k, 0.0) for k in ("1", "2_market", "3"))
+    scope3_kg = kg_by_scope.get("3", 0.0)
+    return InventoryReport(
+        org=org,
+        year=year,
+        gwp=gwp,
+        run_id=run_id,
+        total_t_co2e=_tonnes(total_kg),
+        by_scope=by_scope,
+        by_category={k: _tonnes(kg_by_category.get(int(k), 0.0)) for k in CATEGORY_KEYS},
+        by_method={m.value: _tonnes(kg_by_method.get(m.value, 0.0)) for m in Method},
+        by_gas={g.value: _tonnes(kg_by_gas.get(g.value, 0.0)) for g in Gas},
+        by_supplier=sorted(suppliers, key=lambda s: (-s.t_co2e, s.supplier_id)),
+        primary_data_share=round(primary_scope3_kg / scope3_kg, 6) if scope3_kg else 0.0,
+        data_quality_score=round(data_quality_score, 4),
+        lines=lines,
+        rejected_lines=rejected_lines,
+        factor_sets=list(factor_sets),
+        restatements=list(restatements),
+        previous_run_id=previous_run_id,
+        created_at=created_at,
+    )
+
+
+_METHOD_WORDS = {
+    Method.PRODUCT_LEVEL.value: "product footprints",
+    Method.SUPPLIER_SPECIFIC.value: "supplier-specific data",
+    Method.AVERAGE_DATA.value: "average activity data",
+    Method.SPEND_BASED.value: "spend-based estimate",
+}
+
+
+def compare_runs(
+    previous: Sequence[SupplierTotal],
+    current: Sequence[SupplierTotal],
+    *,
+    previous_gwp: str,
+    current_gwp: str,
+    tolerance_fraction: float = 0.001,
+) -> list[Restatement]:
+    """Why supplier emissions differ between two runs of the same organisation and year.
+
+    A method change is a restatement with its reason (supplier data replacing a spend estimate,
+    or data withdrawn); a value change with the same method is put down to the GWP set when it
+    changed, otherwise to changed input data. Changes within ``tolerance_fraction`` are ignored.
+    """
+    before = {s.supplier_id: s for s in previous}
+    after = {s.supplier_id: s for s in current}
+    result: list[Restatement] = []
+    for supplier_id in sorted(before.keys() | after.keys()):
+        old, new = before.get(supplier_id), after.get(supplier_id)
+        if old is None and new is not None:
+            reason = "new in this run (purchases in the reporting year added)"
+        elif new is None and old is not None:
+            reason = "no longer in the inventory (its purchase lines were removed)"
+        elif old is not None and new is not None:
+            if old.method != new.method:
+                new_words = _METHOD_WORDS.get(new.method, new.method)
+                old_words = _METHOD_WORDS.get(old.method, old.method)
+                if _rank(new.method) < _rank(old.method):
+                    reason = f"{new_words} replaced the {old_words}"
+                else:
+                    reason = f"{old_words} no longer available; back to the {new_words}"
+            else:
+                scale = max(abs(old.t_co2e), abs(new.t_co2e), 1e-12)
+                if abs(new.t_co2e - old.t_co2e) / scale <= tolerance_fraction:
+                    continue
+                if previous_gwp != current_gwp:
+                    reason = f"GWP set changed from {previous_gwp} to {current_gwp}"
+                else:
+                    reason = f"input data changed ({_METHOD_WORDS.get(new.method, new.method)})"
+        else:  # pragma: no cover - the union of keys never yields neither
+            continue
+        result.append(
+            Restatement(
+                supplier_id=supplier_id,
+                previous_method=old.method if old else None,
+                new_method=new.method if new else None,
+                previous_t_co2e=old.t_co2e if old else 0.0,
+                new_t_co2e=new.t_co2e if new else 0.0,
+                reason=reason,
+            )
+        )
+    return result
+
+
+def _rank(method: str) -> int:
+    order = [m.value for m in Method]
+    return order.index(method) if method in order else len(order)
+
+
+@dataclass(frozen=True)
+class ParetoRow:
+    key: str
+    label: str
+    t_co2e: float
+    share: float
+    cumulative_share: float
+    in_hotspot: bool
+
+
+def pareto(items: Sequence[tuple[str, str, float]], *, cutoff_share: float) -> list[ParetoRow]:
+    """Rank ``(key, label, t_co2e)`` by emissions with their cumulative share.
+
+    ``in_hotspot`` marks the smallest leading set whose cumulative share reaches
+    ``cutoff_share`` (e.g. 0.67: where supplier engagement starts).
+    """
+    ranked = sorted((i for i in items if i[2] > 0), key=lambda i: (-i[2], i[0]))
+    total = sum(i[2] for i in ranked)
+    rows: list[ParetoRow] = []
+    cumulative = 0.0
+    reached = False
+    for key, label, value in ranked:
+        share = value / total if total else 0.0
+        cumulative += share
+        rows.append(
+            ParetoRow(
+                key, label, value, round(share, 6), round(min(cumulative, 1.0), 6), not reached
+            )
+        )
+        reached = reached or cumulative >= cutoff_share - 1e-12
+    return rows

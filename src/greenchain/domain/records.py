@@ -1,0 +1,202 @@
+"""The input formats a user keeps in spreadsheets, declared once.
+
+Each :class:`RecordSchema` lists its columns with type and rules; the importers validate every
+row against it and name the file, row and field of each problem. ``docs/formats.md`` documents
+the same formats for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ColumnType(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    BOOLEAN = "boolean"
+
+
+class Reference(StrEnum):
+    """Values that must exist elsewhere: checked against the workspace and the factor library."""
+
+    SUPPLIER = "supplier"
+    NAICS = "naics"
+    CURRENCY = "currency"
+
+
+REFERENCE_HINTS: dict[Reference, str] = {
+    Reference.SUPPLIER: "unknown supplier (import it with 'import suppliers' first)",
+    Reference.NAICS: "unknown NAICS code (not in the EPA supply-chain factors v1.3)",
+    Reference.CURRENCY: "unknown currency (no ECB reference rate for it)",
+}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: ColumnType = ColumnType.TEXT
+    required: bool = True
+    default: str | None = None
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+    maximum: float | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    pattern_hint: str = ""
+    upper: bool = False
+    reference: Reference | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class RecordSchema:
+    kind: str
+    table: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...]
+    description: str
+    #: (a, b): when column ``a`` has a value, column ``b`` must have one too.
+    requires: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+_ID = {
+    "max_length": 64,
+    "pattern": r"[A-Za-z0-9][A-Za-z0-9._:/-]*",
+    "pattern_hint": "letters, digits and . _ : / - only",
+}
+
+SUPPLIERS = RecordSchema(
+    kind="suppliers",
+    table="suppliers",
+    key=("supplier_id",),
+    description="The organisation's suppliers; purchase lines and supplier data refer to them.",
+    columns=(
+        ColumnSpec("supplier_id", help="your identifier of the supplier", **_ID),  # type: ignore[arg-type]
+        ColumnSpec("name", max_length=300),
+        ColumnSpec("country", upper=True, pattern="[A-Z]{2}", pattern_hint="ISO 3166 alpha-2 code"),
+        ColumnSpec(
+            "naics_code",
+            required=False,
+            reference=Reference.NAICS,
+            help="main 2017 NAICS-6 code of what the supplier sells",
+        ),
+        ColumnSpec(
+            "lei",
+            required=False,
+            upper=True,
+            pattern="[A-Z0-9]{20}",
+            pattern_hint="20 letters or digits (ISO 17442)",
+        ),
+        ColumnSpec("duns", required=False, pattern="[0-9]{9}", pattern_hint="9 digits"),
+        ColumnSpec("vat_id", required=False, upper=True, max_length=20),
+        ColumnSpec("strategic", ColumnType.BOOLEAN, required=False, default="false"),
+    ),
+)
+
+PURCHASES = RecordSchema(
+    kind="purchases",
+    table="purchase_lines",
+    key=("line_id",),
+    description="Purchase ledger lines: spend per supplier and category.",
+    columns=(
+        ColumnSpec("line_id", **_ID),  # type: ignore[arg-type]
+        ColumnSpec("supplier_id", reference=Reference.SUPPLIER),
+        ColumnSpec("date", ColumnType.DATE),
+        ColumnSpec(
+            "amount",
+            ColumnType.DECIMAL,
+            minimum=0,
+            exclusive_minimum=True,
+            help="spend in `currency`, purchaser price, excluding VAT",
+        ),
+        ColumnSpec("currency", upper=True, reference=Reference.CURRENCY),
+        ColumnSpec("naics_code", reference=Reference.NAICS),
+        ColumnSpec("description", required=False, max_length=500),
+        ColumnSpec(
+            "scope3_category",
+            ColumnType.INTEGER,
+            required=False,
+            default="1",
+            minimum=1,
+            maximum=15,
+        ),
+        ColumnSpec(
+            "quantity", ColumnType.DECIMAL, required=False, minimum=0, exclusive_minimum=True
+        ),
+        ColumnSpec("unit", required=False, max_length=30),
+        ColumnSpec("product_id", required=False, max_length=64),
+    ),
+    requires=(("quantity", "unit"), ("product_id", "quantity")),
+)
+
+SUPPLIER_DATA = RecordSchema(
+    kind="supplier-data",
+    table="supplier_data",
+    key=("supplier_id", "year"),
+    description="Emissions and revenue that suppliers reported for a year.",
+    columns=(
+        ColumnSpec("supplier_id", reference=Reference.SUPPLIER),
+        ColumnSpec("year", ColumnType.INTEGER, minimum=1990, maximum=2100),
+        ColumnSpec("revenue", ColumnType.DECIMAL, minimum=0, exclusive_minimum=True),
+        ColumnSpec("currency", upper=True, reference=Reference.CURRENCY),
+        ColumnSpec("scope1_t", ColumnType.DECIMAL, minimum=0),
+        ColumnSpec("scope2_market_t", ColumnType.DECIMAL, minimum=0),
+        ColumnSpec("scope2_location_t", ColumnType.DECIMAL, required=False, minimum=0),
+        ColumnSpec("scope3_upstream_t", ColumnType.DECIMAL, required=False, minimum=0),
+        ColumnSpec("verified", ColumnType.BOOLEAN, required=False, default="false"),
+    ),
+)
+
+ACTIVITY = RecordSchema(
+    kind="activity",
+    table="activity_data",
+    key=("activity_id",),
+    description="Activity data: fuel, electricity, travel and freight amounts.",
+    columns=(
+        ColumnSpec("activity_id", **_ID),  # type: ignore[arg-type]
+        ColumnSpec("date", ColumnType.DATE),
+        ColumnSpec("activity", max_length=120),
+        ColumnSpec("amount", ColumnType.DECIMAL, minimum=0),
+        ColumnSpec("unit", max_length=30),
+        ColumnSpec(
+            "country",
+            upper=True,
+            max_length=20,
+            help="ISO alpha-2, or US-<eGRID subregion> for US electricity",
+        ),
+    ),
+)
+
+PRODUCT_FOOTPRINTS = RecordSchema(
+    kind="product-footprints",
+    table="product_footprints",
+    key=("product_id",),
+    description="Product carbon footprints (cradle-to-gate) that suppliers declared.",
+    columns=(
+        ColumnSpec("product_id", **_ID),  # type: ignore[arg-type]
+        ColumnSpec("supplier_id", reference=Reference.SUPPLIER),
+        ColumnSpec("declared_unit", max_length=30),
+        ColumnSpec("kg_co2e_per_unit", ColumnType.DECIMAL, minimum=0),
+        ColumnSpec(
+            "reference_year", ColumnType.INTEGER, required=False, minimum=1990, maximum=2100
+        ),
+        ColumnSpec("verified", ColumnType.BOOLEAN, required=False, default="false"),
+    ),
+)
+
+SCHEMAS: dict[str, RecordSchema] = {
+    s.kind: s for s in (SUPPLIERS, PURCHASES, SUPPLIER_DATA, ACTIVITY, PRODUCT_FOOTPRINTS)
+}
+
+TRUE_WORDS = ("true", "yes", "y", "1", "x")
+FALSE_WORDS = ("false", "no", "n", "0")

@@ -1,0 +1,429 @@
+"""The ``greenchain`` command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from greenchain.bootstrap import bootstrap
+from greenchain.config import Settings
+from greenchain.domain.ghg import GwpSet
+from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
+from greenchain.domain.records import SCHEMAS
+from greenchain.entrypoints.cli.errors import err_console, guarded
+from greenchain.entrypoints.cli.export import write_inventory_csv, write_inventory_xlsx
+from greenchain.services import demo as demo_service
+from greenchain.services import factors as factor_service
+from greenchain.services import imports as import_service
+from greenchain.services import inventory as inventory_service
+from greenchain.services import orgs as org_service
+from greenchain.services.context import Context, Step
+
+app = typer.Typer(
+    name="greenchain",
+    help="Greenchain: GHG Protocol Scope 1-2-3 inventories from purchase and supplier data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+org_app = typer.Typer(help="Organisations (tenants).", no_args_is_help=True)
+factors_app = typer.Typer(help="The emission factor library.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import spreadsheets (CSV or XLSX); see docs/formats.md.", no_args_is_help=True
+)
+report_app = typer.Typer(help="Reports of stored calculation runs.", no_args_is_help=True)
+runs_app = typer.Typer(help="Calculation runs and their restatements.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(factors_app, name="factors")
+app.add_typer(import_app, name="import")
+app.add_typer(report_app, name="report")
+app.add_typer(runs_app, name="runs")
+
+console = Console(highlight=False)
+
+OrgOption = Annotated[str, typer.Option("--org", help="Organisation id (slug).")]
+YearOption = Annotated[int, typer.Option("--year", help="Reporting year.", min=1990, max=2100)]
+
+
+@contextmanager
+def rich_progress(label: str) -> Iterator[Step]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        def step(name: str) -> None:
+            progress.update(task, description=f"{label}: {name}")
+
+        yield step
+
+
+def _ctx() -> Context:
+    return bootstrap(Settings(), progress=rich_progress)
+
+
+@app.command()
+@guarded
+def init() -> None:
+    """Create or upgrade the database (GREENCHAIN_DB, default ./greenchain.db)."""
+    settings = Settings()
+    bootstrap(settings)
+    console.print(f"Database ready: {settings.database_url}")
+    console.print(f"Factor data folder: {settings.factors_dir}")
+
+
+@org_app.command("add")
+@guarded
+def org_add(
+    slug: Annotated[str, typer.Argument(help="Short id, e.g. acme-semis.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Add an organisation."""
+    org = org_service.add_organisation(_ctx(), slug, name)
+    console.print(f"Organisation {org.slug} added ({org.name}).")
+
+
+@org_app.command("list")
+@guarded
+def org_list() -> None:
+    """List organisations."""
+    table = Table("id", "name")
+    for org in org_service.list_organisations(_ctx()):
+        table.add_row(org.slug, org.name)
+    console.print(table)
+
+
+@factors_app.command("import")
+@guarded
+def factors_import(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="epa-supply-chain-v1.3, defra-2025, epa-hub-2025 (default: all)."),
+    ] = None,
+) -> None:
+    """Import public factor sets from the data folder (GREENCHAIN_DATA_DIR)."""
+    for item in factor_service.import_factor_sets(_ctx(), sources or None):
+        console.print(f"{item.key}: {item.factor_count} factors ({item.name} {item.version})")
+
+
+@factors_app.command("list")
+@guarded
+def factors_list() -> None:
+    """List the imported factor sets with provenance."""
+    table = Table("key", "version", "factors", "GWP", "currency/year", "licence", "publisher")
+    for fs in factor_service.list_factor_sets(_ctx()):
+        money = f"{fs['currency']} {fs['price_year']}" if fs["currency"] else "-"
+        table.add_row(
+            fs["key"],
+            fs["version"],
+            str(fs["factor_count"]),
+            fs["gwp_basis"],
+            money,
+            fs["licence"],
+            fs["publisher"],
+        )
+    console.print(table)
+
+
+def _import(kind: str, file: Path, org: str, skip_invalid: bool, rejected_out: Path | None) -> None:
+    summary = import_service.import_records(
+        _ctx(), org, kind, file, skip_invalid=skip_invalid, rejected_out=rejected_out
+    )
+    note = " (this file was imported before; rows replaced, nothing counted twice)"
+    console.print(
+        f"{summary.file_name}: {summary.total_rows} rows, {summary.inserted} new, "
+        f"{summary.updated} updated, {summary.rejected} rejected"
+        + (note if summary.already_imported else "")
+    )
+    if summary.rejected_report:
+        console.print(f"Rejected rows written to {summary.rejected_report}")
+
+
+def _make_import_command(kind: str) -> None:
+    schema = SCHEMAS[kind]
+
+    @guarded
+    def command(
+        file: Annotated[Path, typer.Argument(help="CSV or XLSX file.")],
+        org: OrgOption,
+        skip_invalid: Annotated[
+            bool, typer.Option(help="Import the good rows; write the bad ones to a file.")
+        ] = False,
+        rejected_out: Annotated[
+            Path | None, typer.Option(help="Where to write rejected rows (with --skip-invalid).")
+        ] = None,
+    ) -> None:
+        _import(kind, file, org, skip_invalid, rejected_out)
+
+    command.__doc__ = f"{schema.description} Columns: {', '.join(schema.column_names)}."
+    import_app.command(kind)(command)
+
+
+for _kind in SCHEMAS:
+    _make_import_command(_kind)
+
+
+class GwpChoice(StrEnum):
+    AR4 = "AR4"
+    AR5 = "AR5"
+    AR6 = "AR6"
+
+
+@app.command()
+@guarded
+def calc(
+    org: OrgOption,
+    year: YearOption,
+    gwp: Annotated[GwpChoice, typer.Option(help="GWP100 set for CO2e.")] = GwpChoice.AR5,
+) -> None:
+    """Calculate and store the inventory of a reporting year (an immutable run)."""
+    report = inventory_service.calculate_inventory(_ctx(), org, year, GwpSet(gwp.value))
+    _print_summary(report)
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@report_app.command("inventory")
+@guarded
+def report_inventory(
+    org: OrgOption,
+    year: YearOption,
+    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = (
+        ReportFormat.TABLE
+    ),
+    out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    run: Annotated[int | None, typer.Option(help="A specific run id (default latest).")] = None,
+) -> None:
+    """Show the inventory of the latest (or a given) calculation run."""
+    ctx = _ctx()
+    report = inventory_service.get_inventory_report(ctx, org, year, run)
+    if format is ReportFormat.JSON:
+        text = json.dumps(report.to_dict(), indent=2, sort_keys=False)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+            console.print(f"Written {out}")
+        else:
+            print(text)
+    elif format is ReportFormat.TABLE:
+        _print_report(report)
+    else:
+        lines = inventory_service.get_run_lines(ctx, org, report.run_id)
+        if format is ReportFormat.CSV:
+            write_inventory_csv(lines, out)
+            if out:
+                console.print(f"Written {out}")
+        else:
+            if out is None:
+                raise typer.BadParameter("--format xlsx needs --out FILE.xlsx")
+            write_inventory_xlsx(report, lines, out)
+            console.print(f"Written {out}")
+
+
+@app.command()
+@guarded
+def hotspots(
+    org: OrgOption,
+    year: YearOption,
+    top: Annotated[int, typer.Option(help="Rows to show.", min=1)] = 20,
+    share: Annotated[
+        float | None, typer.Option(help="Cumulative Scope 3 share to cover (default 0.67).")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Pareto of Scope 3 by supplier and category; the suppliers where engagement starts."""
+    if share is not None and not 0 < share <= 1:
+        raise typer.BadParameter("--share must be a fraction between 0 and 1")
+    result = inventory_service.get_hotspots(_ctx(), org, year, share)
+    if format == "json":
+        print(
+            json.dumps(
+                {
+                    "org": org,
+                    "year": year,
+                    "cutoff_share": result.cutoff_share,
+                    "engagement_suppliers": len(result.engagement_set),
+                    "suppliers": [r.__dict__ for r in result.suppliers[:top]],
+                    "categories": [r.__dict__ for r in result.categories],
+                },
+                indent=2,
+            )
+        )
+        return
+    table = Table(title=f"Supplier hotspots, Scope 3 {year} ({org})")
+    for col in ("#", "supplier", "name", "t CO2e", "share", "cumulative", "engage"):
+        table.add_column(
+            col, justify="right" if col in ("#", "t CO2e", "share", "cumulative") else "left"
+        )
+    for i, row in enumerate(result.suppliers[:top], start=1):
+        table.add_row(
+            str(i),
+            row.key,
+            row.label,
+            f"{row.t_co2e:,.1f}",
+            f"{row.share:.1%}",
+            f"{row.cumulative_share:.1%}",
+            "yes" if row.in_hotspot else "",
+        )
+    console.print(table)
+    console.print(
+        f"{len(result.engagement_set)} of {len(result.suppliers)} suppliers cover "
+        f"{result.cutoff_share:.0%} of supplier Scope 3: start engagement with them."
+    )
+    cats = Table(title="Scope 3 categories")
+    for col in ("category", "t CO2e", "share", "cumulative"):
+        cats.add_column(col, justify="left" if col == "category" else "right")
+    for row in result.categories:
+        cats.add_row(
+            f"{row.key}. {row.label}",
+            f"{row.t_co2e:,.1f}",
+            f"{row.share:.1%}",
+            f"{row.cumulative_share:.1%}",
+        )
+    console.print(cats)
+
+
+@runs_app.command("list")
+@guarded
+def runs_list(
+    org: OrgOption, year: Annotated[int | None, typer.Option(help="Reporting year.")] = None
+) -> None:
+    """List calculation runs with their totals and restatements."""
+    ctx = _ctx()
+    org_record = ctx.workspace.get_org(org)
+    table = Table("run", "year", "GWP", "created", "t CO2e", "lines", "restatements")
+    for run in ctx.workspace.list_runs(org_record.id, year):
+        s = run.summary
+        table.add_row(
+            str(run.id),
+            str(run.year),
+            run.gwp_set,
+            s.get("created_at", ""),
+            f"{s.get('total_t_co2e', 0):,.1f}",
+            str(s.get("lines", 0)),
+            str(len(s.get("restatements", []))),
+        )
+    console.print(table)
+
+
+@app.command()
+@guarded
+def demo(
+    folder: Annotated[Path, typer.Option(help="Where to write the demo files.")] = Path(
+        "demo-data"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 2025,
+    fresh: Annotated[bool, typer.Option(help="Drop the demo organisation first.")] = False,
+) -> None:
+    """Build the demo workspace: a semiconductor buyer, ~300 suppliers, 22,000 purchase lines."""
+    result = demo_service.build_demo_workspace(_ctx(), folder, seed=seed, fresh=fresh)
+    for item in result.imports:
+        console.print(f"imported {item.kind}: {item.total_rows} rows ({item.inserted} new)")
+    for report in result.reports:
+        console.print(
+            f"{report.org} {report.year}: {report.total_t_co2e:,.0f} t CO2e, "
+            f"{report.lines} lines, run {report.run_id}, "
+            f"{len(report.restatements)} restatement(s)"
+        )
+    console.print(f"Demo files in {result.folder}; organisation '{demo_service.DEMO_ORG}'.")
+
+
+def _print_summary(report: InventoryReport) -> None:
+    console.print(
+        f"Run {report.run_id}: {report.org} {report.year} ({report.gwp}) "
+        f"total {report.total_t_co2e:,.1f} t CO2e from {report.lines} lines, "
+        f"{report.rejected_lines} rejected; primary data {report.primary_data_share:.1%} of Scope 3"
+    )
+    if report.restatements:
+        console.print(
+            f"{len(report.restatements)} restatement(s) against run {report.previous_run_id}:"
+        )
+        for reason, count in inventory_service.summarise_restatements(report).items():
+            console.print(f"  {count} supplier(s): {reason}")
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
+
+
+def _print_report(report: InventoryReport) -> None:
+    total = report.total_t_co2e
+    console.print(
+        f"[bold]{report.org}[/] inventory {report.year}, run {report.run_id}, GWP {report.gwp}: "
+        f"[bold]{total:,.1f} t CO2e[/] (Scope 1 + Scope 2 market-based + Scope 3)"
+    )
+    scopes = Table(title="By scope")
+    scopes.add_column("scope")
+    scopes.add_column("t CO2e", justify="right")
+    scopes.add_column("share", justify="right")
+    labels = {
+        "1": "Scope 1",
+        "2_location": "Scope 2 (location-based)",
+        "2_market": "Scope 2 (market-based)",
+        "3": "Scope 3",
+    }
+    for key, value in report.by_scope.items():
+        scopes.add_row(
+            labels[key], f"{value:,.1f}", "" if key == "2_location" else _share(value, total)
+        )
+    console.print(scopes)
+    cats = Table(title="Scope 3 by category")
+    cats.add_column("category")
+    cats.add_column("t CO2e", justify="right")
+    for key, value in report.by_category.items():
+        if value:
+            cats.add_row(f"{key}. {SCOPE3_CATEGORY_NAMES[int(key)]}", f"{value:,.1f}")
+    console.print(cats)
+    mix = Table(title="By method and gas")
+    mix.add_column("method")
+    mix.add_column("t CO2e", justify="right")
+    mix.add_column("gas")
+    mix.add_column("t CO2e ", justify="right")
+    methods = list(report.by_method.items())
+    gases = list(report.by_gas.items())
+    for i in range(max(len(methods), len(gases))):
+        m = methods[i] if i < len(methods) else ("", None)
+        g = gases[i] if i < len(gases) else ("", None)
+        mix.add_row(
+            m[0],
+            "" if m[1] is None else f"{m[1]:,.1f}",
+            g[0],
+            "" if g[1] is None else f"{g[1]:,.1f}",
+        )
+    console.print(mix)
+    top = Table(title="Top suppliers (Scope 3)")
+    for col in ("supplier", "name", "t CO2e", "method"):
+        top.add_column(col, justify="right" if col == "t CO2e" else "left")
+    for s in report.by_supplier[:10]:
+        top.add_row(s.supplier_id, s.name, f"{s.t_co2e:,.1f}", s.method)
+    console.print(top)
+    console.print(
+        f"Primary data share of Scope 3: {report.primary_data_share:.1%}; emissions-weighted "
+        f"data quality {report.data_quality_score:.2f} (1 best .. 5 worst); "
+        f"{report.lines} lines, {report.rejected_lines} rejected."
+    )
+    if report.restatements:
+        console.print(f"Restatements against run {report.previous_run_id}:")
+        for reason, count in inventory_service.summarise_restatements(report).items():
+            console.print(f"  {count} supplier(s): {reason}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

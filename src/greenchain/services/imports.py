@@ -1,0 +1,93 @@
+"""Import spreadsheets (CSV, XLSX) of suppliers, purchases, supplier data, activity data and
+product footprints: validated as a whole, written atomically, idempotent on re-import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from greenchain.domain.errors import FileRejectedError, InvalidDataError
+from greenchain.domain.records import SCHEMAS, Reference
+from greenchain.services.context import Context
+from greenchain.services.inventory import EEIO_SET
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    kind: str
+    file_name: str
+    total_rows: int
+    inserted: int
+    updated: int
+    rejected: int
+    already_imported: bool
+    rejected_report: Path | None
+    import_id: int | None
+
+
+def import_records(
+    ctx: Context,
+    org_slug: str,
+    kind: str,
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    rejected_out: Path | None = None,
+) -> ImportSummary:
+    """Validate ``path`` against the ``kind`` format and store it for the organisation.
+
+    A file with any bad row is rejected whole (nothing written) unless ``skip_invalid``; then
+    the good rows are stored and the bad ones written to a rejected-rows CSV. Rows are keyed
+    (line_id, supplier_id...), so importing the same file again changes nothing.
+    """
+    if kind not in SCHEMAS:
+        raise InvalidDataError(f"unknown import kind '{kind}'; use one of {', '.join(SCHEMAS)}")
+    schema = SCHEMAS[kind]
+    ws = ctx.workspace
+    org = ws.get_org(org_slug)
+    references: dict[Reference, set[str] | frozenset[str]] = {}
+    needed = {c.reference for c in schema.columns if c.reference is not None}
+    if Reference.SUPPLIER in needed:
+        references[Reference.SUPPLIER] = ws.supplier_ids(org.id)
+    if Reference.NAICS in needed:
+        naics = ws.factor_ids(EEIO_SET)
+        if not naics:
+            raise InvalidDataError(
+                "the EPA supply-chain factor set is not imported; run 'greenchain factors import'"
+            )
+        references[Reference.NAICS] = naics
+    if Reference.CURRENCY in needed:
+        references[Reference.CURRENCY] = ctx.conversions.currencies()
+    with ctx.progress(f"Importing {kind} from {path.name}") as step:
+        validated = ctx.tabular.validate(path, schema, references)
+        step("validated")
+        report: Path | None = None
+        if validated.problems:
+            if not skip_invalid:
+                raise FileRejectedError(path.name, validated.problems, validated.total_rows)
+            report = rejected_out or path.with_name(f"{path.stem}.rejected.csv")
+            ctx.tabular.write_rejected(validated, report)
+        previous = ws.find_import(org.id, kind, validated.sha256)
+        outcome = ws.apply_import(
+            org.id,
+            schema,
+            validated.clean,
+            file_name=path.name,
+            sha256=validated.sha256,
+            total_rows=validated.total_rows,
+            rejected_rows=validated.rejected_rows,
+            rejected_report=str(report) if report else None,
+            now=ctx.clock.now(),
+        )
+        step("stored")
+    return ImportSummary(
+        kind=kind,
+        file_name=path.name,
+        total_rows=validated.total_rows,
+        inserted=outcome.inserted,
+        updated=outcome.updated,
+        rejected=validated.rejected_rows,
+        already_imported=previous is not None,
+        rejected_report=report,
+        import_id=outcome.import_id,
+    )

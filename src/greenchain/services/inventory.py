@@ -1,0 +1,251 @@
+"""Use cases of the accounting core: calculate an inventory, read reports and hotspots."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from greenchain.domain.activities import resolve_activity
+from greenchain.domain.errors import GreenchainError, NotFoundError
+from greenchain.domain.factors import EmissionFactor, FactorSetInfo
+from greenchain.domain.ghg import Gas, GwpSet, to_co2e_kg
+from greenchain.domain.inventory import (
+    InventoryReport,
+    ParetoRow,
+    Restatement,
+    SupplierTotal,
+    build_report,
+    compare_runs,
+    pareto,
+)
+from greenchain.domain.units import convert
+from greenchain.services.context import Context
+
+EEIO_SET = "epa-supply-chain-v1.3"
+
+_GAS_COLUMN = {
+    Gas.CO2: "kg_co2",
+    Gas.CH4: "kg_ch4",
+    Gas.N2O: "kg_n2o",
+    Gas.HFCS: "kg_hfcs",
+    Gas.PFCS: "kg_pfcs",
+    Gas.SF6: "kg_sf6",
+    Gas.NF3: "kg_nf3",
+    Gas.UNSPECIFIED: "kg_unspecified",
+}
+
+
+def factor_gas_columns(factor: EmissionFactor, gwp_set: GwpSet) -> dict[str, float]:
+    """kg CO2e per unit of ``factor`` by gas column under ``gwp_set``.
+
+    With a gas breakdown every species is weighted with the chosen GWP set; without one the
+    published CO2e value is all there is and goes under ``unspecified``.
+    """
+    if factor.has_gas_breakdown:
+        by_gas = to_co2e_kg(factor.gases_kg_per_unit, gwp_set)
+        return {_GAS_COLUMN[g]: v for g, v in by_gas.items()}
+    columns = dict.fromkeys(_GAS_COLUMN.values(), 0.0)
+    columns["kg_unspecified"] = factor.kg_co2e_per_unit
+    return columns
+
+
+@dataclass
+class _FactorCache:
+    ctx: Context
+    sets: dict[str, tuple[FactorSetInfo, dict[str, EmissionFactor]]]
+
+    def get(self, set_key: str, factor_id: str) -> tuple[FactorSetInfo, EmissionFactor]:
+        if set_key not in self.sets:
+            info, factors = self.ctx.workspace.get_factor_set(set_key)
+            self.sets[set_key] = (info, {f.factor_id: f for f in factors})
+        info, by_id = self.sets[set_key]
+        if factor_id not in by_id:
+            raise NotFoundError(f"factor '{factor_id}' not in factor set '{set_key}'")
+        return info, by_id[factor_id]
+
+
+def _activity_map(
+    ctx: Context, keys: list[tuple[str, str, str]], gwp_set: GwpSet, year: int
+) -> tuple[list[dict[str, Any]], set[str]]:
+    cache = _FactorCache(ctx, {})
+    rows: list[dict[str, Any]] = []
+    used_sets: set[str] = set()
+    for activity, country, unit in keys:
+        row: dict[str, Any] = {"activity": activity, "country": country, "unit": unit}
+        try:
+            resolved = resolve_activity(activity, country, unit)
+            info, factor = cache.get(resolved.factor.set_key, resolved.factor.factor_id)
+            multiplier = convert(1.0, unit, factor.unit)
+        except GreenchainError as exc:
+            row["error"] = f"{activity} ({country}, {unit}): {exc.message}"
+            rows.append(row)
+            continue
+        used_sets.add(f"{info.key} {info.version}")
+        region = (factor.region or "").upper()
+        row.update(
+            scope=resolved.scope,
+            scope3_category=resolved.scope3_category,
+            factor_set=info.key,
+            factor_id=factor.factor_id,
+            factor_unit=factor.unit,
+            multiplier=multiplier,
+            region_matches=bool(region) and (country == region or country.startswith(region)),
+            factor_year=info.reference_year or year,
+            error=None,
+            **factor_gas_columns(factor, gwp_set),
+        )
+        rows.append(row)
+    return rows, used_sets
+
+
+def calculate_inventory(
+    ctx: Context, org_slug: str, year: int, gwp_set: GwpSet = GwpSet.AR5
+) -> InventoryReport:
+    """Calculate and store the inventory of ``org_slug`` for reporting ``year``.
+
+    Each purchase line gets the best available method (product-level, supplier-specific,
+    spend-based); each activity line the average-data method. The run is stored immutably
+    with its lines; differences from the previous run are recorded as restatements.
+    """
+    ws = ctx.workspace
+    org = ws.get_org(org_slug)
+    inputs = ws.load_calculation_inputs(org.id, year)
+    if all(ctx.engine.row_count(inputs[k]) == 0 for k in ("purchases", "activities")):
+        raise NotFoundError(
+            f"no purchase lines or activity data dated {year} for '{org_slug}'; import them first"
+        )
+    eeio_info, eeio_factors = ws.get_factor_set(EEIO_SET)
+    factor_year = eeio_info.price_year or year
+    cpi_factor, _ = ctx.conversions.cpi_index(factor_year)
+    cpi_spend, cpi_year = ctx.conversions.cpi_index(year)
+    spend_note = (
+        f"spend x mean {year} FX to USD x CPI-U {factor_year}/{cpi_year} "
+        f"({cpi_factor:g}/{cpi_spend:g}) x EPA factor with margins"
+    )
+    if cpi_year != year:
+        spend_note += f"; CPI-U {year} not yet published, {cpi_year} used"
+    fx = {c: ctx.conversions.usd_per_unit(c, year) for c in sorted(ctx.conversions.currencies())}
+    eeio = [{"naics_code": f.factor_id, **factor_gas_columns(f, gwp_set)} for f in eeio_factors]
+    keys = ctx.engine.distinct_activities(inputs["activities"])
+    activity_map, activity_sets = _activity_map(ctx, keys, gwp_set, year)
+    with ctx.progress(f"Calculating {org_slug} {year} ({gwp_set.value})") as step:
+        result = ctx.engine.calculate(
+            year=year,
+            inputs=inputs,
+            activity_map=activity_map,
+            eeio=eeio,
+            fx=fx,
+            cpi_ratio=cpi_factor / cpi_spend,
+            eeio_set_key=EEIO_SET,
+            eeio_data_year=factor_year,
+            spend_note=spend_note,
+        )
+        step("calculated")
+        names = ws.supplier_names(org.id)
+        suppliers = [
+            SupplierTotal(s, round(kg / 1000.0, 6), m, names.get(s, ""), round(spend, 2))
+            for s, kg, m, spend in result.suppliers
+        ]
+        previous = ws.latest_run(org.id, year)
+        restatements: list[Restatement] = []
+        if previous is not None:
+            before = InventoryReport.from_dict({**previous.summary, "run_id": previous.id})
+            restatements = compare_runs(
+                before.by_supplier, suppliers, previous_gwp=before.gwp, current_gwp=gwp_set.value
+            )
+        factor_sets = sorted({f"{eeio_info.key} {eeio_info.version}", *activity_sets})
+        now = ctx.clock.now()
+        report = build_report(
+            org=org.slug,
+            year=year,
+            gwp=gwp_set.value,
+            run_id=0,
+            kg_by_scope=result.kg_by_scope,
+            kg_by_category=result.kg_by_category,
+            kg_by_method=result.kg_by_method,
+            kg_by_gas=result.kg_by_gas,
+            suppliers=suppliers,
+            primary_scope3_kg=result.primary_scope3_kg,
+            data_quality_score=result.data_quality_score,
+            lines=result.line_count,
+            rejected_lines=ctx.engine.row_count(result.rejected),
+            factor_sets=factor_sets,
+            restatements=restatements,
+            previous_run_id=previous.id if previous else None,
+            created_at=now.isoformat(timespec="seconds"),
+        )
+        summary = report.to_dict()
+        summary.pop("run_id")
+        run_id = ws.save_run(
+            org_id=org.id,
+            year=year,
+            gwp_set=gwp_set.value,
+            previous_run_id=previous.id if previous else None,
+            inputs_sha256=ctx.engine.digest(inputs),
+            factor_sets=factor_sets,
+            summary=summary,
+            lines=result.lines,
+            rejected=result.rejected,
+            restatements=[r.__dict__ for r in restatements],
+            now=now,
+        )
+        step("stored")
+    return InventoryReport.from_dict({**summary, "run_id": run_id})
+
+
+def get_inventory_report(
+    ctx: Context, org_slug: str, year: int, run_id: int | None = None
+) -> InventoryReport:
+    """The stored report of a run (the latest of the year unless ``run_id`` is given)."""
+    ws = ctx.workspace
+    org = ws.get_org(org_slug)
+    run = ws.get_run(org.id, run_id) if run_id is not None else ws.latest_run(org.id, year)
+    if run is None:
+        raise NotFoundError(
+            f"no calculation run for '{org_slug}' {year}; run 'greenchain calc --org {org_slug} "
+            f"--year {year}' first"
+        )
+    return InventoryReport.from_dict({**run.summary, "run_id": run.id})
+
+
+def get_run_lines(ctx: Context, org_slug: str, run_id: int) -> Any:
+    org = ctx.workspace.get_org(org_slug)
+    return ctx.workspace.run_lines(org.id, run_id)
+
+
+@dataclass(frozen=True)
+class Hotspots:
+    report: InventoryReport
+    suppliers: list[ParetoRow]
+    categories: list[ParetoRow]
+    cutoff_share: float
+
+    @property
+    def engagement_set(self) -> list[ParetoRow]:
+        return [r for r in self.suppliers if r.in_hotspot]
+
+
+def get_hotspots(
+    ctx: Context, org_slug: str, year: int, cutoff_share: float | None = None
+) -> Hotspots:
+    """Pareto of Scope 3 by supplier and by category; the suppliers covering ``cutoff_share``."""
+    report = get_inventory_report(ctx, org_slug, year)
+    cutoff = cutoff_share if cutoff_share is not None else ctx.settings_hotspot_share
+    from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES
+
+    suppliers = pareto(
+        [(s.supplier_id, s.name, s.t_co2e) for s in report.by_supplier], cutoff_share=cutoff
+    )
+    categories = pareto(
+        [(k, SCOPE3_CATEGORY_NAMES[int(k)], v) for k, v in report.by_category.items()],
+        cutoff_share=cutoff,
+    )
+    return Hotspots(report, suppliers, categories, cutoff)
+
+
+def summarise_restatements(report: InventoryReport) -> Mapping[str, int]:
+    counts: dict[str, int] = {}
+    for r in report.restatements:
+        counts[r.reason] = counts.get(r.reason, 0) + 1
+    return counts

@@ -1,0 +1,126 @@
+"""Shared fixtures: workspaces on SQLite (a temp file) and on the real PostgreSQL server.
+
+The PostgreSQL database is created for the test session and dropped at its end
+(``GREENCHAIN_TEST_PG``, default ``postgresql://postgres@127.0.0.1:5432/postgres`` as admin).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from greenchain.adapters.compute.engine import DuckDbEngine
+from greenchain.adapters.conversions import BundledConversions
+from greenchain.adapters.db.workspace import SqlWorkspace
+from greenchain.adapters.files import (
+    PublicFactorFiles,
+    SpreadsheetFiles,
+    write_demo_files,
+)
+from greenchain.config import Settings
+from greenchain.services.context import Context
+from tests.fakes import FixedClock
+
+PG_ADMIN_URL = os.environ.get(
+    "GREENCHAIN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def factors_dir() -> Path:
+    path = Settings().factors_dir
+    assert path.is_dir(), f"reference data not found at {path}; set GREENCHAIN_DATA_DIR"
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"greenchain_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def factor_cache(factors_dir: Path) -> dict[str, object]:
+    """Factor sets read once per session (reading the files is the slow part)."""
+    files = PublicFactorFiles(factors_dir)
+    return {source: files.read(source) for source in files.sources()}
+
+
+class CachedFactorFiles:
+    def __init__(self, cache: dict[str, object]) -> None:
+        self.cache = cache
+
+    def sources(self) -> list[str]:
+        return list(self.cache)
+
+    def read(self, source: str) -> object:
+        return self.cache[source]
+
+
+def make_context(url: str, factor_cache: dict[str, object]) -> Context:
+    workspace = SqlWorkspace(url)
+    workspace.migrate()
+    return Context(
+        workspace=workspace,
+        conversions=BundledConversions(),
+        engine=DuckDbEngine(),
+        tabular=SpreadsheetFiles(),
+        factor_files=CachedFactorFiles(factor_cache),  # type: ignore[arg-type]
+        clock=FixedClock(),
+        demo_writer=write_demo_files,
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def ctx(
+    request: pytest.FixtureRequest, tmp_path: Path, factor_cache: dict[str, object]
+) -> Iterator[Context]:
+    """A fresh workspace with the factor library imported, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = request.getfixturevalue("postgresql_fresh_url")
+    context = make_context(url, factor_cache)
+    from greenchain.services.factors import import_factor_sets
+
+    import_factor_sets(context)
+    yield context
+    context.workspace.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def postgresql_fresh_url(postgres_url: str) -> str:
+    """The session database emptied of tenant data before each test."""
+    workspace = SqlWorkspace(postgres_url)
+    workspace.migrate()
+    with workspace.engine.begin() as conn:
+        conn.execute(
+            text(
+                "TRUNCATE restatements, rejected_lines, result_lines, calculation_runs, imports, "
+                "purchase_lines, supplier_data, activity_data, product_footprints, suppliers, "
+                "organisations, factors, factor_sets RESTART IDENTITY CASCADE"
+            )
+        )
+    workspace.close()
+    return postgres_url
