@@ -1,0 +1,214 @@
+"""The accounting core end to end through the services, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from greenchain.domain.errors import FileRejectedError, NotFoundError
+from greenchain.domain.ghg import GwpSet, gwp
+from greenchain.services.context import Context
+from greenchain.services.imports import import_records
+from greenchain.services.inventory import calculate_inventory, get_hotspots, get_inventory_report
+from greenchain.services.orgs import add_organisation
+from tests.factories import activity, purchase, supplier, supplier_report, write_csv
+
+EPA_331110_WITH_MARGINS = 0.787  # kg CO2e / 2022 USD (EPA v1.3 CO2e file, data README)
+
+
+def _setup(ctx: Context, tmp_path: Path, org: str = "acme", lines=None, suppliers=None) -> None:
+    add_organisation(ctx, org)
+    write_csv(tmp_path / "suppliers.csv", "suppliers", suppliers or [supplier("S1")])
+    import_records(ctx, org, "suppliers", tmp_path / "suppliers.csv")
+    write_csv(tmp_path / "purchases.csv", "purchases", lines or [
+        purchase("L1", date="2022-05-01", amount="1000")
+    ])  # fmt: skip
+    import_records(ctx, org, "purchases", tmp_path / "purchases.csv")
+
+
+def test_spend_based_line_matches_the_epa_factor_with_margins(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path)
+    report = calculate_inventory(ctx, "acme", 2022)
+    # 1,000 USD of 2022 (no FX, no deflation) x 0.787: by-gas x AR5 agrees within 0.005/USD.
+    assert report.total_t_co2e == pytest.approx(1000 * EPA_331110_WITH_MARGINS / 1000, abs=0.005)
+    assert report.by_scope["3"] == report.total_t_co2e
+    assert report.by_category["1"] == report.total_t_co2e
+    assert report.by_method["spend_based"] == report.total_t_co2e
+    assert report.by_gas["CO2"] > 0.9 * report.total_t_co2e
+    assert sum(report.by_gas.values()) == pytest.approx(report.total_t_co2e, rel=1e-6)
+    assert report.primary_data_share == 0.0
+    assert report.lines == 1
+    assert report.by_supplier[0].supplier_id == "S1"
+
+
+def test_spend_in_another_year_and_currency_is_converted_and_deflated(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path, lines=[purchase("L1", date="2024-02-01", amount="1000", currency="EUR")])
+    report = calculate_inventory(ctx, "acme", 2024)
+    usd_2022 = 1000 * ctx.conversions.usd_per_unit("EUR", 2024) * 292.655 / 313.689
+    assert ctx.conversions.usd_per_unit("EUR", 2024) == pytest.approx(1.0820, abs=5e-5)
+    assert report.total_t_co2e == pytest.approx(usd_2022 * 0.787 / 1000, rel=0.007)
+
+
+def test_ar6_recomputes_from_the_gas_breakdown(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path)
+    ar5 = calculate_inventory(ctx, "acme", 2022, GwpSet.AR5)
+    ar6 = calculate_inventory(ctx, "acme", 2022, GwpSet.AR6)
+    _, factors = ctx.workspace.get_factor_set("epa-supply-chain-v1.3")
+    steel = next(f for f in factors if f.factor_id == "331110")
+    expected = {
+        s: sum(m * gwp(s2, s) for s2, m in steel.gases_kg_per_unit.items())
+        for s in (GwpSet.AR5, GwpSet.AR6)
+    }
+    assert ar5.total_t_co2e == pytest.approx(expected[GwpSet.AR5], rel=1e-6)
+    assert ar6.total_t_co2e == pytest.approx(expected[GwpSet.AR6], rel=1e-6)
+    assert ar6.total_t_co2e != ar5.total_t_co2e
+    assert ar6.by_gas["CO2"] == pytest.approx(ar5.by_gas["CO2"])
+    assert ar6.by_gas["CH4"] == pytest.approx(ar5.by_gas["CH4"] * 27.9 / 28.0, rel=1e-6)
+    assert ar6.restatements[0].reason == "GWP set changed from AR5 to AR6"
+
+
+def test_supplier_data_replaces_the_spend_estimate_and_the_run_records_it(
+    ctx: Context, tmp_path: Path
+):
+    _setup(ctx, tmp_path, lines=[purchase("L1", date="2024-03-01", amount="10000")])
+    first = calculate_inventory(ctx, "acme", 2024)
+    assert first.by_supplier[0].method == "spend_based"
+    write_csv(tmp_path / "sd.csv", "supplier-data", [supplier_report("S1", year="2024")])
+    import_records(ctx, "acme", "supplier-data", tmp_path / "sd.csv")
+    second = calculate_inventory(ctx, "acme", 2024)
+    # 10,000 / 1,000,000 x (100 + 50 + 50) t = 2 t
+    assert second.total_t_co2e == pytest.approx(2.0)
+    assert second.by_method["supplier_specific"] == pytest.approx(2.0)
+    assert second.primary_data_share == pytest.approx(1.0)
+    assert second.previous_run_id == first.run_id
+    (restatement,) = second.restatements
+    assert restatement.supplier_id == "S1"
+    assert (restatement.previous_method, restatement.new_method) == (
+        "spend_based", "supplier_specific"
+    )  # fmt: skip
+    assert restatement.previous_t_co2e == pytest.approx(first.total_t_co2e)
+    assert "replaced the spend-based estimate" in restatement.reason
+    # the earlier run is unchanged
+    assert get_inventory_report(ctx, "acme", 2024, first.run_id) == first
+
+
+def test_supplier_data_of_another_year_does_not_apply(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path, lines=[purchase("L1", date="2024-03-01", amount="10000")])
+    write_csv(tmp_path / "sd.csv", "supplier-data", [supplier_report("S1", year="2023")])
+    import_records(ctx, "acme", "supplier-data", tmp_path / "sd.csv")
+    report = calculate_inventory(ctx, "acme", 2024)
+    assert report.by_supplier[0].method == "spend_based"
+
+
+def test_electricity_gives_location_and_market_based_scope2(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path)
+    write_csv(tmp_path / "act.csv", "activity", [activity("A1", date="2022-01-31")])
+    import_records(ctx, "acme", "activity", tmp_path / "act.csv")
+    report = calculate_inventory(ctx, "acme", 2022)
+    # DEFRA 2025 UK grid electricity 0.17700 kg CO2e/kWh x 1,000 kWh = 0.177 t
+    assert report.by_scope["2_location"] == pytest.approx(0.177, rel=1e-3)
+    assert report.by_scope["2_market"] == pytest.approx(0.177, rel=1e-3)
+    assert report.by_method["average_data"] == pytest.approx(0.177, rel=1e-3)
+
+
+def test_a_bad_row_rejects_the_whole_file_and_writes_nothing(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path)
+    bad = write_csv(tmp_path / "bad.csv", "purchases", [
+        purchase("L2", date="2022-01-01"),
+        purchase("L3", amount="12,5x"),
+    ])  # fmt: skip
+    with pytest.raises(FileRejectedError) as caught:
+        import_records(ctx, "acme", "purchases", bad)
+    assert "bad.csv: row 3, field 'amount': not a number" in str(caught.value)
+    org = ctx.workspace.get_org("acme")
+    assert ctx.workspace.count_rows(org.id, "purchase_lines") == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    [
+        ({"date": "31/12/2022"}, "date", "not a date"),
+        ({"currency": "XYZ"}, "currency", "unknown currency"),
+        ({"naics_code": "999999"}, "naics_code", "unknown NAICS code"),
+        ({"supplier_id": "NOPE"}, "supplier_id", "unknown supplier"),
+        ({"amount": "-5"}, "amount", "must be greater than 0"),
+    ],
+)
+def test_each_kind_of_bad_value_is_named(ctx, tmp_path, overrides, field, reason):
+    _setup(ctx, tmp_path)
+    bad = write_csv(tmp_path / "bad.csv", "purchases", [purchase("L9", **overrides)])
+    with pytest.raises(FileRejectedError) as caught:
+        import_records(ctx, "acme", "purchases", bad)
+    assert f"bad.csv: row 2, field '{field}': {reason}" in str(caught.value)
+
+
+def test_negative_revenue_and_duplicate_ids_are_rejected(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path)
+    sd = write_csv(tmp_path / "sd.csv", "supplier-data", [supplier_report("S1", revenue="-1")])
+    with pytest.raises(FileRejectedError, match="field 'revenue': must be greater than 0"):
+        import_records(ctx, "acme", "supplier-data", sd)
+    dup = write_csv(tmp_path / "dup.csv", "purchases", [purchase("L5"), purchase("L5")])
+    with pytest.raises(FileRejectedError, match=r"row 3, field 'line_id': duplicate line_id"):
+        import_records(ctx, "acme", "purchases", dup)
+
+
+def test_skip_invalid_imports_good_rows_and_writes_the_rejected_rows(ctx, tmp_path):
+    _setup(ctx, tmp_path)
+    mixed = write_csv(tmp_path / "mixed.csv", "purchases", [
+        purchase("L2", date="2022-01-01"), purchase("L3", date="2022-13-01")
+    ])  # fmt: skip
+    summary = import_records(ctx, "acme", "purchases", mixed, skip_invalid=True)
+    assert (summary.inserted, summary.rejected) == (1, 1)
+    assert summary.rejected_report is not None
+    text = summary.rejected_report.read_text()
+    assert "L3" in text
+    assert "not a date" in text
+    assert "L2" not in text
+
+
+def test_reimporting_the_same_file_does_not_double_count(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path)
+    again = import_records(ctx, "acme", "purchases", tmp_path / "purchases.csv")
+    assert again.already_imported
+    assert (again.inserted, again.updated) == (0, 1)
+    report = calculate_inventory(ctx, "acme", 2022)
+    assert report.lines == 1
+
+
+def test_xlsx_files_import_like_csv(ctx: Context, tmp_path: Path):
+    from openpyxl import Workbook
+
+    _setup(ctx, tmp_path)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["line_id", "supplier_id", "date", "amount", "currency", "naics_code"])
+    sheet.append(["X1", "S1", "2022-07-01", 500, "usd", "331110"])
+    book.save(tmp_path / "p.xlsx")
+    summary = import_records(ctx, "acme", "purchases", tmp_path / "p.xlsx")
+    assert summary.inserted == 1
+    assert calculate_inventory(ctx, "acme", 2022).lines == 2
+
+
+def test_an_organisation_never_sees_another_organisations_runs(ctx, tmp_path):
+    _setup(ctx, tmp_path, org="acme")
+    report = calculate_inventory(ctx, "acme", 2022)
+    add_organisation(ctx, "other")
+    with pytest.raises(NotFoundError):
+        get_inventory_report(ctx, "other", 2022)
+    with pytest.raises(NotFoundError):
+        get_inventory_report(ctx, "other", 2022, report.run_id)
+    write_csv(tmp_path / "o.csv", "purchases", [purchase("L1", "S1")])
+    with pytest.raises(FileRejectedError, match="unknown supplier"):
+        import_records(ctx, "other", "purchases", tmp_path / "o.csv")
+
+
+def test_hotspots_cover_the_requested_share(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path, suppliers=[supplier(f"S{i}") for i in range(1, 5)], lines=[
+        purchase(f"L{i}", f"S{i}", date="2022-03-01", amount=str(amount))
+        for i, amount in enumerate((5000, 3000, 1500, 500), start=1)
+    ])  # fmt: skip
+    calculate_inventory(ctx, "acme", 2022)
+    hot = get_hotspots(ctx, "acme", 2022, 0.67)
+    assert [r.key for r in hot.engagement_set] == ["S1", "S2"]
+    assert hot.suppliers[-1].cumulative_share == pytest.approx(1.0)
