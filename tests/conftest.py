@@ -16,12 +16,15 @@ from sqlalchemy import create_engine, text
 
 from greenchain.adapters.compute.engine import DuckDbEngine
 from greenchain.adapters.conversions import BundledConversions
+from greenchain.adapters.db.accounts import SqlAccounts
+from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
     PublicFactorFiles,
     SpreadsheetFiles,
     write_demo_files,
 )
+from greenchain.adapters.security import Argon2PasswordHasher
 from greenchain.config import Settings
 from greenchain.services.context import Context
 from tests.fakes import FixedClock
@@ -89,6 +92,9 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
         factor_files=CachedFactorFiles(factor_cache),  # type: ignore[arg-type]
         clock=FixedClock(),
         demo_writer=write_demo_files,
+        accounts=SqlAccounts(workspace.engine),
+        hasher=Argon2PasswordHasher(),
+        jobs=SqlJobQueue(workspace.engine),
     )
 
 
@@ -117,7 +123,8 @@ def postgresql_fresh_url(postgres_url: str) -> str:
     with workspace.engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE restatements, rejected_lines, result_lines, calculation_runs, imports, "
+                "TRUNCATE jobs, audit_log, outbox, login_attempts, one_time_tokens, api_tokens, "
+                "memberships, users, restatements, rejected_lines, result_lines, calculation_runs, imports, "
                 "purchase_lines, supplier_data, activity_data, product_footprints, suppliers, "
                 "organisations, factors, factor_sets RESTART IDENTITY CASCADE"
             )

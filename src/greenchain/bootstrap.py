@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from greenchain.adapters.compute.engine import DuckDbEngine
 from greenchain.adapters.conversions import BundledConversions
+from greenchain.adapters.db.accounts import SqlAccounts
+from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
     PublicFactorFiles,
@@ -11,6 +13,7 @@ from greenchain.adapters.files import (
     SystemClock,
     write_demo_files,
 )
+from greenchain.adapters.security import Argon2PasswordHasher, SmtpTransport
 from greenchain.config import Settings
 from greenchain.services.context import Context, Progress, silent_progress
 
@@ -28,6 +31,14 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         factor_files=PublicFactorFiles(settings.factors_dir),
         clock=SystemClock(),
         demo_writer=write_demo_files,
+        accounts=SqlAccounts(workspace.engine),
+        hasher=Argon2PasswordHasher(),
+        jobs=SqlJobQueue(workspace.engine),
+        mail_transport=(
+            SmtpTransport(settings.smtp_host, settings.smtp_port, settings.mail_from)
+            if settings.smtp_host
+            else None
+        ),
         settings_hotspot_share=settings.hotspot_share,
         progress=progress,
     )

@@ -35,6 +35,17 @@ class Settings(BaseSettings):
         description="Folder with the public factor data (factors/epa-supply-chain-v1.3, ...)",
     )
     hotspot_share: float = Field(default=0.67, gt=0, le=1)
+    secret_key: str = Field(
+        default="dev-only-change-me-" + "0" * 24,
+        description="Signs session cookies; set a long random value in production",
+    )
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public address")
+    allowed_hosts: list[str] = Field(default=["127.0.0.1", "localhost", "testserver"])
+    secure_cookies: bool = Field(default=False, description="Send cookies over HTTPS only")
+    smtp_host: str | None = Field(default=None, description="SMTP server for the outbox")
+    smtp_port: int = 25
+    mail_from: str = "Greenchain <no-reply@greenchain.local>"
+    job_workers: int = Field(default=1, ge=0, description="In-process job workers per web worker")
 
     @field_validator("db")
     @classmethod

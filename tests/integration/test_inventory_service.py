@@ -21,9 +21,11 @@ def _setup(ctx: Context, tmp_path: Path, org: str = "acme", lines=None, supplier
     add_organisation(ctx, org)
     write_csv(tmp_path / "suppliers.csv", "suppliers", suppliers or [supplier("S1")])
     import_records(ctx, org, "suppliers", tmp_path / "suppliers.csv")
-    write_csv(tmp_path / "purchases.csv", "purchases", lines or [
-        purchase("L1", date="2022-05-01", amount="1000")
-    ])  # fmt: skip
+    write_csv(
+        tmp_path / "purchases.csv",
+        "purchases",
+        lines or [purchase("L1", date="2022-05-01", amount="1000")],
+    )
     import_records(ctx, org, "purchases", tmp_path / "purchases.csv")
 
 
@@ -85,8 +87,9 @@ def test_supplier_data_replaces_the_spend_estimate_and_the_run_records_it(
     (restatement,) = second.restatements
     assert restatement.supplier_id == "S1"
     assert (restatement.previous_method, restatement.new_method) == (
-        "spend_based", "supplier_specific"
-    )  # fmt: skip
+        "spend_based",
+        "supplier_specific",
+    )
     assert restatement.previous_t_co2e == pytest.approx(first.total_t_co2e)
     assert "replaced the spend-based estimate" in restatement.reason
     # the earlier run is unchanged
@@ -114,10 +117,14 @@ def test_electricity_gives_location_and_market_based_scope2(ctx: Context, tmp_pa
 
 def test_a_bad_row_rejects_the_whole_file_and_writes_nothing(ctx: Context, tmp_path: Path):
     _setup(ctx, tmp_path)
-    bad = write_csv(tmp_path / "bad.csv", "purchases", [
-        purchase("L2", date="2022-01-01"),
-        purchase("L3", amount="12,5x"),
-    ])  # fmt: skip
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        "purchases",
+        [
+            purchase("L2", date="2022-01-01"),
+            purchase("L3", amount="12,5x"),
+        ],
+    )
     with pytest.raises(FileRejectedError) as caught:
         import_records(ctx, "acme", "purchases", bad)
     assert "bad.csv: row 3, field 'amount': not a number" in str(caught.value)
@@ -155,9 +162,11 @@ def test_negative_revenue_and_duplicate_ids_are_rejected(ctx: Context, tmp_path:
 
 def test_skip_invalid_imports_good_rows_and_writes_the_rejected_rows(ctx, tmp_path):
     _setup(ctx, tmp_path)
-    mixed = write_csv(tmp_path / "mixed.csv", "purchases", [
-        purchase("L2", date="2022-01-01"), purchase("L3", date="2022-13-01")
-    ])  # fmt: skip
+    mixed = write_csv(
+        tmp_path / "mixed.csv",
+        "purchases",
+        [purchase("L2", date="2022-01-01"), purchase("L3", date="2022-13-01")],
+    )
     summary = import_records(ctx, "acme", "purchases", mixed, skip_invalid=True)
     assert (summary.inserted, summary.rejected) == (1, 1)
     assert summary.rejected_report is not None
@@ -204,10 +213,15 @@ def test_an_organisation_never_sees_another_organisations_runs(ctx, tmp_path):
 
 
 def test_hotspots_cover_the_requested_share(ctx: Context, tmp_path: Path):
-    _setup(ctx, tmp_path, suppliers=[supplier(f"S{i}") for i in range(1, 5)], lines=[
-        purchase(f"L{i}", f"S{i}", date="2022-03-01", amount=str(amount))
-        for i, amount in enumerate((5000, 3000, 1500, 500), start=1)
-    ])  # fmt: skip
+    _setup(
+        ctx,
+        tmp_path,
+        suppliers=[supplier(f"S{i}") for i in range(1, 5)],
+        lines=[
+            purchase(f"L{i}", f"S{i}", date="2022-03-01", amount=str(amount))
+            for i, amount in enumerate((5000, 3000, 1500, 500), start=1)
+        ],
+    )
     calculate_inventory(ctx, "acme", 2022)
     hot = get_hotspots(ctx, "acme", 2022, 0.67)
     assert [r.key for r in hot.engagement_set] == ["S1", "S2"]

@@ -9,10 +9,14 @@ from pathlib import Path
 from typing import Protocol
 
 from greenchain.services.ports import (
+    Accounts,
     CalculationEngine,
     Clock,
     Conversions,
     FactorFiles,
+    JobQueue,
+    MailTransport,
+    PasswordHasher,
     TabularFiles,
     Workspace,
 )
@@ -42,5 +46,14 @@ class Context:
     factor_files: FactorFiles
     clock: Clock
     demo_writer: DemoWriter
+    accounts: Accounts | None = None
+    hasher: PasswordHasher | None = None
+    mail_transport: MailTransport | None = None
+    jobs: JobQueue | None = None
     settings_hotspot_share: float = 0.67
     progress: Progress = field(default=silent_progress)
+
+    def require_accounts(self) -> tuple[Accounts, PasswordHasher]:
+        if self.accounts is None or self.hasher is None:  # pragma: no cover - wiring error
+            raise RuntimeError("accounts are not wired in this context")
+        return self.accounts, self.hasher

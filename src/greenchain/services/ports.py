@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from greenchain.domain.access import Principal, Role
 from greenchain.domain.factors import EmissionFactor, FactorSetData, FactorSetInfo
 from greenchain.domain.records import RecordSchema, Reference
 
@@ -178,3 +179,92 @@ class CalculationEngine(Protocol):
         eeio_data_year: int,
         spend_note: str,
     ) -> CalculationResult: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class Accounts(Protocol):
+    """Users, memberships, tokens, login attempts, the mail outbox and the audit trail."""
+
+    def find_user(self, email: str) -> dict[str, Any] | None: ...
+    def get_user(self, user_id: int) -> dict[str, Any]: ...
+    def add_user(
+        self, email: str, password_hash: str | None, active: bool, now: dt.datetime
+    ) -> int: ...
+    def set_password(self, user_id: int, password_hash: str) -> None: ...
+    def set_membership(self, user_id: int, org_id: int, role: Role, now: dt.datetime) -> None: ...
+    def principal(self, user_id: int) -> Principal: ...
+    def add_api_token(
+        self,
+        user_id: int,
+        name: str,
+        prefix: str,
+        token_sha256: str,
+        now: dt.datetime,
+        expires_at: dt.datetime,
+    ) -> int: ...
+    def user_for_api_token(self, token_sha256: str, now: dt.datetime) -> int | None: ...
+    def list_api_tokens(self, user_id: int) -> list[dict[str, Any]]: ...
+    def revoke_api_token(self, user_id: int, token_id: int, now: dt.datetime) -> None: ...
+    def add_one_time_token(
+        self,
+        token_sha256: str,
+        purpose: str,
+        user_id: int,
+        now: dt.datetime,
+        expires_at: dt.datetime,
+        org_id: int | None = None,
+        role: Role | None = None,
+    ) -> None: ...
+    def use_one_time_token(
+        self, token_sha256: str, purpose: str, now: dt.datetime
+    ) -> dict[str, Any] | None: ...
+    def record_login_attempt(self, key: str, succeeded: bool, now: dt.datetime) -> None: ...
+    def failed_logins_since(self, key: str, since: dt.datetime) -> int: ...
+    def queue_mail(self, recipient: str, subject: str, body: str, now: dt.datetime) -> int: ...
+    def pending_mail(self, limit: int = 50) -> list[dict[str, Any]]: ...
+    def mark_mail(self, mail_id: int, now: dt.datetime, error: str | None) -> None: ...
+    def audit(
+        self,
+        *,
+        org_id: int | None,
+        user_id: int | None,
+        action: str,
+        target: str,
+        details: dict[str, Any],
+        now: dt.datetime,
+    ) -> None: ...
+    def audit_trail(self, org_id: int, limit: int = 100) -> list[dict[str, Any]]: ...
+
+
+class MailTransport(Protocol):
+    def send(self, recipient: str, subject: str, body: str) -> None: ...
+
+
+class JobQueue(Protocol):
+    def enqueue(
+        self,
+        org_id: int,
+        user_id: int | None,
+        kind: str,
+        payload: dict[str, Any],
+        now: dt.datetime,
+    ) -> int: ...
+    def claim(
+        self, worker: str, now: dt.datetime, stale_after: dt.timedelta
+    ) -> dict[str, Any] | None: ...
+    def progress(self, job_id: int, fraction: float, message: str, now: dt.datetime) -> None: ...
+    def finish(
+        self,
+        job_id: int,
+        *,
+        ok: bool,
+        message: str,
+        result: dict[str, Any] | None,
+        now: dt.datetime,
+    ) -> None: ...
+    def get(self, org_id: int, job_id: int) -> dict[str, Any]: ...
+    def list(self, org_id: int, limit: int = 50) -> list[dict[str, Any]]: ...

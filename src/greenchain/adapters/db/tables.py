@@ -250,3 +250,107 @@ restatements = Table(
     Column("new_t_co2e", Float, nullable=False),
     Column("reason", Text, nullable=False),
 )
+
+# people, access and the web platform ---------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(200)),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+)
+
+one_time_tokens = Table(
+    "one_time_tokens",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("purpose", String(20), nullable=False),  # invitation | password_reset
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE")),
+    Column("role", String(20)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(400), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_login_attempts_key_at", "key", "at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE")),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("action", String(60), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_audit_log_org_at", "org_id", "at"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("kind", String(30), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(12), nullable=False),  # queued | running | done | failed
+    Column("progress", Float, nullable=False),
+    Column("message", Text),
+    Column("result", JSON),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("worker", String(100)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Index("ix_jobs_status_id", "status", "id"),
+)

@@ -42,11 +42,17 @@ import_app = typer.Typer(
 )
 report_app = typer.Typer(help="Reports of stored calculation runs.", no_args_is_help=True)
 runs_app = typer.Typer(help="Calculation runs and their restatements.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+mail_app = typer.Typer(help="The mail outbox.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(factors_app, name="factors")
 app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
 app.add_typer(runs_app, name="runs")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(mail_app, name="mail")
 
 console = Console(highlight=False)
 
@@ -343,6 +349,118 @@ def demo(
             f"{len(report.restatements)} restatement(s)"
         )
     console.print(f"Demo files in {result.folder}; organisation '{demo_service.DEMO_ORG}'.")
+
+
+@user_app.command("add")
+@guarded
+def user_add(
+    email: Annotated[str, typer.Argument(help="The user's email address.")],
+    org: OrgOption,
+    role: Annotated[str, typer.Option(help="admin, analyst or viewer.")] = "analyst",
+) -> None:
+    """Add a user to an organisation; the password is read from standard input."""
+    import sys
+
+    from greenchain.domain.access import Role
+    from greenchain.services import accounts as account_service
+
+    parsed = Role.parse(role)
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    principal = account_service.add_user(_ctx(), email, password, org, parsed)
+    console.print(f"{principal.email} is {parsed.value} of {org}.")
+
+
+@token_app.command("create")
+@guarded
+def token_create(
+    user: Annotated[str, typer.Option("--user", help="Email of the token's user.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    days: Annotated[int, typer.Option(help="Validity in days.")] = 90,
+) -> None:
+    """Create an API token (shown once; only its hash is stored)."""
+    from greenchain.services import accounts as account_service
+
+    issued = account_service.create_api_token(_ctx(), user, name, days)
+    err_console.print(
+        f"Token {issued.id} valid until {issued.expires_at:%Y-%m-%d}; "
+        "store it now, it is not shown again:"
+    )
+    print(issued.token)
+
+
+@token_app.command("revoke")
+@guarded
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="Token id.")],
+    user: Annotated[str, typer.Option("--user", help="Email of the token's user.")],
+) -> None:
+    """Revoke an API token."""
+    from greenchain.services import accounts as account_service
+
+    account_service.revoke_api_token(_ctx(), user, token_id)
+    console.print(f"Token {token_id} revoked.")
+
+
+@mail_app.command("send")
+@guarded
+def mail_send() -> None:
+    """Deliver queued mail through the SMTP server (GREENCHAIN_SMTP_HOST, _PORT)."""
+    from greenchain.services import accounts as account_service
+
+    sent, failed = account_service.deliver_mail(_ctx())
+    console.print(f"{sent} sent, {failed} failed")
+
+
+@app.command()
+@guarded
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web worker processes.", min=1)] = 1,
+    certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
+    keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+) -> None:
+    """Serve the web app and the JSON API (uvicorn)."""
+    import uvicorn
+
+    bootstrap(Settings())  # migrate once before workers start
+    scheme = "https" if certfile else "http"
+    err_console.print(f"Greenchain on {scheme}://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(
+        "greenchain.entrypoints.web.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=str(certfile) if certfile else None,
+        ssl_keyfile=str(keyfile) if keyfile else None,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level="warning",
+    )
+
+
+@app.command()
+@guarded
+def worker(
+    once: Annotated[bool, typer.Option(help="Run queued jobs, then stop.")] = False,
+) -> None:
+    """Run background jobs (uploads, calculations) from the queue."""
+    from greenchain.services import jobs as job_service
+
+    ctx = _ctx()
+    if once:
+        console.print(f"{job_service.run_until_empty(ctx)} job(s) run")
+        return
+    thread = job_service.WorkerThread(ctx)
+    thread.start()
+    err_console.print("Worker running (Ctrl+C to stop)")
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        thread.stop()
 
 
 def _print_summary(report: InventoryReport) -> None:

@@ -1,0 +1,230 @@
+"""Import + calculation of N purchase lines: Greenchain against the same work in plain pandas.
+
+For each N: generate a purchases CSV (deterministic), then in a fresh SQLite database each
+side (1) reads and validates the file, (2) stores the lines, (3) loads the reporting year,
+(4) calculates spend-based and supplier-specific emissions by gas and (5) stores result lines
+and totals. Setup (factor library, suppliers) is not timed. Prints lines/s for both, the
+ratio, and Greenchain's seconds per million lines (linearity).
+
+    python benchmarks/bench_import_calc.py [--sizes 100000 1000000] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import sqlite3
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from greenchain.adapters.demo_data import generate_purchase_lines
+from greenchain.config import Settings
+from greenchain.domain.ghg import GwpSet
+from greenchain.domain.records import PURCHASES
+from greenchain.services.context import Context
+from greenchain.services.factors import import_factor_sets
+from greenchain.services.imports import import_records
+from greenchain.services.inventory import calculate_inventory, factor_gas_columns
+from greenchain.services.orgs import add_organisation
+
+YEAR = 2025
+SUPPLIERS = 500
+NAICS = [
+    "325120",
+    "325180",
+    "333242",
+    "334413",
+    "334412",
+    "334417",
+    "326199",
+    "332710",
+    "541330",
+    "541512",
+    "561320",
+    "484121",
+    "481112",
+    "493110",
+    "511210",
+    "424120",
+]
+CURRENCIES = {"US": "USD", "JP": "JPY", "DE": "EUR", "KR": "KRW", "SG": "SGD"}
+
+
+def write_inputs(folder: Path, n: int) -> tuple[Path, Path, Path]:
+    supplier_ids = [f"SUP-{i:05d}" for i in range(1, SUPPLIERS + 1)]
+    countries = list(CURRENCIES)
+    suppliers = folder / "suppliers.csv"
+    with suppliers.open("w", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["supplier_id", "name", "country", "naics_code", "strategic"])
+        for i, s in enumerate(supplier_ids):
+            w.writerow([s, f"Supplier {i}", countries[i % len(countries)], NAICS[i % 16], "false"])
+    supplier_data = folder / "supplier_data.csv"
+    with supplier_data.open("w", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(
+            [
+                "supplier_id",
+                "year",
+                "revenue",
+                "currency",
+                "scope1_t",
+                "scope2_market_t",
+                "scope3_upstream_t",
+                "verified",
+            ]
+        )
+        for s in supplier_ids[:50]:
+            w.writerow([s, YEAR, "250000000", "USD", "12000", "8000", "30000", "true"])
+    purchases = folder / f"purchases_{n}.csv"
+    with purchases.open("w", newline="") as handle:
+        w = csv.writer(handle, lineterminator="\n")
+        w.writerow(PURCHASES.column_names)
+        w.writerows(
+            generate_purchase_lines(
+                n, seed=7, supplier_ids=supplier_ids, naics_codes=NAICS, year=YEAR
+            )
+        )
+    return suppliers, supplier_data, purchases
+
+
+def run_greenchain(folder: Path, suppliers: Path, supplier_data: Path, purchases: Path) -> float:
+    from tests.conftest import make_context  # the same wiring as the test suite, cached factors
+
+    ctx: Context = make_context(f"sqlite:///{folder / 'greenchain.db'}", FACTORS)
+    import_factor_sets(ctx, ["epa-supply-chain-v1.3"])
+    add_organisation(ctx, "bench")
+    import_records(ctx, "bench", "suppliers", suppliers)
+    import_records(ctx, "bench", "supplier-data", supplier_data)
+    start = time.perf_counter()
+    import_records(ctx, "bench", "purchases", purchases)
+    report = calculate_inventory(ctx, "bench", YEAR, GwpSet.AR5)
+    elapsed = time.perf_counter() - start
+    ctx.workspace.close()  # type: ignore[attr-defined]
+    RESULTS["greenchain_t"] = report.total_t_co2e
+    return elapsed
+
+
+def run_pandas(folder: Path, suppliers: Path, supplier_data: Path, purchases: Path) -> float:
+    """The same work written the usual pandas way: read_csv, checks, to_sql, merge, groupby."""
+    from greenchain.adapters.conversions import BundledConversions
+
+    conv = BundledConversions()
+    info, factors = (
+        FACTORS["epa-supply-chain-v1.3"][0].info,
+        FACTORS["epa-supply-chain-v1.3"][0].factors,
+    )  # type: ignore[attr-defined]
+    eeio = pd.DataFrame(
+        [{"naics_code": f.factor_id, **factor_gas_columns(f, GwpSet.AR5)} for f in factors]
+    )
+    fx = pd.DataFrame(
+        [{"currency": c, "usd": conv.usd_per_unit(c, YEAR)} for c in sorted(conv.currencies())]
+    )
+    cpi_ratio = conv.cpi_index(info.price_year)[0] / conv.cpi_index(YEAR)[0]
+    db = sqlite3.connect(folder / "pandas.db")
+    sup = pd.read_csv(suppliers, dtype=str)
+    sup.to_sql("suppliers", db, index=False)
+    sd = pd.read_csv(supplier_data, dtype={"supplier_id": str})
+    start = time.perf_counter()
+    df = pd.read_csv(purchases, dtype=str, keep_default_na=False)
+    amount = pd.to_numeric(df["amount"], errors="coerce")
+    date = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
+    category = pd.to_numeric(df["scope3_category"].replace("", "1"), errors="coerce")
+    bad = (
+        amount.isna()
+        | (amount <= 0)
+        | date.isna()
+        | category.isna()
+        | ~df["supplier_id"].isin(sup["supplier_id"])
+        | ~df["currency"].isin(fx["currency"])
+        | ~df["naics_code"].isin(eeio["naics_code"])
+        | df["line_id"].duplicated()
+    )
+    if bad.any():
+        raise SystemExit(f"pandas baseline found {int(bad.sum())} bad rows")
+    lines = df.assign(amount=amount, date=date.dt.date.astype(str), scope3_category=category)
+    lines.to_sql("purchase_lines", db, index=False)
+    loaded = pd.read_sql(
+        f"SELECT * FROM purchase_lines WHERE date BETWEEN '{YEAR}-01-01' AND '{YEAR}-12-31'", db
+    )
+    m = loaded.merge(fx, on="currency").merge(eeio, on="naics_code", how="left")
+    m = m.merge(
+        sd.assign(
+            revenue_usd=sd["revenue"],
+            kg=(sd["scope1_t"] + sd["scope2_market_t"] + sd["scope3_upstream_t"].fillna(0)) * 1000,
+        )[["supplier_id", "revenue_usd", "kg"]],
+        on="supplier_id",
+        how="left",
+    )
+    spend_usd = m["amount"] * m["usd"]
+    supplier_specific = m["revenue_usd"].notna()
+    gas_cols = [c for c in eeio.columns if c.startswith("kg_")]
+    for col in gas_cols:
+        m[col] = (spend_usd * cpi_ratio * m[col]).where(~supplier_specific, 0.0)
+    m["kg_unspecified"] = m["kg_unspecified"].where(
+        ~supplier_specific, spend_usd / m["revenue_usd"] * m["kg"]
+    )
+    m["method"] = supplier_specific.map({True: "supplier_specific", False: "spend_based"})
+    m["kg_co2e"] = m[gas_cols].sum(axis=1)
+    m[["line_id", "supplier_id", "method", "kg_co2e", *gas_cols]].to_sql(
+        "result_lines", db, index=False
+    )
+    m.groupby("supplier_id")["kg_co2e"].sum()
+    m.groupby("scope3_category")["kg_co2e"].sum()
+    m.groupby("method")["kg_co2e"].sum()
+    total_t = float(m["kg_co2e"].sum()) / 1000
+    elapsed = time.perf_counter() - start
+    db.close()
+    RESULTS["pandas_t"] = total_t
+    return elapsed
+
+
+RESULTS: dict[str, float] = {}
+FACTORS: dict[str, object] = {}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size (best is kept)")
+    args = parser.parse_args()
+    from greenchain.adapters.files import PublicFactorFiles
+
+    FACTORS["epa-supply-chain-v1.3"] = PublicFactorFiles(Settings().factors_dir).read(
+        "epa-supply-chain-v1.3"
+    )
+    print(
+        f"{'lines':>10} {'greenchain s':>13} {'lines/s':>12} {'pandas s':>9} {'lines/s':>12}"
+        f" {'ratio':>6} {'s per 1e6':>10}"
+    )
+    for n in args.sizes:
+        best_g = best_p = float("inf")
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp)
+                files = write_inputs(folder, n)
+                best_g = min(best_g, run_greenchain(folder, *files))
+                best_p = min(best_p, run_pandas(folder, *files))
+        assert abs(RESULTS["greenchain_t"] - RESULTS["pandas_t"]) <= 1e-6 * RESULTS["pandas_t"], (
+            RESULTS
+        )
+        print(
+            f"{n:>10,} {best_g:>13.2f} {n / best_g:>12,.0f} {best_p:>9.2f} {n / best_p:>12,.0f}"
+            f" {best_p / best_g:>5.1f}x {best_g / n * 1e6:>10.2f}",
+            flush=True,
+        )
+    print(
+        f"(Python {__import__('sys').version.split()[0]}, {dt.date.today()}, "
+        f"SQLite file database, same machine, same run)"
+    )
+
+
+if __name__ == "__main__":
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        main()

@@ -1,0 +1,268 @@
+"""Users, memberships, API tokens, one-time tokens, login attempts, outbox and audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
+
+from greenchain.adapters.db import tables as t
+from greenchain.domain.access import Membership, Principal, Role
+from greenchain.domain.errors import ConflictError, NotFoundError
+
+
+class SqlAccounts:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # users ---------------------------------------------------------------------------------
+    def find_user(self, email: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.users).where(t.users.c.email == email)).first()
+        return None if row is None else dict(row._mapping)
+
+    def get_user(self, user_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+        if row is None:
+            raise NotFoundError(f"user {user_id} not found")
+        return dict(row._mapping)
+
+    def add_user(
+        self, email: str, password_hash: str | None, active: bool, now: dt.datetime
+    ) -> int:
+        with self.engine.begin() as conn:
+            if conn.execute(select(t.users.c.id).where(t.users.c.email == email)).first():
+                raise ConflictError(f"user '{email}' exists already")
+            key = conn.execute(
+                insert(t.users).values(
+                    email=email, password_hash=password_hash, is_active=active, created_at=now
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.users)
+                .where(t.users.c.id == user_id)
+                .values(password_hash=password_hash, is_active=True)
+            )
+
+    def set_membership(self, user_id: int, org_id: int, role: Role, now: dt.datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(t.memberships).where(
+                    t.memberships.c.user_id == user_id, t.memberships.c.org_id == org_id
+                )
+            )
+            conn.execute(
+                insert(t.memberships).values(
+                    user_id=user_id, org_id=org_id, role=role.value, created_at=now
+                )
+            )
+
+    def principal(self, user_id: int) -> Principal:
+        with self.engine.connect() as conn:
+            user = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+            if user is None or not user.is_active:
+                raise NotFoundError("user not found or not active")
+            rows = conn.execute(
+                select(t.memberships.c.role, t.organisations)
+                .join(t.organisations, t.organisations.c.id == t.memberships.c.org_id)
+                .where(t.memberships.c.user_id == user_id)
+                .order_by(t.organisations.c.slug)
+            ).all()
+        memberships = {r.slug: Membership(r.id, r.slug, r.name, Role(r.role)) for r in rows}
+        return Principal(user.id, user.email, memberships)
+
+    # API tokens ----------------------------------------------------------------------------
+    def add_api_token(
+        self,
+        user_id: int,
+        name: str,
+        prefix: str,
+        token_sha256: str,
+        now: dt.datetime,
+        expires_at: dt.datetime,
+    ) -> int:
+        with self.engine.begin() as conn:
+            key = conn.execute(
+                insert(t.api_tokens).values(
+                    user_id=user_id,
+                    name=name,
+                    prefix=prefix,
+                    token_sha256=token_sha256,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def user_for_api_token(self, token_sha256: str, now: dt.datetime) -> int | None:
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(t.api_tokens.c.id, t.api_tokens.c.user_id).where(
+                    t.api_tokens.c.token_sha256 == token_sha256,
+                    t.api_tokens.c.revoked_at.is_(None),
+                    t.api_tokens.c.expires_at > now,
+                )
+            ).first()
+            if row is None:
+                return None
+            conn.execute(
+                update(t.api_tokens).where(t.api_tokens.c.id == row.id).values(last_used_at=now)
+            )
+        return int(row.user_id)
+
+    def list_api_tokens(self, user_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.api_tokens)
+                .where(t.api_tokens.c.user_id == user_id)
+                .order_by(t.api_tokens.c.id)
+            )
+            return [{k: v for k, v in r._mapping.items() if k != "token_sha256"} for r in rows]
+
+    def revoke_api_token(self, user_id: int, token_id: int, now: dt.datetime) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(t.api_tokens)
+                .where(t.api_tokens.c.id == token_id, t.api_tokens.c.user_id == user_id)
+                .values(revoked_at=now)
+            )
+        if done.rowcount == 0:
+            raise NotFoundError(f"token {token_id} not found")
+
+    # one-time tokens (invitations, password resets) ----------------------------------------
+    def add_one_time_token(
+        self,
+        token_sha256: str,
+        purpose: str,
+        user_id: int,
+        now: dt.datetime,
+        expires_at: dt.datetime,
+        org_id: int | None = None,
+        role: Role | None = None,
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.one_time_tokens).values(
+                    token_sha256=token_sha256,
+                    purpose=purpose,
+                    user_id=user_id,
+                    org_id=org_id,
+                    role=role.value if role else None,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+
+    def use_one_time_token(
+        self, token_sha256: str, purpose: str, now: dt.datetime
+    ) -> dict[str, Any] | None:
+        """Mark a valid token used and return it; ``None`` when unknown, used or expired."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(t.one_time_tokens)
+                .where(
+                    t.one_time_tokens.c.token_sha256 == token_sha256,
+                    t.one_time_tokens.c.purpose == purpose,
+                    t.one_time_tokens.c.used_at.is_(None),
+                    t.one_time_tokens.c.expires_at > now,
+                )
+                .values(used_at=now)
+            )
+            if done.rowcount != 1:
+                return None
+            row = conn.execute(
+                select(t.one_time_tokens).where(t.one_time_tokens.c.token_sha256 == token_sha256)
+            ).first()
+        return None if row is None else dict(row._mapping)
+
+    # login attempts ------------------------------------------------------------------------
+    def record_login_attempt(self, key: str, succeeded: bool, now: dt.datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.login_attempts).values(key=key, at=now, succeeded=succeeded))
+
+    def failed_logins_since(self, key: str, since: dt.datetime) -> int:
+        with self.engine.connect() as conn:
+            last_success = (
+                select(func.max(t.login_attempts.c.at))
+                .where(t.login_attempts.c.key == key, t.login_attempts.c.succeeded.is_(True))
+                .scalar_subquery()
+            )
+            count = conn.execute(
+                select(func.count()).where(
+                    t.login_attempts.c.key == key,
+                    t.login_attempts.c.succeeded.is_(False),
+                    t.login_attempts.c.at >= since,
+                    and_((last_success.is_(None)) | (t.login_attempts.c.at > last_success)),
+                )
+            ).scalar_one()
+        return int(count)
+
+    # outbox --------------------------------------------------------------------------------
+    def queue_mail(self, recipient: str, subject: str, body: str, now: dt.datetime) -> int:
+        with self.engine.begin() as conn:
+            key = conn.execute(
+                insert(t.outbox).values(
+                    recipient=recipient, subject=subject, body=body, created_at=now, attempts=0
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def pending_mail(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.outbox)
+                .where(t.outbox.c.sent_at.is_(None), t.outbox.c.attempts < 10)
+                .order_by(t.outbox.c.id)
+                .limit(limit)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def mark_mail(self, mail_id: int, now: dt.datetime, error: str | None) -> None:
+        with self.engine.begin() as conn:
+            values: dict[str, Any] = {"attempts": t.outbox.c.attempts + 1, "last_error": error}
+            if error is None:
+                values["sent_at"] = now
+            conn.execute(update(t.outbox).where(t.outbox.c.id == mail_id).values(**values))
+
+    # audit ---------------------------------------------------------------------------------
+    def audit(
+        self,
+        *,
+        org_id: int | None,
+        user_id: int | None,
+        action: str,
+        target: str,
+        details: dict[str, Any],
+        now: dt.datetime,
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.audit_log).values(
+                    org_id=org_id,
+                    user_id=user_id,
+                    action=action,
+                    target=target,
+                    details=details,
+                    at=now,
+                )
+            )
+
+    def audit_trail(self, org_id: int, limit: int = 100) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.audit_log, t.users.c.email)
+                .join(t.users, t.users.c.id == t.audit_log.c.user_id, isouter=True)
+                .where(t.audit_log.c.org_id == org_id)
+                .order_by(t.audit_log.c.id.desc())
+                .limit(limit)
+            )
+            return [dict(r._mapping) for r in rows]

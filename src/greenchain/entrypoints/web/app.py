@@ -1,0 +1,150 @@
+"""The web application: JSON API under /api/v1 and the HTML UI, on FastAPI."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from greenchain.bootstrap import bootstrap
+from greenchain.config import Settings
+from greenchain.domain.errors import (
+    ConflictError,
+    GreenchainError,
+    InvalidDataError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from greenchain.entrypoints.web.deps import NotAuthenticatedError
+from greenchain.services.context import Context
+
+log = logging.getLogger("greenchain.web")
+STATIC = Path(__file__).with_name("static")
+
+STATUS: list[tuple[type[GreenchainError], int]] = [
+    (NotAuthenticatedError, 401),
+    (InvalidDataError, 422),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (PermissionDeniedError, 403),
+]
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    ),
+}
+
+
+def status_for(error: GreenchainError) -> int:
+    return next((code for kind, code in STATUS if isinstance(error, kind)), 400)
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def create_app(settings: Settings | None = None, ctx: Context | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Greenchain API",
+        version="1",
+        description="GHG Protocol inventories from purchase and supplier data.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.ctx = ctx or bootstrap(settings)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if settings.secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="greenchain_session",
+        max_age=8 * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+
+    @app.exception_handler(GreenchainError)
+    async def domain_error(request: Request, exc: GreenchainError) -> Response:
+        status = status_for(exc)
+        if _wants_html(request) and status == 401:
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if _wants_html(request):
+            from greenchain.entrypoints.web.ui import error_page
+
+            return error_page(request, status, exc.message)
+        body: dict[str, object] = {"code": exc.code, "message": exc.message}
+        problems = getattr(exc, "problems", None)
+        if problems:
+            body["problems"] = [p.__dict__ for p in problems[:100]]
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "message": e.get("msg", "invalid"),
+            }
+            for e in exc.errors()
+        ]
+        first = details[0] if details else {"field": "", "message": "invalid request"}
+        return JSONResponse(
+            {
+                "code": "invalid_request",
+                "message": f"{first['field']}: {first['message']}",
+                "errors": details,
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_html(request):
+            from greenchain.entrypoints.web.ui import error_page
+
+            return error_page(request, exc.status_code, str(exc.detail))
+        return JSONResponse(
+            {"code": "http_error", "message": str(exc.detail)}, status_code=exc.status_code
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"code": "internal_error", "message": "internal error; it has been logged"},
+            status_code=500,
+        )
+
+    from greenchain.entrypoints.web import api, ui
+
+    app.include_router(api.router)
+    app.include_router(ui.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

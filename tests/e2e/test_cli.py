@@ -1,0 +1,174 @@
+"""The command line as a user runs it: demo workspace, reports, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from greenchain.entrypoints.cli.main import app
+from tests.factories import purchase, supplier, write_csv
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, factors_dir: Path):
+    monkeypatch.setenv("GREENCHAIN_DB", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("GREENCHAIN_DATA_DIR", str(factors_dir.parent))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str) -> object:
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory, factors_dir: Path):
+    """The demo workspace built once for the module through the CLI."""
+    folder = tmp_path_factory.mktemp("demo")
+    env = {"GREENCHAIN_DB": str(folder / "demo.db"), "GREENCHAIN_DATA_DIR": str(factors_dir.parent)}
+    runner = CliRunner(env=env)
+    result = runner.invoke(app, ["demo", "--folder", str(folder / "files")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return runner, result.output
+
+
+def test_demo_builds_a_semiconductor_buyer_and_calculates_both_years(demo_workspace):
+    _, output = demo_workspace
+    assert "imported purchases" in output
+    assert "demo-semiconductor 2024" in output
+    assert "demo-semiconductor 2025" in output
+
+
+def test_report_json_has_the_documented_keys(demo_workspace):
+    runner, _ = demo_workspace
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "inventory",
+            "--org",
+            "demo-semiconductor",
+            "--year",
+            "2025",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    for key in (
+        "org",
+        "year",
+        "gwp",
+        "total_t_co2e",
+        "by_scope",
+        "by_category",
+        "by_method",
+        "by_gas",
+        "by_supplier",
+        "primary_data_share",
+        "lines",
+        "rejected_lines",
+    ):
+        assert key in report
+    assert set(report["by_scope"]) == {"1", "2_location", "2_market", "3"}
+    assert set(report["by_category"]) == {str(i) for i in range(1, 16)}
+    assert report["lines"] >= 11_000
+    assert report["rejected_lines"] == 0
+    total = report["by_scope"]["1"] + report["by_scope"]["2_market"] + report["by_scope"]["3"]
+    assert report["total_t_co2e"] == pytest.approx(total, rel=1e-6)
+    assert sum(report["by_method"].values()) == pytest.approx(report["total_t_co2e"], rel=1e-6)
+    assert sum(report["by_gas"].values()) == pytest.approx(report["total_t_co2e"], rel=1e-6)
+    assert 0 < report["primary_data_share"] < 1
+    methods = {s["method"] for s in report["by_supplier"]}
+    assert {"spend_based", "supplier_specific"} <= methods
+
+
+def test_demo_second_year_restates_suppliers_that_reported(demo_workspace):
+    runner, _ = demo_workspace
+    result = runner.invoke(app, ["runs", "list", "--org", "demo-semiconductor"])
+    assert result.exit_code == 0, result.output
+    assert "2025" in result.output
+
+
+def test_hotspots_name_the_suppliers_where_engagement_starts(demo_workspace):
+    runner, _ = demo_workspace
+    result = runner.invoke(
+        app, ["hotspots", "--org", "demo-semiconductor", "--year", "2025", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert 5 <= data["engagement_suppliers"] < 150
+    assert data["suppliers"][0]["in_hotspot"]
+
+
+def test_csv_and_xlsx_exports_carry_every_line(demo_workspace, tmp_path):
+    runner, _ = demo_workspace
+    out = tmp_path / "inv.xlsx"
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "inventory",
+            "--org",
+            "demo-semiconductor",
+            "--year",
+            "2024",
+            "--format",
+            "xlsx",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    book = load_workbook(out, read_only=True)
+    assert book.sheetnames == ["Summary", "Suppliers", "Restatements", "Lines"]
+    csv_out = tmp_path / "inv.csv"
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "inventory",
+            "--org",
+            "demo-semiconductor",
+            "--year",
+            "2024",
+            "--format",
+            "csv",
+            "--out",
+            str(csv_out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    header = csv_out.read_text().splitlines()[0]
+    assert "method" in header
+    assert "dq_reliability" in header
+
+
+def test_a_bad_file_exits_non_zero_naming_file_row_and_field(cli, tmp_path):
+    assert cli("org", "add", "acme").exit_code == 0
+    assert cli("factors", "import", "epa-supply-chain-v1.3").exit_code == 0
+    write_csv(tmp_path / "s.csv", "suppliers", [supplier("S1")])
+    assert cli("import", "suppliers", str(tmp_path / "s.csv"), "--org", "acme").exit_code == 0
+    write_csv(tmp_path / "p.csv", "purchases", [purchase("L1", date="yesterday")])
+    result = cli("import", "purchases", str(tmp_path / "p.csv"), "--org", "acme")
+    assert result.exit_code == 3
+    assert "p.csv: row 2, field 'date': not a date" in result.output
+    assert "Traceback" not in result.output
+    result = cli("calc", "--org", "acme", "--year", "2024")
+    assert result.exit_code == 4
+    assert "no purchase lines" in result.output
+
+
+def test_unknown_organisation_is_a_clear_error(cli):
+    result = cli("report", "inventory", "--org", "nobody", "--year", "2024")
+    assert result.exit_code == 4
+    assert "organisation 'nobody' not found" in result.output
