@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 DEMO_DB ?= greenchain.db
 export GREENCHAIN_DB ?= $(DEMO_DB)
 
-.PHONY: install run demo test lint typecheck unit bench clean
+.PHONY: install run demo test lint browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: install
 	$(BIN)/greenchain demo --fresh
 	$(BIN)/greenchain report inventory --org demo-semiconductor --year 2025
 	$(BIN)/greenchain hotspots --org demo-semiconductor --year 2025 --top 15
+	@echo ""
+	@echo "Open http://127.0.0.1:8000 and log in as analyst@lumen-semi.example / greenchain-demo"
+	$(BIN)/greenchain serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -28,7 +31,10 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install lint
+browser:
+	./scripts/ensure-chromium.sh
+
+test: install lint browser
 	$(BIN)/pytest
 
 bench: install

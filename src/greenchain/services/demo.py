@@ -6,6 +6,7 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from greenchain.domain.access import Role
 from greenchain.domain.errors import NotFoundError
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.inventory import InventoryReport
@@ -17,6 +18,8 @@ from greenchain.services.inventory import calculate_inventory
 DEMO_ORG = "demo-semiconductor"
 DEMO_ORG_NAME = "Lumen Semiconductor (demo)"
 DEMO_YEARS = (2024, 2025)
+DEMO_EMAIL = "analyst@lumen-semi.example"
+DEMO_PASSWORD = "greenchain-demo"
 IMPORT_ORDER = (
     ("suppliers", "suppliers"),
     ("purchases", "purchases"),
@@ -47,6 +50,10 @@ def build_demo_workspace(
         ws.get_org(DEMO_ORG)
     except NotFoundError:
         ws.add_org(DEMO_ORG, DEMO_ORG_NAME, ctx.clock.now())
+    if ctx.accounts is not None:
+        from greenchain.services.accounts import add_user
+
+        add_user(ctx, DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG, Role.ADMIN)
     files = ctx.demo_writer(folder, seed=seed)
     imports = [import_records(ctx, DEMO_ORG, kind, files[name]) for kind, name in IMPORT_ORDER]
     reports = [calculate_inventory(ctx, DEMO_ORG, year, GwpSet.AR5) for year in DEMO_YEARS]
