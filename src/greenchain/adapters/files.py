@@ -7,7 +7,11 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from greenchain.adapters.importers import factor_files
+from greenchain.adapters.importers.factor_files import (
+    read_defra_2025,
+    read_epa_hub_2025,
+    read_epa_supply_chain,
+)
 from greenchain.adapters.importers.tabular import (
     ValidatedFile,
     file_sha256,
@@ -48,11 +52,11 @@ class PublicFactorFiles:
             )
         path = self.factors_dir / self.LOCATIONS[source]
         if source == "epa-supply-chain-v1.3":
-            data = factor_files.read_epa_supply_chain(path)
+            data = read_epa_supply_chain(path)
         elif source == "defra-2025":
-            data = factor_files.read_defra_2025(path)
+            data = read_defra_2025(path)
         elif source == "epa-hub-2025":
-            data = factor_files.read_epa_hub_2025(path)
+            data = read_epa_hub_2025(path)
         else:
             raise InvalidDataError(f"unknown factor source '{source}'")
         files = sorted(path.iterdir()) if path.is_dir() else [path]

@@ -163,7 +163,7 @@ def compare_runs(
     *,
     previous_gwp: str,
     current_gwp: str,
-    tolerance_fraction: float = 0.001,
+    tolerance_fraction: float = 1e-6,
 ) -> list[Restatement]:
     """Why supplier emissions differ between two runs of the same organisation and year.
 

@@ -23,7 +23,6 @@ DEMO_PASSWORD = "greenchain-demo"
 IMPORT_ORDER = (
     ("suppliers", "suppliers"),
     ("purchases", "purchases"),
-    ("supplier-data", "supplier_data"),
     ("activity", "activity"),
     ("product-footprints", "product_footprints"),
 )
@@ -39,7 +38,8 @@ class DemoResult:
 def build_demo_workspace(
     ctx: Context, folder: Path, *, seed: int = 2025, fresh: bool = False
 ) -> DemoResult:
-    """Generate the demo files, import factors and files, and calculate both demo years."""
+    """Generate the demo files, import factors and files, and calculate both demo years: first
+    on purchases and activity data alone, then again after the supplier data is imported."""
     ws = ctx.workspace
     if fresh:
         with contextlib.suppress(NotFoundError):
@@ -56,5 +56,10 @@ def build_demo_workspace(
         add_user(ctx, DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG, Role.ADMIN)
     files = ctx.demo_writer(folder, seed=seed)
     imports = [import_records(ctx, DEMO_ORG, kind, files[name]) for kind, name in IMPORT_ORDER]
+    # First the spend-based picture, then the suppliers' reported data arrives: the second
+    # run of each year records which spend estimates the supplier data replaced.
+    for year in DEMO_YEARS:
+        calculate_inventory(ctx, DEMO_ORG, year, GwpSet.AR5)
+    imports.append(import_records(ctx, DEMO_ORG, "supplier-data", files["supplier_data"]))
     reports = [calculate_inventory(ctx, DEMO_ORG, year, GwpSet.AR5) for year in DEMO_YEARS]
     return DemoResult(folder, imports, reports)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from greenchain.domain.activities import resolve_activity
-from greenchain.domain.errors import GreenchainError, NotFoundError
+from greenchain.domain.errors import GreenchainError, NotFoundError, UnsupportedConversionError
 from greenchain.domain.factors import EmissionFactor, FactorSetInfo
 from greenchain.domain.ghg import Gas, GwpSet, to_co2e_kg
 from greenchain.domain.inventory import (
@@ -99,6 +99,18 @@ def _activity_map(
     return rows, used_sets
 
 
+def _year_rates(ctx: Context, year: int) -> dict[str, float]:
+    """USD per unit of each currency with reference rates in ``year`` (others are left out, so
+    lines in them are reported as rejected with the reason)."""
+    rates: dict[str, float] = {}
+    for currency in sorted(ctx.conversions.currencies()):
+        try:
+            rates[currency] = ctx.conversions.usd_per_unit(currency, year)
+        except UnsupportedConversionError:
+            continue
+    return rates
+
+
 def calculate_inventory(
     ctx: Context, org_slug: str, year: int, gwp_set: GwpSet = GwpSet.AR5
 ) -> InventoryReport:
@@ -125,7 +137,7 @@ def calculate_inventory(
     )
     if cpi_year != year:
         spend_note += f"; CPI-U {year} not yet published, {cpi_year} used"
-    fx = {c: ctx.conversions.usd_per_unit(c, year) for c in sorted(ctx.conversions.currencies())}
+    fx = _year_rates(ctx, year)
     eeio = [{"naics_code": f.factor_id, **factor_gas_columns(f, gwp_set)} for f in eeio_factors]
     keys = ctx.engine.distinct_activities(inputs["activities"])
     activity_map, activity_sets = _activity_map(ctx, keys, gwp_set, year)

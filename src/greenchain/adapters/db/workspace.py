@@ -322,7 +322,9 @@ class SqlWorkspace:
             f"activity_data WHERE org_id = {org_id} AND {date_filter} ORDER BY activity_id",
         }
         with self.bulk.transaction() as tx:
-            return {name: _normalise(tx.fetch(sql)) for name, sql in queries.items()}
+            return {
+                name: _typed(tx.fetch(sql), INPUT_SCHEMAS[name]) for name, sql in queries.items()
+            }
 
     def save_run(
         self,
@@ -431,14 +433,60 @@ _RESTATEMENT_SCHEMA = pa.schema(
 )
 
 
-def _normalise(table: pa.Table) -> pa.Table:
-    """SQLite hands back integers for booleans; make them booleans again."""
-    for name in ("verified",):
-        if name in table.column_names and not pa.types.is_boolean(table.schema.field(name).type):
-            index = table.column_names.index(name)
-            column = pc.not_equal(table.column(name).cast(pa.int64()), 0)
-            table = table.set_column(index, name, column)
-    return table
+_S, _F, _I, _B = pa.string(), pa.float64(), pa.int64(), pa.bool_()
+INPUT_SCHEMAS: dict[str, pa.Schema] = {
+    "purchases": pa.schema(
+        [
+            ("line_id", _S),
+            ("supplier_id", _S),
+            ("amount", _F),
+            ("currency", _S),
+            ("naics_code", _S),
+            ("scope3_category", _I),
+            ("quantity", _F),
+            ("unit", _S),
+            ("product_id", _S),
+        ]
+    ),
+    "suppliers": pa.schema([("supplier_id", _S), ("country", _S)]),
+    "supplier_data": pa.schema(
+        [
+            ("supplier_id", _S),
+            ("year", _I),
+            ("revenue", _F),
+            ("currency", _S),
+            ("scope1_t", _F),
+            ("scope2_market_t", _F),
+            ("scope3_upstream_t", _F),
+            ("verified", _B),
+        ]
+    ),
+    "product_footprints": pa.schema(
+        [
+            ("product_id", _S),
+            ("supplier_id", _S),
+            ("declared_unit", _S),
+            ("kg_co2e_per_unit", _F),
+            ("reference_year", _I),
+            ("verified", _B),
+        ]
+    ),
+    "activities": pa.schema(
+        [("activity_id", _S), ("activity", _S), ("amount", _F), ("unit", _S), ("country", _S)]
+    ),
+}
+
+
+def _typed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Give the fetched columns their types: SQLite hands back integers for booleans and
+    untyped (null) columns when a column holds no value."""
+    columns = []
+    for field in schema:
+        column = table.column(field.name)
+        if pa.types.is_boolean(field.type) and not pa.types.is_boolean(column.type):
+            column = pc.not_equal(column.cast(pa.int64()), 0)
+        columns.append(column.cast(field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def digest_tables(tables: Mapping[str, pa.Table]) -> str:

@@ -62,6 +62,9 @@ YearOption = Annotated[int, typer.Option("--year", help="Reporting year.", min=1
 
 @contextmanager
 def rich_progress(label: str) -> Iterator[Step]:
+    if not err_console.is_terminal:
+        yield lambda _name: None
+        return
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

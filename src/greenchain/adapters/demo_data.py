@@ -1,0 +1,436 @@
+"""A deterministic demo workspace: Lumen Semiconductor, a chip maker, and its supply chain.
+
+Everything comes from ``random.Random(seed)``: the same seed writes byte-identical files.
+Company names are invented. NAICS codes all exist in the EPA supply-chain factors v1.3.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from greenchain.domain.records import (
+    ACTIVITY,
+    PRODUCT_FOOTPRINTS,
+    PURCHASES,
+    SUPPLIER_DATA,
+    SUPPLIERS,
+)
+
+#: (NAICS code, weight, scope 3 category, descriptions) — what a chip maker buys.
+CATEGORIES: tuple[tuple[str, float, int, tuple[str, ...]], ...] = (
+    (
+        "325120",
+        9,
+        1,
+        ("NF3 cylinder refill", "high-purity nitrogen", "argon bulk supply"),
+    ),  # industrial gases
+    (
+        "325180",
+        8,
+        1,
+        ("hydrofluoric acid 49%", "sulfuric acid UHP", "hydrogen peroxide"),
+    ),  # other basic inorganic chemicals
+    (
+        "325199",
+        6,
+        1,
+        ("photoresist", "developer TMAH", "solvent blend"),
+    ),  # all other basic organic chemicals
+    ("325998", 4, 1, ("CMP slurry", "wet-clean chemistry")),  # other misc. chemical products
+    (
+        "331410",
+        3,
+        1,
+        ("high-purity copper targets", "tantalum sputter target"),
+    ),  # nonferrous smelting and refining
+    ("327215", 2, 1, ("quartz ware", "fused silica parts")),  # glass product from purchased glass
+    (
+        "334413",
+        10,
+        1,
+        ("silicon wafers 300 mm", "SOI wafers", "epitaxial wafers"),
+    ),  # semiconductors
+    ("334412", 3, 1, ("probe card PCB", "test board")),  # bare printed circuit boards
+    ("334417", 2, 1, ("connectors", "cable assemblies")),  # electronic connectors
+    ("326199", 3, 1, ("wafer carrier FOUP", "PFA tubing", "cleanroom consumables")),  # plastics
+    ("332710", 2, 1, ("precision machined parts", "chamber liners")),  # machine shops
+    (
+        "333242",
+        12,
+        2,
+        ("etch chamber", "deposition tool", "lithography tool service kit"),
+    ),  # semiconductor machinery
+    ("333415", 2, 2, ("chiller", "cleanroom HVAC unit")),  # AC and refrigeration equipment
+    (
+        "334516",
+        2,
+        2,
+        ("metrology tool", "analytical instrument"),
+    ),  # analytical laboratory instruments
+    (
+        "541330",
+        3,
+        1,
+        ("fab engineering services", "process engineering support"),
+    ),  # engineering services
+    ("541512", 2, 1, ("MES integration", "IT systems design")),  # computer systems design
+    ("511210", 1, 1, ("EDA software licences", "ERP subscription")),  # software publishers
+    ("561320", 2, 1, ("temporary technicians", "contract operators")),  # temporary help services
+    ("561720", 1, 1, ("cleanroom janitorial services",)),  # janitorial services
+    ("561612", 1, 1, ("site security services",)),  # security guards
+    (
+        "484121",
+        2,
+        4,
+        ("freight Phoenix-Austin", "truckload inbound"),
+    ),  # general freight trucking, long-distance
+    (
+        "481112",
+        2,
+        4,
+        ("air freight Hsinchu-Phoenix", "air charter spares"),
+    ),  # scheduled air freight
+    ("483111", 1, 4, ("ocean freight Kaohsiung-Long Beach",)),  # deep sea freight
+    ("493110", 1, 4, ("warehousing Chandler",)),  # general warehousing
+    ("562211", 1, 5, ("hazardous waste treatment",)),  # hazardous waste treatment and disposal
+    ("561510", 1, 6, ("travel agency services",)),  # travel agencies
+    ("424120", 1, 1, ("office supplies",)),  # stationery merchant wholesalers
+)
+
+COUNTRIES: tuple[tuple[str, str, float], ...] = (
+    ("TW", "USD", 22),
+    ("JP", "JPY", 16),
+    ("US", "USD", 24),
+    ("KR", "KRW", 8),
+    ("DE", "EUR", 7),
+    ("NL", "EUR", 5),
+    ("CN", "CNY", 5),
+    ("SG", "SGD", 4),
+    ("MY", "MYR", 3),
+    ("IE", "EUR", 2),
+    ("IT", "EUR", 2),
+    ("FR", "EUR", 1),
+    ("GB", "GBP", 1),
+)
+
+PLACES = {
+    "TW": ("Hsinchu", "Taichung", "Tainan", "Kaohsiung"),
+    "JP": ("Kyushu", "Osaka", "Nagoya", "Sendai"),
+    "US": ("Chandler", "Austin", "Portland", "Albany"),
+    "KR": ("Pyeongtaek", "Icheon", "Suwon"),
+    "DE": ("Rhein", "Dresden", "Jena"),
+    "NL": ("Veldhoven", "Eindhoven"),
+    "CN": ("Suzhou", "Wuxi"),
+    "SG": ("Jurong", "Woodlands"),
+    "MY": ("Penang", "Kulim"),
+    "IE": ("Leixlip", "Cork"),
+    "IT": ("Agrate", "Catania"),
+    "FR": ("Crolles", "Grenoble"),
+    "GB": ("Newport", "Cambridge"),
+}
+WORDS = (
+    "Precision",
+    "Specialty",
+    "Advanced",
+    "Quantum",
+    "Micro",
+    "Nano",
+    "Clean",
+    "Pure",
+    "Vector",
+    "Apex",
+    "Silicon",
+    "Crystal",
+    "Photon",
+    "Vacuum",
+    "Process",
+)
+NOUNS = (
+    "Materials",
+    "Gases",
+    "Chemicals",
+    "Systems",
+    "Technologies",
+    "Components",
+    "Solutions",
+    "Industries",
+    "Engineering",
+    "Logistics",
+    "Services",
+)
+EU = {"DE", "NL", "IE", "IT", "FR"}
+USD_PER_UNIT = {
+    "USD": 1.0,
+    "JPY": 0.0068,
+    "KRW": 0.00073,
+    "EUR": 1.08,
+    "CNY": 0.139,
+    "SGD": 0.745,
+    "MYR": 0.22,
+    "GBP": 1.27,
+}
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    folder: Path
+    suppliers: Path
+    purchases: Path
+    supplier_data: Path
+    activity: Path
+    product_footprints: Path
+    counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class _Supplier:
+    supplier_id: str
+    name: str
+    country: str
+    currency: str
+    naics: str
+    weight: float
+    strategic: bool
+
+
+def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> int:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return len(rows)
+
+
+def _suppliers(rng: random.Random, count: int) -> list[_Supplier]:
+    result = []
+    names: set[str] = set()
+    for i in range(1, count + 1):
+        country, currency, _ = rng.choices(COUNTRIES, weights=[c[2] for c in COUNTRIES])[0]
+        naics = rng.choices(CATEGORIES, weights=[c[1] for c in CATEGORIES])[0][0]
+        name = ""
+        while not name or name in names:
+            name = f"{rng.choice(PLACES[country])} {rng.choice(WORDS)} {rng.choice(NOUNS)}"
+        names.add(name)
+        weight = min(rng.paretovariate(1.4), 80.0)
+        result.append(_Supplier(f"SUP-{i:04d}", name, country, currency, naics, weight, False))
+    ranked = sorted(result, key=lambda s: -s.weight)
+    strategic = {s.supplier_id for s in ranked[: max(1, count // 10)]}
+    return [
+        _Supplier(
+            s.supplier_id,
+            s.name,
+            s.country,
+            s.currency,
+            s.naics,
+            s.weight,
+            s.supplier_id in strategic,
+        )
+        for s in result
+    ]
+
+
+def _category(naics: str) -> tuple[str, float, int, tuple[str, ...]]:
+    return next(c for c in CATEGORIES if c[0] == naics)
+
+
+def generate_purchase_lines(
+    n: int, *, seed: int, supplier_ids: Sequence[str], naics_codes: Sequence[str], year: int
+) -> Iterator[tuple[str, ...]]:
+    """``n`` plausible purchase lines (columns of the purchases format), Pareto-distributed
+    over ``supplier_ids``; used by benchmarks with synthetic suppliers."""
+    rng = random.Random(seed)
+    weights = [rng.paretovariate(1.1) for _ in supplier_ids]
+    suppliers = rng.choices(range(len(supplier_ids)), weights=weights, k=n)
+    start = dt.date(year, 1, 1).toordinal()
+    days = dt.date(year, 12, 31).toordinal() - start + 1
+    currencies = ("USD", "USD", "USD", "EUR", "JPY")
+    for i, s in enumerate(suppliers, start=1):
+        date = dt.date.fromordinal(start + rng.randrange(days)).isoformat()
+        yield (
+            f"PO-{year}-{i:07d}",
+            supplier_ids[s],
+            date,
+            f"{rng.lognormvariate(8, 1.2):.2f}",
+            currencies[s % len(currencies)],
+            naics_codes[s % len(naics_codes)],
+            "purchase",
+            "1",
+            "",
+            "",
+            "",
+        )
+
+
+def write_demo_workspace(
+    folder: Path,
+    *,
+    seed: int = 2025,
+    suppliers: int = 300,
+    lines_per_year: int = 11000,
+    years: tuple[int, ...] = (2024, 2025),
+) -> DemoFiles:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    sups = _suppliers(rng, suppliers)
+    counts: dict[str, int] = {}
+
+    counts["suppliers"] = _write(
+        folder / "suppliers.csv",
+        SUPPLIERS.column_names,
+        [
+            (
+                s.supplier_id,
+                s.name,
+                s.country,
+                s.naics,
+                "".join(rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", k=20))
+                if rng.random() < 0.4
+                else "",
+                f"{rng.randrange(10**8, 10**9)}" if rng.random() < 0.6 else "",
+                f"{s.country}{rng.randrange(10**8, 10**9)}" if s.country in EU else "",
+                "true" if s.strategic else "false",
+            )
+            for s in sups
+        ],
+    )
+
+    ranked = sorted(sups, key=lambda s: -s.weight)
+    catalogue_sellers = [s for s in ranked if s.naics in ("325120", "334413")][:5]
+    products: list[tuple[str, str, str, float, int, str]] = []
+    for s in catalogue_sellers:
+        for k in range(1, 5):
+            unit = "kg" if s.naics == "325120" else "unit"
+            value = rng.uniform(2, 40) if unit == "kg" else rng.uniform(30, 120)
+            products.append(
+                (
+                    f"{s.supplier_id}-P{k}",
+                    s.supplier_id,
+                    unit,
+                    round(value, 3),
+                    2024,
+                    "true" if rng.random() < 0.5 else "false",
+                )
+            )
+    counts["product_footprints"] = _write(
+        folder / "product_footprints.csv", PRODUCT_FOOTPRINTS.column_names, products
+    )
+    by_seller = {
+        s.supplier_id: [p for p in products if p[1] == s.supplier_id] for s in catalogue_sellers
+    }
+
+    weights = [s.weight for s in sups]
+    purchase_rows: list[tuple[object, ...]] = []
+    spend_usd: dict[tuple[str, int], float] = {}
+    for year in years:
+        start = dt.date(year, 1, 1).toordinal()
+        days = dt.date(year, 12, 31).toordinal() - start + 1
+        picks = rng.choices(sups, weights=weights, k=lines_per_year)
+        for i, s in enumerate(picks, start=1):
+            naics = s.naics if rng.random() < 0.9 else rng.choice(CATEGORIES)[0]
+            _, _, category, descriptions = _category(naics)
+            usd = rng.lognormvariate(9.2, 1.3) * (3 if category == 2 else 1)
+            amount = usd / USD_PER_UNIT[s.currency]
+            quantity = unit = product = ""
+            if s.supplier_id in by_seller and rng.random() < 0.6:
+                product_row = rng.choice(by_seller[s.supplier_id])
+                product, unit = product_row[0], product_row[2]
+                quantity = f"{usd / (25 if unit == 'kg' else 400):.1f}"
+                naics = s.naics
+                category = 1
+            date = dt.date.fromordinal(start + rng.randrange(days)).isoformat()
+            purchase_rows.append(
+                (
+                    f"PO-{year}-{i:06d}",
+                    s.supplier_id,
+                    date,
+                    f"{amount:.2f}",
+                    s.currency,
+                    naics,
+                    rng.choice(descriptions),
+                    category,
+                    quantity,
+                    unit,
+                    product,
+                )
+            )
+            spend_usd[(s.supplier_id, year)] = spend_usd.get((s.supplier_id, year), 0.0) + usd
+    counts["purchases"] = _write(folder / "purchases.csv", PURCHASES.column_names, purchase_rows)
+
+    pool = ranked[:90]
+    first = rng.sample(pool, 20)
+    later = first + rng.sample([s for s in pool if s not in first], 12)
+    reporters = {years[0]: first, **dict.fromkeys(years[1:], later)}
+    sd_rows = []
+    for year in years:
+        for s in reporters[year]:
+            spent = spend_usd.get((s.supplier_id, year), 0.0)
+            revenue_usd = max(spent * rng.uniform(20, 200), 2e7)
+            intensity = rng.uniform(80, 500)  # t CO2e per million USD of revenue
+            total_t = revenue_usd / 1e6 * intensity
+            scope1 = total_t * rng.uniform(0.1, 0.35)
+            scope2 = total_t * rng.uniform(0.15, 0.4)
+            upstream = total_t - scope1 - scope2
+            sd_rows.append(
+                (
+                    s.supplier_id,
+                    year,
+                    f"{revenue_usd / USD_PER_UNIT[s.currency]:.0f}",
+                    s.currency,
+                    f"{scope1:.1f}",
+                    f"{scope2:.1f}",
+                    f"{scope2 * rng.uniform(1.0, 1.3):.1f}",
+                    f"{upstream:.1f}" if rng.random() < 0.8 else "",
+                    "true" if rng.random() < 0.6 else "false",
+                )
+            )
+    counts["supplier_data"] = _write(
+        folder / "supplier_data.csv", SUPPLIER_DATA.column_names, sd_rows
+    )
+
+    act_rows: list[tuple[object, ...]] = []
+    hotels = ("GB", "US", "JP", "DE", "FR", "NL", "SG", "KR")
+    for year in years:
+        n = 0
+        for month in range(1, 13):
+            end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+            monthly = [
+                ("electricity", rng.uniform(3.0e6, 4.5e6), "kWh", "US-AZNM"),
+                ("electricity", rng.uniform(1.5e5, 2.5e5), "kWh", "US-CAMX"),
+                ("electricity", rng.uniform(2.0e4, 3.5e4), "kWh", "GB"),
+                ("natural_gas", rng.uniform(6e5, 9e5), "kWh", "US"),
+                ("diesel", rng.uniform(800, 2500), "litre", "US"),
+                ("air_travel_long_haul", rng.uniform(1e5, 2.5e5), "passenger-km", "GB"),
+                ("air_travel_medium_haul", rng.uniform(2e4, 6e4), "passenger-km", "GB"),
+                ("air_travel_short_haul", rng.uniform(5e3, 2e4), "passenger-km", "GB"),
+                ("hotel_night", rng.randint(60, 220), "room-night", rng.choice(hotels)),
+                ("road_freight", rng.uniform(1e5, 3e5), "tonne.km", "GB"),
+                ("sea_freight", rng.uniform(5e5, 1.5e6), "tonne.km", "GB"),
+                ("air_freight", rng.uniform(2e4, 8e4), "tonne.km", "GB"),
+            ]
+            for activity, amount, unit, country in monthly:
+                n += 1
+                act_rows.append(
+                    (
+                        f"ACT-{year}-{n:04d}",
+                        end.isoformat(),
+                        activity,
+                        f"{amount:.1f}",
+                        unit,
+                        country,
+                    )
+                )
+    counts["activity"] = _write(folder / "activity.csv", ACTIVITY.column_names, act_rows)
+    return DemoFiles(
+        folder,
+        folder / "suppliers.csv",
+        folder / "purchases.csv",
+        folder / "supplier_data.csv",
+        folder / "activity.csv",
+        folder / "product_footprints.csv",
+        counts,
+    )

@@ -1,0 +1,311 @@
+"""The built-in activity catalogue: activity names users write in activity files, mapped to
+factors of the DEFRA 2025 and EPA Emission Factors Hub 2025 sets by region and unit.
+
+Air travel and air freight use DEFRA's factors without radiative forcing (the Kyoto gases the
+inventory reports); the RF uplift is outside GHG Protocol scopes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from greenchain.domain.errors import InvalidDataError, UnsupportedConversionError
+from greenchain.domain.units import convert
+
+ANY_REGION = "*"
+FACTOR_SETS = ("epa-supply-chain-v1.3", "defra-2025", "epa-hub-2025")
+
+
+@dataclass(frozen=True)
+class FactorRef:
+    set_key: str
+    factor_id: str
+    unit: str
+    region: str = ANY_REGION
+
+
+@dataclass(frozen=True)
+class ActivityDefinition:
+    name: str
+    description: str
+    scope: str
+    scope3_category: int | None
+    factors: tuple[FactorRef, ...]
+
+
+@dataclass(frozen=True)
+class ResolvedActivity:
+    """What an (activity, region, unit) triple resolves to; ``scope`` None: take the factor's."""
+
+    factor: FactorRef
+    scope: str | None
+    scope3_category: int | None
+
+
+def _defra(factor_id: str, unit: str, region: str = ANY_REGION) -> FactorRef:
+    return FactorRef("defra-2025", factor_id, unit, region)
+
+
+def _hub(factor_id: str, unit: str, region: str = ANY_REGION) -> FactorRef:
+    return FactorRef("epa-hub-2025", factor_id, unit, region)
+
+
+EGRID_SUBREGIONS = (
+    "AKGD",
+    "AKMS",
+    "AZNM",
+    "CAMX",
+    "ERCT",
+    "FRCC",
+    "HIMS",
+    "HIOA",
+    "MROE",
+    "MROW",
+    "NEWE",
+    "NWPP",
+    "NYCW",
+    "NYLI",
+    "NYUP",
+    "PRMS",
+    "RFCE",
+    "RFCM",
+    "RFCW",
+    "RMPA",
+    "SPNO",
+    "SPSO",
+    "SRMV",
+    "SRMW",
+    "SRSO",
+    "SRTV",
+    "SRVC",
+)
+
+#: DEFRA 2025 hotel stay factors (kg CO2e per room per night), by ISO 3166 alpha-2 country.
+HOTEL_FACTORS = {
+    "GB": "29_600_4000_13",
+    "AU": "29_600_4003_13",
+    "BE": "29_600_4005_13",
+    "BR": "29_600_4006_13",
+    "CA": "29_600_4007_13",
+    "CL": "29_600_4008_13",
+    "CN": "29_600_4009_13",
+    "CO": "29_600_4010_13",
+    "CR": "29_600_4011_13",
+    "EG": "29_600_4013_13",
+    "FR": "29_600_4016_13",
+    "DE": "29_600_4017_13",
+    "HK": "29_600_4019_13",
+    "IN": "29_600_4020_13",
+    "ID": "29_600_4021_13",
+    "IT": "29_600_4024_13",
+    "JP": "29_600_4025_13",
+    "JO": "29_600_4026_13",
+    "KR": "29_600_4028_13",
+    "MY": "29_600_4030_13",
+    "MV": "29_600_4031_13",
+    "MX": "29_600_4032_13",
+    "NL": "29_600_4033_13",
+    "OM": "29_600_4035_13",
+    "PH": "29_600_4038_13",
+    "PT": "29_600_4040_13",
+    "QA": "29_600_4041_13",
+    "RU": "29_600_4043_13",
+    "SA": "29_600_4044_13",
+    "SG": "29_600_4045_13",
+    "ZA": "29_600_4046_13",
+    "ES": "29_600_4047_13",
+    "CH": "29_600_4048_13",
+    "TH": "29_600_4050_13",
+    "TR": "29_600_4051_13",
+    "AE": "29_600_4052_13",
+    "US": "29_600_4053_13",
+    "VN": "29_600_4054_13",
+}
+
+CATALOGUE: dict[str, ActivityDefinition] = {
+    a.name: a
+    for a in (
+        ActivityDefinition(
+            "electricity",
+            "Purchased grid electricity (location-based grid factor)",
+            "2",
+            None,
+            (
+                _defra("7_400_4000_5", "kWh", "GB"),
+                _hub("egrid:US", "kWh", "US"),
+                *(_hub(f"egrid:{s}", "kWh", f"US-{s}") for s in EGRID_SUBREGIONS),
+            ),
+        ),
+        ActivityDefinition(
+            "natural_gas",
+            "Natural gas burnt on site",
+            "1",
+            None,
+            (
+                _defra("1_100_1004_6", "kWh"),
+                _hub("stationary:natural-gas:scf", "scf"),
+                _hub("stationary:natural-gas:mmbtu", "mmBtu"),
+            ),
+        ),
+        ActivityDefinition(
+            "diesel",
+            "Diesel (average biofuel blend) burnt in own equipment and vehicles",
+            "1",
+            None,
+            (_defra("1_101_1011_8", "litres"), _hub("mobile:diesel-fuel:gallon", "gallon")),
+        ),
+        ActivityDefinition(
+            "petrol",
+            "Petrol / motor gasoline burnt in own vehicles",
+            "1",
+            None,
+            (_defra("1_101_1017_8", "litres"), _hub("mobile:motor-gasoline:gallon", "gallon")),
+        ),
+        ActivityDefinition(
+            "air_travel_short_haul",
+            "Flights, short haul, average passenger",
+            "3",
+            6,
+            (
+                _defra("21_316_3163_11", "passenger.km"),
+                _hub("travel:air-travel-short-haul:passenger-mile", "passenger-mile"),
+            ),
+        ),
+        ActivityDefinition(
+            "air_travel_medium_haul",
+            "Flights, medium haul, average passenger",
+            "3",
+            6,
+            (
+                _defra("21_316_3163_11", "passenger.km"),
+                _hub("travel:air-travel-medium-haul:passenger-mile", "passenger-mile"),
+            ),
+        ),
+        ActivityDefinition(
+            "air_travel_long_haul",
+            "Flights, long haul, average passenger",
+            "3",
+            6,
+            (
+                _defra("21_316_3169_11", "passenger.km"),
+                _hub("travel:air-travel-long-haul:passenger-mile", "passenger-mile"),
+            ),
+        ),
+        ActivityDefinition(
+            "rail_travel",
+            "Rail travel",
+            "3",
+            6,
+            (
+                _defra("25_315_3147_11", "passenger.km"),
+                _hub("travel:intercity-rail-national-average:passenger-mile", "passenger-mile"),
+            ),
+        ),
+        ActivityDefinition(
+            "car_travel",
+            "Car travel, average car, unknown fuel",
+            "3",
+            6,
+            (
+                _defra("25_301_3074_4", "km"),
+                _hub("travel:passenger-car:vehicle-mile", "vehicle-mile"),
+            ),
+        ),
+        ActivityDefinition(
+            "hotel_night",
+            "Hotel stay, per room per night, by country",
+            "3",
+            6,
+            tuple(_defra(fid, "room-night", iso) for iso, fid in HOTEL_FACTORS.items()),
+        ),
+        ActivityDefinition(
+            "road_freight",
+            "Road freight, all HGVs, average laden",
+            "3",
+            4,
+            (
+                _defra("27_304_3140_14", "tonne.km"),
+                _hub("freight:medium-and-heavy-duty-truck:short-ton-mile", "short ton-mile"),
+            ),
+        ),
+        ActivityDefinition(
+            "rail_freight",
+            "Rail freight",
+            "3",
+            4,
+            (
+                _defra("27_315_3151_14", "tonne.km"),
+                _hub("freight:rail:short-ton-mile", "short ton-mile"),
+            ),
+        ),
+        ActivityDefinition(
+            "sea_freight",
+            "Sea freight, container ship, average",
+            "3",
+            4,
+            (
+                _defra("27_320_3235_14", "tonne.km"),
+                _hub("freight:waterborne-craft:short-ton-mile", "short ton-mile"),
+            ),
+        ),
+        ActivityDefinition(
+            "air_freight",
+            "Air freight, international",
+            "3",
+            4,
+            (
+                _defra("27_317_3159_14", "tonne.km"),
+                _hub("freight:aircraft:short-ton-mile", "short ton-mile"),
+            ),
+        ),
+    )
+}
+
+
+def list_activities() -> list[ActivityDefinition]:
+    return list(CATALOGUE.values())
+
+
+def _convertible(unit: str, factor_unit: str) -> bool:
+    try:
+        convert(1.0, unit, factor_unit)
+    except UnsupportedConversionError:
+        return False
+    return True
+
+
+def resolve_activity(activity: str, region: str, unit: str) -> ResolvedActivity:
+    """The factor for ``activity`` happening in ``region`` measured in ``unit``.
+
+    Region-specific factors win over region-free ones; among those, a factor whose unit equals
+    ``unit`` wins over one it converts to. ``<set>:<factor id>`` names a factor directly.
+    """
+    name = activity.strip()
+    region = region.strip().upper()
+    set_key, _, factor_id = name.partition(":")
+    if set_key in FACTOR_SETS and factor_id:
+        return ResolvedActivity(FactorRef(set_key, factor_id, unit), None, None)
+    definition = CATALOGUE.get(name.lower())
+    if definition is None:
+        known = ", ".join(CATALOGUE)
+        raise InvalidDataError(
+            f"unknown activity '{activity}'; use one of {known}, or '<factor set>:<factor id>'"
+        )
+    regional = [f for f in definition.factors if f.region == region]
+    general = [f for f in definition.factors if f.region == ANY_REGION]
+    if not regional and not general:
+        regions = sorted({f.region for f in definition.factors})
+        raise InvalidDataError(
+            f"no {definition.name} factor for region '{region}'; known regions: "
+            f"{', '.join(regions)}"
+        )
+    for candidates in (regional, general):
+        convertible = [f for f in candidates if _convertible(unit, f.unit)]
+        if convertible:
+            exact = [f for f in convertible if convert(1.0, unit, f.unit) == 1.0]
+            chosen = (exact or convertible)[0]
+            return ResolvedActivity(chosen, definition.scope, definition.scope3_category)
+    units = sorted({f.unit for f in regional + general})
+    raise UnsupportedConversionError(
+        f"{definition.name} cannot be measured in '{unit}'; use one of {', '.join(units)}"
+    )
