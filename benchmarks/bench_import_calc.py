@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from greenchain.adapters.demo_data import generate_purchase_lines
+from greenchain.bootstrap import bootstrap
 from greenchain.config import Settings
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.records import PURCHASES
@@ -94,9 +95,7 @@ def write_inputs(folder: Path, n: int) -> tuple[Path, Path, Path]:
 
 
 def run_greenchain(folder: Path, suppliers: Path, supplier_data: Path, purchases: Path) -> float:
-    from tests.conftest import make_context  # the same wiring as the test suite, cached factors
-
-    ctx: Context = make_context(f"sqlite:///{folder / 'greenchain.db'}", FACTORS)
+    ctx: Context = bootstrap(Settings(db=str(folder / "greenchain.db")))
     import_factor_sets(ctx, ["epa-supply-chain-v1.3"])
     add_organisation(ctx, "bench")
     import_records(ctx, "bench", "suppliers", suppliers)
@@ -123,7 +122,7 @@ def run_pandas(folder: Path, suppliers: Path, supplier_data: Path, purchases: Pa
         [{"naics_code": f.factor_id, **factor_gas_columns(f, GwpSet.AR5)} for f in factors]
     )
     fx = pd.DataFrame(
-        [{"currency": c, "usd": conv.usd_per_unit(c, YEAR)} for c in sorted(conv.currencies())]
+        [{"currency": c, "usd": conv.usd_per_unit(c, YEAR)} for c in ("USD", "EUR", "JPY")]
     )
     cpi_ratio = conv.cpi_index(info.price_year)[0] / conv.cpi_index(YEAR)[0]
     db = sqlite3.connect(folder / "pandas.db")
@@ -171,9 +170,53 @@ def run_pandas(folder: Path, suppliers: Path, supplier_data: Path, purchases: Pa
     )
     m["method"] = supplier_specific.map({True: "supplier_specific", False: "spend_based"})
     m["kg_co2e"] = m[gas_cols].sum(axis=1)
-    m[["line_id", "supplier_id", "method", "kg_co2e", *gas_cols]].to_sql(
-        "result_lines", db, index=False
+    # the same lineage Greenchain stores with every line
+    us = m["naics_code"].notna() & m["supplier_id"].map(sup.set_index("supplier_id")["country"]).eq(
+        "US"
     )
+    m["source"], m["scope"], m["source_id"] = "purchase", "3", m["line_id"]
+    m["factor_set"] = m["method"].map({"spend_based": "epa-supply-chain-v1.3"})
+    m["factor_id"] = m["naics_code"].where(~supplier_specific)
+    m["activity_amount"], m["activity_unit"] = m["amount"], m["currency"]
+    m["fx_usd_per_unit"], m["cpi_ratio"] = m["usd"], cpi_ratio
+    m["dq_technological"] = supplier_specific.map({True: 2, False: 4})
+    m["dq_geographical"] = (~supplier_specific).astype(int) * (3 + (~us).astype(int)) + (
+        supplier_specific.astype(int)
+    )
+    m["dq_temporal"] = supplier_specific.map({True: 1, False: 3})
+    m["dq_completeness"] = supplier_specific.map({True: 2, False: 4})
+    m["dq_reliability"] = supplier_specific.map({True: 1, False: 4})
+    m["is_primary"] = supplier_specific
+    m["note"] = m["method"].map(
+        {
+            "spend_based": "spend x FX x CPI x EPA factor",
+            "supplier_specific": "allocated by spend / revenue",
+        }
+    )
+    columns = [
+        "source",
+        "source_id",
+        "supplier_id",
+        "scope",
+        "scope3_category",
+        "method",
+        "factor_set",
+        "factor_id",
+        "activity_amount",
+        "activity_unit",
+        "fx_usd_per_unit",
+        "cpi_ratio",
+        "kg_co2e",
+        *gas_cols,
+        "dq_technological",
+        "dq_geographical",
+        "dq_temporal",
+        "dq_completeness",
+        "dq_reliability",
+        "is_primary",
+        "note",
+    ]
+    m[columns].to_sql("result_lines", db, index=False)
     m.groupby("supplier_id")["kg_co2e"].sum()
     m.groupby("scope3_category")["kg_co2e"].sum()
     m.groupby("method")["kg_co2e"].sum()

@@ -124,7 +124,7 @@ def postgresql_fresh_url(postgres_url: str) -> str:
         conn.execute(
             text(
                 "TRUNCATE jobs, audit_log, outbox, login_attempts, one_time_tokens, api_tokens, "
-                "memberships, users, restatements, rejected_lines, result_lines, calculation_runs, "
+                "memberships, users, restatements, rejected_lines, calculation_runs, "
                 "imports, "
                 "purchase_lines, supplier_data, activity_data, product_footprints, suppliers, "
                 "organisations, factors, factor_sets RESTART IDENTITY CASCADE"

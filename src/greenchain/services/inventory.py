@@ -99,11 +99,11 @@ def _activity_map(
     return rows, used_sets
 
 
-def _year_rates(ctx: Context, year: int) -> dict[str, float]:
-    """USD per unit of each currency with reference rates in ``year`` (others are left out, so
-    lines in them are reported as rejected with the reason)."""
+def _year_rates(ctx: Context, currencies: set[str], year: int) -> dict[str, float]:
+    """USD per unit of each of ``currencies`` with reference rates in ``year`` (others are left
+    out, so lines in them are reported as rejected with the reason)."""
     rates: dict[str, float] = {}
-    for currency in sorted(ctx.conversions.currencies()):
+    for currency in sorted(currencies & ctx.conversions.currencies()):
         try:
             rates[currency] = ctx.conversions.usd_per_unit(currency, year)
         except UnsupportedConversionError:
@@ -137,7 +137,7 @@ def calculate_inventory(
     )
     if cpi_year != year:
         spend_note += f"; CPI-U {year} not yet published, {cpi_year} used"
-    fx = _year_rates(ctx, year)
+    fx = _year_rates(ctx, ctx.engine.distinct_currencies(inputs), year)
     eeio = [{"naics_code": f.factor_id, **factor_gas_columns(f, gwp_set)} for f in eeio_factors]
     keys = ctx.engine.distinct_activities(inputs["activities"])
     activity_map, activity_sets = _activity_map(ctx, keys, gwp_set, year)

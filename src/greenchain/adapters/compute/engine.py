@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from greenchain.domain.ghg import Gas
 from greenchain.domain.methods import Method
@@ -312,8 +313,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         f"SELECT source, source_id, supplier_id, scope, scope3_category, method, factor_set, "
         f"factor_id, activity_amount, activity_unit, fx_usd_per_unit, cpi_ratio, "
         f"({kg_sum}) AS kg_co2e, {', '.join(GAS_COLS)}, dq_technological, dq_geographical, "
-        f"dq_temporal, dq_completeness, dq_reliability, is_primary, note FROM results "
-        f"ORDER BY source, source_id, scope"
+        f"dq_temporal, dq_completeness, dq_reliability, is_primary, note FROM results"
     ).to_arrow_table()
     rejected = con.sql(
         "SELECT DISTINCT source, source_id, reject_reason AS reason FROM "
@@ -387,6 +387,13 @@ class DuckDbEngine:
         finally:
             con.close()
         return [(str(a), str(c), str(u)) for a, c, u in rows]
+
+    def distinct_currencies(self, inputs: Mapping[str, pa.Table]) -> set[str]:
+        found: set[str] = set()
+        for name in ("purchases", "supplier_data"):
+            column = inputs[name].column("currency")
+            found |= {str(c) for c in pc.unique(column).to_pylist() if c is not None}
+        return found
 
     def digest(self, inputs: Mapping[str, pa.Table]) -> str:
         from greenchain.adapters.db.workspace import digest_tables

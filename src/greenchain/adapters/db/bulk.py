@@ -46,8 +46,14 @@ class BulkStore:
         try:
             cursor = conn.cursor()
             if self.dialect == "sqlite":
+                # Connection settings cannot change inside the transaction the driver opened:
+                # close it, set them, open a new one. WAL + synchronous=NORMAL is durable
+                # against crashes of the process and keeps commits cheap.
+                cursor.execute("COMMIT")
                 cursor.execute("PRAGMA busy_timeout=30000")
                 cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("BEGIN")
             tx = BulkTransaction(cursor, self.dialect)
             yield tx
             conn.commit()
@@ -87,6 +93,12 @@ class BulkTransaction:
         name = f"gc_stage_{self._staged}"
         self._cursor.adbc_ingest(name, rows, mode="create", temporary=True)
         return name
+
+    def append(self, table: str, rows: pa.Table, constants: dict[str, int] | None = None) -> None:
+        """Append ``rows`` (plus constant integer columns) straight into ``table``."""
+        for name, value in (constants or {}).items():
+            rows = rows.append_column(name, pa.array([value] * rows.num_rows, pa.int64()))
+        self._cursor.adbc_ingest(table, rows, mode="append")
 
     def json_value(self, column: str) -> str:
         return f"CAST({column} AS JSON)" if self.dialect == "postgresql" else column

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -111,7 +112,6 @@ purchase_lines = Table(
     Column("unit", String(30)),
     Column("product_id", String(64)),
     Column("import_id", Integer),
-    Index("ix_purchase_lines_org_date", "org_id", "date"),
 )
 
 supplier_data = Table(
@@ -185,45 +185,12 @@ calculation_runs = Table(
     Column("summary", JSON, nullable=False),
     Column("line_count", Integer, nullable=False),
     Column("rejected_count", Integer, nullable=False),
+    # The result lines of a run, immutable, as one compressed Arrow IPC stream: every line
+    # with its lineage (method, factor, conversions, gases, quality ratings).
+    Column("lines_arrow", LargeBinary, nullable=False),
+    Column("lines_sha256", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_calculation_runs_org_year", "org_id", "year"),
-)
-
-result_lines = Table(
-    "result_lines",
-    metadata,
-    Column(
-        "run_id", Integer, ForeignKey("calculation_runs.id", ondelete="CASCADE"), nullable=False
-    ),
-    Column("source", String(10), nullable=False),
-    Column("source_id", String(64), nullable=False),
-    Column("supplier_id", String(64)),
-    Column("scope", String(12), nullable=False),
-    Column("scope3_category", Integer),
-    Column("method", String(20), nullable=False),
-    Column("factor_set", String(64)),
-    Column("factor_id", String(120)),
-    Column("activity_amount", Float),
-    Column("activity_unit", String(30)),
-    Column("fx_usd_per_unit", Float),
-    Column("cpi_ratio", Float),
-    Column("kg_co2e", Float, nullable=False),
-    Column("kg_co2", Float, nullable=False),
-    Column("kg_ch4", Float, nullable=False),
-    Column("kg_n2o", Float, nullable=False),
-    Column("kg_hfcs", Float, nullable=False),
-    Column("kg_pfcs", Float, nullable=False),
-    Column("kg_sf6", Float, nullable=False),
-    Column("kg_nf3", Float, nullable=False),
-    Column("kg_unspecified", Float, nullable=False),
-    Column("dq_technological", Integer, nullable=False),
-    Column("dq_geographical", Integer, nullable=False),
-    Column("dq_temporal", Integer, nullable=False),
-    Column("dq_completeness", Integer, nullable=False),
-    Column("dq_reliability", Integer, nullable=False),
-    Column("is_primary", Boolean, nullable=False),
-    Column("note", Text),
-    Index("ix_result_lines_run", "run_id"),
 )
 
 rejected_lines = Table(

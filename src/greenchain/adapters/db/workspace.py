@@ -94,7 +94,7 @@ class SqlWorkspace:
     def delete_org(self, org_id: int) -> None:
         with self.engine.begin() as conn:
             run_ids = select(t.calculation_runs.c.id).where(t.calculation_runs.c.org_id == org_id)
-            for table in (t.result_lines, t.rejected_lines, t.restatements):
+            for table in (t.rejected_lines, t.restatements):
                 conn.execute(delete(table).where(table.c.run_id.in_(run_ids)))
             for table in (
                 t.calculation_runs,
@@ -257,15 +257,18 @@ class SqlWorkspace:
         data = rows.drop_columns([c for c in rows.column_names if c.startswith("_")])
         key_cols = ["org_id", *schema.key]
         with self.bulk.transaction() as tx:
-            existing_keys = tx.stage(data.select(list(schema.key)))
-            join = " AND ".join(f"s.{k} = x.{k}" for k in schema.key)
-            updated = int(
-                tx.scalar(
-                    f"SELECT count(*) FROM {existing_keys} s JOIN {schema.table} x "
-                    f"ON x.org_id = {org_id} AND {join}"
+            updated = 0
+            has_rows = tx.scalar(f"SELECT 1 FROM {schema.table} WHERE org_id = {org_id} LIMIT 1")
+            if has_rows and data.num_rows:
+                existing_keys = tx.stage(data.select(list(schema.key)))
+                join = " AND ".join(f"s.{k} = x.{k}" for k in schema.key)
+                updated = int(
+                    tx.scalar(
+                        f"SELECT count(*) FROM {existing_keys} s JOIN {schema.table} x "
+                        f"ON x.org_id = {org_id} AND {join}"
+                    )
+                    or 0
                 )
-                or 0
-            )
             header = pa.table(
                 {
                     "org_id": [org_id],
@@ -281,7 +284,9 @@ class SqlWorkspace:
                 }
             )
             import_id = int(tx.insert_select("imports", header, returning="id"))
-            if data.num_rows:
+            if data.num_rows and updated == 0:
+                tx.append(schema.table, data, {"org_id": org_id, "import_id": import_id})
+            elif data.num_rows:
                 tx.insert_select(
                     schema.table,
                     data,
@@ -310,7 +315,7 @@ class SqlWorkspace:
         queries = {
             "purchases": "SELECT line_id, supplier_id, amount, currency, naics_code, "
             "scope3_category, quantity, unit, product_id FROM purchase_lines "
-            f"WHERE org_id = {org_id} AND {date_filter} ORDER BY line_id",
+            f"WHERE org_id = {org_id} AND {date_filter}",
             "suppliers": f"SELECT supplier_id, country FROM suppliers WHERE org_id = {org_id}",
             "supplier_data": "SELECT supplier_id, year, revenue, currency, scope1_t, "
             "scope2_market_t, scope3_upstream_t, verified FROM supplier_data "
@@ -342,40 +347,34 @@ class SqlWorkspace:
         now: dt.datetime,
     ) -> int:
         """Store a calculation run with its lines, in one transaction; runs are never updated."""
-        with self.bulk.transaction() as tx:
-            header = pa.table(
-                {
-                    "org_id": [org_id],
-                    "year": [year],
-                    "gwp_set": [gwp_set],
-                    "previous_run_id": pa.array([previous_run_id], pa.int64()),
-                    "inputs_sha256": [inputs_sha256],
-                    "factor_sets": [json.dumps(list(factor_sets))],
-                    "summary": [json.dumps(summary, sort_keys=True)],
-                    "line_count": [int(summary.get("lines", 0))],
-                    "rejected_count": [rejected.num_rows],
-                    "created_at": tx.timestamp(now),
-                }
-            )
-            run_id = int(
-                tx.insert_select(
-                    "calculation_runs",
-                    header,
-                    json_columns=("factor_sets", "summary"),
-                    returning="id",
+        blob = _arrow_bytes(lines)
+        with self.engine.begin() as conn:
+            key = conn.execute(
+                insert(t.calculation_runs).values(
+                    org_id=org_id,
+                    year=year,
+                    gwp_set=gwp_set,
+                    previous_run_id=previous_run_id,
+                    inputs_sha256=inputs_sha256,
+                    factor_sets=list(factor_sets),
+                    summary=dict(summary),
+                    line_count=int(summary.get("lines", 0)),
+                    rejected_count=rejected.num_rows,
+                    lines_arrow=blob,
+                    lines_sha256=hashlib.sha256(blob).hexdigest(),
+                    created_at=now,
                 )
-            )
-            if lines.num_rows:
-                tx.insert_select("result_lines", lines, constants={"run_id": run_id})
+            ).inserted_primary_key
+            assert key is not None
+            run_id = int(key[0])
             if rejected.num_rows:
-                tx.insert_select("rejected_lines", rejected, constants={"run_id": run_id})
-            rows = list(restatements)
-            if rows:
-                tx.insert_select(
-                    "restatements",
-                    pa.Table.from_pylist(rows, schema=_RESTATEMENT_SCHEMA),
-                    constants={"run_id": run_id},
+                conn.execute(
+                    insert(t.rejected_lines),
+                    [{**r, "run_id": run_id} for r in rejected.to_pylist()],
                 )
+            rows = [{**r, "run_id": run_id} for r in restatements]
+            if rows:
+                conn.execute(insert(t.restatements), rows)
         return run_id
 
     def _run_from_row(self, row: Any) -> StoredRun:
@@ -387,7 +386,7 @@ class SqlWorkspace:
     def latest_run(self, org_id: int, year: int) -> StoredRun | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(t.calculation_runs)
+                select(*_RUN_COLUMNS)
                 .where(t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.year == year)
                 .order_by(t.calculation_runs.c.id.desc())
             ).first()
@@ -396,7 +395,7 @@ class SqlWorkspace:
     def get_run(self, org_id: int, run_id: int) -> StoredRun:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(t.calculation_runs).where(
+                select(*_RUN_COLUMNS).where(
                     t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.id == run_id
                 )
             ).first()
@@ -405,7 +404,7 @@ class SqlWorkspace:
         return self._run_from_row(row)
 
     def list_runs(self, org_id: int, year: int | None = None) -> list[StoredRun]:
-        query = select(t.calculation_runs).where(t.calculation_runs.c.org_id == org_id)
+        query = select(*_RUN_COLUMNS).where(t.calculation_runs.c.org_id == org_id)
         if year is not None:
             query = query.where(t.calculation_runs.c.year == year)
         with self.engine.connect() as conn:
@@ -413,13 +412,21 @@ class SqlWorkspace:
         return [self._run_from_row(r) for r in rows]
 
     def run_lines(self, org_id: int, run_id: int) -> pa.Table:
-        self.get_run(org_id, run_id)  # tenancy check
-        cols = ", ".join(c.name for c in t.result_lines.columns if c.name != "run_id")
-        return self.bulk.fetch(
-            f"SELECT {cols} FROM result_lines WHERE run_id = {int(run_id)} "
-            "ORDER BY source, source_id, scope"
-        )
+        """Every result line of a run with its lineage (tenant-checked)."""
+        with self.engine.connect() as conn:
+            blob = conn.execute(
+                select(t.calculation_runs.c.lines_arrow).where(
+                    t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.id == run_id
+                )
+            ).scalar()
+        if blob is None:
+            raise NotFoundError(f"calculation run {run_id} not found")
+        with pa.ipc.open_stream(pa.BufferReader(bytes(blob))) as reader:
+            table: pa.Table = reader.read_all()
+        return table
 
+
+_RUN_COLUMNS = [c for c in t.calculation_runs.c if c.name != "lines_arrow"]
 
 _RESTATEMENT_SCHEMA = pa.schema(
     [
@@ -489,13 +496,30 @@ def _typed(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+def _arrow_bytes(lines: pa.Table) -> bytes:
+    """The lines as an Arrow IPC stream: repeated texts dictionary-encoded, buffers zstd."""
+    for name in ("source", "scope", "method", "factor_set", "activity_unit", "note"):
+        if name in lines.column_names:
+            index = lines.column_names.index(name)
+            lines = lines.set_column(index, name, pc.dictionary_encode(lines.column(name)))
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression="zstd")
+    with pa.ipc.new_stream(sink, lines.schema, options=options) as writer:
+        writer.write_table(lines, max_chunksize=256_000)
+    data: bytes = sink.getvalue().to_pybytes()
+    return data
+
+
 def digest_tables(tables: Mapping[str, pa.Table]) -> str:
-    """SHA-256 over the Arrow IPC form of the inputs, in name order."""
+    """SHA-256 over the inputs' schemas and column buffers, in name order (no copies)."""
     digest = hashlib.sha256()
     for name in sorted(tables):
+        table = tables[name]
         digest.update(name.encode())
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, tables[name].schema) as writer:
-            writer.write_table(tables[name])
-        digest.update(sink.getvalue().to_pybytes())
+        digest.update(table.schema.serialize().to_pybytes())
+        for column in table.columns:
+            for chunk in column.chunks:
+                for buffer in chunk.buffers():
+                    if buffer is not None:
+                        digest.update(memoryview(buffer))
     return digest.hexdigest()
