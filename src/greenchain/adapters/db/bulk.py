@@ -95,7 +95,14 @@ class BulkTransaction:
         return name
 
     def append(self, table: str, rows: pa.Table, constants: dict[str, int] | None = None) -> None:
-        """Append ``rows`` (plus constant integer columns) straight into ``table``."""
+        """Append ``rows`` (plus constant integer columns) straight into ``table``.
+
+        PostgreSQL's binary COPY needs exact column types, so there the rows go through a
+        staging table and an ``INSERT ... SELECT`` that casts.
+        """
+        if self.dialect == "postgresql":
+            self.insert_select(table, rows, constants=dict(constants or {}))
+            return
         for name, value in (constants or {}).items():
             rows = rows.append_column(name, pa.array([value] * rows.num_rows, pa.int64()))
         self._cursor.adbc_ingest(table, rows, mode="append")
