@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, String, delete, func, insert, select
 
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
@@ -226,6 +226,60 @@ class SqlWorkspace:
                 )
             )
             return {r[0]: r[1] for r in rows}
+
+    def list_suppliers(self, org_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.suppliers).where(t.suppliers.c.org_id == org_id)).all()
+        return [
+            {k: v for k, v in r._mapping.items() if k not in ("org_id", "import_id")} for r in rows
+        ]
+
+    def get_supplier(self, org_id: int, supplier_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.suppliers).where(
+                    t.suppliers.c.org_id == org_id, t.suppliers.c.supplier_id == supplier_id
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"supplier '{supplier_id}' not found")
+        return {k: v for k, v in row._mapping.items() if k not in ("org_id", "import_id")}
+
+    def supplier_reports(self, org_id: int, supplier_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.supplier_data)
+                .where(
+                    t.supplier_data.c.org_id == org_id, t.supplier_data.c.supplier_id == supplier_id
+                )
+                .order_by(t.supplier_data.c.year)
+            ).all()
+        return [
+            {k: v for k, v in r._mapping.items() if k not in ("org_id", "import_id")} for r in rows
+        ]
+
+    def supplier_spend(self, org_id: int, supplier_id: str) -> list[dict[str, Any]]:
+        """Spend per year and currency (as booked)."""
+        year = func.substr(func.cast(t.purchase_lines.c.date, String), 1, 4)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    year.label("year"),
+                    t.purchase_lines.c.currency,
+                    func.sum(t.purchase_lines.c.amount),
+                    func.count(),
+                )
+                .where(
+                    t.purchase_lines.c.org_id == org_id,
+                    t.purchase_lines.c.supplier_id == supplier_id,
+                )
+                .group_by(year, t.purchase_lines.c.currency)
+                .order_by(year)
+            ).all()
+        return [
+            {"year": int(y), "currency": c, "amount": float(a), "lines": int(n)}
+            for y, c, a, n in rows
+        ]
 
     def find_import(self, org_id: int, kind: str, sha256: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

@@ -142,9 +142,10 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
             status_code=500,
         )
 
-    from greenchain.entrypoints.web import api, ui
+    from greenchain.entrypoints.web.api import router as api_router
+    from greenchain.entrypoints.web.ui import router as ui_router
 
-    app.include_router(api.router)
-    app.include_router(ui.router)
+    app.include_router(api_router)
+    app.include_router(ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

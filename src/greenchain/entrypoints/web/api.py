@@ -1,0 +1,324 @@
+"""The JSON API under /api/v1. Every route that names an organisation goes through a service
+that checks the caller's membership (404 for other tenants' resources)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from greenchain.domain.access import Role
+from greenchain.domain.errors import InvalidDataError, NotFoundError
+from greenchain.domain.ghg import GwpSet
+from greenchain.domain.records import SCHEMAS
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.services import factors as factor_service
+from greenchain.services import inventory as inventory_service
+from greenchain.services import jobs as job_service
+from greenchain.services import queries
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+UPLOAD_TYPES = (".csv", ".xlsx")
+Year = Annotated[int, Query(ge=1990, le=2100, description="Reporting year")]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Not authenticated"},
+    403: {"model": ErrorBody, "description": "Role too low"},
+    404: {"model": ErrorBody, "description": "Not found (or another organisation's)"},
+    422: {"model": ErrorBody, "description": "Invalid input; the message names the field"},
+}
+
+
+class MembershipOut(BaseModel):
+    org: str
+    name: str
+    role: str
+
+
+class MeOut(BaseModel):
+    user_id: int
+    email: str
+    memberships: list[MembershipOut]
+
+
+class SupplierOut(BaseModel):
+    supplier_id: str
+    name: str
+    country: str
+    naics_code: str | None = None
+    lei: str | None = None
+    duns: str | None = None
+    vat_id: str | None = None
+    strategic: bool
+    t_co2e: float = Field(0.0, description="Scope 3 of the latest run, t CO2e")
+    method: str | None = None
+
+
+class SupplierPage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[SupplierOut]
+
+
+class JobOut(BaseModel):
+    id: int
+    kind: str
+    status: str = Field(description="queued, running, done or failed")
+    progress_fraction: float
+    message: str | None
+    result: dict[str, Any] | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class RunRequest(BaseModel):
+    year: int = Field(ge=1990, le=2100)
+    gwp: GwpSet = GwpSet.AR5
+
+
+class RunOut(BaseModel):
+    id: int
+    year: int
+    gwp: str
+    previous_run_id: int | None
+    created_at: dt.datetime
+    total_t_co2e: float
+    lines: int
+    rejected_lines: int
+    restatements: list[dict[str, Any]]
+
+
+class LinesPage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[dict[str, Any]]
+
+
+def _job(job: dict[str, Any]) -> JobOut:
+    return JobOut(
+        id=job["id"],
+        kind=job["kind"],
+        status=job["status"],
+        progress_fraction=job["progress"],
+        message=job["message"],
+        result=job["result"],
+        created_at=job["created_at"],
+        finished_at=job["finished_at"],
+    )
+
+
+@router.get("/me", response_model=MeOut, responses=ERRORS)
+def me(principal: PrincipalDep) -> MeOut:
+    return MeOut(
+        user_id=principal.user_id,
+        email=principal.email,
+        memberships=[
+            MembershipOut(org=m.org_slug, name=m.org_name, role=m.role.value)
+            for m in principal.memberships.values()
+        ],
+    )
+
+
+@router.get("/orgs", response_model=list[MembershipOut], responses=ERRORS)
+def orgs(principal: PrincipalDep) -> list[MembershipOut]:
+    return [
+        MembershipOut(org=m.org_slug, name=m.org_name, role=m.role.value)
+        for m in principal.memberships.values()
+    ]
+
+
+@router.get("/factor-sets", responses=ERRORS)
+def factor_sets(ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return [
+        {k: v for k, v in fs.items() if k != "id"} for fs in factor_service.list_factor_sets(ctx)
+    ]
+
+
+@router.get("/orgs/{org}/suppliers", response_model=SupplierPage, responses=ERRORS)
+def suppliers(
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    q: Annotated[str, Query(max_length=100, description="Search id or name")] = "",
+    sort: Annotated[str, Query(pattern="^(name|country|id|emissions)$")] = "emissions",
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 25,
+) -> SupplierPage:
+    items, total = queries.list_suppliers(
+        ctx,
+        principal,
+        org,
+        query=q,
+        sort=sort,
+        descending=order == "desc",
+        page=page,
+        per_page=per_page,
+    )
+    return SupplierPage(
+        total=total, page=page, per_page=per_page, items=[SupplierOut(**i) for i in items]
+    )
+
+
+@router.get("/orgs/{org}/suppliers/{supplier_id}", responses=ERRORS)
+def supplier(org: str, supplier_id: str, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    return queries.get_supplier(ctx, principal, org, supplier_id)
+
+
+@router.post("/orgs/{org}/uploads/{kind}", status_code=202, response_model=JobOut, responses=ERRORS)
+async def upload(
+    org: str,
+    kind: str,
+    request: Request,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File(description="CSV or XLSX file")],
+    skip_invalid: Annotated[bool, Form()] = False,
+) -> Response:
+    """Upload a spreadsheet; it is validated and imported by a background job."""
+    member = principal.membership(org, Role.ANALYST)
+    if kind not in SCHEMAS:
+        raise NotFoundError(f"unknown upload kind '{kind}'; use one of {', '.join(SCHEMAS)}")
+    name = Path(file.filename or "upload.csv").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_TYPES:
+        raise InvalidDataError(f"file: '{name}' is not a .csv or .xlsx file")
+    folder = Path(request.app.state.settings.upload_dir) / str(member.org_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}{suffix}"
+    size = 0
+    with stored.open("wb") as out:
+        while chunk := await file.read(1 << 20):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                out.close()
+                stored.unlink(missing_ok=True)
+                return JSONResponse(
+                    {"code": "too_large", "message": "file: larger than 100 MB"}, status_code=413
+                )
+            out.write(chunk)
+    job_id = job_service.submit_import(ctx, principal, org, kind, stored, name, skip_invalid)
+    job = job_service.get_job(ctx, principal, org, job_id)
+    return JSONResponse(
+        _job(job).model_dump(mode="json"),
+        status_code=202,
+        headers={"Location": f"/api/v1/orgs/{org}/jobs/{job_id}"},
+    )
+
+
+@router.get("/orgs/{org}/jobs", response_model=list[JobOut], responses=ERRORS)
+def jobs(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[JobOut]:
+    return [_job(j) for j in job_service.list_jobs(ctx, principal, org)]
+
+
+@router.get("/orgs/{org}/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
+def job(org: str, job_id: int, ctx: CtxDep, principal: PrincipalDep) -> JobOut:
+    return _job(job_service.get_job(ctx, principal, org, job_id))
+
+
+@router.get(
+    "/orgs/{org}/jobs/{job_id}/rejected-rows", responses=ERRORS, response_class=FileResponse
+)
+def rejected_rows(org: str, job_id: int, ctx: CtxDep, principal: PrincipalDep) -> FileResponse:
+    """The rejected rows of an upload, with the reason for each, as CSV."""
+    found = job_service.get_job(ctx, principal, org, job_id)
+    report = (found.get("result") or {}).get("rejected_report")
+    if not report or not Path(report).is_file():
+        raise NotFoundError(f"job {job_id} has no rejected rows")
+    return FileResponse(report, media_type="text/csv", filename=f"rejected-rows-job-{job_id}.csv")
+
+
+@router.post("/orgs/{org}/runs", status_code=202, response_model=JobOut, responses=ERRORS)
+def start_run(org: str, body: RunRequest, ctx: CtxDep, principal: PrincipalDep) -> Response:
+    """Start a calculation run (a background job); the job's result names the run."""
+    job_id = job_service.submit_calculation(ctx, principal, org, body.year, body.gwp)
+    found = job_service.get_job(ctx, principal, org, job_id)
+    return JSONResponse(
+        _job(found).model_dump(mode="json"),
+        status_code=202,
+        headers={"Location": f"/api/v1/orgs/{org}/jobs/{job_id}"},
+    )
+
+
+@router.get("/orgs/{org}/runs", response_model=list[RunOut], responses=ERRORS)
+def runs(
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+) -> list[RunOut]:
+    return [RunOut(**r) for r in queries.list_runs(ctx, principal, org, year)]
+
+
+@router.get("/orgs/{org}/runs/{run_id}", responses=ERRORS)
+def run(org: str, run_id: int, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    principal.membership(org)
+    report = inventory_service.get_inventory_report(ctx, org, 0, run_id)
+    return report.to_dict()
+
+
+@router.get("/orgs/{org}/runs/{run_id}/lines", response_model=LinesPage, responses=ERRORS)
+def run_lines(
+    org: str,
+    run_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> LinesPage:
+    items, total = queries.get_run_lines_page(ctx, principal, org, run_id, page, per_page)
+    return LinesPage(total=total, page=page, per_page=per_page, items=items)
+
+
+@router.get("/orgs/{org}/inventory", responses=ERRORS)
+def inventory(
+    org: str,
+    year: Year,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    run_id: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    """The same object as ``greenchain report inventory --format json``."""
+    principal.membership(org)
+    return inventory_service.get_inventory_report(ctx, org, year, run_id).to_dict()
+
+
+@router.get("/orgs/{org}/hotspots", responses=ERRORS)
+def hotspots(
+    org: str,
+    year: Year,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    share: Annotated[float, Query(gt=0, le=1)] = 0.67,
+    top: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    principal.membership(org)
+    result = inventory_service.get_hotspots(ctx, org, year, share)
+    return {
+        "org": org,
+        "year": year,
+        "cutoff_share": result.cutoff_share,
+        "engagement_suppliers": len(result.engagement_set),
+        "suppliers": [r.__dict__ for r in result.suppliers[:top]],
+        "categories": [r.__dict__ for r in result.categories],
+    }
+
+
+@router.get("/orgs/{org}/audit", responses=ERRORS)
+def audit(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return queries.get_audit_trail(ctx, principal, org)
