@@ -68,13 +68,17 @@ class PublicFactorFiles:
 
 class SpreadsheetFiles:
     def validate(
-        self, path: Path, schema: RecordSchema, references: Mapping[Reference, Iterable[str]]
+        self,
+        path: Path,
+        schema: RecordSchema,
+        references: Mapping[Reference, Iterable[str]],
+        file_name: str | None = None,
     ) -> ValidatedFile:
-        table = read_text_table(path)
+        table = read_text_table(path, file_name)
         return validate_table(
             table,
             schema,
-            file_name=path.name,
+            file_name=file_name or path.name,
             sha256=file_sha256(path),
             references={k: list(v) for k, v in references.items()},
         )

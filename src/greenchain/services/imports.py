@@ -33,13 +33,16 @@ def import_records(
     *,
     skip_invalid: bool = False,
     rejected_out: Path | None = None,
+    file_name: str | None = None,
 ) -> ImportSummary:
     """Validate ``path`` against the ``kind`` format and store it for the organisation.
 
     A file with any bad row is rejected whole (nothing written) unless ``skip_invalid``; then
     the good rows are stored and the bad ones written to a rejected-rows CSV. Rows are keyed
-    (line_id, supplier_id...), so importing the same file again changes nothing.
+    (line_id, supplier_id...), so importing the same file again changes nothing. ``file_name``
+    is the name messages use (an upload's original name), default the path's.
     """
+    shown = file_name or path.name
     if kind not in SCHEMAS:
         raise InvalidDataError(f"unknown import kind '{kind}'; use one of {', '.join(SCHEMAS)}")
     schema = SCHEMAS[kind]
@@ -58,13 +61,13 @@ def import_records(
         references[Reference.NAICS] = naics
     if Reference.CURRENCY in needed:
         references[Reference.CURRENCY] = ctx.conversions.currencies()
-    with ctx.progress(f"Importing {kind} from {path.name}") as step:
-        validated = ctx.tabular.validate(path, schema, references)
+    with ctx.progress(f"Importing {kind} from {shown}") as step:
+        validated = ctx.tabular.validate(path, schema, references, shown)
         step("validated")
         report: Path | None = None
         if validated.problems:
             if not skip_invalid:
-                raise FileRejectedError(path.name, validated.problems, validated.total_rows)
+                raise FileRejectedError(shown, validated.problems, validated.total_rows)
             report = rejected_out or path.with_name(f"{path.stem}.rejected.csv")
             ctx.tabular.write_rejected(validated, report)
         previous = ws.find_import(org.id, kind, validated.sha256)
@@ -72,7 +75,7 @@ def import_records(
             org.id,
             schema,
             validated.clean,
-            file_name=path.name,
+            file_name=shown,
             sha256=validated.sha256,
             total_rows=validated.total_rows,
             rejected_rows=validated.rejected_rows,
@@ -82,7 +85,7 @@ def import_records(
         step("stored")
     return ImportSummary(
         kind=kind,
-        file_name=path.name,
+        file_name=shown,
         total_rows=validated.total_rows,
         inserted=outcome.inserted,
         updated=outcome.updated,

@@ -105,6 +105,7 @@ def run_one(ctx: Context, worker: str | None = None) -> bool:
                 path,
                 skip_invalid=bool(payload["skip_invalid"]),
                 rejected_out=path.with_name(path.stem + ".rejected.csv"),
+                file_name=payload["name"],
             )
             result = {
                 "kind": summary.kind,

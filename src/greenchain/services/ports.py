@@ -59,7 +59,11 @@ class ValidatedRows(Protocol):
 
 class TabularFiles(Protocol):
     def validate(
-        self, path: Path, schema: RecordSchema, references: Mapping[Reference, Iterable[str]]
+        self,
+        path: Path,
+        schema: RecordSchema,
+        references: Mapping[Reference, Iterable[str]],
+        file_name: str | None = None,
     ) -> ValidatedRows: ...
     def write_rejected(self, validated: Any, out: Path) -> Path: ...
 

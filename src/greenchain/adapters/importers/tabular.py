@@ -59,10 +59,19 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_text_table(path: Path) -> pa.Table:
+def read_text_table(path: Path, file_name: str | None = None) -> pa.Table:
     """All cells of a CSV or XLSX file as text, plus the spreadsheet row number ``_row``."""
     if not path.is_file():
-        raise InvalidDataError(f"{path}: file not found")
+        raise InvalidDataError(f"{file_name or path}: file not found")
+    try:
+        return _read(path)
+    except InvalidDataError as exc:
+        if file_name:
+            raise InvalidDataError(exc.message.replace(path.name, file_name, 1)) from None
+        raise
+
+
+def _read(path: Path) -> pa.Table:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path)

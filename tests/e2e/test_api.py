@@ -1,0 +1,285 @@
+"""The JSON API end to end (FastAPI test client), on SQLite and PostgreSQL: authentication,
+each route, bad input, roles, and tenant isolation over every route."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from greenchain.config import Settings
+from greenchain.domain.access import Role
+from greenchain.entrypoints.web.app import create_app
+from greenchain.services import jobs as job_service
+from greenchain.services.accounts import add_user, create_api_token, revoke_api_token
+from greenchain.services.context import Context
+from greenchain.services.imports import import_records
+from greenchain.services.orgs import add_organisation
+from tests.factories import purchase, supplier, supplier_report, write_csv
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def world(ctx: Context, tmp_path: Path):
+    """Organisation A with data and a run; organisation B with its own user; tokens for all."""
+    add_organisation(ctx, "org-a")
+    add_organisation(ctx, "org-b")
+    add_user(ctx, "alice@a.example", PASSWORD, "org-a", Role.ADMIN)
+    add_user(ctx, "victor@a.example", PASSWORD, "org-a", Role.VIEWER)
+    add_user(ctx, "bob@b.example", PASSWORD, "org-b", Role.ADMIN)
+    write_csv(tmp_path / "s.csv", "suppliers", [supplier("S1"), supplier("S2", country="DE")])
+    import_records(ctx, "org-a", "suppliers", tmp_path / "s.csv")
+    write_csv(
+        tmp_path / "p.csv",
+        "purchases",
+        [
+            purchase("L1", "S1", date="2024-03-01", amount="10000"),
+            purchase("L2", "S2", date="2024-04-01", amount="5000", currency="EUR"),
+        ],
+    )
+    import_records(ctx, "org-a", "purchases", tmp_path / "p.csv")
+    write_csv(tmp_path / "sd.csv", "supplier-data", [supplier_report("S1", year="2024")])
+    import_records(ctx, "org-a", "supplier-data", tmp_path / "sd.csv")
+    settings = Settings(upload_dir=tmp_path / "uploads", job_workers=0)
+    client = TestClient(create_app(settings, ctx))
+    tokens = {
+        who: create_api_token(ctx, f"{who}").token
+        for who in ("alice@a.example", "victor@a.example", "bob@b.example")
+    }
+    return ctx, client, tokens
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _run(ctx: Context, client: TestClient, token: str, year: int = 2024) -> int:
+    response = client.post("/api/v1/orgs/org-a/runs", json={"year": year}, headers=_auth(token))
+    assert response.status_code == 202, response.text
+    assert job_service.run_one(ctx)
+    job = client.get(response.headers["location"], headers=_auth(token)).json()
+    assert job["status"] == "done", job
+    return int(job["result"]["run_id"])
+
+
+def test_requests_without_a_valid_token_are_refused(world):
+    ctx, client, _ = world
+    assert client.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me", headers=_auth("gc_nope")).status_code == 401
+    body = client.get("/api/v1/me", headers=_auth("gc_nope")).json()
+    assert body["code"] == "not_authenticated"
+    issued = create_api_token(ctx, "alice@a.example", "temp", 1)
+    assert client.get("/api/v1/me", headers=_auth(issued.token)).status_code == 200
+    revoke_api_token(ctx, "alice@a.example", issued.id)
+    assert client.get("/api/v1/me", headers=_auth(issued.token)).status_code == 401
+
+
+def test_expired_tokens_are_refused(world):
+    ctx, client, _ = world
+    issued = create_api_token(ctx, "alice@a.example", "short", 1)
+    ctx.clock.current += __import__("datetime").timedelta(days=2)  # type: ignore[attr-defined]
+    assert client.get("/api/v1/me", headers=_auth(issued.token)).status_code == 401
+
+
+def test_me_lists_memberships(world):
+    _, client, tokens = world
+    body = client.get("/api/v1/me", headers=_auth(tokens["alice@a.example"])).json()
+    assert body["email"] == "alice@a.example"
+    assert body["memberships"] == [{"org": "org-a", "name": "org-a", "role": "admin"}]
+
+
+def test_upload_runs_as_a_job_and_rejected_rows_can_be_downloaded(world, tmp_path):
+    ctx, client, tokens = world
+    csv = (
+        "line_id,supplier_id,date,amount,currency,naics_code\nN1,S1,2024-05-01,50,USD,331110\n"
+        "N2,S1,2024-05-01,abc,USD,331110\n"
+    )
+    response = client.post(
+        "/api/v1/orgs/org-a/uploads/purchases",
+        headers=_auth(tokens["alice@a.example"]),
+        files={"file": ("more.csv", io.BytesIO(csv.encode()), "text/csv")},
+        data={"skip_invalid": "true"},
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "queued"
+    assert job_service.run_one(ctx)
+    job = client.get(response.headers["location"], headers=_auth(tokens["alice@a.example"])).json()
+    assert job["status"] == "done"
+    assert (job["result"]["inserted"], job["result"]["rejected"]) == (1, 1)
+    rejected = client.get(
+        f"{response.headers['location']}/rejected-rows", headers=_auth(tokens["alice@a.example"])
+    )
+    assert rejected.status_code == 200
+    assert "N2" in rejected.text
+    assert "amount: not a number" in rejected.text
+
+
+def test_a_bad_file_fails_its_job_naming_row_and_field(world):
+    ctx, client, tokens = world
+    csv = "line_id,supplier_id,date,amount,currency,naics_code\nN1,S9,2024-05-01,50,USD,331110\n"
+    response = client.post(
+        "/api/v1/orgs/org-a/uploads/purchases",
+        headers=_auth(tokens["alice@a.example"]),
+        files={"file": ("bad.csv", io.BytesIO(csv.encode()), "text/csv")},
+    )
+    job_service.run_one(ctx)
+    job = client.get(response.headers["location"], headers=_auth(tokens["alice@a.example"])).json()
+    assert job["status"] == "failed"
+    assert "bad.csv: row 2, field 'supplier_id': unknown supplier" in job["message"]
+    rejected = client.get(
+        f"{response.headers['location']}/rejected-rows", headers=_auth(tokens["alice@a.example"])
+    )
+    assert rejected.status_code == 200
+    assert "supplier_id" in rejected.text
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "status"),
+    [("x.pdf", "purchases", 422), ("x.csv", "invoices", 404)],
+)
+def test_uploads_check_file_type_and_kind(world, name, kind, status):
+    _, client, tokens = world
+    response = client.post(
+        f"/api/v1/orgs/org-a/uploads/{kind}",
+        headers=_auth(tokens["alice@a.example"]),
+        files={"file": (name, io.BytesIO(b"a,b\n"), "text/csv")},
+    )
+    assert response.status_code == status
+    assert response.json()["message"]
+
+
+def test_calculation_run_and_inventory_match_the_cli_report(world):
+    ctx, client, tokens = world
+    token = tokens["alice@a.example"]
+    run_id = _run(ctx, client, token)
+    inventory = client.get("/api/v1/orgs/org-a/inventory?year=2024", headers=_auth(token)).json()
+    from greenchain.services.inventory import get_inventory_report
+
+    assert inventory == get_inventory_report(ctx, "org-a", 2024).to_dict()
+    assert inventory["run_id"] == run_id
+    assert inventory["by_method"]["supplier_specific"] == pytest.approx(2.0)
+    runs = client.get("/api/v1/orgs/org-a/runs", headers=_auth(token)).json()
+    assert [r["id"] for r in runs] == [run_id]
+    lines = client.get(
+        f"/api/v1/orgs/org-a/runs/{run_id}/lines?per_page=1", headers=_auth(token)
+    ).json()
+    assert lines["total"] == 2
+    assert len(lines["items"]) == 1
+    assert "dq_reliability" in lines["items"][0]
+    hot = client.get("/api/v1/orgs/org-a/hotspots?year=2024&share=0.5", headers=_auth(token))
+    assert hot.json()["engagement_suppliers"] >= 1
+    page = client.get(
+        "/api/v1/orgs/org-a/suppliers?sort=emissions&per_page=1", headers=_auth(token)
+    ).json()
+    assert page["total"] == 2
+    assert page["items"][0]["t_co2e"] > 0
+    detail = client.get("/api/v1/orgs/org-a/suppliers/S1", headers=_auth(token)).json()
+    assert detail["reported"][0]["year"] == 2024
+    assert detail["emissions_by_year"][0]["method"] == "supplier_specific"
+    audit = client.get("/api/v1/orgs/org-a/audit", headers=_auth(token)).json()
+    assert any(a["action"] == "calculation.submit" for a in audit)
+
+
+def test_bad_query_values_name_the_field(world):
+    _, client, tokens = world
+    response = client.get(
+        "/api/v1/orgs/org-a/inventory?year=19", headers=_auth(tokens["alice@a.example"])
+    )
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("query.year")
+    response = client.post(
+        "/api/v1/orgs/org-a/runs", json={"year": "soon"}, headers=_auth(tokens["alice@a.example"])
+    )
+    assert response.status_code == 422
+    assert "year" in response.json()["message"]
+
+
+def test_viewers_read_but_cannot_upload_or_run(world):
+    _, client, tokens = world
+    token = tokens["victor@a.example"]
+    assert client.get("/api/v1/orgs/org-a/suppliers", headers=_auth(token)).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/orgs/org-a/runs", json={"year": 2024}, headers=_auth(token)
+        ).status_code
+        == 403
+    )
+    response = client.post(
+        "/api/v1/orgs/org-a/uploads/purchases",
+        headers=_auth(token),
+        files={"file": ("p.csv", io.BytesIO(b"x"), "text/csv")},
+    )
+    assert response.status_code == 403
+    assert client.get("/api/v1/orgs/org-a/audit", headers=_auth(token)).status_code == 403
+
+
+ROUTES = [
+    ("GET", "/api/v1/orgs/org-a/suppliers"),
+    ("GET", "/api/v1/orgs/org-a/suppliers/S1"),
+    ("POST", "/api/v1/orgs/org-a/uploads/purchases"),
+    ("GET", "/api/v1/orgs/org-a/jobs"),
+    ("GET", "/api/v1/orgs/org-a/jobs/{job}"),
+    ("GET", "/api/v1/orgs/org-a/jobs/{job}/rejected-rows"),
+    ("POST", "/api/v1/orgs/org-a/runs"),
+    ("GET", "/api/v1/orgs/org-a/runs"),
+    ("GET", "/api/v1/orgs/org-a/runs/{run}"),
+    ("GET", "/api/v1/orgs/org-a/runs/{run}/lines"),
+    ("GET", "/api/v1/orgs/org-a/inventory?year=2024"),
+    ("GET", "/api/v1/orgs/org-a/inventory?year=2024&run_id={run}"),
+    ("GET", "/api/v1/orgs/org-a/hotspots?year=2024"),
+    ("GET", "/api/v1/orgs/org-a/audit"),
+    # org B's own routes pointed at org A's ids
+    ("GET", "/api/v1/orgs/org-b/jobs/{job}"),
+    ("GET", "/api/v1/orgs/org-b/jobs/{job}/rejected-rows"),
+    ("GET", "/api/v1/orgs/org-b/runs/{run}"),
+    ("GET", "/api/v1/orgs/org-b/runs/{run}/lines"),
+    ("GET", "/api/v1/orgs/org-b/inventory?year=2024&run_id={run}"),
+    ("GET", "/api/v1/orgs/org-b/suppliers/S1"),
+]
+
+
+def test_the_route_table_covers_every_organisation_route(world):
+    _, client, _ = world
+    paths = {p for p in client.app.openapi()["paths"] if "{org}" in p}  # type: ignore[attr-defined]
+    covered = {
+        r[1]
+        .split("?")[0]
+        .replace("org-a", "{org}")
+        .replace("org-b", "{org}")
+        .replace("{job}", "{job_id}")
+        .replace("{run}", "{run_id}")
+        .replace("S1", "{supplier_id}")
+        .replace("purchases", "{kind}")
+        for r in ROUTES
+    }
+    assert paths <= covered, paths - covered
+
+
+def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
+    ctx, client, tokens = world
+    run_id = _run(ctx, client, tokens["alice@a.example"])
+    upload = client.post(
+        "/api/v1/orgs/org-a/uploads/purchases",
+        headers=_auth(tokens["alice@a.example"]),
+        files={"file": ("x.csv", io.BytesIO(b"line_id\nQ\n"), "text/csv")},
+    )
+    job_id = upload.json()["id"]
+    job_service.run_one(ctx)
+    secrets_of_a = ("S1", "S2", "supplier_specific", "org-a@", "alice")
+    for method, template in ROUTES:
+        url = template.format(job=job_id, run=run_id)
+        if method == "POST" and "uploads" in url:
+            response = client.post(
+                url,
+                headers=_auth(tokens["bob@b.example"]),
+                files={"file": ("x.csv", io.BytesIO(b"a\n"), "text/csv")},
+            )
+        elif method == "POST":
+            response = client.post(url, json={"year": 2024}, headers=_auth(tokens["bob@b.example"]))
+        else:
+            response = client.get(url, headers=_auth(tokens["bob@b.example"]))
+        assert response.status_code in (403, 404), (url, response.status_code, response.text)
+        assert not any(s in response.text for s in secrets_of_a[1:]), (url, response.text)
