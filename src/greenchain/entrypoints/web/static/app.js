@@ -30,6 +30,7 @@
     const paretoCanvas = document.getElementById("chart-pareto");
     if (paretoCanvas) {
       window.greenchainCharts.push(new Chart(paretoCanvas, {
+        type: "bar",
         data: {
           labels: data.pareto.labels,
           datasets: [

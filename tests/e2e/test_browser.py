@@ -1,0 +1,129 @@
+"""A real browser (Debian's chromium driven by Playwright) against the running web app:
+log in, upload purchases, download the rejected rows, calculate, see the dashboard charts."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect, sync_playwright
+
+from greenchain.config import Settings
+from greenchain.domain.access import Role
+from greenchain.entrypoints.web.app import create_app
+from greenchain.services.accounts import add_user
+from greenchain.services.factors import import_factor_sets
+from greenchain.services.imports import import_records
+from greenchain.services.jobs import WorkerThread
+from greenchain.services.orgs import add_organisation
+from tests.conftest import make_context
+from tests.factories import supplier, write_csv
+
+pytestmark = pytest.mark.slow
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path, factor_cache) -> Iterator[tuple[str, Path]]:
+    ctx = make_context(f"sqlite:///{tmp_path / 'web.db'}", factor_cache)
+    import_factor_sets(ctx, ["epa-supply-chain-v1.3"])
+    add_organisation(ctx, "acme", "Acme Semiconductors")
+    add_user(ctx, "ana@acme.example", "correct horse battery", "acme", Role.ANALYST)
+    write_csv(tmp_path / "s.csv", "suppliers", [supplier("S1"), supplier("S2", country="JP")])
+    import_records(ctx, "acme", "suppliers", tmp_path / "s.csv")
+    app = create_app(Settings(upload_dir=tmp_path / "uploads", job_workers=0), ctx)
+    worker = WorkerThread(ctx, interval_s=0.2)
+    worker.start()
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert uv.started, "the web app did not start"
+    purchases = tmp_path / "purchases.csv"
+    purchases.write_text(
+        "line_id,supplier_id,date,amount,currency,naics_code,description\n"
+        "P1,S1,2025-02-03,25000,USD,331110,steel\n"
+        "P2,S2,2025-03-04,1500000,JPY,325120,gases\n"
+        "P3,S2,2025-03-05,not-a-number,JPY,325120,gases\n",
+        encoding="utf-8",
+    )
+    yield f"http://127.0.0.1:{port}", purchases
+    uv.should_exit = True
+    worker.stop()
+    thread.join(timeout=10)
+
+
+def test_analyst_uploads_purchases_calculates_and_sees_the_dashboard(server, tmp_path):
+    base, purchases = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(f"{base}/login")
+        expect(page).to_have_title("Log in · Greenchain")
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.id || document.activeElement.tagName")
+        assert focused in ("password", "email", "A")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none"
+        page.fill("#email", "ana@acme.example")
+        page.fill("#password", "correct horse battery")
+        page.click("button[type=submit]")
+        expect(page).to_have_url(f"{base}/orgs/acme/dashboard")
+        expect(page.locator("h2", has_text="No inventory")).to_be_visible()
+
+        page.goto(f"{base}/orgs/acme/uploads")
+        page.select_option("#kind", "purchases")
+        page.set_input_files("#file", str(purchases))
+        page.check("input[name=skip_invalid]")
+        page.click("form.stack button[type=submit]")
+        expect(page.locator(".status-done").first).to_be_visible(timeout=20_000)
+        expect(page.locator("tbody")).to_contain_text("2 new")
+        with page.expect_download() as info:
+            page.click("a.rejected")
+        download = info.value
+        saved = tmp_path / "rejected.csv"
+        download.save_as(saved)
+        assert "P3" in saved.read_text()
+
+        page.goto(f"{base}/orgs/acme/runs")
+        page.fill("#run-year", "2025")
+        page.click("form.inline button[type=submit]")
+        expect(page.locator(".status-done").first).to_be_visible(timeout=20_000)
+
+        page.goto(f"{base}/orgs/acme/dashboard?year=2025")
+        expect(page).to_have_title("Dashboard 2025 – Acme Semiconductors · Greenchain")
+        page.wait_for_function("window.greenchainCharts && window.greenchainCharts.length === 3")
+        assert page.locator("canvas").count() == 3
+        assert page.evaluate("window.greenchainCharts.map(c => c.config.type)") == [
+            "bar",
+            "bar",
+            "doughnut",
+        ]
+        page.set_viewport_size({"width": 768, "height": 1024})
+        assert page.locator("#chart-pareto").is_visible()
+        browser.close()
