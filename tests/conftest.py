@@ -132,3 +132,7 @@ def postgresql_fresh_url(postgres_url: str) -> str:
         )
     workspace.close()
     return postgres_url
+
+
+#: Shared with the schema-driven API tests, which build their app outside a test function.
+FACTOR_CACHE_FOR_SCHEMA: dict[str, object] = {}
