@@ -231,6 +231,7 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-a/inventory?year=2024&run_id={run}"),
     ("GET", "/api/v1/orgs/org-a/hotspots?year=2024"),
     ("GET", "/api/v1/orgs/org-a/audit"),
+    ("POST", "/api/v1/orgs/org-a/invitations"),
     # org B's own routes pointed at org A's ids
     ("GET", "/api/v1/orgs/org-b/jobs/{job}"),
     ("GET", "/api/v1/orgs/org-b/jobs/{job}/rejected-rows"),
@@ -278,8 +279,79 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
                 files={"file": ("x.csv", io.BytesIO(b"a\n"), "text/csv")},
             )
         elif method == "POST":
-            response = client.post(url, json={"year": 2024}, headers=_auth(tokens["bob@b.example"]))
+            body = {"email": "mallory@b.example"} if "invitations" in url else {"year": 2024}
+            response = client.post(url, json=body, headers=_auth(tokens["bob@b.example"]))
         else:
             response = client.get(url, headers=_auth(tokens["bob@b.example"]))
         assert response.status_code in (403, 404), (url, response.status_code, response.text)
         assert not any(s in response.text for s in secrets_of_a[1:]), (url, response.text)
+
+
+def test_an_invitation_is_mailed_through_smtp_and_accepted(world, tmp_path):
+    """The outbox is delivered by a real SMTP server (aiosmtpd) and the link works."""
+    import re
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    from greenchain.adapters.security import SmtpTransport
+    from greenchain.services.accounts import accept_invitation, deliver_mail
+
+    ctx, client, tokens = world
+    received: list[object] = []
+
+    class Collect(Message):  # type: ignore[misc]
+        def handle_message(self, message: object) -> None:
+            received.append(message)
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        ctx.mail_transport = SmtpTransport("127.0.0.1", port, "Greenchain <no-reply@test>")
+        response = client.post(
+            "/api/v1/orgs/org-a/invitations",
+            json={"email": "Carol@A.example", "role": "analyst"},
+            headers=_auth(tokens["alice@a.example"]),
+        )
+        assert response.status_code == 201, response.text
+        assert (
+            client.post(
+                "/api/v1/orgs/org-a/invitations",
+                json={"email": "x@a.example"},
+                headers=_auth(tokens["victor@a.example"]),
+            ).status_code
+            == 403
+        )
+        assert deliver_mail(ctx) == (1, 0)
+    finally:
+        controller.stop()
+    (message,) = received
+    assert message["To"] == "carol@a.example"  # type: ignore[index]
+    body = message.get_payload(decode=True).decode()  # type: ignore[attr-defined]
+    token = re.search(r"/invitations/(\S+)", body)
+    assert token
+    principal = accept_invitation(ctx, token.group(1), "carols own secret")
+    assert principal.membership("org-a").role is Role.ANALYST
+
+
+def test_a_job_whose_worker_stopped_is_picked_up_again(world):
+    import datetime as dt
+
+    ctx, client, tokens = world
+    response = client.post(
+        "/api/v1/orgs/org-a/runs", json={"year": 2024}, headers=_auth(tokens["alice@a.example"])
+    )
+    job_id = response.json()["id"]
+    claimed = ctx.jobs.claim("worker-that-dies", ctx.clock.now(), job_service.STALE_AFTER)
+    assert claimed is not None
+    assert claimed["id"] == job_id
+    assert not job_service.run_one(ctx)  # still held by the silent worker
+    ctx.clock.current += dt.timedelta(minutes=10)  # type: ignore[attr-defined]
+    assert job_service.run_one(ctx)
+    job = client.get(response.headers["location"], headers=_auth(tokens["alice@a.example"]))
+    assert job.json()["status"] == "done"

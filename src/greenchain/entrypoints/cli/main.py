@@ -376,6 +376,30 @@ def user_add(
     console.print(f"{principal.email} is {parsed.value} of {org}.")
 
 
+@user_app.command("invite")
+@guarded
+def user_invite(
+    email: Annotated[str, typer.Argument(help="Who to invite.")],
+    org: OrgOption,
+    by: Annotated[str, typer.Option("--by", help="Email of the inviting admin.")],
+    role: Annotated[str, typer.Option(help="admin, analyst or viewer.")] = "viewer",
+) -> None:
+    """Invite someone to an organisation by email (queued in the outbox; see 'mail send')."""
+    from greenchain.domain.access import Role
+    from greenchain.services import accounts as account_service
+
+    ctx = _ctx()
+    accounts, _ = ctx.require_accounts()
+    inviter_row = accounts.find_user(by.strip().lower())
+    if inviter_row is None:
+        from greenchain.domain.errors import NotFoundError
+
+        raise NotFoundError(f"user '{by}' not found")
+    inviter = accounts.principal(int(inviter_row["id"]))
+    account_service.invite(ctx, inviter, org, email, Role.parse(role), Settings().base_url)
+    console.print(f"Invitation for {email} queued; deliver it with 'greenchain mail send'.")
+
+
 @token_app.command("create")
 @guarded
 def token_create(

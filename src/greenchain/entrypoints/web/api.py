@@ -17,6 +17,7 @@ from greenchain.domain.errors import InvalidDataError, NotFoundError
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.records import SCHEMAS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.services import accounts as account_service
 from greenchain.services import factors as factor_service
 from greenchain.services import inventory as inventory_service
 from greenchain.services import jobs as job_service
@@ -317,6 +318,30 @@ def hotspots(
         "suppliers": [r.__dict__ for r in result.suppliers[:top]],
         "categories": [r.__dict__ for r in result.categories],
     }
+
+
+class InvitationRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+    role: Role = Role.VIEWER
+
+
+class InvitationOut(BaseModel):
+    email: str
+    role: str
+    status: str = "sent"
+
+
+@router.post(
+    "/orgs/{org}/invitations", status_code=201, response_model=InvitationOut, responses=ERRORS
+)
+def invite(
+    org: str, body: InvitationRequest, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> InvitationOut:
+    """Invite someone by email (admins only); the mail goes out through the outbox."""
+    account_service.invite(
+        ctx, principal, org, body.email, body.role, request.app.state.settings.base_url
+    )
+    return InvitationOut(email=body.email.strip().lower(), role=body.role.value)
 
 
 @router.get("/orgs/{org}/audit", responses=ERRORS)
