@@ -130,6 +130,7 @@ def revoke_api_token(ctx: Context, email: str, token_id: int) -> None:
         raise NotFoundError(f"user '{email}' not found")
     now = ctx.clock.now()
     accounts.revoke_api_token(int(user["id"]), token_id, now)
+    _principals.clear()
     accounts.audit(
         org_id=None,
         user_id=int(user["id"]),
@@ -140,17 +141,36 @@ def revoke_api_token(ctx: Context, email: str, token_id: int) -> None:
     )
 
 
+PRINCIPAL_CACHE_SECONDS = 5.0
+_principals: dict[str, tuple[float, Principal]] = {}
+
+
 def principal_for_token(ctx: Context, token: str) -> Principal | None:
+    """The principal behind an API token, or ``None``.
+
+    A valid answer is kept for ``PRINCIPAL_CACHE_SECONDS`` per process: a revoked token or a
+    changed membership takes effect within that time. Invalid tokens are never cached.
+    """
     accounts, _ = ctx.require_accounts()
     if not token.startswith(TOKEN_PREFIX):
         return None
-    user_id = accounts.user_for_api_token(_sha256(token), ctx.clock.now())
+    key = _sha256(token)
+    now = ctx.clock.now()
+    cached = _principals.get(key)
+    if cached is not None and 0 <= now.timestamp() - cached[0] < PRINCIPAL_CACHE_SECONDS:
+        return cached[1]
+    user_id = accounts.user_for_api_token(key, now)
     if user_id is None:
+        _principals.pop(key, None)
         return None
     try:
-        return accounts.principal(user_id)
+        principal = accounts.principal(user_id)
     except NotFoundError:
         return None
+    if len(_principals) > 1000:
+        _principals.clear()
+    _principals[key] = (now.timestamp(), principal)
+    return principal
 
 
 def invite(

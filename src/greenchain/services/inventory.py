@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -212,13 +213,36 @@ def get_inventory_report(
     """The stored report of a run (the latest of the year unless ``run_id`` is given)."""
     ws = ctx.workspace
     org = ws.get_org(org_slug)
-    run = ws.get_run(org.id, run_id) if run_id is not None else ws.latest_run(org.id, year)
-    if run is None:
+    chosen = run_id if run_id is not None else ws.latest_run_id(org.id, year)
+    if chosen is None:
         raise NotFoundError(
             f"no calculation run for '{org_slug}' {year}; run 'greenchain calc --org {org_slug} "
             f"--year {year}' first"
         )
+    run = ws.get_run(org.id, chosen)
     return InventoryReport.from_dict({**run.summary, "run_id": run.id})
+
+
+_REPORT_JSON: dict[tuple[int, int], bytes] = {}
+
+
+def get_inventory_json(
+    ctx: Context, org_slug: str, year: int, run_id: int | None = None
+) -> tuple[int, bytes]:
+    """The report as JSON bytes (run id, body). Runs are immutable, so the serialised form
+    of each is kept (a few dozen per process) and served without rebuilding it."""
+    ws = ctx.workspace
+    org = ws.get_org(org_slug)
+    chosen = run_id if run_id is not None else ws.latest_run_id(org.id, year)
+    cached = _REPORT_JSON.get((org.id, chosen)) if chosen is not None else None
+    if cached is not None and chosen is not None:
+        return chosen, cached
+    report = get_inventory_report(ctx, org_slug, year, chosen)
+    body = json.dumps(report.to_dict()).encode()
+    if len(_REPORT_JSON) >= 64:
+        _REPORT_JSON.pop(next(iter(_REPORT_JSON)))
+    _REPORT_JSON[(org.id, report.run_id)] = body
+    return report.run_id, body
 
 
 def get_run_lines(ctx: Context, org_slug: str, run_id: int) -> Any:

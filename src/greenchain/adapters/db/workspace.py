@@ -56,6 +56,7 @@ class SqlWorkspace:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.bulk = BulkStore(url)
+        self._runs: dict[int, StoredRun] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -437,6 +438,24 @@ class SqlWorkspace:
             row.id, row.org_id, row.year, row.gwp_set, row.previous_run_id, summary, row.created_at
         )
 
+    def latest_run_id(self, org_id: int, year: int) -> int | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(t.calculation_runs.c.id)).where(
+                    t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.year == year
+                )
+            ).scalar()
+        return None if value is None else int(value)
+
+    def run_years(self, org_id: int) -> list[int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.calculation_runs.c.year)
+                .where(t.calculation_runs.c.org_id == org_id)
+                .distinct()
+            )
+            return sorted((int(r[0]) for r in rows), reverse=True)
+
     def latest_run(self, org_id: int, year: int) -> StoredRun | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -447,6 +466,10 @@ class SqlWorkspace:
         return None if row is None else self._run_from_row(row)
 
     def get_run(self, org_id: int, run_id: int) -> StoredRun:
+        """A run (tenant-checked). Runs never change, so they are kept in a small cache."""
+        cached = self._runs.get(run_id)
+        if cached is not None and cached.org_id == org_id:
+            return cached
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(*_RUN_COLUMNS).where(
@@ -455,7 +478,11 @@ class SqlWorkspace:
             ).first()
         if row is None:
             raise NotFoundError(f"calculation run {run_id} not found")
-        return self._run_from_row(row)
+        run = self._run_from_row(row)
+        if len(self._runs) >= 64:
+            self._runs.pop(next(iter(self._runs)))
+        self._runs[run_id] = run
+        return run
 
     def list_runs(self, org_id: int, year: int | None = None) -> list[StoredRun]:
         query = select(*_RUN_COLUMNS).where(t.calculation_runs.c.org_id == org_id)

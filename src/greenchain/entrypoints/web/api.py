@@ -296,7 +296,8 @@ def inventory(
 ) -> dict[str, Any]:
     """The same object as ``greenchain report inventory --format json``."""
     principal.membership(org)
-    return inventory_service.get_inventory_report(ctx, org, year, run_id).to_dict()
+    _, body = inventory_service.get_inventory_json(ctx, org, year, run_id)
+    return Response(body, media_type="application/json")  # type: ignore[return-value]
 
 
 @router.get("/orgs/{org}/hotspots", responses=ERRORS)

@@ -243,8 +243,7 @@ def dashboard(
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> Response:
     member = principal.membership(org)
-    runs = queries.list_runs(ctx, principal, org)
-    years = sorted({r["year"] for r in runs}, reverse=True)
+    years = ctx.workspace.run_years(member.org_id)
     chosen = year or (years[0] if years else dt.date.today().year - 1)
     report = previous = None
     if chosen in years:
