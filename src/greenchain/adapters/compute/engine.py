@@ -309,11 +309,29 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         WHERE r.reject_reason IS NULL
         """
     )
+    # Repeated texts become ENUMs, which reach Arrow dictionary-encoded: compact to store.
+    for column in (
+        "source",
+        "supplier_id",
+        "scope",
+        "method",
+        "factor_set",
+        "factor_id",
+        "activity_unit",
+        "note",
+    ):
+        con.execute(
+            f"CREATE TYPE {column}_t AS ENUM "
+            f"(SELECT DISTINCT {column} FROM results WHERE {column} IS NOT NULL)"
+        )
     lines = con.sql(
-        f"SELECT source, source_id, supplier_id, scope, scope3_category, method, factor_set, "
-        f"factor_id, activity_amount, activity_unit, fx_usd_per_unit, cpi_ratio, "
-        f"({kg_sum}) AS kg_co2e, {', '.join(GAS_COLS)}, dq_technological, dq_geographical, "
-        f"dq_temporal, dq_completeness, dq_reliability, is_primary, note FROM results"
+        f"SELECT source::source_t AS source, source_id, supplier_id::supplier_id_t AS "
+        f"supplier_id, scope::scope_t AS scope, scope3_category, method::method_t AS method, "
+        f"factor_set::factor_set_t AS factor_set, factor_id::factor_id_t AS factor_id, "
+        f"activity_amount, activity_unit::activity_unit_t AS activity_unit, fx_usd_per_unit, "
+        f"cpi_ratio, ({kg_sum}) AS kg_co2e, {', '.join(GAS_COLS)}, dq_technological, "
+        f"dq_geographical, dq_temporal, dq_completeness, dq_reliability, is_primary, "
+        f"note::note_t AS note FROM results"
     ).to_arrow_table()
     rejected = con.sql(
         "SELECT DISTINCT source, source_id, reject_reason AS reason FROM "

@@ -578,13 +578,13 @@ def _typed(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _arrow_bytes(lines: pa.Table) -> bytes:
-    """The lines as an Arrow IPC stream: repeated texts dictionary-encoded, buffers zstd."""
+    """The lines as an Arrow IPC stream: repeated texts dictionary-encoded, buffers LZ4."""
     for name in ("source", "scope", "method", "factor_set", "activity_unit", "note"):
-        if name in lines.column_names:
+        if name in lines.column_names and not pa.types.is_dictionary(lines.schema.field(name).type):
             index = lines.column_names.index(name)
             lines = lines.set_column(index, name, pc.dictionary_encode(lines.column(name)))
     sink = pa.BufferOutputStream()
-    options = pa.ipc.IpcWriteOptions(compression="zstd")
+    options = pa.ipc.IpcWriteOptions(compression="lz4", use_threads=True)
     with pa.ipc.new_stream(sink, lines.schema, options=options) as writer:
         writer.write_table(lines, max_chunksize=256_000)
     data: bytes = sink.getvalue().to_pybytes()
