@@ -187,22 +187,30 @@ def validate_table(
         checks = [q for col in schema.columns for q in _column_checks(col, references)]
         checks += [_requires_check(a, b) for a, b in schema.requires]
         checks.append(_duplicate_check(schema.key))
-        problem_sql = " UNION ALL ".join(checks)
+        # One pass over the rows: each check yields a problem struct or NULL.
+        cases = ", ".join(
+            f"CASE WHEN {cond} THEN struct_pack(field := '{field}', value := "
+            f"{_quote(field)}::VARCHAR, reason := {reason}) END"
+            for field, cond, reason in checks
+        )
+        keys = ", ".join(_quote(k) for k in schema.key)
         problems_table = con.sql(
-            f"SELECT * FROM ({problem_sql}) ORDER BY row, field"
+            f"SELECT row, p.field AS field, p.value AS value, p.reason AS reason FROM ("
+            f"SELECT {ROW} AS row, unnest(list_filter([{cases}], lambda x: x IS NOT NULL)) AS p "
+            f"FROM (SELECT *, min({ROW}) OVER (PARTITION BY {keys}) AS _first_row FROM src)) "
+            f"ORDER BY row, field"
         ).to_arrow_table()
         con.register("problems", problems_table)
         typed = ", ".join([ROW] + [_typed(col) for col in schema.columns])
-        clean = con.sql(
-            f"SELECT {typed} FROM src WHERE {ROW} NOT IN (SELECT row FROM problems) ORDER BY {ROW}"
-        ).to_arrow_table()
+        where = f" WHERE {ROW} NOT IN (SELECT row FROM problems)" if problems_table.num_rows else ""
+        clean = con.sql(f"SELECT {typed} FROM src{where}").to_arrow_table()
         rejected = con.sql(
             f"SELECT raw.*, p.field AS _field, p.reason AS _reason FROM raw JOIN "
             f"(SELECT row, first(field ORDER BY field) AS field, "
             f"string_agg(field || ': ' || reason, '; ' ORDER BY field) AS reason "
             f"FROM problems GROUP BY row) p ON p.row = raw.{ROW} ORDER BY raw.{ROW}"
         ).to_arrow_table()
-        total = con.execute("SELECT count(*) FROM src").fetchone()
+        total = (table.num_rows,)
     finally:
         con.close()
     problems = tuple(
@@ -224,12 +232,11 @@ def validate_table(
     )
 
 
-def _problem(col: str, condition: str, reason: str) -> str:
-    reason_sql = reason.replace("'", "''")
-    return (
-        f"SELECT {ROW} AS row, '{col}' AS field, {_quote(col)}::VARCHAR AS value, "
-        f"'{reason_sql}' AS reason FROM src WHERE {condition}"
-    )
+Check = tuple[str, str, str]  # field, SQL condition, SQL expression of the reason
+
+
+def _problem(col: str, condition: str, reason: str) -> Check:
+    return col, condition, "'" + reason.replace("'", "''") + "'"
 
 
 def _value_expr(col: ColumnSpec) -> str:
@@ -239,9 +246,9 @@ def _value_expr(col: ColumnSpec) -> str:
     return f"TRY_CAST({name} AS DOUBLE)"
 
 
-def _column_checks(col: ColumnSpec, references: Mapping[Reference, Collection[str]]) -> list[str]:
+def _column_checks(col: ColumnSpec, references: Mapping[Reference, Collection[str]]) -> list[Check]:
     name = _quote(col.name)
-    checks: list[str] = []
+    checks: list[Check] = []
     if col.required:
         checks.append(_problem(col.name, f"{name} IS NULL", "a value is required"))
     if col.type is ColumnType.DECIMAL:
@@ -317,7 +324,7 @@ def _column_checks(col: ColumnSpec, references: Mapping[Reference, Collection[st
     return checks
 
 
-def _requires_check(present: str, needed: str) -> str:
+def _requires_check(present: str, needed: str) -> Check:
     return _problem(
         needed,
         f"{_quote(present)} IS NOT NULL AND {_quote(needed)} IS NULL",
@@ -325,14 +332,13 @@ def _requires_check(present: str, needed: str) -> str:
     )
 
 
-def _duplicate_check(key: tuple[str, ...]) -> str:
-    cols = ", ".join(_quote(k) for k in key)
+def _duplicate_check(key: tuple[str, ...]) -> Check:
     label = " + ".join(key)
+    present = " AND ".join(_quote(k) + " IS NOT NULL" for k in key)
     return (
-        f"SELECT {ROW} AS row, '{key[0]}' AS field, concat_ws(' / ', {cols})::VARCHAR AS value, "
-        f"'duplicate {label} (first at row ' || first_row || ')' AS reason FROM ("
-        f"SELECT {ROW}, {cols}, min({ROW}) OVER (PARTITION BY {cols}) AS first_row FROM src "
-        f"WHERE {' AND '.join(_quote(k) + ' IS NOT NULL' for k in key)}) WHERE {ROW} > first_row"
+        key[0],
+        f"{present} AND {ROW} > _first_row",
+        f"'duplicate {label} (first at row ' || _first_row || ')'",
     )
 
 
