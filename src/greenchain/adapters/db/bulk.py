@@ -53,6 +53,7 @@ class BulkStore:
                 cursor.execute("PRAGMA busy_timeout=30000")
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB for bulk B-tree work
                 cursor.execute("BEGIN")
             tx = BulkTransaction(cursor, self.dialect)
             yield tx

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,10 @@ class SqlWorkspace:
         self.engine: Engine = make_engine(url)
         self.bulk = BulkStore(url)
         self._runs: dict[int, StoredRun] = {}
+        # Short-lived read caches for the hot web paths. This process's own writes clear
+        # them at once; other processes' writes show after at most the TTL.
+        self._orgs: dict[str, tuple[float, Organisation]] = {}
+        self._latest: dict[tuple[int, int], tuple[float, int | None]] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -78,14 +83,22 @@ class SqlWorkspace:
         assert org_id is not None
         return Organisation(int(org_id[0]), slug, name)
 
+    ORG_TTL_S = 5.0
+    LATEST_RUN_TTL_S = 1.0
+
     def get_org(self, slug: str) -> Organisation:
+        cached = self._orgs.get(slug)
+        if cached is not None and time.monotonic() - cached[0] < self.ORG_TTL_S:
+            return cached[1]
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(t.organisations).where(t.organisations.c.slug == slug)
             ).first()
         if row is None:
             raise NotFoundError(f"organisation '{slug}' not found (create it with 'org add')")
-        return Organisation(row.id, row.slug, row.name)
+        org = Organisation(row.id, row.slug, row.name)
+        self._orgs[slug] = (time.monotonic(), org)
+        return org
 
     def list_orgs(self) -> list[Organisation]:
         with self.engine.connect() as conn:
@@ -93,6 +106,8 @@ class SqlWorkspace:
             return [Organisation(r.id, r.slug, r.name) for r in rows]
 
     def delete_org(self, org_id: int) -> None:
+        self._orgs.clear()
+        self._latest.clear()
         with self.engine.begin() as conn:
             run_ids = select(t.calculation_runs.c.id).where(t.calculation_runs.c.org_id == org_id)
             for table in (t.rejected_lines, t.restatements):
@@ -430,6 +445,7 @@ class SqlWorkspace:
             rows = [{**r, "run_id": run_id} for r in restatements]
             if rows:
                 conn.execute(insert(t.restatements), rows)
+        self._latest.clear()
         return run_id
 
     def _run_from_row(self, row: Any) -> StoredRun:
@@ -439,13 +455,18 @@ class SqlWorkspace:
         )
 
     def latest_run_id(self, org_id: int, year: int) -> int | None:
+        cached = self._latest.get((org_id, year))
+        if cached is not None and time.monotonic() - cached[0] < self.LATEST_RUN_TTL_S:
+            return cached[1]
         with self.engine.connect() as conn:
             value = conn.execute(
                 select(func.max(t.calculation_runs.c.id)).where(
                     t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.year == year
                 )
             ).scalar()
-        return None if value is None else int(value)
+        found = None if value is None else int(value)
+        self._latest[(org_id, year)] = (time.monotonic(), found)
+        return found
 
     def run_years(self, org_id: int) -> list[int]:
         with self.engine.connect() as conn:

@@ -287,7 +287,7 @@ def run_lines(
 
 
 @router.get("/orgs/{org}/inventory", responses=ERRORS)
-def inventory(
+async def inventory(
     org: str,
     year: Year,
     ctx: CtxDep,

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from greenchain.bootstrap import bootstrap
 from greenchain.config import Settings
@@ -48,6 +49,29 @@ SECURITY_HEADERS = {
 }
 
 
+class SecurityHeaders:
+    """Adds the security headers to every response (a plain ASGI middleware: no per-request
+    task or body buffering)."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self.raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.raw if k not in present]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def status_for(error: GreenchainError) -> int:
     return next((code for kind, code in STATUS if isinstance(error, kind)), 400)
 
@@ -71,15 +95,10 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.state.settings = settings
     app.state.ctx = ctx or bootstrap(settings)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if settings.secure_cookies:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
-
+    headers = dict(SECURITY_HEADERS)
+    if settings.secure_cookies:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    app.add_middleware(SecurityHeaders, headers=headers)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
