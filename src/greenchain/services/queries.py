@@ -1,5 +1,6 @@
-"""Read-side use cases for the web: suppliers with their figures, runs, lines, audit trail.
-Every function takes the acting principal and checks the membership first."""
+"""Read-side use cases for the web: inventories, hotspots, suppliers with their figures, runs,
+lines, audit trail. Every function takes the acting principal and checks its membership
+first: the web entry points read tenant data only through here."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import NotFoundError
+from greenchain.domain.inventory import InventoryReport
+from greenchain.services import inventory as inventory_service
 from greenchain.services.context import Context
 
 
@@ -111,3 +114,29 @@ def get_audit_trail(ctx: Context, principal: Principal, org_slug: str) -> list[d
     member = principal.membership(org_slug, Role.ADMIN)
     accounts, _ = ctx.require_accounts()
     return accounts.audit_trail(member.org_id)
+
+
+def get_inventory_report(
+    ctx: Context, principal: Principal, org_slug: str, year: int, run_id: int | None = None
+) -> InventoryReport:
+    principal.membership(org_slug)
+    return inventory_service.get_inventory_report(ctx, org_slug, year, run_id)
+
+
+def get_inventory_json(
+    ctx: Context, principal: Principal, org_slug: str, year: int, run_id: int | None = None
+) -> bytes:
+    principal.membership(org_slug)
+    return inventory_service.get_inventory_json(ctx, org_slug, year, run_id)[1]
+
+
+def get_hotspots(
+    ctx: Context, principal: Principal, org_slug: str, year: int, share: float | None
+) -> inventory_service.Hotspots:
+    principal.membership(org_slug)
+    return inventory_service.get_hotspots(ctx, org_slug, year, share)
+
+
+def get_run_years(ctx: Context, principal: Principal, org_slug: str) -> list[int]:
+    member = principal.membership(org_slug)
+    return ctx.workspace.run_years(member.org_id)

@@ -19,7 +19,6 @@ from greenchain.domain.records import SCHEMAS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
 from greenchain.services import accounts as account_service
 from greenchain.services import factors as factor_service
-from greenchain.services import inventory as inventory_service
 from greenchain.services import jobs as job_service
 from greenchain.services import queries
 
@@ -268,8 +267,7 @@ def runs(
 
 @router.get("/orgs/{org}/runs/{run_id}", responses=ERRORS)
 def run(org: str, run_id: int, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
-    principal.membership(org)
-    report = inventory_service.get_inventory_report(ctx, org, 0, run_id)
+    report = queries.get_inventory_report(ctx, principal, org, 0, run_id)
     return report.to_dict()
 
 
@@ -295,8 +293,7 @@ async def inventory(
     run_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
     """The same object as ``greenchain report inventory --format json``."""
-    principal.membership(org)
-    _, body = inventory_service.get_inventory_json(ctx, org, year, run_id)
+    body = queries.get_inventory_json(ctx, principal, org, year, run_id)
     return Response(body, media_type="application/json")  # type: ignore[return-value]
 
 
@@ -309,8 +306,7 @@ def hotspots(
     share: Annotated[float, Query(gt=0, le=1)] = 0.67,
     top: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> dict[str, Any]:
-    principal.membership(org)
-    result = inventory_service.get_hotspots(ctx, org, year, share)
+    result = queries.get_hotspots(ctx, principal, org, year, share)
     return {
         "org": org,
         "year": year,

@@ -23,7 +23,6 @@ from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.records import SCHEMAS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, optional_principal
 from greenchain.services import accounts as account_service
-from greenchain.services import inventory as inventory_service
 from greenchain.services import jobs as job_service
 from greenchain.services import queries
 
@@ -243,13 +242,13 @@ def dashboard(
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> Response:
     member = principal.membership(org)
-    years = ctx.workspace.run_years(member.org_id)
+    years = queries.get_run_years(ctx, principal, org)
     chosen = year or (years[0] if years else dt.date.today().year - 1)
     report = previous = None
     if chosen in years:
-        report = inventory_service.get_inventory_report(ctx, org, chosen)
+        report = queries.get_inventory_report(ctx, principal, org, chosen)
         if chosen - 1 in years:
-            previous = inventory_service.get_inventory_report(ctx, org, chosen - 1)
+            previous = queries.get_inventory_report(ctx, principal, org, chosen - 1)
     change = None
     if report and previous and previous.total_t_co2e:
         change = report.total_t_co2e / previous.total_t_co2e - 1
