@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from greenchain.adapters.compute.engine import RESULT_COLUMNS
 from greenchain.adapters.demo_data import generate_purchase_lines
 from greenchain.bootstrap import bootstrap
 from greenchain.config import Settings
@@ -193,30 +194,7 @@ def run_pandas(folder: Path, suppliers: Path, supplier_data: Path, purchases: Pa
             "supplier_specific": "allocated by spend / revenue",
         }
     )
-    columns = [
-        "source",
-        "source_id",
-        "supplier_id",
-        "scope",
-        "scope3_category",
-        "method",
-        "factor_set",
-        "factor_id",
-        "activity_amount",
-        "activity_unit",
-        "fx_usd_per_unit",
-        "cpi_ratio",
-        "kg_co2e",
-        *gas_cols,
-        "dq_technological",
-        "dq_geographical",
-        "dq_temporal",
-        "dq_completeness",
-        "dq_reliability",
-        "is_primary",
-        "note",
-    ]
-    m[columns].to_sql("result_lines", db, index=False)
+    m[RESULT_COLUMNS].to_sql("result_lines", db, index=False)
     m.groupby("supplier_id")["kg_co2e"].sum()
     m.groupby("scope3_category")["kg_co2e"].sum()
     m.groupby("method")["kg_co2e"].sum()

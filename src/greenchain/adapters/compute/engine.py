@@ -324,15 +324,19 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
             f"CREATE TYPE {column}_t AS ENUM "
             f"(SELECT DISTINCT {column} FROM results WHERE {column} IS NOT NULL)"
         )
-    lines = con.sql(
-        f"SELECT source::source_t AS source, source_id, supplier_id::supplier_id_t AS "
-        f"supplier_id, scope::scope_t AS scope, scope3_category, method::method_t AS method, "
-        f"factor_set::factor_set_t AS factor_set, factor_id::factor_id_t AS factor_id, "
-        f"activity_amount, activity_unit::activity_unit_t AS activity_unit, fx_usd_per_unit, "
-        f"cpi_ratio, ({kg_sum}) AS kg_co2e, {', '.join(GAS_COLS)}, dq_technological, "
-        f"dq_geographical, dq_temporal, dq_completeness, dq_reliability, is_primary, "
-        f"note::note_t AS note FROM results"
-    ).to_arrow_table()
+    lines = (
+        con.sql(
+            f"SELECT source::source_t AS source, source_id, supplier_id::supplier_id_t AS "
+            f"supplier_id, scope::scope_t AS scope, scope3_category, method::method_t AS method, "
+            f"factor_set::factor_set_t AS factor_set, factor_id::factor_id_t AS factor_id, "
+            f"activity_amount, activity_unit::activity_unit_t AS activity_unit, fx_usd_per_unit, "
+            f"cpi_ratio, ({kg_sum}) AS kg_co2e, {', '.join(GAS_COLS)}, dq_technological, "
+            f"dq_geographical, dq_temporal, dq_completeness, dq_reliability, is_primary, "
+            f"note::note_t AS note FROM results"
+        )
+        .to_arrow_table()
+        .select(RESULT_COLUMNS)
+    )
     rejected = con.sql(
         "SELECT DISTINCT source, source_id, reject_reason AS reason FROM "
         "(SELECT source, source_id, reject_reason FROM purchase_results UNION ALL "
