@@ -128,6 +128,31 @@ def factors_import(
         console.print(f"{item.key}: {item.factor_count} factors ({item.name} {item.version})")
 
 
+@factors_app.command("activities")
+def factors_activities() -> None:
+    """The built-in activity names for activity files, with their scope and factors."""
+    from greenchain.domain.activities import list_activities
+
+    table = Table("activity", "scope", "category", "units", "regions", "description")
+    for item in list_activities():
+        units = sorted({f.unit for f in item.factors})
+        regions = sorted({f.region for f in item.factors})
+        shown = ", ".join(regions[:6]) + (f" (+{len(regions) - 6})" if len(regions) > 6 else "")
+        table.add_row(
+            item.name,
+            item.scope,
+            str(item.scope3_category or ""),
+            ", ".join(units),
+            shown,
+            item.description,
+        )
+    console.print(table)
+    console.print(
+        "Or name a factor directly: <factor set>:<factor id>, e.g. "
+        "epa-hub-2025:stationary:propane:gallon"
+    )
+
+
 @factors_app.command("list")
 @guarded
 def factors_list() -> None:
