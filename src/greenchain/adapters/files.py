@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from greenchain.adapters.importers.factor_files import (
@@ -74,12 +75,16 @@ class SpreadsheetFiles:
         references: Mapping[Reference, Iterable[str]],
         file_name: str | None = None,
     ) -> ValidatedFile:
-        table = read_text_table(path, file_name)
+        # Hash the file while DuckDB reads it (hashlib releases the GIL on large blocks).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digest = pool.submit(file_sha256, path)
+            table = read_text_table(path, file_name)
+            sha256 = digest.result()
         return validate_table(
             table,
             schema,
             file_name=file_name or path.name,
-            sha256=file_sha256(path),
+            sha256=sha256,
             references={k: list(v) for k, v in references.items()},
         )
 

@@ -381,7 +381,10 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         f"dq_completeness + dq_reliability) / 5.0) / NULLIF(sum(kg), 0), 0) "
         f"FROM t WHERE {in_total}"
     ).fetchone() or (0.0,)
-    (count,) = con.execute("SELECT count(DISTINCT (source, source_id)) FROM t").fetchone() or (0,)
+    # every input line has one result line, electricity a second one (market-based Scope 2)
+    (count,) = con.execute("SELECT count(*) FROM results WHERE scope <> '2_market'").fetchone() or (
+        0,
+    )
     return CalculationOutput(
         lines=lines,
         rejected=rejected,
