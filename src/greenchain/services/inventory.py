@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,7 +143,11 @@ def calculate_inventory(
     eeio = [{"naics_code": f.factor_id, **factor_gas_columns(f, gwp_set)} for f in eeio_factors]
     keys = ctx.engine.distinct_activities(inputs["activities"])
     activity_map, activity_sets = _activity_map(ctx, keys, gwp_set, year)
-    with ctx.progress(f"Calculating {org_slug} {year} ({gwp_set.value})") as step:
+    with (
+        ctx.progress(f"Calculating {org_slug} {year} ({gwp_set.value})") as step,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        digest = pool.submit(ctx.engine.digest, inputs)  # overlaps with the calculation
         result = ctx.engine.calculate(
             year=year,
             inputs=inputs,
@@ -195,7 +200,7 @@ def calculate_inventory(
             year=year,
             gwp_set=gwp_set.value,
             previous_run_id=previous.id if previous else None,
-            inputs_sha256=ctx.engine.digest(inputs),
+            inputs_sha256=digest.result(),
             factor_sets=factor_sets,
             summary=summary,
             lines=result.lines,
