@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 DEMO_DB ?= greenchain.db
 export GREENCHAIN_DB ?= $(DEMO_DB)
 
-.PHONY: install run demo test lint browser bench clean
+.PHONY: install run demo test lint browser bench bench-web clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: install lint browser
 
 bench: install
 	$(BIN)/python benchmarks/bench_import_calc.py
+
+bench-web: install
+	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache greenchain.db
