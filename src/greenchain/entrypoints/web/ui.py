@@ -1,4 +1,9 @@
-"""The HTML UI (Jinja2 + HTMX): login, dashboard with charts, suppliers, uploads, runs."""
+"""The HTML UI (Jinja2 + HTMX): login, dashboard with charts, suppliers, uploads, runs.
+
+Pages carry no inline script or style (the Content Security Policy forbids both): chart data
+travels in ``<script type="application/json">`` blocks that ``static/app.js`` reads. Every form
+POST carries the session's CSRF token; the routes check it with :func:`check_csrf`.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +11,67 @@ import datetime as dt
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from greenchain.domain.access import Principal, Role
+from greenchain.domain.access import Membership, Principal, Role
 from greenchain.domain.errors import (
     GreenchainError,
     InvalidDataError,
     NotFoundError,
     PermissionDeniedError,
 )
-from greenchain.domain.ghg import GwpSet
+from greenchain.domain.ghg import DEFAULT_GWP_SET, GwpSet
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.records import SCHEMAS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, optional_principal
 from greenchain.services import accounts as account_service
+from greenchain.services import inventory as inventory_service
 from greenchain.services import jobs as job_service
-from greenchain.services import queries
+from greenchain.services import queries, ui_queries
+from greenchain.services.context import Context
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
 METHOD_LABELS = {
     "product_level": "Product footprints",
     "supplier_specific": "Supplier-specific",
     "average_data": "Average data",
     "spend_based": "Spend-based",
 }
+UPLOAD_KINDS = {
+    "suppliers": "Suppliers",
+    "purchases": "Purchases (spend)",
+    "supplier-data": "Supplier-reported emissions",
+    "activity": "Activity data (fuel, electricity, travel, freight)",
+    "product-footprints": "Product footprints",
+}
+GAS_LABELS = {
+    "co2": "CO₂",
+    "ch4": "CH₄",
+    "n2o": "N₂O",
+    "hfcs": "HFCs",
+    "pfcs": "PFCs",
+    "sf6": "SF₆",
+    "nf3": "NF₃",
+    "unspecified": "Not split by gas",
+}
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+SUPPLIERS_PER_PAGE = 25
+PARETO_SUPPLIERS = 25
+TOP_SUPPLIERS = 10
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+# --- CSRF -----------------------------------------------------------------------------------
 
 
 def csrf_token(request: Request) -> str:
+    """The session's CSRF token (created on first use; the session is a signed cookie)."""
     token = request.session.get("csrf")
     if not isinstance(token, str):
         token = secrets.token_urlsafe(32)
@@ -45,26 +80,58 @@ def csrf_token(request: Request) -> str:
 
 
 async def check_csrf(request: Request) -> None:
-    """Every form POST carries the session's CSRF token (field ``csrf_token``)."""
+    """Every form POST carries the session's CSRF token (field ``csrf_token``); a missing or
+    wrong token is refused with 403."""
     form = await request.form()
     sent = form.get("csrf_token")
     expected = request.session.get("csrf")
-    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
-        raise PermissionDeniedError("the form expired or did not come from this site; reload it")
+    if not (
+        isinstance(sent, str)
+        and isinstance(expected, str)
+        and secrets.compare_digest(sent.encode(), expected.encode())
+    ):
+        raise PermissionDeniedError(
+            "the form expired or did not come from this site; reload the page and try again"
+        )
 
 
 Csrf = Depends(check_csrf)
 
 
+# --- rendering --------------------------------------------------------------------------------
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     context.setdefault("principal", None)
+    context.setdefault("member", None)
+    context.setdefault("active", "")
     context["csrf_token"] = csrf_token(request)
     context["method_labels"] = METHOD_LABELS
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
+def _session_principal(request: Request) -> Principal | None:
+    """The logged-in user for the error page's header; never fails."""
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if not isinstance(user_id, int):
+        return None
+    try:
+        return account_service.get_principal(request.app.state.ctx, user_id)
+    except GreenchainError:
+        return None
+
+
 def error_page(request: Request, status: int, message: str) -> Response:
-    titles = {403: "Not allowed", 404: "Not found", 422: "Check your input", 429: "Slow down"}
+    """A friendly error page: a title, the message of the error, a way back (no trace)."""
+    titles = {
+        400: "Bad request",
+        403: "Not allowed",
+        404: "Not found",
+        405: "Not allowed",
+        409: "Conflict",
+        422: "Check your input",
+        429: "Slow down",
+    }
     return render(
         request,
         "error.html",
@@ -72,6 +139,7 @@ def error_page(request: Request, status: int, message: str) -> Response:
         status=status,
         title=titles.get(status, "Something went wrong"),
         message=message,
+        principal=_session_principal(request),
     )
 
 
@@ -80,7 +148,17 @@ def _client(request: Request) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+    """Only paths of this site are followed after login (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target if "\\" not in target else "/"
+
+
+def _can_edit(member: Membership) -> bool:
+    return member.role.rank >= Role.ANALYST.rank
+
+
+# --- login, logout, password reset, invitations ----------------------------------------------
 
 
 @router.get("/login")
@@ -94,7 +172,7 @@ def login(
     ctx: CtxDep,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=500)],
-    next: Annotated[str, Form()] = "/",
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     try:
         principal = account_service.authenticate(ctx, email, password, _client(request))
@@ -110,12 +188,14 @@ def login(
         )
     request.session.clear()
     request.session["user_id"] = principal.user_id
-    account_service.record(ctx, principal, None, "login", principal.email)
+    account_service.record(ctx, principal, None, "login", principal.email, client=_client(request))
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout(request: Request) -> Response:
+def logout(request: Request, ctx: CtxDep, principal: MaybePrincipal) -> Response:
+    if principal is not None:
+        account_service.record(ctx, principal, None, "logout", principal.email)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -155,7 +235,7 @@ def reset(
             token=token,
             error=exc.message,
         )
-    return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/login?reset=1", status_code=303)
 
 
 @router.get("/invitations/{token}")
@@ -184,53 +264,99 @@ def accept(
 
 
 @router.get("/")
-def home(
-    request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]
-) -> Response:
+def home(request: Request, principal: MaybePrincipal) -> Response:
     if principal is None:
         return RedirectResponse("/login", status_code=303)
     if not principal.memberships:
         return render(
             request,
             "error.html",
-            status=200,
-            title="No organisation",
-            message="You are not a member of any organisation yet.",
+            title="No organisation yet",
+            message="You are not a member of any organisation yet; ask an administrator to "
+            "invite you.",
             principal=principal,
         )
     first = next(iter(principal.memberships))
     return RedirectResponse(f"/orgs/{first}/dashboard", status_code=303)
 
 
-def _chart_data(report: InventoryReport, previous: InventoryReport | None) -> dict[str, Any]:
-    top = report.by_supplier[:20]
-    scope3 = report.by_scope["3"] or 1.0
+# --- dashboard -------------------------------------------------------------------------------
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0
+
+
+def _dashboard_charts(report: InventoryReport) -> dict[str, Any]:
+    """The three dashboard charts as plain data for ``static/app.js``."""
+    scope_labels = ["Scope 1", "Scope 2 (market-based)", "Scope 3"]
+    scope_datasets: list[dict[str, Any]] = [
+        {"label": "Scope 1", "data": [report.by_scope.get("1", 0.0), None, None]},
+        {
+            "label": "Scope 2 (market-based)",
+            "data": [None, report.by_scope.get("2_market", 0.0), None],
+        },
+    ]
+    for key, value in report.by_category.items():
+        if value:
+            scope_datasets.append(
+                {
+                    "label": f"3.{key} {SCOPE3_CATEGORY_NAMES[int(key)]}",
+                    "data": [None, None, value],
+                }
+            )
+    top = report.by_supplier[:PARETO_SUPPLIERS]
+    scope3 = report.by_scope.get("3", 0.0)
     cumulative, running = [], 0.0
     for s in top:
         running += s.t_co2e
-        cumulative.append(round(running / scope3, 4))
+        cumulative.append(round(_share(running, scope3), 4))
     return {
-        "scopes": {
-            "labels": ["Scope 1", "Scope 2 (market)", "Scope 3"],
-            "values": [report.by_scope["1"], report.by_scope["2_market"], report.by_scope["3"]],
-        },
-        "categories": {
-            "labels": [
-                f"{k}. {SCOPE3_CATEGORY_NAMES[int(k)]}" for k, v in report.by_category.items() if v
-            ],
-            "values": [v for v in report.by_category.values() if v],
-        },
-        "pareto": {
-            "labels": [s.supplier_id for s in top],
-            "values": [s.t_co2e for s in top],
-            "cumulative": cumulative,
-        },
-        "methods": {
-            "labels": [METHOD_LABELS[k] for k in report.by_method],
-            "values": list(report.by_method.values()),
-        },
-        "previous": previous.total_t_co2e if previous else None,
+        "charts": [
+            {
+                "canvas": "chart-scopes",
+                "kind": "stacked-bar",
+                "labels": scope_labels,
+                "datasets": scope_datasets,
+                "unit": "t CO2e",
+            },
+            {
+                "canvas": "chart-pareto",
+                "kind": "pareto",
+                "labels": [s.name or s.supplier_id for s in top],
+                "ids": [s.supplier_id for s in top],
+                "values": [s.t_co2e for s in top],
+                "cumulative": cumulative,
+                "unit": "t CO2e",
+            },
+            {
+                "canvas": "chart-methods",
+                "kind": "doughnut",
+                "labels": [METHOD_LABELS.get(k, k) for k in report.by_method],
+                "values": list(report.by_method.values()),
+                "unit": "t CO2e",
+            },
+        ]
     }
+
+
+def _top_suppliers(report: InventoryReport) -> list[dict[str, Any]]:
+    scope3 = report.by_scope.get("3", 0.0)
+    rows, running = [], 0.0
+    for rank, s in enumerate(report.by_supplier[:TOP_SUPPLIERS], start=1):
+        running += s.t_co2e
+        rows.append(
+            {
+                "rank": rank,
+                "supplier_id": s.supplier_id,
+                "name": s.name or s.supplier_id,
+                "method": s.method,
+                "t_co2e": s.t_co2e,
+                "share": _share(s.t_co2e, scope3),
+                "cumulative": _share(running, scope3),
+            }
+        )
+    return rows
 
 
 @router.get("/orgs/{org}/dashboard")
@@ -241,32 +367,56 @@ def dashboard(
     principal: PrincipalDep,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> Response:
-    member = principal.membership(org)
-    years = queries.get_run_years(ctx, principal, org)
-    chosen = year or (years[0] if years else dt.date.today().year - 1)
-    report = previous = None
-    if chosen in years:
-        report = queries.get_inventory_report(ctx, principal, org, chosen)
-        if chosen - 1 in years:
-            previous = queries.get_inventory_report(ctx, principal, org, chosen - 1)
-    change = None
-    if report and previous and previous.total_t_co2e:
-        change = report.total_t_co2e / previous.total_t_co2e - 1
+    view = ui_queries.get_dashboard(ctx, principal, org, year, dt.date.today().year - 1)
+    report, previous = view.report, view.previous
+    context: dict[str, Any] = {}
+    if report is not None:
+        scope3 = report.by_scope.get("3", 0.0)
+        context = {
+            "scope3_share": _share(scope3, report.total_t_co2e),
+            "categories": [
+                (int(k), SCOPE3_CATEGORY_NAMES[int(k)], v, _share(v, scope3))
+                for k, v in sorted(report.by_category.items(), key=lambda kv: -kv[1])
+                if v
+            ],
+            "methods": [
+                (METHOD_LABELS.get(k, k), v, _share(v, report.total_t_co2e))
+                for k, v in sorted(report.by_method.items(), key=lambda kv: -kv[1])
+            ],
+            "gases": [
+                (GAS_LABELS.get(k, k), v)
+                for k, v in sorted(report.by_gas.items(), key=lambda kv: -kv[1])
+                if v
+            ],
+            "top_suppliers": _top_suppliers(report),
+            "restatement_reasons": inventory_service.summarise_restatements(report),
+            "chart_data": _dashboard_charts(report),
+        }
     return render(
         request,
         "dashboard.html",
-        title=f"Dashboard {chosen} – {member.org_name}",
+        title=f"Dashboard {view.year} – {view.member.org_name}",
+        active="dashboard",
         principal=principal,
-        member=member,
+        member=view.member,
         org=org,
-        year=chosen,
-        years=years,
+        year=view.year,
+        years=view.years,
         report=report,
         previous=previous,
-        change=change,
-        categories=SCOPE3_CATEGORY_NAMES,
-        chart_data=_chart_data(report, previous) if report else None,
+        change=view.change_fraction,
+        **context,
     )
+
+
+# --- suppliers -------------------------------------------------------------------------------
+
+SORT_KEYS = {"emissions": "t CO2e", "name": "Name", "country": "Country", "id": "Id"}
+
+
+def _list_url(org: str, **params: Any) -> str:
+    clean = {k: v for k, v in params.items() if v not in ("", None)}
+    return f"/orgs/{org}/suppliers" + (f"?{urlencode(clean)}" if clean else "")
 
 
 @router.get("/orgs/{org}/suppliers")
@@ -281,7 +431,6 @@ def suppliers_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     member = principal.membership(org)
-    per_page = 25
     items, total = queries.list_suppliers(
         ctx,
         principal,
@@ -290,58 +439,128 @@ def suppliers_page(
         sort=sort,
         descending=order == "desc",
         page=page,
-        per_page=per_page,
+        per_page=SUPPLIERS_PER_PAGE,
     )
-    pages = max(1, -(-total // per_page))
+    pages = max(1, -(-total // SUPPLIERS_PER_PAGE))
+    first = (page - 1) * SUPPLIERS_PER_PAGE + 1 if items else 0
+
+    def url(**changes: Any) -> str:
+        params: dict[str, Any] = {"q": q, "sort": sort, "order": order, "page": page}
+        params.update(changes)
+        if params["page"] == 1:
+            params["page"] = None
+        return _list_url(org, **params)
+
+    def sort_url(key: str) -> str:
+        default = "desc" if key == "emissions" else "asc"
+        flipped = "asc" if order == "desc" else "desc"
+        return url(sort=key, order=flipped if key == sort else default, page=1)
+
     return render(
         request,
         "suppliers.html",
         title=f"Suppliers – {member.org_name}",
+        active="suppliers",
         principal=principal,
         member=member,
         org=org,
         items=items,
         total=total,
+        first=first,
+        last=first + len(items) - 1 if items else 0,
         q=q,
         sort=sort,
         order=order,
         page=page,
         pages=pages,
+        sort_keys=SORT_KEYS,
+        url=url,
+        sort_url=sort_url,
     )
 
 
-@router.get("/orgs/{org}/suppliers/{supplier_id}")
+def _supplier_chart(by_year: list[dict[str, Any]]) -> dict[str, Any]:
+    methods = [m for m in METHOD_LABELS if any(m in y["by_method"] for y in by_year)]
+    return {
+        "charts": [
+            {
+                "canvas": "chart-supplier",
+                "kind": "stacked-bar",
+                "labels": [str(y["year"]) for y in by_year],
+                "datasets": [
+                    {
+                        "label": METHOD_LABELS[m],
+                        "data": [y["by_method"].get(m) for y in by_year],
+                    }
+                    for m in methods
+                ],
+                "unit": "t CO2e",
+            }
+        ]
+    }
+
+
+@router.get("/orgs/{org}/suppliers/{supplier_id:path}")
 def supplier_page(
     request: Request, org: str, supplier_id: str, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     member = principal.membership(org)
     supplier = queries.get_supplier(ctx, principal, org, supplier_id)
+    by_year = ui_queries.get_supplier_emissions_by_method(ctx, principal, org, supplier_id)
+    methods = [m for m in METHOD_LABELS if any(m in y["by_method"] for y in by_year)]
     return render(
         request,
         "supplier.html",
         title=f"{supplier['name']} – {member.org_name}",
+        active="suppliers",
         principal=principal,
         member=member,
         org=org,
         supplier=supplier,
+        by_year=by_year,
+        methods=methods,
+        chart_data=_supplier_chart(by_year) if by_year else None,
+    )
+
+
+# --- uploads and jobs ------------------------------------------------------------------------
+
+
+def _import_jobs(ctx: Context, principal: Principal, org: str) -> list[dict[str, Any]]:
+    return [j for j in job_service.list_jobs(ctx, principal, org) if j["kind"] == "import"]
+
+
+def _uploads(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    member: Membership,
+    org: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "uploads.html",
+        status_code=status_code,
+        title=f"Uploads – {member.org_name}",
+        active="uploads",
+        principal=principal,
+        member=member,
+        org=org,
+        jobs=_import_jobs(ctx, principal, org),
+        kinds=UPLOAD_KINDS,
+        schemas=SCHEMAS,
+        can_edit=_can_edit(member),
+        error=error,
     )
 
 
 @router.get("/orgs/{org}/uploads")
 def uploads_page(request: Request, org: str, ctx: CtxDep, principal: PrincipalDep) -> Response:
     member = principal.membership(org)
-    jobs = [j for j in job_service.list_jobs(ctx, principal, org) if j["kind"] == "import"]
-    return render(
-        request,
-        "uploads.html",
-        title=f"Uploads – {member.org_name}",
-        principal=principal,
-        member=member,
-        org=org,
-        jobs=jobs,
-        kinds=list(SCHEMAS),
-        error=None,
-    )
+    return _uploads(request, ctx, principal, member, org)
 
 
 @router.post("/orgs/{org}/uploads", dependencies=[Csrf])
@@ -350,9 +569,9 @@ async def upload(
     org: str,
     ctx: CtxDep,
     principal: PrincipalDep,
-    kind: Annotated[str, Form()],
+    kind: Annotated[str, Form(max_length=40)],
     file: Annotated[UploadFile, File()],
-    skip_invalid: Annotated[str | None, Form()] = None,
+    skip_invalid: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Response:
     member = principal.membership(org, Role.ANALYST)
     name = Path(file.filename or "").name
@@ -361,23 +580,13 @@ async def upload(
             raise InvalidDataError(f"choose what the file holds ({', '.join(SCHEMAS)})")
         if Path(name).suffix.lower() not in (".csv", ".xlsx"):
             raise InvalidDataError(f"'{name or 'the file'}' is not a .csv or .xlsx file")
-        data = await file.read(100 * 1024 * 1024 + 1)
-        if len(data) > 100 * 1024 * 1024:
-            raise InvalidDataError("the file is larger than 100 MB")
+        data = await file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InvalidDataError("the file is larger than 100 MB; split it or use the CLI")
+        if not data:
+            raise InvalidDataError(f"'{name}' is empty")
     except InvalidDataError as exc:
-        jobs = [j for j in job_service.list_jobs(ctx, principal, org) if j["kind"] == "import"]
-        return render(
-            request,
-            "uploads.html",
-            status_code=422,
-            title="Uploads",
-            principal=principal,
-            member=member,
-            org=org,
-            jobs=jobs,
-            kinds=list(SCHEMAS),
-            error=exc.message,
-        )
+        return _uploads(request, ctx, principal, member, org, status_code=422, error=exc.message)
     folder = Path(request.app.state.settings.upload_dir) / str(member.org_id)
     folder.mkdir(parents=True, exist_ok=True)
     stored = (
@@ -393,9 +602,13 @@ async def upload(
 def job_fragment(
     request: Request, org: str, job_id: int, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
-    """One job's status row; HTMX polls it until the job is done or failed."""
+    """One job's table row; HTMX polls it until the job is done or failed. A finished
+    calculation reloads the page, whose list of stored runs then includes the new run."""
     job = job_service.get_job(ctx, principal, org, job_id)
-    return render(request, "_job.html", org=org, job=job)
+    response = render(request, "_job.html", org=org, job=job)
+    if request.headers.get("hx-request") and job["kind"] == "calculate" and job["status"] == "done":
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 @router.get("/orgs/{org}/jobs/{job_id}/rejected-rows")
@@ -407,23 +620,45 @@ def rejected_download(org: str, job_id: int, ctx: CtxDep, principal: PrincipalDe
     return FileResponse(report, media_type="text/csv", filename=f"rejected-rows-job-{job_id}.csv")
 
 
-@router.get("/orgs/{org}/runs")
-def runs_page(request: Request, org: str, ctx: CtxDep, principal: PrincipalDep) -> Response:
-    member = principal.membership(org)
-    runs = list(reversed(queries.list_runs(ctx, principal, org)))
+# --- calculation runs ------------------------------------------------------------------------
+
+
+def _runs(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    member: Membership,
+    org: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    year: int | None = None,
+) -> Response:
+    runs = sorted(queries.list_runs(ctx, principal, org), key=lambda r: -int(r["id"]))
     jobs = [j for j in job_service.list_jobs(ctx, principal, org) if j["kind"] == "calculate"]
     return render(
         request,
         "runs.html",
+        status_code=status_code,
         title=f"Calculation runs – {member.org_name}",
+        active="runs",
         principal=principal,
         member=member,
         org=org,
         runs=runs,
-        jobs=jobs[:5],
-        default_year=dt.date.today().year - 1,
-        error=None,
+        jobs=jobs[:10],
+        default_year=year or dt.date.today().year - 1,
+        gwp_sets=[g.value for g in GwpSet],
+        default_gwp=DEFAULT_GWP_SET.value,
+        can_edit=_can_edit(member),
+        error=error,
     )
+
+
+@router.get("/orgs/{org}/runs")
+def runs_page(request: Request, org: str, ctx: CtxDep, principal: PrincipalDep) -> Response:
+    member = principal.membership(org)
+    return _runs(request, ctx, principal, member, org)
 
 
 @router.post("/orgs/{org}/runs", dependencies=[Csrf])
@@ -433,12 +668,13 @@ def start_run(
     ctx: CtxDep,
     principal: PrincipalDep,
     year: Annotated[int, Form(ge=1990, le=2100)],
-    gwp: Annotated[str, Form()] = "AR5",
+    gwp: Annotated[str, Form(max_length=10)] = DEFAULT_GWP_SET.value,
 ) -> Response:
+    member = principal.membership(org, Role.ANALYST)
     try:
         job_service.submit_calculation(ctx, principal, org, year, GwpSet.parse(gwp))
-    except (InvalidDataError, GreenchainError) as exc:
-        if isinstance(exc, NotFoundError | PermissionDeniedError):
-            raise
-        return error_page(request, 422, exc.message)
+    except InvalidDataError as exc:
+        return _runs(
+            request, ctx, principal, member, org, status_code=422, error=exc.message, year=year
+        )
     return RedirectResponse(f"/orgs/{org}/runs", status_code=303)

@@ -1,55 +1,156 @@
-// Dashboard charts: the data comes from the <script type="application/json" id="chart-data">.
+// Greenchain pages: charts and small progressive enhancements.
+//
+// Chart data comes from the page's <script type="application/json" id="chart-data"> block:
+// {"charts": [{"canvas": "<canvas id>", "kind": "stacked-bar" | "pareto" | "doughnut",
+//              "labels": [...], ...}]}. No inline script runs (Content Security Policy).
 (function () {
   "use strict";
-  const palette = ["#1d6b45", "#4f9d69", "#8cc084", "#c9e4b4", "#f0a500", "#d96c06", "#7a4eab",
-    "#3a6ea5", "#9c2f2f", "#5b6b62", "#a3b18a", "#588157", "#344e41", "#dad7cd", "#e9c46a"];
+
+  const PALETTE = [
+    "#1d6b45", "#f0a500", "#4f9d69", "#3a6ea5", "#d96c06", "#8cc084", "#7a4eab", "#9c2f2f",
+    "#5b6b62", "#2a9d8f", "#e9c46a", "#344e41", "#b56576", "#a3b18a", "#264653", "#c9e4b4",
+  ];
+  const METHOD_COLOURS = {
+    "Product footprints": "#1d6b45",
+    "Supplier-specific": "#4f9d69",
+    "Average data": "#f0a500",
+    "Spend-based": "#8a978f",
+  };
+  const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+  const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
+
   window.greenchainCharts = [];
 
-  function draw() {
-    const node = document.getElementById("chart-data");
-    if (!node || typeof Chart === "undefined") { return; }
-    const data = JSON.parse(node.textContent);
-    const tonnes = (v) => v.toLocaleString(undefined, { maximumFractionDigits: 0 });
-
-    const scopesCanvas = document.getElementById("chart-scopes");
-    if (scopesCanvas) {
-      const datasets = [
-        { label: "Scope 1", data: [data.scopes.values[0], 0], backgroundColor: palette[0], stack: "s" },
-        { label: "Scope 2 (market)", data: [data.scopes.values[1], 0], backgroundColor: palette[4], stack: "s" },
-      ];
-      data.categories.labels.forEach(function (label, i) {
-        datasets.push({ label: label, data: [0, data.categories.values[i]], backgroundColor: palette[(i + 1) % palette.length], stack: "s" });
-      });
-      window.greenchainCharts.push(new Chart(scopesCanvas, {
-        type: "bar",
-        data: { labels: ["Scopes 1 and 2", "Scope 3 by category"], datasets: datasets },
-        options: { responsive: true, scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: "t CO2e" } } },
-          plugins: { tooltip: { callbacks: { label: (c) => c.dataset.label + ": " + tonnes(c.parsed.y) + " t" } } } },
-      }));
-    }
-    const paretoCanvas = document.getElementById("chart-pareto");
-    if (paretoCanvas) {
-      window.greenchainCharts.push(new Chart(paretoCanvas, {
-        type: "bar",
-        data: {
-          labels: data.pareto.labels,
-          datasets: [
-            { type: "bar", label: "t CO2e", data: data.pareto.values, backgroundColor: palette[1], yAxisID: "y" },
-            { type: "line", label: "Cumulative share of Scope 3", data: data.pareto.cumulative, borderColor: palette[5], yAxisID: "share" },
-          ],
-        },
-        options: { responsive: true, scales: { y: { title: { display: true, text: "t CO2e" } },
-          share: { position: "right", min: 0, max: 1, ticks: { callback: (v) => Math.round(v * 100) + "%" } } } },
-      }));
-    }
-    const methodsCanvas = document.getElementById("chart-methods");
-    if (methodsCanvas) {
-      window.greenchainCharts.push(new Chart(methodsCanvas, {
-        type: "doughnut",
-        data: { labels: data.methods.labels, datasets: [{ data: data.methods.values, backgroundColor: [palette[0], palette[1], palette[4], palette[9]] }] },
-        options: { responsive: true },
-      }));
-    }
+  function colour(label, index) {
+    return METHOD_COLOURS[label] || PALETTE[index % PALETTE.length];
   }
-  document.addEventListener("DOMContentLoaded", draw);
+
+  function shorten(text, size) {
+    return text.length > size ? text.slice(0, size - 1) + "…" : text;
+  }
+
+  function stackedBar(spec) {
+    return {
+      type: "bar",
+      data: {
+        labels: spec.labels,
+        datasets: spec.datasets.map(function (d, i) {
+          return { label: d.label, data: d.data, backgroundColor: colour(d.label, i), stack: "total", skipNull: true, maxBarThickness: 120 };
+        }),
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: {
+          x: { stacked: true },
+          y: { stacked: true, beginAtZero: true, title: { display: true, text: spec.unit } },
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { boxWidth: 12, font: { size: 11 } } },
+          tooltip: {
+            filter: function (item) { return item.raw !== null && item.raw !== undefined; },
+            callbacks: { label: function (c) { return c.dataset.label + ": " + number.format(c.parsed.y) + " " + spec.unit; } },
+          },
+        },
+      },
+    };
+  }
+
+  function pareto(spec) {
+    return {
+      type: "bar",
+      data: {
+        labels: spec.labels.map(function (l) { return shorten(l, 22); }),
+        datasets: [
+          { type: "bar", label: spec.unit, data: spec.values, backgroundColor: "#4f9d69", yAxisID: "y", order: 2 },
+          {
+            type: "line", label: "Cumulative share of Scope 3", data: spec.cumulative,
+            borderColor: "#d96c06", backgroundColor: "#d96c06", yAxisID: "share", order: 1, pointRadius: 2, tension: 0.2,
+          },
+        ],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          x: { ticks: { autoSkip: false, maxRotation: 60, minRotation: 40, font: { size: 10 } } },
+          y: { beginAtZero: true, title: { display: true, text: spec.unit } },
+          share: {
+            position: "right", min: 0, max: 1, grid: { drawOnChartArea: false },
+            ticks: { callback: function (v) { return percent.format(v); } },
+          },
+        },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              title: function (items) {
+                const i = items[0].dataIndex;
+                return spec.labels[i] + " (" + spec.ids[i] + ")";
+              },
+              label: function (c) {
+                return c.dataset.yAxisID === "share"
+                  ? "Cumulative: " + percent.format(c.parsed.y)
+                  : number.format(c.parsed.y) + " " + spec.unit;
+              },
+            },
+          },
+        },
+      },
+    };
+  }
+
+  function doughnut(spec) {
+    const total = spec.values.reduce(function (a, b) { return a + b; }, 0) || 1;
+    return {
+      type: "doughnut",
+      data: {
+        labels: spec.labels,
+        datasets: [{ data: spec.values, backgroundColor: spec.labels.map(colour) }],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (c) {
+                return c.label + ": " + number.format(c.parsed) + " " + spec.unit + " (" + percent.format(c.parsed / total) + ")";
+              },
+            },
+          },
+        },
+      },
+    };
+  }
+
+  const BUILDERS = { "stacked-bar": stackedBar, pareto: pareto, doughnut: doughnut };
+
+  function drawCharts() {
+    const node = document.getElementById("chart-data");
+    if (!node || typeof window.Chart === "undefined") { return; }
+    const data = JSON.parse(node.textContent);
+    (data.charts || []).forEach(function (spec) {
+      const canvas = document.getElementById(spec.canvas);
+      const build = BUILDERS[spec.kind];
+      if (canvas && build) {
+        window.greenchainCharts.push(new window.Chart(canvas, build(spec)));
+      }
+    });
+  }
+
+  function autoSubmit() {
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.form) { select.form.requestSubmit(); }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    autoSubmit();
+    drawCharts();
+  });
 })();
