@@ -187,7 +187,7 @@ def test_login_is_rate_limited_after_five_failures(site):
     for _ in range(5):
         assert _login(site, "alice@a.example", "nope nope nope").status_code == 401
     response = _login(site, "alice@a.example")
-    assert response.status_code == 401
+    assert response.status_code == 429
     assert "too many failed attempts" in response.text
     assert (
         site.get("/orgs/org-a/dashboard", headers=HTML, follow_redirects=False).status_code == 303
@@ -431,3 +431,12 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(site, ctx):
         path, data={"csrf_token": _csrf(site, path), "password": "another one!"}, headers=HTML
     )
     assert again.status_code == 404
+
+
+def test_a_bad_query_value_gets_a_friendly_page_naming_the_field(site):
+    _login(site, "alice@a.example")
+    response = site.get("/orgs/org-a/dashboard?year=soon", headers=HTML)
+    assert response.status_code == 422
+    assert "<title>" in response.text
+    assert "year" in response.text
+    assert "Traceback" not in response.text

@@ -10,6 +10,7 @@
     ├── NotFoundError                    a named thing that does not exist (or is not yours)
     ├── ConflictError                    the thing exists already or the state forbids it
     ├── PermissionDeniedError            the caller may not do this
+    │   └── RateLimitedError             too many attempts; wait
     ├── ConfigurationError               a setting points nowhere useful
     └── LedgerIntegrityError             a recorded entry no longer matches what it describes
 
@@ -88,6 +89,10 @@ class ConflictError(GreenchainError):
 
 class PermissionDeniedError(GreenchainError):
     code = "permission_denied"
+
+
+class RateLimitedError(PermissionDeniedError):
+    code = "rate_limited"
 
 
 class ConfigurationError(GreenchainError):

@@ -16,7 +16,12 @@ from greenchain.domain.access import (
     check_password_strength,
     normalise_email,
 )
-from greenchain.domain.errors import InvalidDataError, NotFoundError, PermissionDeniedError
+from greenchain.domain.errors import (
+    InvalidDataError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
 from greenchain.services.context import Context
 
 TOKEN_PREFIX = "gc_"
@@ -69,7 +74,7 @@ def authenticate(ctx: Context, email: str, password: str, client: str) -> Princi
     keys = (f"email:{email}", f"client:{client}")
     since = now - LOGIN_WINDOW
     if any(accounts.failed_logins_since(k, since) >= MAX_FAILED_LOGINS for k in keys):
-        raise PermissionDeniedError(
+        raise RateLimitedError(
             "too many failed attempts; try again in 15 minutes or reset your password"
         )
     user = accounts.find_user(email)

@@ -22,6 +22,7 @@ from greenchain.domain.errors import (
     InvalidDataError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
 )
 from greenchain.entrypoints.web.deps import NotAuthenticatedError
 from greenchain.services.context import Context
@@ -31,6 +32,7 @@ STATIC = Path(__file__).with_name("static")
 
 STATUS: list[tuple[type[GreenchainError], int]] = [
     (NotAuthenticatedError, 401),
+    (RateLimitedError, 429),
     (InvalidDataError, 422),
     (NotFoundError, 404),
     (ConflictError, 409),
@@ -134,6 +136,10 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
             for e in exc.errors()
         ]
         first = details[0] if details else {"field": "", "message": "invalid request"}
+        if _wants_html(request):
+            from greenchain.entrypoints.web.ui import error_page
+
+            return error_page(request, 422, f"{first['field']}: {first['message']}")
         return JSONResponse(
             {
                 "code": "invalid_request",
@@ -156,6 +162,10 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
+        if _wants_html(request):
+            from greenchain.entrypoints.web.ui import error_page
+
+            return error_page(request, 500, "Something went wrong on our side; it has been logged.")
         return JSONResponse(
             {"code": "internal_error", "message": "internal error; it has been logged"},
             status_code=500,

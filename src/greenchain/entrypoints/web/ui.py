@@ -23,6 +23,7 @@ from greenchain.domain.errors import (
     InvalidDataError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
 )
 from greenchain.domain.ghg import DEFAULT_GWP_SET, GwpSet
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
@@ -180,7 +181,7 @@ def login(
         return render(
             request,
             "login.html",
-            status_code=401,
+            status_code=429 if isinstance(exc, RateLimitedError) else 401,
             title="Log in",
             error=exc.message,
             next=_safe_next(next),
