@@ -266,6 +266,17 @@ class Hotspots:
     def engagement_set(self) -> list[ParetoRow]:
         return [r for r in self.suppliers if r.in_hotspot]
 
+    def to_dict(self, top: int) -> dict[str, Any]:
+        """The JSON form the CLI (``hotspots --format json``) and the API share."""
+        return {
+            "org": self.report.org,
+            "year": self.report.year,
+            "cutoff_share": self.cutoff_share,
+            "engagement_suppliers": len(self.engagement_set),
+            "suppliers": [r.__dict__ for r in self.suppliers[:top]],
+            "categories": [r.__dict__ for r in self.categories],
+        }
+
 
 def get_hotspots(
     ctx: Context, org_slug: str, year: int, cutoff_share: float | None = None

@@ -287,19 +287,7 @@ def hotspots(
         raise typer.BadParameter("--share must be a fraction between 0 and 1")
     result = inventory_service.get_hotspots(_ctx(), org, year, share)
     if format == "json":
-        print(
-            json.dumps(
-                {
-                    "org": org,
-                    "year": year,
-                    "cutoff_share": result.cutoff_share,
-                    "engagement_suppliers": len(result.engagement_set),
-                    "suppliers": [r.__dict__ for r in result.suppliers[:top]],
-                    "categories": [r.__dict__ for r in result.categories],
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(result.to_dict(top), indent=2))
         return
     table = Table(title=f"Supplier hotspots, Scope 3 {year} ({org})")
     for col in ("#", "supplier", "name", "t CO2e", "share", "cumulative", "engage"):

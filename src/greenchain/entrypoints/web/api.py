@@ -306,15 +306,7 @@ def hotspots(
     share: Annotated[float, Query(gt=0, le=1)] = 0.67,
     top: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> dict[str, Any]:
-    result = queries.get_hotspots(ctx, principal, org, year, share)
-    return {
-        "org": org,
-        "year": year,
-        "cutoff_share": result.cutoff_share,
-        "engagement_suppliers": len(result.engagement_set),
-        "suppliers": [r.__dict__ for r in result.suppliers[:top]],
-        "categories": [r.__dict__ for r in result.categories],
-    }
+    return queries.get_hotspots(ctx, principal, org, year, share).to_dict(top)
 
 
 class InvitationRequest(BaseModel):
