@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from greenchain.domain.activities import resolve_activity
 from greenchain.domain.errors import GreenchainError, NotFoundError, UnsupportedConversionError
@@ -228,7 +229,8 @@ def get_inventory_report(
     return InventoryReport.from_dict({**run.summary, "run_id": run.id})
 
 
-_REPORT_JSON: dict[tuple[int, int], bytes] = {}
+#: Serialised reports per workspace, by (organisation id, run id).
+_REPORT_JSON: WeakKeyDictionary[Any, dict[tuple[int, int], bytes]] = WeakKeyDictionary()
 
 
 def get_inventory_json(
@@ -239,14 +241,15 @@ def get_inventory_json(
     ws = ctx.workspace
     org = ws.get_org(org_slug)
     chosen = run_id if run_id is not None else ws.latest_run_id(org.id, year)
-    cached = _REPORT_JSON.get((org.id, chosen)) if chosen is not None else None
+    cache = _REPORT_JSON.setdefault(ws, {})
+    cached = cache.get((org.id, chosen)) if chosen is not None else None
     if cached is not None and chosen is not None:
         return chosen, cached
     report = get_inventory_report(ctx, org_slug, year, chosen)
     body = json.dumps(report.to_dict()).encode()
-    if len(_REPORT_JSON) >= 64:
-        _REPORT_JSON.pop(next(iter(_REPORT_JSON)))
-    _REPORT_JSON[(org.id, report.run_id)] = body
+    if len(cache) >= 64:
+        cache.pop(next(iter(cache)))
+    cache[(org.id, report.run_id)] = body
     return report.run_id, body
 
 

@@ -40,6 +40,7 @@ organisations = Table(
     Column("slug", String(64), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused (caches key on them)
 )
 
 factor_sets = Table(
@@ -191,6 +192,7 @@ calculation_runs = Table(
     Column("lines_sha256", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_calculation_runs_org_year", "org_id", "year"),
+    sqlite_autoincrement=True,  # ids are never reused (caches key on them)
 )
 
 rejected_lines = Table(

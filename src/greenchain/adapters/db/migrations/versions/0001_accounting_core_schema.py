@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
         sa.UniqueConstraint("slug", name=op.f("uq_organisations_slug")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "activity_data",
@@ -87,6 +88,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calculation_runs")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("calculation_runs", schema=None) as batch_op:
         batch_op.create_index("ix_calculation_runs_org_year", ["org_id", "year"], unique=False)
