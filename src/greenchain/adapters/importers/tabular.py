@@ -83,13 +83,15 @@ def _read(path: Path) -> pa.Table:
         raise InvalidDataError(f"{path.name}: the file is empty (a header row is expected)")
     con = duckdb.connect()
     try:
+        # DuckDB keeps the file's row order; the row numbers are added after reading.
         relation = con.sql(
-            "SELECT (row_number() OVER () + 1)::BIGINT AS _row, * FROM read_csv(?, "
-            "all_varchar = true, header = true, delim = ',', quote = '\"', "
-            "strict_mode = false, null_padding = true)",
+            "SELECT * FROM read_csv(?, all_varchar = true, header = true, delim = ',', "
+            "quote = '\"', strict_mode = false, null_padding = true)",
             params=[str(path)],
         )
         table = relation.to_arrow_table()
+        rows = pa.array(range(2, table.num_rows + 2), pa.int64())
+        table = table.add_column(0, ROW, rows)
     except duckdb.Error as exc:
         raise InvalidDataError(f"{path.name}: not a readable CSV file ({exc})") from None
     finally:
