@@ -466,7 +466,13 @@ def serve(
     """Serve the web app and the JSON API (uvicorn)."""
     import uvicorn
 
-    bootstrap(Settings())  # migrate once before workers start
+    settings = Settings()
+    bootstrap(settings)  # migrate once before workers start
+    if settings.secret_key.startswith("dev-only") and host not in ("127.0.0.1", "localhost"):
+        err_console.print(
+            "[bold yellow]warning:[/] GREENCHAIN_SECRET_KEY is the development default; set a "
+            "long random value before serving beyond this machine (see docs/deploy.md)."
+        )
     scheme = "https" if certfile else "http"
     err_console.print(f"Greenchain on {scheme}://{host}:{port}  (Ctrl+C to stop)")
     uvicorn.run(
