@@ -598,18 +598,22 @@ def _typed(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _arrow_bytes(lines: pa.Table) -> bytes:
-    """The lines as an Arrow IPC stream: repeated texts dictionary-encoded, buffers LZ4."""
+def _arrow_bytes(lines: pa.Table) -> memoryview:
+    """The lines as an Arrow IPC stream: repeated texts dictionary-encoded, buffers LZ4.
+
+    Written into one buffer allocated up front (no growing and copying) and handed to the
+    database driver as a view, without another copy.
+    """
     for name in ("source", "scope", "method", "factor_set", "activity_unit", "note"):
         if name in lines.column_names and not pa.types.is_dictionary(lines.schema.field(name).type):
             index = lines.column_names.index(name)
             lines = lines.set_column(index, name, pc.dictionary_encode(lines.column(name)))
-    sink = pa.BufferOutputStream()
+    buffer = pa.allocate_buffer(int(lines.nbytes * 1.1) + (1 << 20))
+    sink = pa.FixedSizeBufferWriter(buffer)
     options = pa.ipc.IpcWriteOptions(compression="lz4", use_threads=True)
     with pa.ipc.new_stream(sink, lines.schema, options=options) as writer:
         writer.write_table(lines, max_chunksize=256_000)
-    data: bytes = sink.getvalue().to_pybytes()
-    return data
+    return memoryview(buffer)[: sink.tell()]
 
 
 def digest_tables(tables: Mapping[str, pa.Table]) -> str:
