@@ -226,3 +226,25 @@ def test_hotspots_cover_the_requested_share(ctx: Context, tmp_path: Path):
     hot = get_hotspots(ctx, "acme", 2022, 0.67)
     assert [r.key for r in hot.engagement_set] == ["S1", "S2"]
     assert hot.suppliers[-1].cumulative_share == pytest.approx(1.0)
+
+
+def test_headers_are_matched_whatever_their_case_spacing_or_byte_order_mark(
+    ctx: Context, tmp_path: Path
+):
+    _setup(ctx, tmp_path)
+    messy = tmp_path / "messy.csv"
+    messy.write_bytes(
+        b"\xef\xbb\xbfLine_ID, Supplier_ID ,DATE,amount,currency,naics_code,extra\n"
+        b"M1,S1,2022-08-01,250,usd,331110,ignored\n"
+    )
+    summary = import_records(ctx, "acme", "purchases", messy)
+    assert summary.inserted == 1
+    assert calculate_inventory(ctx, "acme", 2022).lines == 2
+
+
+def test_a_file_with_only_a_header_imports_nothing_and_says_so(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("line_id,supplier_id,date,amount,currency,naics_code\n", encoding="utf-8")
+    summary = import_records(ctx, "acme", "purchases", empty)
+    assert (summary.total_rows, summary.inserted) == (0, 0)

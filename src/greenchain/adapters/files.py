@@ -16,7 +16,7 @@ from greenchain.adapters.importers.factor_files import (
 from greenchain.adapters.importers.tabular import (
     ValidatedFile,
     file_sha256,
-    read_text_table,
+    open_source,
     validate_table,
     write_rejected_report,
 )
@@ -78,7 +78,7 @@ class SpreadsheetFiles:
         # Hash the file while DuckDB reads it (hashlib releases the GIL on large blocks).
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(file_sha256, path)
-            table = read_text_table(path, file_name)
+            table = open_source(path, file_name)
             sha256 = digest.result()
         return validate_table(
             table,

@@ -47,6 +47,50 @@ class ValidatedFile:
         return int(self.rejected.num_rows)
 
 
+@dataclass(frozen=True)
+class CsvSource:
+    """A CSV file read straight into the validating DuckDB connection (no Arrow copy)."""
+
+    path: Path
+    header: tuple[str, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [ROW, *dict.fromkeys(n for n in map(_clean_header, self.header) if n)]
+
+    def select_sql(self) -> str:
+        path = str(self.path).replace("'", "''")
+        seen: set[str] = set()
+        names = []
+        for position, header in enumerate(self.header, start=1):
+            name = _clean_header(header)
+            if name and name not in seen:  # by position: DuckDB rewrites odd header names
+                seen.add(name)
+                names.append(f"#{position} AS {_quote(name)}")
+        return (
+            f"SELECT (row_number() OVER () + 1)::BIGINT AS {ROW}, {', '.join(names)} "
+            f"FROM read_csv('{path}', "
+            "all_varchar = true, header = true, delim = ',', quote = '\"', "
+            "strict_mode = false, null_padding = true)"
+        )
+
+
+def open_source(path: Path, file_name: str | None = None) -> pa.Table | CsvSource:
+    """A CSV file as a :class:`CsvSource`; an XLSX workbook read into an Arrow table."""
+    if not path.is_file():
+        raise InvalidDataError(f"{file_name or path}: file not found")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ""):
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+        if not header:
+            raise InvalidDataError(
+                f"{file_name or path.name}: the file is empty (a header row is expected)"
+            )
+        return CsvSource(path, tuple(header))
+    return read_text_table(path, file_name)
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -154,7 +198,7 @@ def _cell_text(value: object) -> str | None:
 
 
 def validate_table(
-    table: pa.Table,
+    table: pa.Table | CsvSource,
     schema: RecordSchema,
     *,
     file_name: str,
@@ -171,7 +215,10 @@ def validate_table(
         )
     con = duckdb.connect()
     try:
-        con.register("raw", table)
+        if isinstance(table, CsvSource):
+            con.execute(f"CREATE TEMP VIEW raw AS {table.select_sql()}")
+        else:
+            con.register("raw", table)
         selects = [ROW]
         for col in schema.columns:
             if col.name in present:
@@ -183,7 +230,10 @@ def validate_table(
             if col.default is not None:
                 expr = f"COALESCE({expr}, '{col.default}')"
             selects.append(f"{expr} AS {_quote(col.name)}")
-        con.execute(f"CREATE TEMP TABLE src AS SELECT {', '.join(selects)} FROM raw")
+        try:
+            con.execute(f"CREATE TEMP TABLE src AS SELECT {', '.join(selects)} FROM raw")
+        except duckdb.Error as exc:
+            raise InvalidDataError(f"{file_name}: not a readable CSV file ({exc})") from None
         for ref, values in references.items():
             con.register(f"ref_{ref.value}", pa.table({"v": pa.array(sorted(values), pa.string())}))
         checks = [q for col in schema.columns for q in _column_checks(col, references)]
@@ -212,7 +262,7 @@ def validate_table(
             f"string_agg(field || ': ' || reason, '; ' ORDER BY field) AS reason "
             f"FROM problems GROUP BY row) p ON p.row = raw.{ROW} ORDER BY raw.{ROW}"
         ).to_arrow_table()
-        total = (table.num_rows,)
+        total = con.execute("SELECT count(*) FROM src").fetchone()
     finally:
         con.close()
     problems = tuple(
