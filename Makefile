@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
-DEMO_DB ?= greenchain.db
+DEMO_DB ?= demo-workspace.db
 export GREENCHAIN_DB ?= $(DEMO_DB)
 
 .PHONY: install run demo test lint browser bench bench-web clean
@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/greenchain demo --fresh
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/greenchain demo
 	$(BIN)/greenchain report inventory --org demo-semiconductor --year 2025
 	$(BIN)/greenchain hotspots --org demo-semiconductor --year 2025 --top 15
 	@echo ""
@@ -45,4 +46,4 @@ bench-web: install
 	$(BIN)/python benchmarks/bench_web.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache greenchain.db
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO_DB)

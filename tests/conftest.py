@@ -123,7 +123,8 @@ def postgresql_fresh_url(postgres_url: str) -> str:
     with workspace.engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE jobs, audit_log, outbox, login_attempts, one_time_tokens, api_tokens, "
+                "TRUNCATE tree_heads, ledger_entries, signing_keys, jobs, audit_log, outbox, "
+                "login_attempts, one_time_tokens, api_tokens, "
                 "memberships, users, restatements, rejected_lines, calculation_runs, "
                 "imports, "
                 "purchase_lines, supplier_data, activity_data, product_footprints, suppliers, "

@@ -6,6 +6,7 @@ from greenchain.adapters.compute.engine import DuckDbEngine
 from greenchain.adapters.conversions import BundledConversions
 from greenchain.adapters.db.accounts import SqlAccounts
 from greenchain.adapters.db.jobs import SqlJobQueue
+from greenchain.adapters.db.ledger import SqlLedger
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
     PublicFactorFiles,
@@ -14,6 +15,7 @@ from greenchain.adapters.files import (
     write_demo_files,
 )
 from greenchain.adapters.security import Argon2PasswordHasher, SmtpTransport
+from greenchain.adapters.signing import Ed25519Keys, verify_signature
 from greenchain.config import Settings
 from greenchain.services.context import Context, Progress, silent_progress
 
@@ -34,6 +36,8 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         accounts=SqlAccounts(workspace.engine),
         hasher=Argon2PasswordHasher(),
         jobs=SqlJobQueue(workspace.engine),
+        ledger=SqlLedger(workspace.engine),
+        keys=Ed25519Keys(settings.ledger_secret),
         mail_transport=(
             SmtpTransport(settings.smtp_host, settings.smtp_port, settings.mail_from)
             if settings.smtp_host
@@ -42,3 +46,7 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         settings_hotspot_share=settings.hotspot_share,
         progress=progress,
     )
+
+
+#: Ed25519 signature check for offline verification (no database needed).
+signature_verifier = verify_signature

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     smtp_host: str | None = Field(default=None, description="SMTP server for the outbox")
     smtp_port: int = 25
     mail_from: str = "Greenchain <no-reply@greenchain.local>"
+    ledger_secret: str = Field(
+        default="dev-only-ledger-secret",
+        description="Encrypts the organisations' Ed25519 signing keys at rest",
+    )
     upload_dir: Path = Field(default=Path("uploads"), description="Where uploads are kept")
     job_workers: int = Field(default=1, ge=0, description="In-process job workers per web worker")
 

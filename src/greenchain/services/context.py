@@ -15,6 +15,8 @@ from greenchain.services.ports import (
     Conversions,
     FactorFiles,
     JobQueue,
+    KeyRing,
+    LedgerStore,
     MailTransport,
     PasswordHasher,
     TabularFiles,
@@ -50,6 +52,8 @@ class Context:
     hasher: PasswordHasher | None = None
     mail_transport: MailTransport | None = None
     jobs: JobQueue | None = None
+    ledger: LedgerStore | None = None
+    keys: KeyRing | None = None
     settings_hotspot_share: float = 0.67
     progress: Progress = field(default=silent_progress)
 

@@ -83,6 +83,24 @@ def import_records(
             now=ctx.clock.now(),
         )
         step("stored")
+    if ctx.ledger is not None:
+        from greenchain.services import ledger
+
+        ledger.record(
+            ctx,
+            org.id,
+            org.slug,
+            "import",
+            {
+                "kind": kind,
+                "file_name": shown,
+                "file_sha256": validated.sha256,
+                "rows_total": validated.total_rows,
+                "rows_imported": outcome.inserted + outcome.updated,
+                "rows_rejected": validated.rejected_rows,
+            },
+            row=("imports", outcome.import_id),
+        )
     return ImportSummary(
         kind=kind,
         file_name=shown,

@@ -210,6 +210,23 @@ def calculate_inventory(
             now=now,
         )
         step("stored")
+    if ctx.ledger is not None:
+        from greenchain.services import ledger
+
+        ledger.record(
+            ctx,
+            org.id,
+            org.slug,
+            "calculation_run",
+            {
+                "run_id": run_id,
+                "year": year,
+                "gwp": gwp_set.value,
+                "total_t_co2e": report.total_t_co2e,
+                "factor_sets": factor_sets,
+            },
+            row=("calculation_runs", run_id),
+        )
     return InventoryReport.from_dict({**summary, "run_id": run_id})
 
 

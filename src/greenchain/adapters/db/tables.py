@@ -323,3 +323,42 @@ jobs = Table(
     Column("heartbeat_at", DateTime(timezone=True)),
     Index("ix_jobs_status_id", "status", "id"),
 )
+
+# the transparency log -------------------------------------------------------------------------
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # NULL: the log's own key. No foreign key: public keys outlive their organisation, so the
+    # entries it signed can still be checked.
+    Column("org_id", Integer),
+    Column("public_key", String(64), nullable=False, unique=True),
+    Column("private_key_pem", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("retired_at", DateTime(timezone=True)),
+    sqlite_autoincrement=True,
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="SET NULL")),
+    Column("kind", String(40), nullable=False),
+    Column("entry", Text, nullable=False),
+    Column("leaf_hash", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+tree_heads = Table(
+    "tree_heads",
+    metadata,
+    Column("tree_size", Integer, primary_key=True, autoincrement=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("timestamp", String(40), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+)

@@ -17,6 +17,7 @@ from greenchain.domain.errors import (
     FileRejectedError,
     GreenchainError,
     InvalidDataError,
+    LedgerIntegrityError,
     NotFoundError,
     PermissionDeniedError,
 )
@@ -27,6 +28,7 @@ EXIT_CODES: list[tuple[type[GreenchainError], int]] = [
     (ConflictError, 5),
     (PermissionDeniedError, 6),
     (ConfigurationError, 7),
+    (LedgerIntegrityError, 8),
 ]
 INTERNAL_ERROR = 70
 

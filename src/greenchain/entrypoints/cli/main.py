@@ -45,6 +45,7 @@ runs_app = typer.Typer(help="Calculation runs and their restatements.", no_args_
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 mail_app = typer.Typer(help="The mail outbox.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The transparency log (RFC 9162 Merkle tree).", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(factors_app, name="factors")
 app.add_typer(import_app, name="import")
@@ -53,6 +54,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(mail_app, name="mail")
+app.add_typer(ledger_app, name="ledger")
 
 console = Console(highlight=False)
 
@@ -507,6 +509,86 @@ def worker(
         thread.join()
     except KeyboardInterrupt:
         thread.stop()
+
+
+@ledger_app.command("head")
+@guarded
+def ledger_head() -> None:
+    """The latest signed tree head."""
+    from greenchain.services import ledger
+
+    print(json.dumps(ledger.get_head(_ctx()), indent=2))
+
+
+@ledger_app.command("show")
+@guarded
+def ledger_show(seq: Annotated[int, typer.Argument(help="Entry number (from 0).", min=0)]) -> None:
+    """One entry with its hash, signature and signing key."""
+    from greenchain.services import ledger
+
+    print(json.dumps(ledger.show(_ctx(), seq), indent=2))
+
+
+@ledger_app.command("prove")
+@guarded
+def ledger_prove(
+    seq: Annotated[int, typer.Argument(help="Entry number.", min=0)],
+    size: Annotated[int | None, typer.Option(help="Tree size (default: the whole log).")] = None,
+) -> None:
+    """Inclusion proof of an entry (RFC 9162 2.1.3): leaf_index, tree_size, leaf_hash, path."""
+    from greenchain.services import ledger
+
+    print(json.dumps(ledger.prove(_ctx(), seq, size), indent=2))
+
+
+@ledger_app.command("consistency")
+@guarded
+def ledger_consistency(
+    first: Annotated[int, typer.Argument(help="Earlier tree size.", min=1)],
+    second: Annotated[int, typer.Argument(help="Later tree size.", min=1)],
+) -> None:
+    """Consistency proof between two tree sizes (RFC 9162 2.1.4)."""
+    from greenchain.services import ledger
+
+    print(json.dumps(ledger.consistency(_ctx(), first, second), indent=2))
+
+
+@ledger_app.command("export")
+@guarded
+def ledger_export(out: Annotated[Path, typer.Option(help="Bundle file to write.")]) -> None:
+    """Write entries, signatures, tree heads and public keys for offline checking."""
+    from greenchain.services import ledger
+
+    bundle = ledger.export_bundle(_ctx())
+    out.write_text(json.dumps(bundle, indent=1) + "\n", encoding="utf-8")
+    console.print(f"{len(bundle['entries'])} entries written to {out}")
+
+
+@ledger_app.command("verify")
+@guarded
+def ledger_verify(
+    bundle: Annotated[
+        Path | None, typer.Option(help="Check an exported bundle offline (no database).")
+    ] = None,
+) -> None:
+    """Re-check every entry, signature, tree head and the rows the entries describe."""
+    from greenchain.bootstrap import signature_verifier as verify_signature
+    from greenchain.domain.errors import InvalidDataError
+    from greenchain.services import ledger
+
+    if bundle is not None:
+        try:
+            data = json.loads(bundle.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidDataError(f"{bundle}: not a readable bundle ({exc})") from None
+        problems = ledger.verify_bundle(data, verify_signature)
+        count = len(data.get("entries", []))
+    else:
+        ctx = _ctx()
+        problems = ledger.verify(ctx, verify_signature)
+        count = ledger.get_head(ctx)["tree_size"]
+    ledger.require_valid(problems)
+    console.print(f"OK: {count} entries, their signatures, tree heads and rows verify.")
 
 
 def _print_summary(report: InventoryReport) -> None:

@@ -1,0 +1,46 @@
+"""Ed25519 signatures (``cryptography``); private keys are kept encrypted with a secret from
+the settings."""
+
+from __future__ import annotations
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+
+class Ed25519Keys:
+    def __init__(self, secret: str) -> None:
+        self._secret = secret.encode()
+
+    def generate(self) -> tuple[str, str]:
+        """A new key pair: (public key hex, encrypted private key PEM)."""
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(self._secret),
+        ).decode()
+        return _public_hex(key.public_key()), pem
+
+    def sign(self, private_key_pem: str, message: bytes) -> str:
+        key = serialization.load_pem_private_key(private_key_pem.encode(), self._secret)
+        assert isinstance(key, Ed25519PrivateKey)
+        return key.sign(message).hex()
+
+
+def _public_hex(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return raw.hex()
+
+
+def verify_signature(public_key_hex: str, signature_hex: str, message: bytes) -> bool:
+    """True when ``signature_hex`` is ``public_key_hex``'s Ed25519 signature of ``message``."""
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
+        key.verify(bytes.fromhex(signature_hex), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
