@@ -18,6 +18,7 @@ from greenchain.adapters.compute.engine import DuckDbEngine
 from greenchain.adapters.conversions import BundledConversions
 from greenchain.adapters.db.accounts import SqlAccounts
 from greenchain.adapters.db.jobs import SqlJobQueue
+from greenchain.adapters.db.ledger import SqlLedger
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
     PublicFactorFiles,
@@ -25,6 +26,7 @@ from greenchain.adapters.files import (
     write_demo_files,
 )
 from greenchain.adapters.security import Argon2PasswordHasher
+from greenchain.adapters.signing import Ed25519Keys
 from greenchain.config import Settings
 from greenchain.services.context import Context
 from tests.fakes import FixedClock
@@ -95,6 +97,8 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
         accounts=SqlAccounts(workspace.engine),
         hasher=Argon2PasswordHasher(),
         jobs=SqlJobQueue(workspace.engine),
+        ledger=SqlLedger(workspace.engine),
+        keys=Ed25519Keys("test-ledger-secret"),
     )
 
 

@@ -232,6 +232,8 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-a/hotspots?year=2024"),
     ("GET", "/api/v1/orgs/org-a/audit"),
     ("POST", "/api/v1/orgs/org-a/invitations"),
+    ("GET", "/api/v1/orgs/org-a/ledger/entries/0"),
+    ("GET", "/api/v1/orgs/org-a/ledger/entries/0/proof"),
     # org B's own routes pointed at org A's ids
     ("GET", "/api/v1/orgs/org-b/jobs/{job}"),
     ("GET", "/api/v1/orgs/org-b/jobs/{job}/rejected-rows"),
@@ -239,6 +241,8 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-b/runs/{run}/lines"),
     ("GET", "/api/v1/orgs/org-b/inventory?year=2024&run_id={run}"),
     ("GET", "/api/v1/orgs/org-b/suppliers/S1"),
+    ("GET", "/api/v1/orgs/org-b/ledger/entries/0"),
+    ("GET", "/api/v1/orgs/org-b/ledger/entries/0/proof"),
 ]
 
 
@@ -250,6 +254,7 @@ def test_the_route_table_covers_every_organisation_route(world):
         .split("?")[0]
         .replace("org-a", "{org}")
         .replace("org-b", "{org}")
+        .replace("entries/0", "entries/{seq}")
         .replace("{job}", "{job_id}")
         .replace("{run}", "{run_id}")
         .replace("S1", "{supplier_id}")
@@ -355,3 +360,26 @@ def test_a_job_whose_worker_stopped_is_picked_up_again(world):
     assert job_service.run_one(ctx)
     job = client.get(response.headers["location"], headers=_auth(tokens["alice@a.example"]))
     assert job.json()["status"] == "done"
+
+
+def test_the_ledger_is_readable_by_its_organisation_with_proofs(world):
+    from greenchain.domain.ledger import verify_inclusion
+
+    _, client, tokens = world
+    token = tokens["alice@a.example"]
+    head = client.get("/api/v1/ledger/head", headers=_auth(token)).json()
+    assert head["tree_size"] == 3  # three imports of org A
+    entry = client.get("/api/v1/orgs/org-a/ledger/entries/1", headers=_auth(token)).json()
+    assert entry["entry"]["kind"] == "import"
+    proof = client.get("/api/v1/orgs/org-a/ledger/entries/1/proof", headers=_auth(token)).json()
+    assert verify_inclusion(
+        1,
+        proof["tree_size"],
+        bytes.fromhex(proof["leaf_hash"]),
+        [bytes.fromhex(p) for p in proof["audit_path"]],
+        bytes.fromhex(head["root_hash"]),
+    )
+    keys = client.get("/api/v1/ledger/public-keys", headers=_auth(token)).json()
+    assert {k["public_key"] for k in keys} >= {entry["public_key"]}
+    consistency = client.get("/api/v1/ledger/consistency?first=1&second=3", headers=_auth(token))
+    assert consistency.json()["second_size"] == 3

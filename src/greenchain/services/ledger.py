@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from greenchain.domain.access import Principal
 from greenchain.domain.errors import LedgerIntegrityError, NotFoundError
 from greenchain.domain.ledger import (
     canonical_entry,
@@ -292,3 +293,34 @@ def require_valid(problems: list[Problem]) -> None:
             f"{problems[0]}"
             + (f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else "")
         )
+
+
+def show_for(ctx: Context, principal: Principal, org_slug: str, seq: int) -> dict[str, Any]:
+    """An entry of the organisation ``org_slug`` (other organisations' entries: not found)."""
+    member = principal.membership(org_slug)
+    store, _ = _parts(ctx)
+    found = store.entry(seq)
+    if found is None or found["org_id"] != member.org_id:
+        raise NotFoundError(f"ledger entry {seq} not found")
+    return show(ctx, seq)
+
+
+def prove_for(
+    ctx: Context, principal: Principal, org_slug: str, seq: int, size: int | None = None
+) -> dict[str, Any]:
+    show_for(ctx, principal, org_slug, seq)
+    return prove(ctx, seq, size)
+
+
+def public_keys(ctx: Context) -> list[dict[str, Any]]:
+    """Every signing key ever used (public parts only), for offline verification."""
+    store, _ = _parts(ctx)
+    return [
+        {
+            "public_key": k["public_key"],
+            "log": k["org_id"] is None,
+            "created_at": k["created_at"],
+            "retired_at": k["retired_at"],
+        }
+        for k in store.public_keys()
+    ]

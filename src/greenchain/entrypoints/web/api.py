@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -20,6 +21,7 @@ from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
 from greenchain.services import accounts as account_service
 from greenchain.services import factors as factor_service
 from greenchain.services import jobs as job_service
+from greenchain.services import ledger as ledger_service
 from greenchain.services import queries
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -336,3 +338,46 @@ def invite(
 @router.get("/orgs/{org}/audit", responses=ERRORS)
 def audit(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     return queries.get_audit_trail(ctx, principal, org)
+
+
+@router.get("/ledger/head", responses=ERRORS)
+def ledger_head(ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The latest signed tree head of the transparency log."""
+    return ledger_service.get_head(ctx)
+
+
+@router.get("/ledger/public-keys", responses=ERRORS)
+def ledger_public_keys(ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The public Ed25519 keys that signed entries and tree heads."""
+    return ledger_service.public_keys(ctx)
+
+
+@router.get("/ledger/consistency", responses=ERRORS)
+def ledger_consistency(
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    first: Annotated[int, Query(ge=1, le=10**9)],
+    second: Annotated[int, Query(ge=1, le=10**9)],
+) -> dict[str, Any]:
+    """Consistency proof between two tree sizes (RFC 9162, 2.1.4)."""
+    return ledger_service.consistency(ctx, first, second)
+
+
+@router.get("/orgs/{org}/ledger/entries/{seq}", responses=ERRORS)
+def ledger_entry(
+    org: str, seq: Annotated[int, PathParam(ge=0, le=10**9)], ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """One of the organisation's entries with its hash and signature."""
+    return ledger_service.show_for(ctx, principal, org, seq)
+
+
+@router.get("/orgs/{org}/ledger/entries/{seq}/proof", responses=ERRORS)
+def ledger_proof(
+    org: str,
+    seq: Annotated[int, PathParam(ge=0, le=10**9)],
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    size: Annotated[int | None, Query(ge=1, le=10**9)] = None,
+) -> dict[str, Any]:
+    """Inclusion proof of one of the organisation's entries (RFC 9162, 2.1.3)."""
+    return ledger_service.prove_for(ctx, principal, org, seq, size)
