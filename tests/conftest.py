@@ -127,7 +127,8 @@ def postgresql_fresh_url(postgres_url: str) -> str:
     with workspace.engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE tree_heads, ledger_entries, signing_keys, jobs, audit_log, outbox, "
+                "TRUNCATE witness_signatures, verifier_engagements, reduction_claims, "
+                "tree_heads, ledger_entries, signing_keys, jobs, audit_log, outbox, "
                 "login_attempts, one_time_tokens, api_tokens, "
                 "memberships, users, restatements, rejected_lines, calculation_runs, "
                 "imports, "

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from greenchain.domain.access import Principal
-from greenchain.domain.errors import LedgerIntegrityError, NotFoundError
+from greenchain.domain.access import Principal, Role
+from greenchain.domain.errors import (
+    ConflictError,
+    InvalidDataError,
+    LedgerIntegrityError,
+    NotFoundError,
+)
 from greenchain.domain.ledger import (
+    MerkleTree,
     canonical_entry,
-    consistency_proof,
-    inclusion_proof,
     leaf_hash,
-    root_from_leaf_hashes,
     verify_consistency,
     verify_inclusion,
 )
@@ -48,7 +52,22 @@ ROW_FIELDS: Mapping[str, tuple[str, ...]] = {
         "rejected_count",
         "summary",
     ),
+    "reduction_claims": (
+        "id",
+        "org_id",
+        "kind",
+        "name",
+        "scope",
+        "year",
+        "t_co2e",
+        "description",
+        "supplier_id",
+    ),
 }
+
+#: Kinds of entry a verifier may review.
+REVIEWABLE = frozenset({"import", "calculation_run", "reduction_claim"})
+ASSURANCE_LEVELS = ("limited", "reasonable")
 
 
 def _parts(ctx: Context) -> tuple[LedgerStore, KeyRing]:
@@ -86,8 +105,10 @@ def record(
     kind: str,
     payload: Mapping[str, Any],
     row: tuple[str, int] | None = None,
+    subject_seq: int | None = None,
 ) -> int:
-    """Append a signed entry (and a new signed tree head); returns its sequence number."""
+    """Append a signed entry (and a new signed tree head); returns its sequence number. The row
+    the entry describes is stamped with the entry's leaf hash."""
     store, keys = _parts(ctx)
     now = ctx.clock.now()
     body: dict[str, Any] = {
@@ -106,10 +127,37 @@ def record(
     entry = canonical_entry(body)
     signature = keys.sign(key["private_key_pem"], entry)
     seq = store.append(
-        org_id, kind, entry.decode(), leaf_hash(entry).hex(), signature, key["public_key"], now
+        org_id,
+        kind,
+        entry.decode(),
+        leaf_hash(entry).hex(),
+        signature,
+        key["public_key"],
+        now,
+        row=row,
+        subject_seq=subject_seq,
     )
     _sign_head(ctx)
     return seq
+
+
+_TREES: weakref.WeakKeyDictionary[LedgerStore, MerkleTree] = weakref.WeakKeyDictionary()
+
+
+def _tree(ctx: Context) -> MerkleTree:
+    """The Merkle tree of the stored log, kept between calls and extended with new entries
+    (rebuilt when the stored log no longer starts with what was kept)."""
+    store, _ = _parts(ctx)
+    tree = _TREES.get(store)
+    if tree is not None and len(tree):
+        fresh = store.leaf_hashes(len(tree) - 1)
+        if fresh and bytes.fromhex(fresh[0]) == tree.leaf(len(tree) - 1):
+            for h in fresh[1:]:
+                tree.append(bytes.fromhex(h))
+            return tree
+    tree = MerkleTree(bytes.fromhex(h) for h in store.leaf_hashes())
+    _TREES[store] = tree
+    return tree
 
 
 def _head_message(tree_size: int, root_hash: str, timestamp: str, log_id: str) -> bytes:
@@ -120,17 +168,17 @@ def _head_message(tree_size: int, root_hash: str, timestamp: str, log_id: str) -
 
 def _sign_head(ctx: Context) -> dict[str, Any]:
     store, keys = _parts(ctx)
-    hashes = [bytes.fromhex(e["leaf_hash"]) for e in store.entries()]
+    tree = _tree(ctx)
     log_key = _key(ctx, None)
     log_id = hashlib.sha256(bytes.fromhex(log_key["public_key"])).hexdigest()
-    root = root_from_leaf_hashes(hashes).hex()
+    root = tree.root().hex()
     timestamp = ctx.clock.now().isoformat()
     signature = keys.sign(
-        log_key["private_key_pem"], _head_message(len(hashes), root, timestamp, log_id)
+        log_key["private_key_pem"], _head_message(len(tree), root, timestamp, log_id)
     )
-    store.save_head(len(hashes), root, timestamp, signature, log_key["public_key"])
+    store.save_head(len(tree), root, timestamp, signature, log_key["public_key"])
     return {
-        "tree_size": len(hashes),
+        "tree_size": len(tree),
         "root_hash": root,
         "timestamp": timestamp,
         "log_id": log_id,
@@ -154,50 +202,34 @@ def get_head(ctx: Context) -> dict[str, Any]:
     }
 
 
-def show(ctx: Context, seq: int) -> dict[str, Any]:
-    store, _ = _parts(ctx)
-    found = store.entry(seq)
-    if found is None:
-        raise NotFoundError(f"ledger entry {seq} not found")
-    return {
-        "seq": seq,
-        "entry": json.loads(found["entry"]),
-        "leaf_hash": found["leaf_hash"],
-        "signature": found["signature"],
-        "public_key": found["public_key"],
-    }
-
-
 def prove(ctx: Context, seq: int, size: int | None = None) -> dict[str, Any]:
-    store, _ = _parts(ctx)
-    hashes = [bytes.fromhex(e["leaf_hash"]) for e in store.entries()]
-    tree_size = size or len(hashes)
-    if not 0 <= seq < tree_size <= len(hashes):
+    tree = _tree(ctx)
+    tree_size = size or len(tree)
+    if not 0 <= seq < tree_size <= len(tree):
         raise NotFoundError(f"no entry {seq} in a log of size {tree_size}")
-    proof = inclusion_proof(seq, hashes[:tree_size])
     return {
         "leaf_index": seq,
         "tree_size": tree_size,
-        "leaf_hash": hashes[seq].hex(),
-        "audit_path": [p.hex() for p in proof],
-        "root_hash": root_from_leaf_hashes(hashes[:tree_size]).hex(),
+        "leaf_hash": tree.leaf(seq).hex(),
+        "audit_path": [p.hex() for p in tree.inclusion_proof(seq, tree_size)],
+        "root_hash": tree.root(tree_size).hex(),
     }
 
 
 def consistency(ctx: Context, first: int, second: int) -> dict[str, Any]:
-    store, _ = _parts(ctx)
-    hashes = [bytes.fromhex(e["leaf_hash"]) for e in store.entries()]
-    if not 0 < first <= second <= len(hashes):
-        raise NotFoundError(f"no consistency proof from {first} to {second} (size {len(hashes)})")
+    tree = _tree(ctx)
+    if not 0 < first <= second <= len(tree):
+        raise NotFoundError(f"no consistency proof from {first} to {second} (size {len(tree)})")
     return {
         "first_size": first,
         "second_size": second,
-        "proof": [p.hex() for p in consistency_proof(first, hashes[:second])],
+        "proof": [p.hex() for p in tree.consistency_proof(first, second)],
     }
 
 
 def export_bundle(ctx: Context) -> dict[str, Any]:
-    """Everything needed to check the log offline: entries, signatures, heads, public keys."""
+    """Everything needed to check the log offline: entries, signatures, tree heads with their
+    witnesses' co-signatures, and every public key ever used (retired ones too)."""
     store, _ = _parts(ctx)
     get_head(ctx)
     return {
@@ -209,6 +241,10 @@ def export_bundle(ctx: Context) -> dict[str, Any]:
         "tree_heads": [
             {k: h[k] for k in ("tree_size", "root_hash", "timestamp", "signature", "public_key")}
             for h in store.heads()
+        ],
+        "witness_signatures": [
+            {k: w[k] for k in ("tree_size", "witness", "signature", "public_key")}
+            for w in store.witness_signatures()
         ],
         "public_keys": sorted({k["public_key"] for k in store.public_keys()}),
     }
@@ -227,10 +263,16 @@ def verify_bundle(
     bundle: Mapping[str, Any], verify_signature: Callable[[str, str, bytes], bool]
 ) -> list[Problem]:
     """Check a bundle without a database: every entry's hash and signature, every tree head's
-    root and signature, and consistency between successive heads."""
+    root and signature, consistency between successive heads, every witness co-signature, and
+    that every verification statement names an entry of the log by its leaf hash."""
     problems: list[Problem] = []
     known = set(bundle.get("public_keys", []))
-    hashes: list[bytes] = []
+
+    def signed(public_key: str, signature: str, message: bytes) -> bool:
+        return public_key in known and verify_signature(public_key, signature, message)
+
+    tree = MerkleTree()
+    bodies: list[dict[str, Any]] = []
     for i, item in enumerate(bundle.get("entries", [])):
         entry = item["entry"].encode()
         where = f"entry {item.get('seq', i)}"
@@ -238,39 +280,61 @@ def verify_bundle(
             problems.append(Problem(where, "out of sequence"))
         if leaf_hash(entry).hex() != item["leaf_hash"]:
             problems.append(Problem(where, "content does not match its leaf hash"))
-        if canonical_entry(json.loads(entry)) != entry:
+        try:
+            body = json.loads(entry)
+        except ValueError:
+            body = {}
+        if canonical_entry(body) != entry:
             problems.append(Problem(where, "not in canonical JSON form"))
-        if item["public_key"] not in known or not verify_signature(
-            item["public_key"], item["signature"], entry
-        ):
+        if not signed(item["public_key"], item["signature"], entry):
             problems.append(Problem(where, "signature does not verify"))
-        hashes.append(leaf_hash(entry))
+        tree.append(leaf_hash(entry))
+        bodies.append(body)
+    heads: dict[int, dict[str, Any]] = {}
     previous: tuple[int, bytes] | None = None
     for head in bundle.get("tree_heads", []):
         size, root = int(head["tree_size"]), bytes.fromhex(head["root_hash"])
+        heads[size] = head
         where = f"tree head {size}"
-        log_id = hashlib.sha256(bytes.fromhex(head["public_key"])).hexdigest()
-        message = _head_message(size, head["root_hash"], head["timestamp"], log_id)
-        if head["public_key"] not in known or not verify_signature(
-            head["public_key"], head["signature"], message
-        ):
+        if not signed(head["public_key"], head["signature"], head_message(head)):
             problems.append(Problem(where, "signature does not verify"))
-        if size > len(hashes) or root_from_leaf_hashes(hashes[:size]) != root:
+        if size > len(tree) or tree.root(size) != root:
             problems.append(Problem(where, "root does not match the entries"))
-        if previous is not None and previous[0] > 0:
-            proof = consistency_proof(previous[0], hashes[:size]) if size <= len(hashes) else []
+        elif previous is not None and previous[0] > 0:
+            proof = tree.consistency_proof(previous[0], size)
             if not verify_consistency(previous[0], size, previous[1], root, proof):
                 problems.append(Problem(where, f"not consistent with tree head {previous[0]}"))
         previous = (size, root)
-    for i, h in enumerate(hashes):
-        proof = inclusion_proof(i, hashes)
-        if not verify_inclusion(i, len(hashes), h, proof, root_from_leaf_hashes(hashes)):
-            problems.append(Problem(f"entry {i}", "inclusion proof fails"))  # pragma: no cover
+    for cosig in bundle.get("witness_signatures", []):
+        where = f"witness {cosig['witness']} on tree head {cosig['tree_size']}"
+        head = heads.get(int(cosig["tree_size"]))
+        if head is None:
+            problems.append(Problem(where, "co-signs a tree head that is not in the log"))
+        elif not signed(cosig["public_key"], cosig["signature"], head_message(head)):
+            problems.append(Problem(where, "co-signature does not verify"))
+    for i, body in enumerate(bodies):
+        if body.get("kind") != "verification_statement":
+            continue
+        subject = body.get("payload", {}).get("subject", {})
+        seq = subject.get("seq")
+        if (
+            not isinstance(seq, int)
+            or not 0 <= seq < i
+            or tree.leaf(seq).hex() != subject.get("leaf_hash")
+        ):
+            problems.append(Problem(f"entry {i}", "reviews an entry that is not in the log"))
     return problems
 
 
+def head_message(head: Mapping[str, Any]) -> bytes:
+    """The bytes the log (and every witness) signs for a tree head."""
+    log_id = hashlib.sha256(bytes.fromhex(head["public_key"])).hexdigest()
+    return _head_message(int(head["tree_size"]), head["root_hash"], head["timestamp"], log_id)
+
+
 def verify(ctx: Context, verify_signature: Callable[[str, str, bytes], bool]) -> list[Problem]:
-    """Check the whole log and the database rows its entries describe."""
+    """Check the whole log and the database rows its entries describe: each row still has the
+    content and carries the leaf hash of the entry that recorded it."""
     store, _ = _parts(ctx)
     problems = verify_bundle(export_bundle(ctx), verify_signature)
     for item in store.entries():
@@ -284,6 +348,8 @@ def verify(ctx: Context, verify_signature: Callable[[str, str, bytes], bool]) ->
             problems.append(Problem(where, "row deleted"))
         elif row_digest(row["table"], current) != row["sha256"]:
             problems.append(Problem(where, "row changed since it was recorded"))
+        elif current.get("ledger_leaf_hash") != item["leaf_hash"]:
+            problems.append(Problem(where, "row does not carry its entry's hash"))
     return problems
 
 
@@ -295,21 +361,17 @@ def require_valid(problems: list[Problem]) -> None:
         )
 
 
-def show_for(ctx: Context, principal: Principal, org_slug: str, seq: int) -> dict[str, Any]:
-    """An entry of the organisation ``org_slug`` (other organisations' entries: not found)."""
-    member = principal.membership(org_slug)
+# -- keys ---------------------------------------------------------------------------------
+
+
+def rotate_key(ctx: Context, org_id: int | None) -> dict[str, Any]:
+    """Retire the current signing key of an organisation (``None``: the log's own key) and
+    create a new one. Retired public keys stay published: what they signed still verifies."""
     store, _ = _parts(ctx)
-    found = store.entry(seq)
-    if found is None or found["org_id"] != member.org_id:
-        raise NotFoundError(f"ledger entry {seq} not found")
-    return show(ctx, seq)
-
-
-def prove_for(
-    ctx: Context, principal: Principal, org_slug: str, seq: int, size: int | None = None
-) -> dict[str, Any]:
-    show_for(ctx, principal, org_slug, seq)
-    return prove(ctx, seq, size)
+    old = store.signing_key(org_id)
+    store.retire_key(org_id, ctx.clock.now())
+    new = _key(ctx, org_id)
+    return {"retired": old["public_key"] if old else None, "public_key": new["public_key"]}
 
 
 def public_keys(ctx: Context) -> list[dict[str, Any]]:
@@ -324,3 +386,313 @@ def public_keys(ctx: Context) -> list[dict[str, Any]]:
         }
         for k in store.public_keys()
     ]
+
+
+# -- witnesses ----------------------------------------------------------------------------
+
+
+def witness(
+    ctx: Context, org_id: int, verify_signature: Callable[[str, str, bytes], bool]
+) -> dict[str, Any]:
+    """Co-sign the newest tree head as the organisation ``org_id``, after checking the log's
+    signature on it and that it extends the last head this witness signed (its own earlier
+    co-signature re-checked, then an RFC 9162 consistency proof between the two)."""
+    store, keys = _parts(ctx)
+    head = get_head(ctx)
+    heads = {h["tree_size"]: h for h in store.heads()}
+    current = heads[head["tree_size"]]
+    if not verify_signature(current["public_key"], current["signature"], head_message(current)):
+        raise LedgerIntegrityError(f"tree head {head['tree_size']}: log signature does not verify")
+    mine = store.witness_signatures(org_id)
+    checked_from = None
+    if mine:
+        last = mine[-1]
+        if last["tree_size"] == head["tree_size"]:
+            return _cosigned(head, last, None)
+        earlier = heads.get(last["tree_size"])
+        if earlier is None or not verify_signature(
+            last["public_key"], last["signature"], head_message(earlier)
+        ):
+            raise LedgerIntegrityError(
+                f"tree head {last['tree_size']} differs from the one this witness signed"
+            )
+        proof = consistency(ctx, earlier["tree_size"], head["tree_size"])["proof"]
+        if not verify_consistency(
+            earlier["tree_size"],
+            head["tree_size"],
+            bytes.fromhex(earlier["root_hash"]),
+            bytes.fromhex(head["root_hash"]),
+            [bytes.fromhex(p) for p in proof],
+        ):
+            raise LedgerIntegrityError(
+                f"tree head {head['tree_size']} is not consistent with tree head "
+                f"{earlier['tree_size']} this witness signed: the history was rewritten"
+            )
+        checked_from = earlier["tree_size"]
+    key = _key(ctx, org_id)
+    signature = keys.sign(key["private_key_pem"], head_message(current))
+    store.add_witness_signature(
+        head["tree_size"], org_id, signature, key["public_key"], ctx.clock.now()
+    )
+    return _cosigned(head, {"signature": signature, "public_key": key["public_key"]}, checked_from)
+
+
+def _cosigned(
+    head: Mapping[str, Any], cosig: Mapping[str, Any], checked_from: int | None
+) -> dict[str, Any]:
+    return {
+        "tree_size": head["tree_size"],
+        "root_hash": head["root_hash"],
+        "checked_consistency_from": checked_from,
+        "signature": cosig["signature"],
+        "public_key": cosig["public_key"],
+    }
+
+
+def witnesses_of_head(ctx: Context, tree_size: int) -> list[str]:
+    store, _ = _parts(ctx)
+    return [w["witness"] for w in store.witness_signatures() if w["tree_size"] == tree_size]
+
+
+# -- third-party verification -------------------------------------------------------------
+
+
+def engage_verifier(ctx: Context, org_slug: str, verifier_slug: str) -> None:
+    """Let the organisation ``verifier_slug`` review ``org_slug``'s entries."""
+    store, _ = _parts(ctx)
+    org = ctx.workspace.get_org(org_slug)
+    verifier = ctx.workspace.get_org(verifier_slug)
+    if org.id == verifier.id:
+        raise InvalidDataError("an organisation cannot verify its own records")
+    store.engage_verifier(org.id, verifier.id, ctx.clock.now())
+
+
+@dataclass(frozen=True)
+class Review:
+    """A verifier's conclusion on one entry."""
+
+    scope: str
+    standard: str = "ISO 14064-3:2019"
+    assurance: str = "limited"
+    findings: str = ""
+    opinion: str = "unmodified"
+
+    def __post_init__(self) -> None:
+        if self.assurance not in ASSURANCE_LEVELS:
+            raise InvalidDataError(
+                f"field 'assurance': '{self.assurance}' is not one of {', '.join(ASSURANCE_LEVELS)}"
+            )
+        if not self.scope.strip():
+            raise InvalidDataError("field 'scope': say what was reviewed")
+        if not self.standard.strip():
+            raise InvalidDataError("field 'standard': name the verification standard")
+        if self.opinion not in ("unmodified", "modified", "adverse"):
+            raise InvalidDataError(
+                f"field 'opinion': '{self.opinion}' is not one of unmodified, modified, adverse"
+            )
+
+
+def attest(ctx: Context, verifier_slug: str, seq: int, review: Review) -> int:
+    """The organisation ``verifier_slug`` signs a verification statement on entry ``seq``; the
+    statement is itself an entry. The entry's organisation must have engaged the verifier."""
+    store, _ = _parts(ctx)
+    verifier = ctx.workspace.get_org(verifier_slug)
+    subject = store.entry(seq)
+    if subject is None or subject["org_id"] is None:
+        raise NotFoundError(f"ledger entry {seq} not found")
+    if not store.is_engaged(subject["org_id"], verifier.id):
+        raise NotFoundError(f"ledger entry {seq} not found")
+    if subject["kind"] not in REVIEWABLE:
+        raise InvalidDataError(
+            f"ledger entry {seq} is a {subject['kind']}: a verifier reviews "
+            + ", ".join(sorted(REVIEWABLE))
+        )
+    body = json.loads(subject["entry"])
+    if any(json.loads(s["entry"])["org"] == verifier_slug for s in store.statements_about([seq])):
+        raise ConflictError(f"{verifier_slug} has already verified ledger entry {seq}")
+    payload = {
+        "subject": {
+            "seq": seq,
+            "leaf_hash": subject["leaf_hash"],
+            "kind": subject["kind"],
+            "org": body["org"],
+        },
+        "scope": review.scope,
+        "standard": review.standard,
+        "assurance": review.assurance,
+        "findings": review.findings,
+        "opinion": review.opinion,
+    }
+    return record(
+        ctx, verifier.id, verifier_slug, "verification_statement", payload, subject_seq=seq
+    )
+
+
+def statements(ctx: Context, seqs: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The verification statements on each of ``seqs``: who verified, when, to what level."""
+    store, _ = _parts(ctx)
+    found: dict[int, list[dict[str, Any]]] = {s: [] for s in seqs}
+    for item in store.statements_about(seqs):
+        body = json.loads(item["entry"])
+        payload = body["payload"]
+        found[int(item["subject_seq"])].append(
+            {
+                "seq": item["seq"],
+                "verifier": body["org"],
+                "date": body["recorded_at"][:10],
+                "standard": payload["standard"],
+                "assurance": payload["assurance"],
+                "opinion": payload["opinion"],
+                "scope": payload["scope"],
+                "findings": payload["findings"],
+                "text": f"verified by {body['org']} on {body['recorded_at'][:10]}",
+            }
+        )
+    return found
+
+
+# -- reads for authorised parties ---------------------------------------------------------
+
+
+def show(ctx: Context, seq: int) -> dict[str, Any]:
+    store, _ = _parts(ctx)
+    found = store.entry(seq)
+    if found is None:
+        raise NotFoundError(f"ledger entry {seq} not found")
+    return {
+        "seq": seq,
+        "entry": json.loads(found["entry"]),
+        "leaf_hash": found["leaf_hash"],
+        "signature": found["signature"],
+        "public_key": found["public_key"],
+        "verified_by": statements(ctx, [seq])[seq],
+    }
+
+
+def _readable(ctx: Context, principal: Principal, org_slug: str, seq: int) -> dict[str, Any]:
+    """Entry ``seq`` if ``org_slug`` (where the principal is a member) made it, or reviews it
+    as an engaged verifier; otherwise not found."""
+    member = principal.membership(org_slug)
+    store, _ = _parts(ctx)
+    found = store.entry(seq)
+    if found is None or found["org_id"] is None:
+        raise NotFoundError(f"ledger entry {seq} not found")
+    if found["org_id"] != member.org_id and not store.is_engaged(found["org_id"], member.org_id):
+        raise NotFoundError(f"ledger entry {seq} not found")
+    return found
+
+
+def show_for(ctx: Context, principal: Principal, org_slug: str, seq: int) -> dict[str, Any]:
+    _readable(ctx, principal, org_slug, seq)
+    return show(ctx, seq)
+
+
+def prove_for(
+    ctx: Context, principal: Principal, org_slug: str, seq: int, size: int | None = None
+) -> dict[str, Any]:
+    _readable(ctx, principal, org_slug, seq)
+    return prove(ctx, seq, size)
+
+
+def attest_for(
+    ctx: Context, principal: Principal, verifier_slug: str, seq: int, review: Review
+) -> dict[str, Any]:
+    principal.membership(verifier_slug, Role.ANALYST)
+    return show(ctx, attest(ctx, verifier_slug, seq, review))
+
+
+def witness_for(
+    ctx: Context,
+    principal: Principal,
+    org_slug: str,
+    verify_signature: Callable[[str, str, bytes], bool],
+) -> dict[str, Any]:
+    member = principal.membership(org_slug, Role.ADMIN)
+    return witness(ctx, member.org_id, verify_signature)
+
+
+def engage_verifier_for(
+    ctx: Context, principal: Principal, org_slug: str, verifier_slug: str
+) -> None:
+    principal.membership(org_slug, Role.ADMIN)
+    engage_verifier(ctx, org_slug, verifier_slug)
+
+
+def proof_status(
+    ctx: Context,
+    principal: Principal,
+    org_slug: str,
+    verify_signature: Callable[[str, str, bytes], bool],
+) -> dict[str, Any]:
+    """The organisation's entries, each checked now: signature, inclusion in the newest signed
+    tree head, the described row unchanged, and who verified it."""
+    member = principal.membership(org_slug)
+    store, _ = _parts(ctx)
+    head = get_head(ctx)
+    root = bytes.fromhex(head["root_hash"])
+    heads = {h["tree_size"]: h for h in store.heads()}
+    head_ok = verify_signature(
+        heads[head["tree_size"]]["public_key"],
+        head["signature"],
+        head_message(heads[head["tree_size"]]),
+    )
+    tree = _tree(ctx)
+    items = [e for e in store.entries_of(member.org_id) if e["seq"] < head["tree_size"]]
+    reviews = statements(ctx, [e["seq"] for e in items])
+    rows = []
+    for item in items:
+        entry = item["entry"].encode()
+        body = json.loads(entry)
+        seq = item["seq"]
+        included = leaf_hash(entry).hex() == item["leaf_hash"] and verify_inclusion(
+            seq,
+            head["tree_size"],
+            leaf_hash(entry),
+            tree.inclusion_proof(seq, head["tree_size"]),
+            root,
+        )
+        row_state = None
+        if body.get("row"):
+            described = body["row"]
+            current = store.described_row(described["table"], int(described["id"]))
+            row_state = (
+                current is not None
+                and row_digest(described["table"], current) == described["sha256"]
+                and current.get("ledger_leaf_hash") == item["leaf_hash"]
+            )
+        rows.append(
+            {
+                "seq": seq,
+                "kind": item["kind"],
+                "recorded_at": body["recorded_at"],
+                "summary": _summary(body),
+                "signature_ok": verify_signature(item["public_key"], item["signature"], entry),
+                "included": included,
+                "row_ok": row_state,
+                "verified_by": reviews[seq],
+            }
+        )
+    return {
+        "head": head,
+        "head_signature_ok": head_ok,
+        "witnesses": witnesses_of_head(ctx, head["tree_size"]),
+        "entries": rows,
+    }
+
+
+def _summary(body: Mapping[str, Any]) -> str:
+    payload = body.get("payload", {})
+    kind = body.get("kind")
+    if kind == "import":
+        return (
+            f"{payload.get('kind')} file {payload.get('file_name')}: "
+            f"{payload.get('rows_imported')} rows imported, {payload.get('rows_rejected')} rejected"
+        )
+    if kind == "calculation_run":
+        return f"inventory {payload.get('year')}: {payload.get('total_t_co2e', '')} t CO2e"
+    if kind == "reduction_claim":
+        return f"{payload.get('name')}: {payload.get('t_co2e')} t CO2e in {payload.get('year')}"
+    if kind == "verification_statement":
+        subject = payload.get("subject", {})
+        return f"verification of entry {subject.get('seq')} ({subject.get('org')})"
+    return str(kind)

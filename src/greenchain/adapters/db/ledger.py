@@ -5,9 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from greenchain.adapters.db import tables as t
+
+#: The tables whose rows ledger entries describe (each has ``id`` and ``ledger_leaf_hash``).
+DESCRIBED: dict[str, Table] = {
+    "imports": t.imports,
+    "calculation_runs": t.calculation_runs,
+    "reduction_claims": t.reduction_claims,
+}
 
 
 class SqlLedger:
@@ -51,6 +59,16 @@ class SqlLedger:
             )
             return [dict(r._mapping) for r in rows]
 
+    def retire_key(self, org_id: int | None, now: dt.datetime) -> None:
+        column = t.signing_keys.c.org_id
+        where = column.is_(None) if org_id is None else column == org_id
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.signing_keys)
+                .where(where, t.signing_keys.c.retired_at.is_(None))
+                .values(retired_at=now)
+            )
+
     def append(
         self,
         org_id: int | None,
@@ -60,22 +78,115 @@ class SqlLedger:
         signature: str,
         public_key: str,
         now: dt.datetime,
+        row: tuple[str, int] | None = None,
+        subject_seq: int | None = None,
     ) -> int:
+        """Add an entry at the end of the log (and stamp the row it describes with its leaf
+        hash, in the same transaction). Concurrent writers race for the next number: the
+        loser's insert violates the primary key and is retried."""
+        for attempt in range(20):
+            try:
+                with self.engine.begin() as conn:
+                    size = conn.execute(
+                        select(func.coalesce(func.max(t.ledger_entries.c.seq) + 1, 0))
+                    ).scalar_one()
+                    conn.execute(
+                        insert(t.ledger_entries).values(
+                            seq=int(size),
+                            org_id=org_id,
+                            kind=kind,
+                            entry=entry,
+                            leaf_hash=leaf_hash,
+                            signature=signature,
+                            public_key=public_key,
+                            created_at=now,
+                            subject_seq=subject_seq,
+                        )
+                    )
+                    if row is not None:
+                        target = DESCRIBED[row[0]]
+                        conn.execute(
+                            update(target)
+                            .where(target.c.id == row[1])
+                            .values(ledger_leaf_hash=leaf_hash)
+                        )
+                return int(size)
+            except IntegrityError:
+                if attempt == 19:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def leaf_hashes(self, start: int = 0) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.ledger_entries.c.leaf_hash)
+                .where(t.ledger_entries.c.seq >= start)
+                .order_by(t.ledger_entries.c.seq)
+            )
+            return [r[0] for r in rows]
+
+    def entries_of(self, org_id: int) -> list[dict[str, Any]]:
+        query = (
+            select(t.ledger_entries)
+            .where(t.ledger_entries.c.org_id == org_id)
+            .order_by(t.ledger_entries.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def statements_about(self, seqs: list[int]) -> list[dict[str, Any]]:
+        """Verification statements whose subject is one of ``seqs``."""
+        query = (
+            select(t.ledger_entries)
+            .where(t.ledger_entries.c.subject_seq.in_(seqs))
+            .order_by(t.ledger_entries.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def add_witness_signature(
+        self, tree_size: int, org_id: int, signature: str, public_key: str, now: dt.datetime
+    ) -> None:
         with self.engine.begin() as conn:
-            size = conn.execute(select(func.count()).select_from(t.ledger_entries)).scalar_one()
             conn.execute(
-                insert(t.ledger_entries).values(
-                    seq=int(size),
+                insert(t.witness_signatures).values(
+                    tree_size=tree_size,
                     org_id=org_id,
-                    kind=kind,
-                    entry=entry,
-                    leaf_hash=leaf_hash,
                     signature=signature,
                     public_key=public_key,
-                    created_at=now,
+                    signed_at=now,
                 )
             )
-        return int(size)
+
+    def witness_signatures(self, org_id: int | None = None) -> list[dict[str, Any]]:
+        query = select(t.witness_signatures, t.organisations.c.slug.label("witness")).join(
+            t.organisations, t.organisations.c.id == t.witness_signatures.c.org_id
+        )
+        if org_id is not None:
+            query = query.where(t.witness_signatures.c.org_id == org_id)
+        query = query.order_by(t.witness_signatures.c.tree_size, t.organisations.c.slug)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def engage_verifier(self, org_id: int, verifier_org_id: int, now: dt.datetime) -> None:
+        if self.is_engaged(org_id, verifier_org_id):
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.verifier_engagements).values(
+                    org_id=org_id, verifier_org_id=verifier_org_id, created_at=now
+                )
+            )
+
+    def is_engaged(self, org_id: int, verifier_org_id: int) -> bool:
+        e = t.verifier_engagements
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(e.c.org_id).where(
+                    e.c.org_id == org_id, e.c.verifier_org_id == verifier_org_id
+                )
+            ).first()
+        return found is not None
 
     def entries(self, upto: int | None = None) -> list[dict[str, Any]]:
         query = select(t.ledger_entries).order_by(t.ledger_entries.c.seq)
@@ -115,9 +226,25 @@ class SqlLedger:
             return [dict(r._mapping) for r in rows]
 
     def described_row(self, table: str, row_id: int) -> dict[str, Any] | None:
-        """The current content of a row an entry describes (imports, calculation runs)."""
-        target = {"imports": t.imports, "calculation_runs": t.calculation_runs}[table]
+        """The current content of a row an entry describes (imports, calculation runs,
+        reduction claims)."""
+        target = DESCRIBED[table]
         columns = [c for c in target.c if c.name != "lines_arrow"]
         with self.engine.connect() as conn:
             row = conn.execute(select(*columns).where(target.c.id == row_id)).first()
         return None if row is None else dict(row._mapping)
+
+    def add_claim(self, values: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            key = conn.execute(insert(t.reduction_claims).values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def claims(self, org_id: int) -> list[dict[str, Any]]:
+        query = (
+            select(t.reduction_claims)
+            .where(t.reduction_claims.c.org_id == org_id)
+            .order_by(t.reduction_claims.c.year, t.reduction_claims.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]

@@ -171,6 +171,8 @@ imports = Table(
     Column("rows_unchanged", Integer, nullable=False),
     Column("rejected_report", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The leaf hash of the ledger entry that recorded this import.
+    Column("ledger_leaf_hash", String(64)),
 )
 
 calculation_runs = Table(
@@ -191,6 +193,7 @@ calculation_runs = Table(
     Column("lines_arrow", LargeBinary, nullable=False),
     Column("lines_sha256", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ledger_leaf_hash", String(64)),
     Index("ix_calculation_runs_org_year", "org_id", "year"),
     sqlite_autoincrement=True,  # ids are never reused (caches key on them)
 )
@@ -351,6 +354,8 @@ ledger_entries = Table(
     Column("signature", String(128), nullable=False),
     Column("public_key", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # For a verification statement: the entry it reviews.
+    Column("subject_seq", Integer, index=True),
 )
 
 tree_heads = Table(
@@ -361,4 +366,49 @@ tree_heads = Table(
     Column("timestamp", String(40), nullable=False),
     Column("signature", String(128), nullable=False),
     Column("public_key", String(64), nullable=False),
+)
+
+witness_signatures = Table(
+    "witness_signatures",
+    metadata,
+    Column("tree_size", Integer, ForeignKey("tree_heads.tree_size"), primary_key=True),
+    Column("org_id", Integer, primary_key=True),
+    Column("signature", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+)
+
+verifier_engagements = Table(
+    "verifier_engagements",
+    metadata,
+    Column(
+        "org_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "verifier_org_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+reduction_claims = Table(
+    "reduction_claims",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),  # activity | project_result
+    Column("name", String(200), nullable=False),
+    Column("scope", String(12), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("t_co2e", Float, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("supplier_id", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ledger_leaf_hash", String(64)),
+    sqlite_autoincrement=True,
 )

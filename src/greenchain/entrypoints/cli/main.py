@@ -581,7 +581,12 @@ def ledger_verify(
             data = json.loads(bundle.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InvalidDataError(f"{bundle}: not a readable bundle ({exc})") from None
-        problems = ledger.verify_bundle(data, verify_signature)
+        try:
+            problems = ledger.verify_bundle(data, verify_signature)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InvalidDataError(
+                f"{bundle}: not a ledger bundle (bad or missing {exc})"
+            ) from None
         count = len(data.get("entries", []))
     else:
         ctx = _ctx()
@@ -589,6 +594,144 @@ def ledger_verify(
         count = ledger.get_head(ctx)["tree_size"]
     ledger.require_valid(problems)
     console.print(f"OK: {count} entries, their signatures, tree heads and rows verify.")
+
+
+@ledger_app.command("rotate-key")
+@guarded
+def ledger_rotate_key(
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organisation whose key to rotate.")
+    ] = None,
+    log: Annotated[bool, typer.Option("--log", help="Rotate the log's own key.")] = False,
+) -> None:
+    """Retire a signing key and create a new one; the old public key stays published."""
+    from greenchain.domain.errors import InvalidDataError
+    from greenchain.services import ledger
+
+    if (org is None) == (not log):
+        raise InvalidDataError("give either --org ORG or --log")
+    ctx = _ctx()
+    org_id = None if log else ctx.workspace.get_org(org or "").id
+    result = ledger.rotate_key(ctx, org_id)
+    console.print(f"New key {result['public_key']} (retired {result['retired'] or 'none'})")
+
+
+@ledger_app.command("witness")
+@guarded
+def ledger_witness(org: OrgOption) -> None:
+    """Co-sign the newest tree head as a witness organisation, after checking it is consistent
+    with the last head this organisation signed."""
+    from greenchain.bootstrap import signature_verifier as verify_signature
+    from greenchain.services import ledger
+
+    ctx = _ctx()
+    result = ledger.witness(ctx, ctx.workspace.get_org(org).id, verify_signature)
+    checked = result["checked_consistency_from"]
+    console.print(
+        f"{org} co-signed tree head {result['tree_size']} ({result['root_hash'][:16]}…)"
+        + (f", consistent with tree head {checked}" if checked else "")
+    )
+
+
+@ledger_app.command("engage-verifier")
+@guarded
+def ledger_engage_verifier(
+    org: OrgOption,
+    verifier: Annotated[str, typer.Option(help="The verifier organisation (slug).")],
+) -> None:
+    """Let a verifier organisation read and review this organisation's entries."""
+    from greenchain.services import ledger
+
+    ledger.engage_verifier(_ctx(), org, verifier)
+    console.print(f"{verifier} may now review the entries of {org}")
+
+
+class Assurance(StrEnum):
+    limited = "limited"
+    reasonable = "reasonable"
+
+
+class Opinion(StrEnum):
+    unmodified = "unmodified"
+    modified = "modified"
+    adverse = "adverse"
+
+
+@ledger_app.command("attest")
+@guarded
+def ledger_attest(
+    seq: Annotated[int, typer.Argument(help="The entry reviewed.", min=0)],
+    verifier: Annotated[str, typer.Option(help="The verifier organisation (slug).")],
+    scope: Annotated[str, typer.Option(help="What was reviewed, e.g. 'Scope 3 cat. 1 2024'.")],
+    standard: Annotated[str, typer.Option(help="Verification standard.")] = "ISO 14064-3:2019",
+    assurance: Annotated[Assurance, typer.Option(help="Level of assurance.")] = Assurance.limited,
+    opinion: Annotated[Opinion, typer.Option(help="The verifier's opinion.")] = Opinion.unmodified,
+    findings: Annotated[str, typer.Option(help="Findings, free text.")] = "",
+) -> None:
+    """Sign a verification statement on an entry; the statement is itself an entry."""
+    from greenchain.services import ledger
+
+    ctx = _ctx()
+    review = ledger.Review(scope, standard, assurance.value, findings, opinion.value)
+    statement = ledger.attest(ctx, verifier, seq, review)
+    shown = ledger.statements(ctx, [seq])[seq][-1]
+    console.print(f"Entry {seq} {shown['text']} (statement: entry {statement})")
+
+
+reduction_app = typer.Typer(
+    help="Reduction activities and project results, recorded in the ledger.", no_args_is_help=True
+)
+app.add_typer(reduction_app, name="reduction")
+
+
+class ClaimKind(StrEnum):
+    activity = "activity"
+    project_result = "project_result"
+
+
+@reduction_app.command("add")
+@guarded
+def reduction_add(
+    org: OrgOption,
+    name: Annotated[str, typer.Option(help="Activity or project name.")],
+    scope: Annotated[str, typer.Option(help="Scope reduced: 1, 2 or 3.")],
+    year: YearOption,
+    t_co2e: Annotated[float, typer.Option("--t-co2e", help="Tonnes CO2e reduced in the year.")],
+    kind: Annotated[ClaimKind, typer.Option(help="What is claimed.")] = ClaimKind.project_result,
+    description: Annotated[str, typer.Option(help="How the reduction was obtained.")] = "",
+    supplier: Annotated[
+        str | None, typer.Option(help="Supplier id, for a joint project with a supplier.")
+    ] = None,
+) -> None:
+    """Record a reduction activity or a project result (signed entry in the ledger)."""
+    from greenchain.services import reductions
+
+    claim = reductions.Claim(name, scope, year, t_co2e, description, kind.value, supplier)
+    result = reductions.add_claim(_ctx(), org, claim)
+    console.print(
+        f"Reduction claim {result['id']} recorded as ledger entry {result['ledger_seq']}: "
+        f"{result['name']}, {result['t_co2e']:,.1f} t CO2e in {result['year']}"
+    )
+
+
+@reduction_app.command("list")
+@guarded
+def reduction_list(org: OrgOption) -> None:
+    """The organisation's reduction claims."""
+    from greenchain.services import reductions
+
+    table = Table("id", "kind", "name", "scope", "year", "t CO2e", "supplier")
+    for c in reductions.list_claims(_ctx(), org):
+        table.add_row(
+            str(c["id"]),
+            c["kind"],
+            c["name"],
+            c["scope"],
+            str(c["year"]),
+            f"{c['t_co2e']:,.1f}",
+            c["supplier_id"] or "",
+        )
+    console.print(table)
 
 
 def _print_summary(report: InventoryReport) -> None:
