@@ -234,6 +234,12 @@ ROUTES = [
     ("POST", "/api/v1/orgs/org-a/invitations"),
     ("GET", "/api/v1/orgs/org-a/ledger/entries/0"),
     ("GET", "/api/v1/orgs/org-a/ledger/entries/0/proof"),
+    ("GET", "/api/v1/orgs/org-a/ledger/entries"),
+    ("POST", "/api/v1/orgs/org-a/ledger/witness"),
+    ("POST", "/api/v1/orgs/org-a/ledger/verifiers"),
+    ("POST", "/api/v1/orgs/org-a/ledger/entries/0/verifications"),
+    ("GET", "/api/v1/orgs/org-a/reductions"),
+    ("POST", "/api/v1/orgs/org-a/reductions"),
     # org B's own routes pointed at org A's ids
     ("GET", "/api/v1/orgs/org-b/jobs/{job}"),
     ("GET", "/api/v1/orgs/org-b/jobs/{job}/rejected-rows"),
@@ -243,7 +249,16 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-b/suppliers/S1"),
     ("GET", "/api/v1/orgs/org-b/ledger/entries/0"),
     ("GET", "/api/v1/orgs/org-b/ledger/entries/0/proof"),
+    ("POST", "/api/v1/orgs/org-b/ledger/entries/0/verifications"),
 ]
+
+BODIES = {
+    "invitations": {"email": "mallory@b.example"},
+    "verifiers": {"verifier": "org-b"},
+    "verifications": {"scope": "everything"},
+    "reductions": {"name": "x", "scope": "1", "year": 2024, "t_co2e": 1.0},
+    "witness": None,
+}
 
 
 def test_the_route_table_covers_every_organisation_route(world):
@@ -284,7 +299,7 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
                 files={"file": ("x.csv", io.BytesIO(b"a\n"), "text/csv")},
             )
         elif method == "POST":
-            body = {"email": "mallory@b.example"} if "invitations" in url else {"year": 2024}
+            body = BODIES.get(url.rsplit("/", 1)[-1], {"year": 2024})
             response = client.post(url, json=body, headers=_auth(tokens["bob@b.example"]))
         else:
             response = client.get(url, headers=_auth(tokens["bob@b.example"]))
@@ -383,3 +398,45 @@ def test_the_ledger_is_readable_by_its_organisation_with_proofs(world):
     assert {k["public_key"] for k in keys} >= {entry["public_key"]}
     consistency = client.get("/api/v1/ledger/consistency?first=1&second=3", headers=_auth(token))
     assert consistency.json()["second_size"] == 3
+
+
+def test_claims_are_witnessed_and_verified_by_other_organisations_through_the_api(world):
+    _, client, tokens = world
+    alice, bob = _auth(tokens["alice@a.example"]), _auth(tokens["bob@b.example"])
+    claim = client.post(
+        "/api/v1/orgs/org-a/reductions",
+        json={"name": "Boiler swap", "scope": "1", "year": 2024, "t_co2e": 25.5},
+        headers=alice,
+    )
+    assert claim.status_code == 201, claim.text
+    seq = claim.json()["ledger_seq"]
+    bad = client.post(
+        "/api/v1/orgs/org-a/reductions",
+        json={"name": "x", "scope": "4", "year": 2024, "t_co2e": 1},
+        headers=alice,
+    )
+    assert bad.status_code == 422
+    assert "scope" in bad.text
+    attest = f"/api/v1/orgs/org-b/ledger/entries/{seq}/verifications"
+    assert client.post(attest, json={"scope": "claim"}, headers=bob).status_code == 404
+    engaged = client.post(
+        "/api/v1/orgs/org-a/ledger/verifiers", json={"verifier": "org-b"}, headers=alice
+    )
+    assert engaged.status_code == 204
+    assert client.get(f"/api/v1/orgs/org-b/ledger/entries/{seq}", headers=bob).status_code == 200
+    statement = client.post(
+        attest, json={"scope": "Boiler swap 2024", "assurance": "reasonable"}, headers=bob
+    )
+    assert statement.status_code == 201, statement.text
+    assert statement.json()["entry"]["kind"] == "verification_statement"
+    witnessed = client.post("/api/v1/orgs/org-b/ledger/witness", headers=bob)
+    assert witnessed.status_code == 200, witnessed.text
+    listed = client.get("/api/v1/orgs/org-a/ledger/entries", headers=alice).json()
+    assert listed["witnesses"] == ["org-b"]
+    assert listed["head_signature_ok"]
+    mine = {e["seq"]: e for e in listed["entries"]}
+    assert mine[seq]["verified_by"][0]["verifier"] == "org-b"
+    assert all(e["signature_ok"] and e["included"] for e in listed["entries"])
+    assert all(e["row_ok"] in (True, None) for e in listed["entries"])
+    viewer = _auth(tokens["victor@a.example"])
+    assert client.post("/api/v1/orgs/org-a/ledger/witness", headers=viewer).status_code == 403

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,6 +39,11 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory, factors_dir: Path):
     result = runner.invoke(app, ["demo", "--folder", str(folder / "files")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return runner, result.output
+
+
+def _sql(db: Path, statement: str) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute(statement)
 
 
 def test_demo_builds_a_semiconductor_buyer_and_calculates_both_years(demo_workspace):
@@ -172,3 +180,72 @@ def test_unknown_organisation_is_a_clear_error(cli):
     result = cli("report", "inventory", "--org", "nobody", "--year", "2024")
     assert result.exit_code == 4
     assert "organisation 'nobody' not found" in result.output
+
+
+def test_a_verified_demo_claim_carries_a_proof_that_the_bundle_check_accepts_elsewhere(
+    demo_workspace, tmp_path
+):
+    runner, _ = demo_workspace
+    head = json.loads(runner.invoke(app, ["ledger", "head"]).output)
+    shown = [json.loads(runner.invoke(app, ["ledger", "show", str(i)]).output) for i in range(12)]
+    claims = [e for e in shown if e["entry"]["kind"] == "reduction_claim"]
+    assert claims[0]["verified_by"][0]["verifier"] == "demo-assurance"
+    assert claims[0]["verified_by"][0]["text"].startswith("verified by demo-assurance on ")
+    seq = claims[0]["seq"]
+    proof = json.loads(runner.invoke(app, ["ledger", "prove", str(seq)]).output)
+    assert set(proof) >= {"leaf_index", "tree_size", "leaf_hash", "audit_path"}
+    assert proof["tree_size"] == head["tree_size"]
+    assert proof["root_hash"] == head["root_hash"]
+    bundle = tmp_path / "bundle.json"
+    assert runner.invoke(app, ["ledger", "export", "--out", str(bundle)]).exit_code == 0
+    data = json.loads(bundle.read_text())
+    assert [w["witness"] for w in data["witness_signatures"]] == ["demo-osat-partner"]
+    # A clean process with only the bundle: no database, no data folder.
+    env = {"GREENCHAIN_DB": str(tmp_path / "none" / "x.db"), "GREENCHAIN_DATA_DIR": "/nonexistent"}
+    done = subprocess.run(
+        [sys.executable, "-m", "greenchain", "ledger", "verify", "--bundle", str(bundle)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "OK:" in done.stdout
+    assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "undo", "named"),
+    [
+        (
+            "UPDATE reduction_claims SET t_co2e = 1240.6 WHERE id = 1",
+            "UPDATE reduction_claims SET t_co2e = 1240.5 WHERE id = 1",
+            "reduction_claims row 1",
+        ),
+        (
+            "UPDATE imports SET file_name = file_name || 'x' WHERE id = 2",
+            "UPDATE imports SET file_name = substr(file_name, 1, length(file_name) - 1) "
+            "WHERE id = 2",
+            "imports row 2",
+        ),
+        (
+            "UPDATE ledger_entries SET entry = replace(entry, '1240.5', '1240.6') WHERE seq = 9",
+            "UPDATE ledger_entries SET entry = replace(entry, '1240.6', '1240.5') WHERE seq = 9",
+            "entry 9",
+        ),
+    ],
+)
+def test_changing_one_byte_of_a_row_or_entry_makes_verify_fail_naming_it(
+    demo_workspace, change, undo, named
+):
+    runner, _ = demo_workspace
+    db = Path(runner.env["GREENCHAIN_DB"])
+    assert runner.invoke(app, ["ledger", "verify"]).exit_code == 0
+    _sql(db, change)
+    try:
+        result = runner.invoke(app, ["ledger", "verify"])
+        assert result.exit_code == 8
+        assert named in result.output
+    finally:
+        _sql(db, undo)
+    assert runner.invoke(app, ["ledger", "verify"]).exit_code == 0

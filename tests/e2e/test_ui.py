@@ -440,3 +440,63 @@ def test_a_bad_query_value_gets_a_friendly_page_naming_the_field(site):
     assert "<title>" in response.text
     assert "year" in response.text
     assert "Traceback" not in response.text
+
+
+def test_the_ledger_page_shows_each_records_proof_status_and_who_verified_it(site, ctx):
+    from greenchain.services import ledger
+
+    _login(site, "alice@a.example")
+    page = site.get("/orgs/org-a/ledger", headers=HTML)
+    assert page.status_code == 200
+    assert _title(page.text) == "Ledger – Alpha Chips · Greenchain"
+    assert page.text.count('<span class="ok">proved</span>') == 3
+    assert '<span class="ok">unchanged</span>' in page.text
+    token = _csrf(site, "/orgs/org-a/ledger")
+    recorded = site.post(
+        "/orgs/org-a/ledger/claims",
+        data={
+            "csrf_token": token,
+            "name": "Kiln heat recovery",
+            "scope": "1",
+            "year": "2024",
+            "t_co2e": "18.5",
+            "kind": "project_result",
+        },
+        headers=HTML,
+    )
+    assert "recorded as ledger entry 3" in recorded.text
+    refused = site.post(
+        "/orgs/org-a/ledger/claims",
+        data={"csrf_token": token, "name": "x", "scope": "1", "year": "2024", "t_co2e": "-1"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    assert "field &#39;t_co2e&#39;" in refused.text
+    ledger.engage_verifier(ctx, "org-a", "org-b")
+    site.post("/logout", data={"csrf_token": _csrf(site, "/orgs/org-a/ledger")}, headers=HTML)
+    _login(site, "bob@b.example")
+    entry = site.get("/orgs/org-b/ledger/3", headers=HTML).text
+    assert '<span class="ok">verifies</span>' in entry
+    assert "Kiln heat recovery" in entry
+    signed = site.post(
+        "/orgs/org-b/ledger/3/verifications",
+        data={
+            "csrf_token": _csrf(site, "/orgs/org-b/ledger/3"),
+            "scope": "Kiln 2024",
+            "assurance": "limited",
+        },
+        headers=HTML,
+    )
+    assert "Verification statement signed" in signed.text
+    witnessed = site.post(
+        "/orgs/org-b/ledger/witness",
+        data={"csrf_token": _csrf(site, "/orgs/org-b/ledger")},
+        headers=HTML,
+    )
+    assert "co-signed" in witnessed.text
+    assert site.get("/orgs/org-a/ledger", headers=HTML).status_code == 404
+    site.post("/logout", data={"csrf_token": _csrf(site, "/orgs/org-b/ledger")}, headers=HTML)
+    _login(site, "alice@a.example")
+    page = site.get("/orgs/org-a/ledger", headers=HTML).text
+    assert "verified by org-b on" in page
+    assert "Witnessed by</dt><dd>org-b" in page

@@ -13,12 +13,19 @@ from sqlalchemy import text
 
 from greenchain.adapters.db.ledger import SqlLedger
 from greenchain.adapters.signing import Ed25519Keys, verify_signature
+from greenchain.domain.errors import (
+    ConflictError,
+    InvalidDataError,
+    LedgerIntegrityError,
+    NotFoundError,
+)
 from greenchain.domain.ledger import verify_consistency, verify_inclusion
 from greenchain.services import ledger
 from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory
 from greenchain.services.orgs import add_organisation
+from greenchain.services.reductions import Claim, add_claim
 from tests.factories import purchase, supplier, write_csv
 
 
@@ -130,3 +137,102 @@ def test_an_exported_bundle_verifies_in_another_process_without_the_database(
         check=True,
     )
     assert done.stdout.strip() != "0"
+
+
+def test_a_row_that_lost_its_entry_hash_is_named(logged: Context):
+    _sql(logged, "UPDATE calculation_runs SET ledger_leaf_hash = NULL WHERE id = 1")
+    assert [str(p) for p in ledger.verify(logged, verify_signature)] == [
+        "calculation_runs row 1 (entry 2): row does not carry its entry's hash"
+    ]
+
+
+def test_a_witness_co_signs_heads_that_extend_what_it_signed_before(logged: Context):
+    partner = add_organisation(logged, "partner")
+    first = ledger.witness(logged, partner.id, verify_signature)
+    assert first["checked_consistency_from"] is None
+    add_claim(logged, "acme", Claim("LED retrofit", "2", 2022, 12.5))
+    second = ledger.witness(logged, partner.id, verify_signature)
+    assert second["checked_consistency_from"] == first["tree_size"] == 3
+    assert ledger.witnesses_of_head(logged, second["tree_size"]) == ["partner"]
+    assert ledger.verify(logged, verify_signature) == []
+
+
+def test_a_witness_refuses_a_history_rewritten_after_it_signed(logged: Context):
+    partner = add_organisation(logged, "partner")
+    ledger.witness(logged, partner.id, verify_signature)
+    # The operator swaps entry 0 and builds the next signed tree head on the changed history.
+    _sql(logged, f"UPDATE ledger_entries SET leaf_hash = '{'ab' * 32}' WHERE seq = 0")
+    ledger._TREES.clear()
+    add_claim(logged, "acme", Claim("LED retrofit", "2", 2022, 12.5))
+    with pytest.raises(LedgerIntegrityError, match="the history was rewritten"):
+        ledger.witness(logged, partner.id, verify_signature)
+
+
+def test_a_witness_refuses_when_the_head_it_signed_was_replaced(logged: Context):
+    partner = add_organisation(logged, "partner")
+    ledger.witness(logged, partner.id, verify_signature)
+    _sql(
+        logged, "UPDATE tree_heads SET timestamp = '2020-01-01T00:00:00+00:00' WHERE tree_size = 3"
+    )
+    add_claim(logged, "acme", Claim("LED retrofit", "2", 2022, 12.5))
+    with pytest.raises(LedgerIntegrityError, match="differs from the one this witness signed"):
+        ledger.witness(logged, partner.id, verify_signature)
+
+
+def test_a_verifier_engaged_by_the_organisation_signs_a_statement(logged: Context):
+    add_organisation(logged, "assurer")
+    claim = add_claim(logged, "acme", Claim("Heat pump", "1", 2022, 40.0))
+    with pytest.raises(NotFoundError):
+        ledger.attest(logged, "assurer", claim["ledger_seq"], ledger.Review("claim"))
+    ledger.engage_verifier(logged, "acme", "assurer")
+    review = ledger.Review("Heat pump claim 2022", assurance="reasonable", findings="Meters read")
+    statement = ledger.attest(logged, "assurer", claim["ledger_seq"], review)
+    shown = ledger.show(logged, claim["ledger_seq"])["verified_by"]
+    assert [(v["seq"], v["verifier"], v["assurance"]) for v in shown] == [
+        (statement, "assurer", "reasonable")
+    ]
+    assert shown[0]["text"] == f"verified by assurer on {shown[0]['date']}"
+    assert (
+        ledger.show(logged, statement)["entry"]["payload"]["subject"]["leaf_hash"]
+        == (ledger.show(logged, claim["ledger_seq"])["leaf_hash"])
+    )
+    with pytest.raises(ConflictError):
+        ledger.attest(logged, "assurer", claim["ledger_seq"], review)
+    assert ledger.verify(logged, verify_signature) == []
+
+
+def test_an_unknown_assurance_level_is_refused_naming_the_field():
+    with pytest.raises(InvalidDataError, match="field 'assurance'"):
+        ledger.Review("x", assurance="high")
+
+
+def test_entries_signed_before_a_key_rotation_still_verify(logged: Context):
+    before = ledger.show(logged, 0)["public_key"]
+    rotated = ledger.rotate_key(logged, logged.workspace.get_org("acme").id)
+    assert rotated["retired"] == before != rotated["public_key"]
+    claim = add_claim(logged, "acme", Claim("Solar", "2", 2022, 3.0))
+    assert ledger.show(logged, claim["ledger_seq"])["public_key"] == rotated["public_key"]
+    keys = {k["public_key"]: k for k in ledger.public_keys(logged)}
+    assert keys[before]["retired_at"] is not None
+    assert ledger.verify(logged, verify_signature) == []
+
+
+def test_a_changed_claim_row_is_named(logged: Context):
+    claim = add_claim(logged, "acme", Claim("Solar", "2", 2022, 3.0))
+    _sql(logged, f"UPDATE reduction_claims SET t_co2e = 30 WHERE id = {claim['id']}")
+    assert [str(p) for p in ledger.verify(logged, verify_signature)] == [
+        f"reduction_claims row {claim['id']} (entry {claim['ledger_seq']}): "
+        "row changed since it was recorded"
+    ]
+
+
+def test_a_bundle_carries_the_co_signatures_and_a_forged_one_is_named(logged: Context):
+    partner = add_organisation(logged, "partner")
+    ledger.witness(logged, partner.id, verify_signature)
+    bundle = ledger.export_bundle(logged)
+    assert [w["witness"] for w in bundle["witness_signatures"]] == ["partner"]
+    assert ledger.verify_bundle(bundle, verify_signature) == []
+    bundle["witness_signatures"][0]["tree_size"] = 2
+    assert [str(p) for p in ledger.verify_bundle(bundle, verify_signature)] == [
+        "witness partner on tree head 2: co-signature does not verify"
+    ]

@@ -71,6 +71,4 @@ def test_a_grown_tree_answers_for_every_earlier_size_as_a_fresh_tree_would(leave
     assert tree.root(size) == _reference_root(hashes[:size])
     assert tree.inclusion_proof(index, size) == _reference_path(index, hashes[:size])
     first = data.draw(st.integers(1, size))
-    assert tree.consistency_proof(first, size) == MerkleTree(hashes[:size]).consistency_proof(
-        first
-    )
+    assert tree.consistency_proof(first, size) == MerkleTree(hashes[:size]).consistency_proof(first)

@@ -30,6 +30,9 @@ class Ed25519Keys:
         assert isinstance(key, Ed25519PrivateKey)
         return key.sign(message).hex()
 
+    def verify(self, public_key_hex: str, signature_hex: str, message: bytes) -> bool:
+        return verify_signature(public_key_hex, signature_hex, message)
+
 
 def _public_hex(key: Ed25519PublicKey) -> str:
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

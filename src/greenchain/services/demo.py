@@ -62,4 +62,87 @@ def build_demo_workspace(
         calculate_inventory(ctx, DEMO_ORG, year, GwpSet.AR5)
     imports.append(import_records(ctx, DEMO_ORG, "supplier-data", files["supplier_data"]))
     reports = [calculate_inventory(ctx, DEMO_ORG, year, GwpSet.AR5) for year in DEMO_YEARS]
+    if ctx.ledger is not None:
+        _demo_ledger(ctx, reports[-1])
     return DemoResult(folder, imports, reports)
+
+
+DEMO_VERIFIER = "demo-assurance"
+DEMO_VERIFIER_EMAIL = "verifier@verity-assurance.example"
+DEMO_PARTNER = "demo-osat-partner"
+
+
+def _demo_ledger(ctx: Context, latest: InventoryReport) -> None:
+    """Reduction claims of the demo company, reviewed by a verifier organisation, and the tree
+    head co-signed by a partner company acting as witness."""
+    from greenchain.services import ledger
+    from greenchain.services.reductions import Claim, add_claim
+
+    ws = ctx.workspace
+    for slug, name in (
+        (DEMO_VERIFIER, "Verity Assurance (demo verifier)"),
+        (DEMO_PARTNER, "Keystone Assembly & Test (demo partner)"),
+    ):
+        try:
+            ws.get_org(slug)
+        except NotFoundError:
+            ws.add_org(slug, name, ctx.clock.now())
+    if ctx.accounts is not None:
+        from greenchain.services.accounts import add_user
+
+        add_user(ctx, DEMO_VERIFIER_EMAIL, DEMO_PASSWORD, DEMO_VERIFIER, Role.ANALYST)
+    org = ws.get_org(DEMO_ORG)
+    supplier = sorted(ws.supplier_ids(org.id))[0]
+    year = DEMO_YEARS[-1]
+    chiller = add_claim(
+        ctx,
+        DEMO_ORG,
+        Claim(
+            "Chiller heat recovery, fab 2",
+            "2",
+            year,
+            1240.5,
+            "Heat recovered from process chillers replaces gas boilers; metered 12 months.",
+        ),
+    )
+    add_claim(
+        ctx,
+        DEMO_ORG,
+        Claim(
+            "Joint PFC abatement with supplier",
+            "3",
+            year,
+            3815.0,
+            "Point-of-use abatement installed at the supplier's etch tools, co-funded.",
+            "project_result",
+            supplier,
+        ),
+    )
+    ledger.engage_verifier(ctx, DEMO_ORG, DEMO_VERIFIER)
+    ledger.attest(
+        ctx,
+        DEMO_VERIFIER,
+        chiller["ledger_seq"],
+        ledger.Review(
+            f"Reduction claim 'Chiller heat recovery, fab 2', {year}",
+            assurance="limited",
+            findings="Meter readings and boiler gas invoices reconciled; no misstatement found.",
+        ),
+    )
+    run_entries = [
+        e["seq"]
+        for e in ctx.ledger.entries_of(org.id)  # type: ignore[union-attr]
+        if e["kind"] == "calculation_run"
+    ]
+    ledger.attest(
+        ctx,
+        DEMO_VERIFIER,
+        run_entries[-1],
+        ledger.Review(
+            f"GHG inventory {year} (run {latest.run_id}), Scope 1, 2 and 3",
+            assurance="limited",
+            findings="Spend-based Scope 3 estimates disclosed as such.",
+        ),
+    )
+    assert ctx.keys is not None
+    ledger.witness(ctx, ws.get_org(DEMO_PARTNER).id, ctx.keys.verify)

@@ -416,8 +416,12 @@ def witness(
             raise LedgerIntegrityError(
                 f"tree head {last['tree_size']} differs from the one this witness signed"
             )
-        proof = consistency(ctx, earlier["tree_size"], head["tree_size"])["proof"]
-        if not verify_consistency(
+        proof = (
+            consistency(ctx, earlier["tree_size"], head["tree_size"])["proof"]
+            if earlier["tree_size"]
+            else []
+        )
+        if earlier["tree_size"] and not verify_consistency(
             earlier["tree_size"],
             head["tree_size"],
             bytes.fromhex(earlier["root_hash"]),

@@ -13,6 +13,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from greenchain.bootstrap import signature_verifier
 from greenchain.domain.access import Role
 from greenchain.domain.errors import InvalidDataError, NotFoundError
 from greenchain.domain.ghg import GwpSet
@@ -23,6 +24,7 @@ from greenchain.services import factors as factor_service
 from greenchain.services import jobs as job_service
 from greenchain.services import ledger as ledger_service
 from greenchain.services import queries
+from greenchain.services import reductions as reduction_service
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -381,3 +383,95 @@ def ledger_proof(
 ) -> dict[str, Any]:
     """Inclusion proof of one of the organisation's entries (RFC 9162, 2.1.3)."""
     return ledger_service.prove_for(ctx, principal, org, seq, size)
+
+
+@router.get("/orgs/{org}/ledger/entries", responses=ERRORS)
+def ledger_entries(org: str, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The organisation's entries, each checked now: signature, inclusion in the newest signed
+    tree head, the row it describes unchanged, and the verification statements on it."""
+    return ledger_service.proof_status(ctx, principal, org, signature_verifier)
+
+
+class WitnessOut(BaseModel):
+    tree_size: int
+    root_hash: str
+    checked_consistency_from: int | None = Field(
+        None, description="The earlier head this witness signed, checked for consistency"
+    )
+    signature: str
+    public_key: str
+
+
+@router.post("/orgs/{org}/ledger/witness", responses=ERRORS)
+def ledger_witness(org: str, ctx: CtxDep, principal: PrincipalDep) -> WitnessOut:
+    """Co-sign the newest tree head as this organisation (admins): the log's signature and its
+    consistency with the last head this organisation signed are checked first."""
+    return WitnessOut(**ledger_service.witness_for(ctx, principal, org, signature_verifier))
+
+
+class VerifierIn(BaseModel):
+    verifier: str = Field(min_length=2, max_length=63, description="The verifier organisation")
+
+
+@router.post("/orgs/{org}/ledger/verifiers", status_code=204, responses=ERRORS)
+def ledger_engage_verifier(
+    org: str, body: VerifierIn, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    """Let a verifier organisation read and review this organisation's entries (admins)."""
+    ledger_service.engage_verifier_for(ctx, principal, org, body.verifier)
+    return Response(status_code=204)
+
+
+class ReviewIn(BaseModel):
+    scope: str = Field(min_length=1, max_length=500, description="What was reviewed")
+    standard: str = Field("ISO 14064-3:2019", min_length=1, max_length=100)
+    assurance: str = Field("limited", pattern="^(limited|reasonable)$")
+    opinion: str = Field("unmodified", pattern="^(unmodified|modified|adverse)$")
+    findings: str = Field("", max_length=5000)
+
+
+@router.post("/orgs/{org}/ledger/entries/{seq}/verifications", status_code=201, responses=ERRORS)
+def ledger_attest(
+    org: str,
+    seq: Annotated[int, PathParam(ge=0, le=10**9)],
+    body: ReviewIn,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """As the verifier organisation ``org``, sign a verification statement on an entry of an
+    organisation that engaged it; the statement is itself an entry."""
+    review = ledger_service.Review(
+        body.scope, body.standard, body.assurance, body.findings, body.opinion
+    )
+    return ledger_service.attest_for(ctx, principal, org, seq, review)
+
+
+class ClaimIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    scope: str = Field(pattern="^[123]$", description="Scope reduced")
+    year: int = Field(ge=1990, le=2100)
+    t_co2e: float = Field(gt=0, le=1e9, description="Tonnes CO2e reduced in the year")
+    kind: str = Field("project_result", pattern="^(activity|project_result)$")
+    description: str = Field("", max_length=5000)
+    supplier_id: str | None = Field(None, max_length=100)
+
+
+@router.get("/orgs/{org}/reductions", responses=ERRORS)
+def reductions_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The organisation's reduction activities and project results."""
+    return reduction_service.list_claims_for(ctx, principal, org)
+
+
+@router.post("/orgs/{org}/reductions", status_code=201, responses=ERRORS)
+def reductions_add(org: str, body: ClaimIn, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Record a reduction activity or project result; it becomes a signed ledger entry."""
+    claim = reduction_service.Claim(
+        body.name,
+        body.scope,
+        body.year,
+        body.t_co2e,
+        body.description,
+        body.kind,
+        body.supplier_id,
+    )
+    return reduction_service.add_claim_for(ctx, principal, org, claim)
