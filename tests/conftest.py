@@ -19,6 +19,7 @@ from greenchain.adapters.conversions import BundledConversions
 from greenchain.adapters.db.accounts import SqlAccounts
 from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.ledger import SqlLedger
+from greenchain.adapters.db.targets import SqlTargets
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
     PublicFactorFiles,
@@ -98,6 +99,7 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
         hasher=Argon2PasswordHasher(),
         jobs=SqlJobQueue(workspace.engine),
         ledger=SqlLedger(workspace.engine),
+        targets=SqlTargets(workspace.engine),
         keys=Ed25519Keys("test-ledger-secret"),
     )
 
@@ -127,7 +129,8 @@ def postgresql_fresh_url(postgres_url: str) -> str:
     with workspace.engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE witness_signatures, verifier_engagements, reduction_claims, "
+                "TRUNCATE history_totals, history_revenue, targets, carbon_credits, "
+                "witness_signatures, verifier_engagements, reduction_claims, "
                 "tree_heads, ledger_entries, signing_keys, jobs, audit_log, outbox, "
                 "login_attempts, one_time_tokens, api_tokens, "
                 "memberships, users, restatements, rejected_lines, calculation_runs, "

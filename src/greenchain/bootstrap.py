@@ -7,6 +7,7 @@ from greenchain.adapters.conversions import BundledConversions
 from greenchain.adapters.db.accounts import SqlAccounts
 from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.ledger import SqlLedger
+from greenchain.adapters.db.targets import SqlTargets
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
     PublicFactorFiles,
@@ -37,6 +38,7 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         hasher=Argon2PasswordHasher(),
         jobs=SqlJobQueue(workspace.engine),
         ledger=SqlLedger(workspace.engine),
+        targets=SqlTargets(workspace.engine),
         keys=Ed25519Keys(settings.ledger_secret),
         mail_transport=(
             SmtpTransport(settings.smtp_host, settings.smtp_port, settings.mail_from)

@@ -249,3 +249,25 @@ def test_changing_one_byte_of_a_row_or_entry_makes_verify_fail_naming_it(
     finally:
         _sql(db, undo)
     assert runner.invoke(app, ["ledger", "verify"]).exit_code == 0
+
+
+def test_the_demo_targets_are_checked_and_tracked(demo_workspace):
+    runner, _ = demo_workspace
+    checked = runner.invoke(
+        app, ["target", "check", "--org", "demo-semiconductor", "--format", "json"]
+    )
+    assert checked.exit_code == 0, checked.output
+    by_name = {t["name"]: t for t in json.loads(checked.output)}
+    ambition = {c["code"]: c for c in by_name["Scope 1+2 -42 % by 2030"]["criteria"]}["ambition"]
+    assert ambition["passed"] is True
+    assert "4.20 %/yr" in ambition["reason"]
+    progress = runner.invoke(
+        app,
+        ["target", "progress", "--org", "demo-semiconductor", "--year", "2025", "--format", "json"],
+    )
+    assert progress.exit_code == 0, progress.output
+    rows = json.loads(progress.output)
+    assert {r["name"] for r in rows} == set(by_name)
+    for row in rows:
+        assert row["year"] == 2025
+        assert row["on_track"] == (row["actual_value"] <= row["expected_value"])

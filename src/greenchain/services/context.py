@@ -20,6 +20,7 @@ from greenchain.services.ports import (
     MailTransport,
     PasswordHasher,
     TabularFiles,
+    TargetStore,
     Workspace,
 )
 
@@ -54,6 +55,7 @@ class Context:
     jobs: JobQueue | None = None
     ledger: LedgerStore | None = None
     keys: KeyRing | None = None
+    targets: TargetStore | None = None
     settings_hotspot_share: float = 0.67
     progress: Progress = field(default=silent_progress)
 

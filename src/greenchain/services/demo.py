@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from greenchain.domain.access import Role
 from greenchain.domain.errors import NotFoundError
@@ -64,7 +65,76 @@ def build_demo_workspace(
     reports = [calculate_inventory(ctx, DEMO_ORG, year, GwpSet.AR5) for year in DEMO_YEARS]
     if ctx.ledger is not None:
         _demo_ledger(ctx, reports[-1])
+    if ctx.targets is not None:
+        _demo_targets(ctx, reports)
     return DemoResult(folder, imports, reports)
+
+
+def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:
+    """Base year 2020 (before the platform: entered by hand, derived from the first run so the
+    demo stays consistent with its generated data), revenue, and targets like those companies
+    publish."""
+    from greenchain.services import targets as t
+
+    store = ctx.targets
+    assert store is not None
+    first = reports[0].by_scope
+    base = {
+        "1": first.get("1", 0.0) * 1.18 or 9_500.0,
+        "2_market": first.get("2_market", 0.0) * 1.35 or 21_000.0,
+        "2_location": first.get("2_location", 0.0) * 1.2 or 23_000.0,
+        "3": first.get("3", 0.0) * 1.1,
+    }
+    for scope, value in base.items():
+        t.add_history_total(ctx, store, DEMO_ORG, 2020, scope, round(value, 1), "2020 CDP response")
+    for year, revenue in ((2020, 1.45e9), (2024, 1.92e9), (2025, 2.05e9)):
+        t.add_history_revenue(ctx, store, DEMO_ORG, year, revenue, "USD")
+    existing = {x["name"] for x in t.list_targets(ctx, store, DEMO_ORG)}
+    targets: list[dict[str, Any]] = [
+        dict(
+            name="Scope 1+2 -42 % by 2030",
+            kind="absolute",
+            scopes=["1", "2_market"],
+            base_year=2020,
+            target_year=2030,
+            reduction=0.42,
+            submitted_year=2022,
+        ),
+        dict(
+            name="Scope 3 -25 % by 2030",
+            kind="absolute",
+            scopes=["3"],
+            base_year=2020,
+            target_year=2030,
+            reduction=0.25,
+            coverage=0.7,
+            submitted_year=2022,
+        ),
+        dict(
+            name="Scope 1+2 intensity -60 % by 2030",
+            kind="intensity",
+            scopes=["1", "2_market"],
+            base_year=2020,
+            target_year=2030,
+            reduction=0.6,
+            denominator="revenue",
+            submitted_year=2022,
+        ),
+        dict(
+            name="Net zero 2050",
+            kind="net_zero",
+            scopes=["1", "2_market", "3"],
+            base_year=2020,
+            target_year=2050,
+            reduction=0.9,
+            coverage=0.95,
+            neutralise_residual=True,
+            submitted_year=2022,
+        ),
+    ]
+    for fields in targets:
+        if fields["name"] not in existing:
+            t.add_target(ctx, store, DEMO_ORG, **fields)
 
 
 DEMO_VERIFIER = "demo-assurance"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -410,5 +411,83 @@ reduction_claims = Table(
     Column("supplier_id", String(100)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("ledger_leaf_hash", String(64)),
+    sqlite_autoincrement=True,
+)
+
+# climate targets, entered history and carbon credits ------------------------------------------
+
+
+history_totals = Table(
+    "history_totals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("scope", String(12), nullable=False),  # 1 | 2_market | 2_location | 3
+    Column("t_co2e", Float, nullable=False),
+    Column("source", String(300), nullable=False),
+    UniqueConstraint("org_id", "year", "scope", name="uq_history_totals_org_year_scope"),
+)
+
+history_revenue = Table(
+    "history_revenue",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("revenue", Float, nullable=False),  # in units of ``currency`` (not millions)
+    Column("currency", String(3), nullable=False),
+    UniqueConstraint("org_id", "year", name="uq_history_revenue_org_year"),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("base_year", Integer, nullable=False),
+    Column("target_year", Integer, nullable=False),
+    Column("reduction", Float),
+    Column("target_share", Float),
+    Column("denominator", String(60)),
+    Column("coverage", Float, nullable=False),
+    Column("engagement_basis", String(20)),
+    Column("base_share", Float, nullable=False),
+    Column("neutralise_residual", Boolean, nullable=False),
+    Column("submitted_year", Integer),
+    Column("milestones", JSON, nullable=False),  # [[year, value], ...]
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("removed_at", DateTime(timezone=True)),
+    sqlite_autoincrement=True,
+)
+
+# A name is unique among an organisation's current targets; a removed target's name is free.
+Index(
+    "uq_targets_org_current_name",
+    targets.c.org_id,
+    targets.c.name,
+    unique=True,
+    sqlite_where=targets.c.removed_at.is_(None),
+    postgresql_where=targets.c.removed_at.is_(None),
+)
+
+carbon_credits = Table(
+    "carbon_credits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("registry", String(100), nullable=False),
+    Column("serial_start", BigInteger, nullable=False),
+    Column("serial_end", BigInteger, nullable=False),
+    Column("vintage", Integer, nullable=False),
+    Column("project_type", String(20), nullable=False),  # avoidance | removal
+    Column("standard", String(100), nullable=False),
+    Column("quantity_t", Float, nullable=False),
+    Column("retired_for", String(300)),
+    Column("retired_at", DateTime(timezone=True)),
+    Index("ix_carbon_credits_registry_serials", "registry", "serial_start", "serial_end"),
     sqlite_autoincrement=True,
 )

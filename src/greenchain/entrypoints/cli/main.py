@@ -21,6 +21,7 @@ from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.records import SCHEMAS
 from greenchain.entrypoints.cli.errors import err_console, guarded
 from greenchain.entrypoints.cli.export import write_inventory_csv, write_inventory_xlsx
+from greenchain.entrypoints.cli.targets import credit_app, history_app, target_app
 from greenchain.services import demo as demo_service
 from greenchain.services import factors as factor_service
 from greenchain.services import imports as import_service
@@ -55,6 +56,9 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(mail_app, name="mail")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(history_app, name="history")
+app.add_typer(target_app, name="target")
+app.add_typer(credit_app, name="credit")
 
 console = Console(highlight=False)
 
