@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 DEMO_DB ?= demo-workspace.db
 export GREENCHAIN_DB ?= $(DEMO_DB)
 
-.PHONY: install run demo test lint browser bench bench-web clean
+.PHONY: install run demo test lint browser bench bench-web bench-ledger clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test: install lint browser
 
 bench: install
 	$(BIN)/python benchmarks/bench_import_calc.py
+
+bench-ledger: install
+	$(BIN)/python benchmarks/bench_ledger.py
 
 bench-web: install
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null)
