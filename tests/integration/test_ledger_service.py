@@ -236,3 +236,35 @@ def test_a_bundle_carries_the_co_signatures_and_a_forged_one_is_named(logged: Co
     assert [str(p) for p in ledger.verify_bundle(bundle, verify_signature)] == [
         "witness partner on tree head 2: co-signature does not verify"
     ]
+
+
+def test_an_organisation_gets_its_signing_key_when_it_is_created(logged: Context):
+    before = len(ledger.public_keys(logged))
+    add_organisation(logged, "newco")
+    assert len(ledger.public_keys(logged)) == before + 1
+
+
+def test_a_changed_target_row_is_named_and_a_withdrawal_keeps_the_log_valid(logged: Context):
+    from greenchain.services import targets
+
+    store = logged.targets
+    assert store is not None
+    added = targets.add_target(
+        logged,
+        store,
+        "acme",
+        name="S1+2 -42%",
+        kind="absolute",
+        scopes=["1", "2_market"],
+        base_year=2020,
+        target_year=2030,
+        reduction=0.42,
+    )
+    _sql(logged, "UPDATE targets SET reduction = 0.5")
+    assert [str(p) for p in ledger.verify(logged, verify_signature)] == [
+        f"targets row {added['id']} (entry {added['ledger_seq']}): "
+        "row changed since it was recorded"
+    ]
+    _sql(logged, "UPDATE targets SET reduction = 0.42")
+    targets.remove_target(logged, store, "acme", "S1+2 -42%")
+    assert ledger.verify(logged, verify_signature) == []

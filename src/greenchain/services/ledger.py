@@ -63,6 +63,37 @@ ROW_FIELDS: Mapping[str, tuple[str, ...]] = {
         "description",
         "supplier_id",
     ),
+    # A target's withdrawal is an entry of its own; ``removed_at`` is not part of the row.
+    "targets": (
+        "id",
+        "org_id",
+        "name",
+        "kind",
+        "scopes",
+        "base_year",
+        "target_year",
+        "reduction",
+        "target_share",
+        "denominator",
+        "coverage",
+        "engagement_basis",
+        "base_share",
+        "neutralise_residual",
+        "submitted_year",
+        "milestones",
+    ),
+    "carbon_credits": (
+        "id",
+        "org_id",
+        "registry",
+        "serial_start",
+        "serial_end",
+        "vintage",
+        "project_type",
+        "standard",
+        "quantity_t",
+        "retired_for",
+    ),
 }
 
 #: Kinds of entry a verifier may review.
@@ -85,6 +116,11 @@ def row_digest(table: str, row: Mapping[str, Any]) -> str:
             value = json.loads(value)
         fields[name] = value
     return hashlib.sha256(canonical_entry(fields)).hexdigest()
+
+
+def ensure_key(ctx: Context, org_id: int | None) -> str:
+    """The organisation's current public key, created if it has none yet."""
+    return str(_key(ctx, org_id)["public_key"])
 
 
 def _key(ctx: Context, org_id: int | None) -> dict[str, Any]:
@@ -334,12 +370,12 @@ def head_message(head: Mapping[str, Any]) -> bytes:
 
 def verify(ctx: Context, verify_signature: Callable[[str, str, bytes], bool]) -> list[Problem]:
     """Check the whole log and the database rows its entries describe: each row still has the
-    content and carries the leaf hash of the entry that recorded it."""
+    content recorded and carries the leaf hash of the newest entry that describes it."""
     store, _ = _parts(ctx)
     problems = verify_bundle(export_bundle(ctx), verify_signature)
-    for item in store.entries():
-        body = json.loads(item["entry"])
-        row = body.get("row")
+    described = [(item, json.loads(item["entry"]).get("row")) for item in store.entries()]
+    newest = {(row["table"], int(row["id"])): item["seq"] for item, row in described if row}
+    for item, row in described:
         if not row:
             continue
         current = store.described_row(row["table"], int(row["id"]))
@@ -348,7 +384,10 @@ def verify(ctx: Context, verify_signature: Callable[[str, str, bytes], bool]) ->
             problems.append(Problem(where, "row deleted"))
         elif row_digest(row["table"], current) != row["sha256"]:
             problems.append(Problem(where, "row changed since it was recorded"))
-        elif current.get("ledger_leaf_hash") != item["leaf_hash"]:
+        elif (
+            newest[(row["table"], int(row["id"]))] == item["seq"]
+            and current.get("ledger_leaf_hash") != item["leaf_hash"]
+        ):
             problems.append(Problem(where, "row does not carry its entry's hash"))
     return problems
 

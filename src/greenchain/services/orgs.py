@@ -16,7 +16,12 @@ def add_organisation(ctx: Context, slug: str, name: str | None = None) -> Organi
         raise InvalidDataError(
             f"organisation id '{slug}' is not valid: use 2-63 lowercase letters, digits and '-'"
         )
-    return ctx.workspace.add_org(slug, name or slug, ctx.clock.now())
+    org = ctx.workspace.add_org(slug, name or slug, ctx.clock.now())
+    if ctx.ledger is not None:
+        from greenchain.services import ledger
+
+        ledger.ensure_key(ctx, org.id)  # its signing key is created with it
+    return org
 
 
 def list_organisations(ctx: Context) -> list[OrganisationRecord]:

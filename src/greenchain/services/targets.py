@@ -287,13 +287,17 @@ def _current_targets(store: TargetStore, org_id: int) -> list[Target]:
 
 
 def _record(
-    ctx: Context, org: OrganisationRecord, kind: str, payload: Mapping[str, Any]
+    ctx: Context,
+    org: OrganisationRecord,
+    kind: str,
+    payload: Mapping[str, Any],
+    row: tuple[str, int],
 ) -> int | None:
     if ctx.ledger is None:
         return None
     from greenchain.services import ledger
 
-    return ledger.record(ctx, org.id, org.slug, kind, payload)
+    return ledger.record(ctx, org.id, org.slug, kind, payload, row=row)
 
 
 def add_target(
@@ -347,7 +351,13 @@ def add_target(
     fields = _target_fields(target)
     now = ctx.clock.now()
     target_id = store.add_target({"org_id": org.id, **fields, "created_at": now})
-    seq = _record(ctx, org, "target_change", {"action": "add", "id": target_id, **fields})
+    seq = _record(
+        ctx,
+        org,
+        "target_change",
+        {"action": "add", "id": target_id, **fields},
+        ("targets", target_id),
+    )
     return {
         "id": target_id,
         **fields,
@@ -372,7 +382,11 @@ def remove_target(ctx: Context, store: TargetStore, org_slug: str, name: str) ->
     now = ctx.clock.now()
     target_id = store.remove_target(org.id, name.strip(), now)
     seq = _record(
-        ctx, org, "target_change", {"action": "remove", "id": target_id, "name": name.strip()}
+        ctx,
+        org,
+        "target_change",
+        {"action": "remove", "id": target_id, "name": name.strip()},
+        ("targets", target_id),
     )
     return {"id": target_id, "name": name.strip(), "removed_at": _iso(now), "ledger_seq": seq}
 
@@ -628,7 +642,11 @@ def retire_credit(
     credit_id = store.add_credit(values)
     public = _public_credit({**values, "id": credit_id})
     seq = _record(
-        ctx, org, "credit_retirement", {k: v for k, v in public.items() if k != "retired_at"}
+        ctx,
+        org,
+        "credit_retirement",
+        {k: v for k, v in public.items() if k != "retired_at"},
+        ("carbon_credits", credit_id),
     )
     return {**public, "ledger_seq": seq}
 

@@ -15,6 +15,8 @@ DESCRIBED: dict[str, Table] = {
     "imports": t.imports,
     "calculation_runs": t.calculation_runs,
     "reduction_claims": t.reduction_claims,
+    "targets": t.targets,
+    "carbon_credits": t.carbon_credits,
 }
 
 
@@ -226,8 +228,7 @@ class SqlLedger:
             return [dict(r._mapping) for r in rows]
 
     def described_row(self, table: str, row_id: int) -> dict[str, Any] | None:
-        """The current content of a row an entry describes (imports, calculation runs,
-        reduction claims)."""
+        """The current content of a row an entry describes (``DESCRIBED``)."""
         target = DESCRIBED[table]
         columns = [c for c in target.c if c.name != "lines_arrow"]
         with self.engine.connect() as conn:

@@ -461,6 +461,7 @@ targets = Table(
     Column("milestones", JSON, nullable=False),  # [[year, value], ...]
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("removed_at", DateTime(timezone=True)),
+    Column("ledger_leaf_hash", String(64)),
     sqlite_autoincrement=True,
 )
 
@@ -488,6 +489,7 @@ carbon_credits = Table(
     Column("quantity_t", Float, nullable=False),
     Column("retired_for", String(300)),
     Column("retired_at", DateTime(timezone=True)),
+    Column("ledger_leaf_hash", String(64)),
     Index("ix_carbon_credits_registry_serials", "registry", "serial_start", "serial_end"),
     sqlite_autoincrement=True,
 )

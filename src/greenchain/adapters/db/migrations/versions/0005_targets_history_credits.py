@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("quantity_t", sa.Float(), nullable=False),
         sa.Column("retired_for", sa.String(length=300), nullable=True),
         sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ledger_leaf_hash", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organisations.id"],
@@ -100,6 +101,7 @@ def upgrade() -> None:
         sa.Column("milestones", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ledger_leaf_hash", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organisations.id"],
