@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
-# The browser tests drive Debian's chromium at /usr/bin/chromium through Playwright (the test
-# tools never download a browser). Installs the package when it is missing; does nothing, and
-# exits 0, when it is there. Safe to run any number of times.
+# System packages the test suite needs from Debian: chromium at /usr/bin/chromium for the
+# browser tests (driven through Playwright; the test tools never download a browser) and Pango
+# for WeasyPrint's PDF progress reports. Installs what is missing; does nothing, and exits 0,
+# when everything is there. Safe to run any number of times.
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
-if [ -x "$CHROMIUM" ]; then
+missing=()
+[ -x "$CHROMIUM" ] || missing+=(chromium)
+if ! /sbin/ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then
+  missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+fi
+if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
 SUDO=""
 if [ "$(id -u)" != "0" ]; then
   if ! command -v sudo >/dev/null 2>&1; then
-    echo "chromium is missing and installing it needs root: apt-get install chromium" >&2
+    echo "missing Debian packages and installing them needs root: apt-get install ${missing[*]}" >&2
     exit 1
   fi
   SUDO="sudo"
 fi
 
-echo "installing Debian's chromium for the browser tests" >&2
+echo "installing Debian packages for the tests: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 if [ ! -x "$CHROMIUM" ]; then
   echo "apt-get finished but $CHROMIUM is still missing" >&2

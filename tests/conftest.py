@@ -129,7 +129,8 @@ def postgresql_fresh_url(postgres_url: str) -> str:
     with workspace.engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE history_totals, history_revenue, targets, carbon_credits, "
+                "TRUNCATE progress_reports, history_totals, history_revenue, targets, "
+                "carbon_credits, "
                 "witness_signatures, verifier_engagements, reduction_claims, "
                 "tree_heads, ledger_entries, signing_keys, jobs, audit_log, outbox, "
                 "login_attempts, one_time_tokens, api_tokens, "

@@ -240,6 +240,20 @@ ROUTES = [
     ("POST", "/api/v1/orgs/org-a/ledger/entries/0/verifications"),
     ("GET", "/api/v1/orgs/org-a/reductions"),
     ("POST", "/api/v1/orgs/org-a/reductions"),
+    ("GET", "/api/v1/orgs/org-a/targets"),
+    ("POST", "/api/v1/orgs/org-a/targets"),
+    ("GET", "/api/v1/orgs/org-a/targets/check"),
+    ("GET", "/api/v1/orgs/org-a/targets/progress?year=2024"),
+    ("GET", "/api/v1/orgs/org-a/history"),
+    ("POST", "/api/v1/orgs/org-a/history"),
+    ("POST", "/api/v1/orgs/org-a/history/revenue"),
+    ("GET", "/api/v1/orgs/org-a/credits"),
+    ("POST", "/api/v1/orgs/org-a/credits"),
+    ("GET", "/api/v1/orgs/org-a/roadmap?until=2030&efficiency_rate=0.02"),
+    ("POST", "/api/v1/orgs/org-a/progress-reports"),
+    ("GET", "/api/v1/orgs/org-a/progress-reports"),
+    ("GET", "/api/v1/orgs/org-a/progress-reports/{report}.pdf"),
+    ("GET", "/api/v1/orgs/org-a/progress-reports/{report}.html"),
     # org B's own routes pointed at org A's ids
     ("GET", "/api/v1/orgs/org-b/jobs/{job}"),
     ("GET", "/api/v1/orgs/org-b/jobs/{job}/rejected-rows"),
@@ -250,6 +264,8 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-b/ledger/entries/0"),
     ("GET", "/api/v1/orgs/org-b/ledger/entries/0/proof"),
     ("POST", "/api/v1/orgs/org-b/ledger/entries/0/verifications"),
+    ("GET", "/api/v1/orgs/org-b/progress-reports/{report}.pdf"),
+    ("GET", "/api/v1/orgs/org-b/progress-reports/{report}.html"),
 ]
 
 BODIES = {
@@ -258,6 +274,26 @@ BODIES = {
     "verifications": {"scope": "everything"},
     "reductions": {"name": "x", "scope": "1", "year": 2024, "t_co2e": 1.0},
     "witness": None,
+    "targets": {
+        "name": "SBT 2030",
+        "kind": "absolute",
+        "scopes": ["1", "2_market"],
+        "base_year": 2020,
+        "target_year": 2030,
+        "reduction": 0.42,
+    },
+    "history": {"year": 2024, "scope": "1", "t_co2e": 1.0},
+    "revenue": {"year": 2024, "revenue": 1e6, "currency": "USD"},
+    "credits": {
+        "registry": "Verra",
+        "serial_start": 1,
+        "serial_end": 10,
+        "vintage": 2023,
+        "project_type": "removal",
+        "standard": "VCS",
+        "quantity_t": 10,
+        "retired_for": "org-b 2024",
+    },
 }
 
 
@@ -272,6 +308,7 @@ def test_the_route_table_covers_every_organisation_route(world):
         .replace("entries/0", "entries/{seq}")
         .replace("{job}", "{job_id}")
         .replace("{run}", "{run_id}")
+        .replace("{report}", "{report_id}")
         .replace("S1", "{supplier_id}")
         .replace("purchases", "{kind}")
         for r in ROUTES
@@ -289,9 +326,16 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
     )
     job_id = upload.json()["id"]
     job_service.run_one(ctx)
+    report = client.post(
+        "/api/v1/orgs/org-a/progress-reports",
+        json={"year": 2024},
+        headers=_auth(tokens["alice@a.example"]),
+    )
+    assert report.status_code == 201, report.text
+    report_id = report.json()["id"]
     secrets_of_a = ("S1", "S2", "supplier_specific", "org-a@", "alice")
     for method, template in ROUTES:
-        url = template.format(job=job_id, run=run_id)
+        url = template.format(job=job_id, run=run_id, report=report_id)
         if method == "POST" and "uploads" in url:
             response = client.post(
                 url,

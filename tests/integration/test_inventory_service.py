@@ -115,6 +115,81 @@ def test_electricity_gives_location_and_market_based_scope2(ctx: Context, tmp_pa
     assert report.by_method["average_data"] == pytest.approx(0.177, rel=1e-3)
 
 
+def test_certificates_cover_market_based_scope2_pro_rata_to_their_period(
+    ctx: Context, tmp_path: Path
+):
+    _setup(ctx, tmp_path)
+    write_csv(
+        tmp_path / "act.csv",
+        "activity",
+        [activity("A1", date="2022-01-31", amount="2000"), activity("A2", date="2022-06-30")],
+    )
+    import_records(ctx, "acme", "activity", tmp_path / "act.csv")
+    certificate = {
+        "instrument_id": "GO-1",
+        "instrument": "go",
+        "mwh": "2",
+        "period_start": "2021-01-01",  # 730 days, half of them in 2022: 1 MWh counts
+        "period_end": "2022-12-31",
+        "country": "gb",
+        "registry": "AIB",
+    }
+    write_csv(tmp_path / "eac.csv", "energy-attributes", [certificate])
+    import_records(ctx, "acme", "energy-attributes", tmp_path / "eac.csv")
+    report = calculate_inventory(ctx, "acme", 2022)
+    # 3 MWh at 0.177 t/MWh location-based; 1 of 3 MWh covered: market-based 2/3 of it
+    assert report.by_scope["2_location"] == pytest.approx(0.531, rel=1e-3)
+    assert report.by_scope["2_market"] == pytest.approx(0.354, rel=1e-3)
+    assert report.electricity_mwh == pytest.approx(3.0)
+    assert report.renewable_electricity_share == pytest.approx(1 / 3, rel=1e-3)
+    assert report.total_t_co2e == pytest.approx(report.by_scope["3"] + 0.354, rel=1e-3)
+
+
+def test_certificates_of_another_market_or_year_do_not_count(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path)
+    write_csv(tmp_path / "act.csv", "activity", [activity("A1", date="2022-01-31")])
+    import_records(ctx, "acme", "activity", tmp_path / "act.csv")
+    rows = [
+        {
+            "instrument_id": "R1",
+            "instrument": "REC",
+            "mwh": "5",
+            "period_start": "2022-01-01",
+            "period_end": "2022-12-31",
+            "country": "US",
+        },
+        {
+            "instrument_id": "G1",
+            "instrument": "GO",
+            "mwh": "5",
+            "period_start": "2021-01-01",
+            "period_end": "2021-12-31",
+            "country": "GB",
+        },
+    ]
+    write_csv(tmp_path / "eac.csv", "energy-attributes", rows)
+    import_records(ctx, "acme", "energy-attributes", tmp_path / "eac.csv")
+    report = calculate_inventory(ctx, "acme", 2022)
+    assert report.by_scope["2_market"] == pytest.approx(report.by_scope["2_location"])
+    assert report.renewable_electricity_share == 0.0
+
+
+def test_an_unknown_instrument_kind_is_rejected_naming_the_field(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path)
+    row = {
+        "instrument_id": "X",
+        "instrument": "TIGR",
+        "mwh": "1",
+        "period_start": "2022-01-01",
+        "period_end": "2022-12-31",
+        "country": "GB",
+    }
+    write_csv(tmp_path / "eac.csv", "energy-attributes", [row])
+    with pytest.raises(FileRejectedError) as caught:
+        import_records(ctx, "acme", "energy-attributes", tmp_path / "eac.csv")
+    assert "field 'instrument'" in str(caught.value)
+
+
 def test_a_bad_row_rejects_the_whole_file_and_writes_nothing(ctx: Context, tmp_path: Path):
     _setup(ctx, tmp_path)
     bad = write_csv(

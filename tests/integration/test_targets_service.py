@@ -92,7 +92,8 @@ def test_stored_run_wins_over_entered_totals_for_the_scopes_it_measures(
     assert run_year.emissions["3"] == report.by_scope["3"] != 123.0
     assert run_year.emissions["1"] == 500.0  # the run has none: the entered total fills in
     assert run_year.revenue_million == 250.0
-    assert run_year.renewable_share is None
+    assert run_year.renewable_share == 0.0  # electricity, no certificates
+    assert run_year.supplier_sbt_share_by_emissions == 0.0  # no supplier reports a target
     listed = {row["year"]: row for row in svc.list_history(ctx, store, ORG)}
     assert listed[2022]["sources"] == {
         "1": "annual report",

@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from greenchain.domain.records import (
     ACTIVITY,
+    ENERGY_ATTRIBUTES,
     PRODUCT_FOOTPRINTS,
     PURCHASES,
     SUPPLIER_DATA,
@@ -185,6 +187,7 @@ class DemoFiles:
     activity: Path
     product_footprints: Path
     counts: Mapping[str, int]
+    energy_attributes: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,16 @@ def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) 
         writer.writerow(header)
         writer.writerows(rows)
     return len(rows)
+
+
+def _sbt_status(supplier_id: str, year: int, latest: int) -> str:
+    """A supplier's science-based target status, fixed by its id (not by the random stream, so
+    the other demo figures stay as they are); some suppliers move up in the latest year."""
+    statuses = ("validated", "targets_set", "committed", "none", "none")
+    status = statuses[zlib.crc32(supplier_id.encode()) % len(statuses)]
+    if year < latest and status == "validated":
+        return "targets_set" if zlib.crc32(supplier_id.encode()) % 2 else "committed"
+    return status
 
 
 def _suppliers(rng: random.Random, count: int) -> list[_Supplier]:
@@ -386,6 +399,8 @@ def write_demo_workspace(
                     f"{scope2 * rng.uniform(1.0, 1.3):.1f}",
                     f"{upstream:.1f}" if rng.random() < 0.8 else "",
                     "true" if rng.random() < 0.6 else "false",
+                    _sbt_status(s.supplier_id, year, years[-1]),
+                    "",
                 )
             )
     counts["supplier_data"] = _write(
@@ -425,6 +440,37 @@ def write_demo_workspace(
                     )
                 )
     counts["activity"] = _write(folder / "activity.csv", ACTIVITY.column_names, act_rows)
+    # Renewable electricity: unbundled RECs for the US fabs, a GO for the UK office.
+    eac_rows = [
+        (
+            f"REC-{year}-US",
+            "REC",
+            mwh,
+            f"{year}-01-01",
+            f"{year}-12-31",
+            "US",
+            "M-RETS",
+            f"MR-{year}-0417",
+            "wind",
+        )
+        for year, mwh in zip(years, (5_000, 12_000), strict=False)
+    ]
+    eac_rows.append(
+        (
+            f"GO-{years[-1]}-GB",
+            "GO",
+            300,
+            f"{years[-1]}-01-01",
+            f"{years[-1]}-12-31",
+            "GB",
+            "AIB",
+            f"GB-{years[-1]}-77",
+            "hydro",
+        )
+    )
+    counts["energy_attributes"] = _write(
+        folder / "energy_attributes.csv", ENERGY_ATTRIBUTES.column_names, eac_rows
+    )
     return DemoFiles(
         folder,
         folder / "suppliers.csv",
@@ -433,4 +479,5 @@ def write_demo_workspace(
         folder / "activity.csv",
         folder / "product_footprints.csv",
         counts,
+        folder / "energy_attributes.csv",
     )

@@ -102,4 +102,5 @@ def write_demo_files(folder: Path, *, seed: int) -> dict[str, Path]:
         "supplier_data": files.supplier_data,
         "activity": files.activity,
         "product_footprints": files.product_footprints,
+        "energy_attributes": files.folder / "energy_attributes.csv",
     }

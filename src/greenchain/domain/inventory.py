@@ -82,11 +82,21 @@ class InventoryReport:
     restatements: list[Restatement] = field(default_factory=list)
     previous_run_id: int | None = None
     created_at: str = ""
+    #: Purchased electricity of the year and the share of it covered by contractual
+    #: instruments (REC, GO, I-REC, PPA) retired for the organisation (None: no electricity).
+    electricity_mwh: float = 0.0
+    renewable_electricity_share: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["by_supplier"] = [
-            {"supplier_id": s.supplier_id, "name": s.name, "t_co2e": s.t_co2e, "method": s.method}
+            {
+                "supplier_id": s.supplier_id,
+                "name": s.name,
+                "t_co2e": s.t_co2e,
+                "method": s.method,
+                "spend_usd": s.spend_usd,
+            }
             for s in self.by_supplier
         ]
         return data
@@ -122,6 +132,8 @@ def build_report(
     restatements: Sequence[Restatement] = (),
     previous_run_id: int | None = None,
     created_at: str = "",
+    electricity_mwh: float = 0.0,
+    instrument_mwh: float = 0.0,
 ) -> InventoryReport:
     """Assemble the report from kilogram aggregates; every key is present, zero when empty."""
     by_scope = {k: _tonnes(kg_by_scope.get(k, 0.0)) for k in SCOPE_KEYS}
@@ -146,6 +158,10 @@ def build_report(
         restatements=list(restatements),
         previous_run_id=previous_run_id,
         created_at=created_at,
+        electricity_mwh=round(electricity_mwh, 3),
+        renewable_electricity_share=(
+            round(min(1.0, instrument_mwh / electricity_mwh), 6) if electricity_mwh > 0 else None
+        ),
     )
 
 

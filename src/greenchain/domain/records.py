@@ -154,6 +154,22 @@ SUPPLIER_DATA = RecordSchema(
         ColumnSpec("scope2_location_t", ColumnType.DECIMAL, required=False, minimum=0),
         ColumnSpec("scope3_upstream_t", ColumnType.DECIMAL, required=False, minimum=0),
         ColumnSpec("verified", ColumnType.BOOLEAN, required=False, default="false"),
+        ColumnSpec(
+            "sbt_status",
+            required=False,
+            default="none",
+            pattern="none|committed|targets_set|validated",
+            pattern_hint="one of none, committed, targets_set, validated",
+            help="science-based target status (SBTi): validated targets count for engagement",
+        ),
+        ColumnSpec(
+            "renewable_share",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            maximum=1,
+            help="share of the supplier's electricity from renewable sources, 0 to 1",
+        ),
     ),
 )
 
@@ -194,8 +210,40 @@ PRODUCT_FOOTPRINTS = RecordSchema(
     ),
 )
 
+ENERGY_ATTRIBUTES = RecordSchema(
+    kind="energy-attributes",
+    table="energy_attributes",
+    key=("instrument_id",),
+    description=(
+        "Contractual instruments for market-based Scope 2: energy attribute certificates "
+        "(REC, GO, I-REC) and power purchase agreements, retired for the organisation."
+    ),
+    columns=(
+        ColumnSpec("instrument_id", **_ID),  # type: ignore[arg-type]
+        ColumnSpec(
+            "instrument",
+            upper=True,
+            pattern="REC|GO|I-REC|PPA",
+            pattern_hint="one of REC, GO, I-REC, PPA",
+        ),
+        ColumnSpec("mwh", ColumnType.DECIMAL, minimum=0, exclusive_minimum=True),
+        ColumnSpec("period_start", ColumnType.DATE, help="first day of generation covered"),
+        ColumnSpec("period_end", ColumnType.DATE, help="last day of generation covered"),
+        ColumnSpec(
+            "country",
+            upper=True,
+            pattern="[A-Z]{2}",
+            pattern_hint="ISO 3166 alpha-2 code of the market the electricity is used in",
+        ),
+        ColumnSpec("registry", required=False, max_length=100, help="e.g. M-RETS, AIB, I-TRACK"),
+        ColumnSpec("registry_id", required=False, max_length=200, help="serial or contract id"),
+        ColumnSpec("source", required=False, max_length=40, help="e.g. solar, wind, hydro"),
+    ),
+)
+
 SCHEMAS: dict[str, RecordSchema] = {
-    s.kind: s for s in (SUPPLIERS, PURCHASES, SUPPLIER_DATA, ACTIVITY, PRODUCT_FOOTPRINTS)
+    s.kind: s
+    for s in (SUPPLIERS, PURCHASES, SUPPLIER_DATA, ACTIVITY, PRODUCT_FOOTPRINTS, ENERGY_ATTRIBUTES)
 }
 
 TRUE_WORDS = ("true", "yes", "y", "1", "x")

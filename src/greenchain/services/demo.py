@@ -26,6 +26,7 @@ IMPORT_ORDER = (
     ("purchases", "purchases"),
     ("activity", "activity"),
     ("product-footprints", "product_footprints"),
+    ("energy-attributes", "energy_attributes"),
 )
 
 
@@ -129,6 +130,29 @@ def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:
             reduction=0.9,
             coverage=0.95,
             neutralise_residual=True,
+            submitted_year=2022,
+        ),
+    ]
+    targets += [
+        dict(
+            name="100 % renewable electricity by 2030",
+            kind="renewable_electricity",
+            scopes=["2_market"],
+            base_year=2020,
+            target_year=2030,
+            target_share=1.0,
+            base_share=0.0,
+            submitted_year=2022,
+        ),
+        dict(
+            name="60 % of suppliers by emissions with SBTs by 2027",
+            kind="supplier_engagement",
+            scopes=["3"],
+            base_year=2022,
+            target_year=2027,
+            target_share=0.6,
+            base_share=0.05,
+            engagement_basis="emissions",
             submitted_year=2022,
         ),
     ]

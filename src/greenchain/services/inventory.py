@@ -193,6 +193,8 @@ def calculate_inventory(
             restatements=restatements,
             previous_run_id=previous.id if previous else None,
             created_at=now.isoformat(timespec="seconds"),
+            electricity_mwh=result.electricity_mwh,
+            instrument_mwh=result.instrument_mwh,
         )
         summary = report.to_dict()
         summary.pop("run_id")

@@ -51,6 +51,7 @@ ROW_FIELDS: Mapping[str, tuple[str, ...]] = {
         "line_count",
         "rejected_count",
         "summary",
+        "lines_arrow",  # SHA-256 of the stored result lines
     ),
     "reduction_claims": (
         "id",
@@ -82,6 +83,7 @@ ROW_FIELDS: Mapping[str, tuple[str, ...]] = {
         "submitted_year",
         "milestones",
     ),
+    "progress_reports": ("id", "org_id", "year", "pdf_sha256", "pdf", "html"),
     "carbon_credits": (
         "id",
         "org_id",

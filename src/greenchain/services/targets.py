@@ -195,11 +195,16 @@ def _history_years(ctx: Context, store: TargetStore, org_id: int) -> dict[int, H
             elif scope in given:
                 emissions[scope], sources[scope] = given[scope]
         amount, currency = revenue.get(year, (None, None))
+        by_emissions, by_spend = _supplier_sbt_shares(ctx, org_id, year, run)
+        renewable = run.summary.get("renewable_electricity_share") if run else None
         result[year] = HistoryYear(
             data=YearData(
                 year=year,
                 emissions=emissions,
                 revenue_million=amount / 1e6 if amount is not None else None,
+                supplier_sbt_share_by_emissions=by_emissions,
+                supplier_sbt_share_by_spend=by_spend,
+                renewable_share=float(renewable) if renewable is not None else None,
             ),
             sources=sources,
             revenue=amount,
@@ -209,14 +214,39 @@ def _history_years(ctx: Context, store: TargetStore, org_id: int) -> dict[int, H
     return result
 
 
+#: Supplier target statuses that count as "has a science-based target".
+SBT_STATUSES_THAT_COUNT = frozenset({"targets_set", "validated"})
+
+
+def _supplier_sbt_shares(
+    ctx: Context, org_id: int, year: int, run: RunRecord | None
+) -> tuple[float | None, float | None]:
+    """Shares of the year's Scope 3 emissions and of spend with suppliers that have set
+    science-based targets (their latest report up to the year says so); None without a run."""
+    if run is None:
+        return None, None
+    suppliers = run.summary.get("by_supplier", [])
+    total_t = sum(float(s.get("t_co2e", 0.0)) for s in suppliers)
+    total_spend = sum(float(s.get("spend_usd", 0.0)) for s in suppliers)
+    status = ctx.workspace.supplier_target_status(org_id, year)
+    counted = [s for s in suppliers if status.get(s["supplier_id"]) in SBT_STATUSES_THAT_COUNT]
+    by_t = sum(float(s.get("t_co2e", 0.0)) for s in counted) / total_t if total_t else None
+    by_spend = (
+        sum(float(s.get("spend_usd", 0.0)) for s in counted) / total_spend if total_spend else None
+    )
+    return by_t, by_spend
+
+
 def history(ctx: Context, store: TargetStore, org_slug: str) -> dict[int, YearData]:
     """The organisation's yearly data for target checks and progress, by year.
 
     Each year with a stored calculation run takes its scope totals (t CO2e, Scope 2 both
     market- and location-based) from the latest run of the year; totals entered by hand fill
     the years no run covers, and the scopes a run reports nothing for (a run from purchase
-    data alone has no Scope 1). Revenue comes from the entered revenue (in millions); supplier
-    SBT and renewable shares are not tracked yet (None).
+    data alone has no Scope 1). Revenue comes from the entered revenue (in millions); the
+    renewable electricity share from the run (contractual instruments over purchased
+    electricity); the supplier shares with science-based targets from the run's suppliers and
+    their reported target status.
     """
     org = _org(ctx, org_slug)
     return {year: item.data for year, item in _history_years(ctx, store, org.id).items()}

@@ -68,6 +68,8 @@ class CalculationOutput:
     primary_scope3_kg: float
     data_quality_score: float
     line_count: int
+    electricity_mwh: float = 0.0  # purchased electricity of the year (Scope 2 lines)
+    instrument_mwh: float = 0.0  # of which covered by contractual instruments
 
 
 def _quality_table() -> pa.Table:
@@ -145,8 +147,13 @@ def calculate(
     eeio_set_key: str,
     eeio_data_year: int,
     spend_note: str,
+    instruments: pa.Table | None = None,
 ) -> CalculationOutput:
     """Calculate every purchase and activity line of one reporting ``year``.
+
+    ``instruments``: energy attribute certificates and PPAs; their MWh, pro-rated to the part
+    of their generation period inside ``year``, cover the year's electricity of their market
+    (country) in the market-based Scope 2 (GHG Protocol Scope 2 Guidance, chapter 6).
 
     ``eeio``: kg CO2e per factor-year USD by gas column (GWP already applied) per NAICS code;
     ``fx``: USD per currency unit, mean of ``year``; ``cpi_ratio``: CPI(factor year) /
@@ -159,6 +166,7 @@ def calculate(
         con.register("supplier_data", supplier_data)
         con.register("product_footprints", product_footprints)
         con.register("activities", activities)
+        con.register("instruments", instruments if instruments is not None else _no_instruments())
         con.register("activity_map", _table(activity_map, ACTIVITY_MAP_SCHEMA))
         con.register("eeio", _table(eeio, EEIO_SCHEMA))
         fx_rows = [{"currency": k, "usd_per_unit": v} for k, v in sorted(fx.items())]
@@ -167,6 +175,7 @@ def calculate(
         con.execute(_purchase_sql(year, cpi_ratio, eeio_set_key, eeio_data_year, spend_note))
         con.execute(_activity_sql(year))
         return _collect(con)
+
     finally:
         con.close()
 
@@ -261,8 +270,23 @@ def _purchase_sql(
     """
 
 
+def _no_instruments() -> pa.Table:
+    return pa.table(
+        {
+            "instrument_id": pa.array([], pa.string()),
+            "instrument": pa.array([], pa.string()),
+            "mwh": pa.array([], pa.float64()),
+            "period_start": pa.array([], pa.date32()),
+            "period_end": pa.array([], pa.date32()),
+            "country": pa.array([], pa.string()),
+        }
+    )
+
+
 def _activity_sql(year: int) -> str:
     gases = ", ".join(f"a.amount * am.multiplier * am.{c} AS {c}" for c in GAS_COLS)
+    uncovered = ", ".join(f"b.{c} * (1 - COALESCE(c.coverage, 0)) AS {c}" for c in GAS_COLS)
+    first, last = f"DATE '{year}-01-01'", f"DATE '{year}-12-31'"
     return f"""
     CREATE TEMP TABLE activity_results AS
     WITH base AS (
@@ -282,14 +306,53 @@ def _activity_sql(year: int) -> str:
         FROM activities a
         LEFT JOIN activity_map am
                ON am.activity = a.activity AND am.country = a.country AND am.unit = a.unit
+    ),
+    electricity AS (
+        SELECT b.source_id, upper(left(a.country, 2)) AS market,
+               CASE b.activity_unit WHEN 'MWh' THEN b.activity_amount
+                                    WHEN 'kWh' THEN b.activity_amount / 1000.0
+                                    WHEN 'GWh' THEN b.activity_amount * 1000.0 END AS mwh
+        FROM base b JOIN activities a ON a.activity_id = b.source_id
+        WHERE b.scope = '2' AND b.reject_reason IS NULL
+    ),
+    markets AS (
+        SELECT e.market, sum(e.mwh) AS mwh, COALESCE(max(i.mwh), 0) AS instrument_mwh
+        FROM electricity e
+        LEFT JOIN (
+            SELECT upper(country) AS market,
+                   sum(mwh * greatest(0, date_diff('day', greatest(period_start, {first}),
+                                                    least(period_end, {last})) + 1)
+                       / greatest(1, date_diff('day', period_start, period_end) + 1)) AS mwh
+            FROM instruments GROUP BY 1
+        ) i ON i.market = e.market
+        GROUP BY 1
+    ),
+    coverage AS (
+        SELECT e.source_id, m.market, m.instrument_mwh,
+               least(1.0, m.instrument_mwh / nullif(m.mwh, 0)) AS coverage
+        FROM electricity e JOIN markets m USING (market)
+        WHERE m.instrument_mwh > 0
     )
     SELECT * REPLACE (CASE WHEN scope = '2' THEN '2_location' ELSE scope END AS scope),
-           NULL::VARCHAR AS note FROM base
+           NULL::VARCHAR AS note, NULL::DOUBLE AS electricity_mwh, NULL::DOUBLE AS covered_mwh
+    FROM base
     UNION ALL
-    SELECT * REPLACE ('2_market' AS scope),
-           'market-based: no contractual instruments recorded, location-based grid factor '
-           || 'used (GHG Protocol Scope 2 Guidance, 6.11)' AS note
-    FROM base WHERE scope = '2'
+    SELECT b.* REPLACE ('2_market' AS scope, {uncovered}),
+           CASE WHEN c.coverage IS NULL THEN
+               'market-based: no contractual instruments recorded, location-based grid factor '
+               || 'used (GHG Protocol Scope 2 Guidance, 6.11)'
+           ELSE
+               'market-based: contractual instruments (REC, GO, I-REC, PPA) of '
+               || round(c.instrument_mwh, 1) || ' MWh cover ' || round(c.coverage * 100, 1)
+               || ' % of the year''s electricity in ' || c.market
+               || '; the rest at the location-based grid factor (no residual mix in the '
+               || 'factor sets)'
+           END AS note,
+           e.mwh AS electricity_mwh, e.mwh * COALESCE(c.coverage, 0) AS covered_mwh
+    FROM base b
+    LEFT JOIN coverage c ON c.source_id = b.source_id
+    LEFT JOIN electricity e ON e.source_id = b.source_id
+    WHERE b.scope = '2'
     """
 
 
@@ -299,7 +362,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         f"""
         CREATE TEMP TABLE results AS
         SELECT r.* EXCLUDE (q_verified, q_region, q_gap, reject_reason, note,
-                            {", ".join(GAS_COLS)}),
+                            electricity_mwh, covered_mwh, {", ".join(GAS_COLS)}),
                {", ".join(f"COALESCE({c}, 0) AS {c}" for c in GAS_COLS)},
                q.dq_technological, q.dq_geographical, q.dq_temporal, q.dq_completeness,
                q.dq_reliability, r.note
@@ -385,7 +448,13 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
     (count,) = con.execute("SELECT count(*) FROM results WHERE scope <> '2_market'").fetchone() or (
         0,
     )
+    (electricity_mwh, covered_mwh) = con.execute(
+        "SELECT COALESCE(sum(electricity_mwh), 0), COALESCE(sum(covered_mwh), 0) "
+        "FROM activity_results WHERE scope = '2_market' AND reject_reason IS NULL"
+    ).fetchone() or (0.0, 0.0)
     return CalculationOutput(
+        electricity_mwh=float(electricity_mwh),
+        instrument_mwh=float(covered_mwh),
         lines=lines,
         rejected=rejected,
         kg_by_scope={str(k): float(v) for k, v in kg_by_scope.items()},
@@ -448,6 +517,7 @@ class DuckDbEngine:
             supplier_data=inputs["supplier_data"],
             product_footprints=inputs["product_footprints"],
             activities=inputs["activities"],
+            instruments=inputs.get("instruments"),
             activity_map=activity_map,
             eeio=eeio,
             fx=fx,

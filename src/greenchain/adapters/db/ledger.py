@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from sqlalchemy import Engine, Table, func, insert, select, update
@@ -17,7 +18,10 @@ DESCRIBED: dict[str, Table] = {
     "reduction_claims": t.reduction_claims,
     "targets": t.targets,
     "carbon_credits": t.carbon_credits,
+    "progress_reports": t.progress_reports,
 }
+#: Columns whose content an entry vouches for by its SHA-256.
+CONTENT_COLUMNS = frozenset({"lines_arrow", "pdf", "html"})
 
 
 class SqlLedger:
@@ -228,12 +232,20 @@ class SqlLedger:
             return [dict(r._mapping) for r in rows]
 
     def described_row(self, table: str, row_id: int) -> dict[str, Any] | None:
-        """The current content of a row an entry describes (``DESCRIBED``)."""
+        """The current content of a row an entry describes (``DESCRIBED``); large binary and
+        document columns come as the SHA-256 of their bytes."""
         target = DESCRIBED[table]
-        columns = [c for c in target.c if c.name != "lines_arrow"]
         with self.engine.connect() as conn:
-            row = conn.execute(select(*columns).where(target.c.id == row_id)).first()
-        return None if row is None else dict(row._mapping)
+            row = conn.execute(select(target).where(target.c.id == row_id)).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        for name in CONTENT_COLUMNS & values.keys():
+            content = values[name]
+            if content is not None:
+                data = content.encode() if isinstance(content, str) else bytes(content)
+                values[name] = hashlib.sha256(data).hexdigest()
+        return values
 
     def add_claim(self, values: dict[str, Any]) -> int:
         with self.engine.begin() as conn:

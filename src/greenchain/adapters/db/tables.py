@@ -130,6 +130,8 @@ supplier_data = Table(
     Column("scope3_upstream_t", Float),
     Column("verified", Boolean, nullable=False),
     Column("import_id", Integer),
+    Column("sbt_status", String(20)),
+    Column("renewable_share", Float),
 )
 
 activity_data = Table(
@@ -145,6 +147,21 @@ activity_data = Table(
     Column("import_id", Integer),
 )
 
+energy_attributes = Table(
+    "energy_attributes",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("instrument_id", String(64), primary_key=True),
+    Column("instrument", String(10), nullable=False),
+    Column("mwh", Float, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("registry", String(100)),
+    Column("registry_id", String(200)),
+    Column("source", String(40)),
+    Column("import_id", Integer),
+)
 product_footprints = Table(
     "product_footprints",
     metadata,
@@ -491,5 +508,20 @@ carbon_credits = Table(
     Column("retired_at", DateTime(timezone=True)),
     Column("ledger_leaf_hash", String(64)),
     Index("ix_carbon_credits_registry_serials", "registry", "serial_start", "serial_end"),
+    sqlite_autoincrement=True,
+)
+
+progress_reports = Table(
+    "progress_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("pdf_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ledger_leaf_hash", String(64)),
+    Index("ix_progress_reports_org_year", "org_id", "year"),
     sqlite_autoincrement=True,
 )

@@ -274,6 +274,17 @@ class SqlWorkspace:
             {k: v for k, v in r._mapping.items() if k not in ("org_id", "import_id")} for r in rows
         ]
 
+    def supplier_target_status(self, org_id: int, year: int) -> dict[str, str]:
+        """Each supplier's science-based target status from its latest report up to ``year``."""
+        d = t.supplier_data
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(d.c.supplier_id, d.c.sbt_status)
+                .where(d.c.org_id == org_id, d.c.year <= year)
+                .order_by(d.c.supplier_id, d.c.year)
+            ).all()
+        return {str(s): str(status or "none") for s, status in rows}
+
     def supplier_spend(self, org_id: int, supplier_id: str) -> list[dict[str, Any]]:
         """Spend per year and currency (as booked)."""
         year = func.substr(func.cast(t.purchase_lines.c.date, String), 1, 4)
@@ -395,6 +406,13 @@ class SqlWorkspace:
             f"WHERE org_id = {org_id} ORDER BY product_id",
             "activities": "SELECT activity_id, activity, amount, unit, country FROM "
             f"activity_data WHERE org_id = {org_id} AND {date_filter} ORDER BY activity_id",
+            # instruments whose generation period overlaps the year (pro-rated in the engine)
+            "instruments": "SELECT instrument_id, instrument, mwh, period_start, period_end, "
+            f"country FROM energy_attributes WHERE org_id = {org_id} AND "
+            + date_filter.replace("date >=", "period_end >=").replace(
+                "AND date <=", "AND period_start <="
+            )
+            + " ORDER BY instrument_id",
         }
         with self.bulk.transaction() as tx:
             return {
@@ -583,6 +601,16 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
     "activities": pa.schema(
         [("activity_id", _S), ("activity", _S), ("amount", _F), ("unit", _S), ("country", _S)]
     ),
+    "instruments": pa.schema(
+        [
+            ("instrument_id", _S),
+            ("instrument", _S),
+            ("mwh", _F),
+            ("period_start", pa.date32()),
+            ("period_end", pa.date32()),
+            ("country", _S),
+        ]
+    ),
 }
 
 
@@ -594,6 +622,8 @@ def _typed(table: pa.Table, schema: pa.Schema) -> pa.Table:
         column = table.column(field.name)
         if pa.types.is_boolean(field.type) and not pa.types.is_boolean(column.type):
             column = pc.not_equal(column.cast(pa.int64()), 0)
+        elif column.null_count == len(column) and column.type != field.type:
+            column = pa.chunked_array([pa.nulls(len(column), field.type)])
         columns.append(column.cast(field.type))
     return pa.Table.from_arrays(columns, schema=schema)
 

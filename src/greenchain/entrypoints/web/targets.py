@@ -1,0 +1,856 @@
+"""Climate targets on the web: the JSON API (``api_router``, under /api/v1) and the targets page
+(``ui_router``).
+
+Every route that names an organisation checks the caller's membership first (analyst or more
+to change anything; a non-member gets 404 as if the organisation did not exist), then calls
+the use cases of ``greenchain.services.targets``. The what-if roadmap projects the latest
+year of the organisation's history with ``greenchain.domain.targets.project``.
+
+The page draws its charts with the locally served Chart.js and ``static/targets-charts.js``,
+which turns the page's JSON block into line and waterfall charts (no inline script: CSP).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from greenchain.domain.access import Membership, Principal, Role
+from greenchain.domain.errors import (
+    ConflictError,
+    GreenchainError,
+    InvalidDataError,
+    NotFoundError,
+)
+from greenchain.domain.targets import (
+    CRITERIA_VERSION,
+    Efficiency,
+    EngagementBasis,
+    Lever,
+    ProjectType,
+    RenewableShare,
+    Scope,
+    SupplierTargets,
+    Target,
+    TargetKind,
+    YearData,
+    expected_value,
+    path_points,
+    project,
+    value_for,
+)
+from greenchain.entrypoints.web.api import ERRORS
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.services import targets as target_service
+from greenchain.services.context import Context
+from greenchain.services.ports import TargetStore
+
+api_router = APIRouter(prefix="/api/v1", tags=["targets"])
+ui_router = APIRouter(include_in_schema=False)
+
+SCOPE_LABELS = {
+    "1": "Scope 1",
+    "2_market": "Scope 2 (market-based)",
+    "2_location": "Scope 2 (location-based)",
+    "3": "Scope 3",
+}
+KIND_LABELS = {
+    "absolute": "Absolute",
+    "intensity": "Intensity",
+    "supplier_engagement": "Supplier engagement",
+    "renewable_electricity": "Renewable electricity",
+    "net_zero": "Net zero",
+}
+UNIT_LABELS = {
+    "t_co2e": "t CO2e",
+    "t_co2e_per_million_revenue": "t CO2e per million revenue",
+    "fraction": "share",
+}
+YearQuery = Annotated[int, Query(ge=1990, le=2100, description="Reporting year")]
+Share = Annotated[float, Query(ge=0, le=1, description="Fraction 0..1")]
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def _store(ctx: Context) -> TargetStore:
+    if ctx.targets is None:
+        raise NotFoundError("targets are not available in this deployment")
+    return ctx.targets
+
+
+def _member(ctx: Context, principal: Principal, org: str, role: Role = Role.VIEWER) -> TargetStore:
+    """Check that the caller may act on ``org`` (404 for non-members, 403 for too low a role)
+    and hand back the target store."""
+    principal.membership(org, role)
+    return _store(ctx)
+
+
+def _this_year(ctx: Context) -> int:
+    return ctx.clock.now().year
+
+
+# --- bodies ----------------------------------------------------------------------------------
+
+
+class MilestoneIn(BaseModel):
+    year: int = Field(ge=1990, le=2100)
+    value: float = Field(ge=0, le=1, description="Reduction or share reached by the year, 0..1")
+
+
+class TargetIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: TargetKind
+    scopes: list[Scope] = Field(min_length=1, max_length=3)
+    base_year: int = Field(ge=1990, le=2100)
+    target_year: int = Field(ge=1990, le=2100)
+    reduction: float | None = Field(
+        None, gt=0, le=1, description="Fraction cut from the base year (0.42 = 42 %)"
+    )
+    target_share: float | None = Field(
+        None, gt=0, le=1, description="Share to reach (supplier engagement, renewables)"
+    )
+    denominator: str | None = Field(
+        None, min_length=1, max_length=100, description="'revenue' or a physical unit"
+    )
+    coverage: float = Field(1.0, gt=0, le=1, description="Share of the scopes' emissions")
+    engagement_basis: EngagementBasis | None = None
+    base_share: float = Field(0.0, ge=0, lt=1)
+    neutralise_residual: bool = False
+    submitted_year: int | None = Field(None, ge=1990, le=2100)
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
+
+
+class HistoryIn(BaseModel):
+    year: int = Field(ge=1990, le=2100)
+    scope: Scope
+    t_co2e: float = Field(ge=0, le=1e12, description="The scope's total, t CO2e")
+    source: str = Field("entered", max_length=200, description="Where the figure comes from")
+
+
+class RevenueIn(BaseModel):
+    year: int = Field(ge=1990, le=2100)
+    revenue: float = Field(gt=0, le=1e15, description="In currency units, not millions")
+    currency: str = Field(pattern="^[A-Za-z]{3}$", description="ISO 4217 code, e.g. USD")
+
+
+class CreditIn(BaseModel):
+    registry: str = Field(min_length=1, max_length=100)
+    serial_start: int = Field(ge=0, le=10**15)
+    serial_end: int = Field(ge=0, le=10**15)
+    vintage: int = Field(ge=1990, le=2100)
+    project_type: ProjectType
+    standard: str = Field(min_length=1, max_length=100, description="e.g. VCS, Gold Standard")
+    quantity_t: float = Field(gt=0, le=1e12, description="t CO2e (1 credit = 1 t)")
+    retired_for: str = Field(min_length=1, max_length=500, description="Beneficiary or claim")
+
+
+# --- roadmap ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoadmapLevers:
+    """The what-if levers of the roadmap form and query (fractions 0..1)."""
+
+    until: int = 2030
+    supplier_share: float = 0.0
+    supplier_rate: float = 0.0
+    renewable_share: float = 0.0
+    renewable_by: int | None = None
+    renewable_current: float = 0.0
+    efficiency_rate: float = 0.0
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            (self.supplier_share and self.supplier_rate)
+            or self.renewable_share
+            or self.efficiency_rate
+        )
+
+
+def _levers(params: RoadmapLevers, latest_year: int, latest: Mapping[str, float]) -> list[Lever]:
+    start = latest_year + 1
+    scope2 = "2_market" if "2_market" in latest else "2_location"
+    levers: list[Lever] = []
+    if params.efficiency_rate > 0:
+        levers.append(Efficiency("1", params.efficiency_rate, start, "efficiency (Scope 1)"))
+        levers.append(Efficiency(scope2, params.efficiency_rate, start, "efficiency (Scope 2)"))
+    if params.renewable_share > 0:
+        levers.append(
+            RenewableShare(
+                target_share=params.renewable_share,
+                by_year=params.renewable_by or params.until,
+                current_share=params.renewable_current,
+            )
+        )
+    if params.supplier_share > 0 and params.supplier_rate > 0:
+        levers.append(SupplierTargets(params.supplier_share, params.supplier_rate, start))
+    return levers
+
+
+def _target_from(row: Mapping[str, Any]) -> Target:
+    """A domain ``Target`` from a target as the service lists it."""
+    return Target(
+        name=row["name"],
+        kind=TargetKind(row["kind"]),
+        scopes=tuple(row["scopes"]),
+        base_year=int(row["base_year"]),
+        target_year=int(row["target_year"]),
+        reduction=row["reduction"],
+        target_share=row["target_share"],
+        denominator=row["denominator"],
+        coverage=float(row["coverage"]),
+        engagement_basis=(
+            EngagementBasis(row["engagement_basis"]) if row["engagement_basis"] else None
+        ),
+        base_share=float(row["base_share"]),
+        neutralise_residual=bool(row["neutralise_residual"]),
+        submitted_year=row["submitted_year"],
+        milestones=tuple((int(y), float(v)) for y, v in row["milestones"]),
+    )
+
+
+def _value(target: Target, data: YearData | None) -> float | None:
+    if data is None:
+        return None
+    try:
+        return value_for(target, data)
+    except GreenchainError:
+        return None
+
+
+def _path(target: Target, years: Mapping[int, YearData]) -> tuple[tuple[int, float], ...] | None:
+    """The target's path points, or None when the base year has no data for it."""
+    base = _value(target, years.get(target.base_year))
+    if base is None or (target.is_emission_target and base <= 0):
+        return None
+    return path_points(target, base)
+
+
+def roadmap(ctx: Context, store: TargetStore, org: str, params: RoadmapLevers) -> dict[str, Any]:
+    """Project the latest year of history to ``params.until`` under the levers.
+
+    Returns per-year totals by scope (t CO2e; total = Scope 1 + Scope 2 market-based, else
+    location-based, + Scope 3), the baseline (the latest year held flat), the savings of each
+    lever in each year and in the last year, and for each absolute or net-zero target its path
+    next to the projection on its scopes.
+    """
+    years = target_service.history(ctx, store, org)
+    with_emissions = [y for y, data in years.items() if data.emissions]
+    if not with_emissions:
+        raise NotFoundError("no emissions recorded yet: enter history or run the inventory")
+    latest_year = max(with_emissions)
+    latest = dict(years[latest_year].emissions)
+    levers = _levers(params, latest_year, latest)
+    projection = project(latest_year, latest, levers, params.until)
+    counted = {"1", "3", "2_market" if "2_market" in latest else "2_location"}
+    rows = [
+        {
+            "year": p.year,
+            "by_scope": dict(p.by_scope),
+            "total_t_co2e": p.total_t_co2e,
+            "baseline_total_t_co2e": p.baseline_total_t_co2e,
+            "saved_t_co2e": p.saved_t_co2e,
+            "savings": [
+                {
+                    "label": c.label,
+                    "scope": c.scope,
+                    "saved_t_co2e": c.saved_t_co2e,
+                    "counted": c.scope in counted,
+                }
+                for c in p.contributions
+            ],
+        }
+        for p in projection
+    ]
+    final = rows[-1]
+    targets = []
+    for row in target_service.list_targets(ctx, store, org):
+        if row["kind"] not in (TargetKind.ABSOLUTE.value, TargetKind.NET_ZERO.value):
+            continue
+        target = _target_from(row)
+        points = _path(target, years)
+        if points is None or any(s not in latest for s in target.scopes):
+            continue
+        projected = [
+            {"year": p.year, "t_co2e": sum(p.by_scope[s] for s in target.scopes)}
+            for p in projection
+        ]
+        at_target = next((p for p in projected if p["year"] == target.target_year), None)
+        targets.append(
+            {
+                "name": target.name,
+                "scopes": list(target.scopes),
+                "target_year": target.target_year,
+                "target_t_co2e": points[-1][1],
+                "path": [
+                    {"year": p.year, "t_co2e": expected_value(points, p.year)} for p in projection
+                ],
+                "projected": projected,
+                "meets_target": (
+                    None if at_target is None else at_target["t_co2e"] <= points[-1][1] * (1 + 1e-9)
+                ),
+            }
+        )
+    return {
+        "latest_year": latest_year,
+        "until": params.until,
+        "latest": latest,
+        "levers": [{"label": c.label, "scope": c.scope} for c in projection[-1].contributions],
+        "baseline_total_t_co2e": final["baseline_total_t_co2e"],
+        "projected_total_t_co2e": final["total_t_co2e"],
+        "savings_by_lever": final["savings"],
+        "years": rows,
+        "targets": targets,
+    }
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+@api_router.get("/orgs/{org}/targets", responses=ERRORS)
+def targets_list(
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    include_removed: Annotated[bool, Query(description="Also withdrawn targets")] = False,
+) -> list[dict[str, Any]]:
+    """The organisation's current targets (fractions 0..1), oldest first."""
+    store = _member(ctx, principal, org)
+    return target_service.list_targets(ctx, store, org, include_removed=include_removed)
+
+
+@api_router.post("/orgs/{org}/targets", status_code=201, responses=ERRORS)
+def targets_add(org: str, body: TargetIn, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Set a target (analysts); it is recorded in the transparency log."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    return target_service.add_target(
+        ctx,
+        store,
+        org,
+        name=body.name,
+        kind=body.kind.value,
+        scopes=[s.value for s in body.scopes],
+        base_year=body.base_year,
+        target_year=body.target_year,
+        reduction=body.reduction,
+        target_share=body.target_share,
+        denominator=body.denominator,
+        coverage=body.coverage,
+        engagement_basis=body.engagement_basis.value if body.engagement_basis else None,
+        base_share=body.base_share,
+        neutralise_residual=body.neutralise_residual,
+        submitted_year=body.submitted_year,
+        milestones=[(m.year, m.value) for m in body.milestones],
+    )
+
+
+@api_router.delete("/orgs/{org}/targets", responses=ERRORS)
+def targets_remove(
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    name: Annotated[str, Query(min_length=1, max_length=200, description="Target name")],
+) -> dict[str, Any]:
+    """Withdraw a current target (analysts); the record is kept with its removal time.
+
+    The name travels in the query (``?name=``) because target names are free text.
+    """
+    store = _member(ctx, principal, org, Role.ANALYST)
+    return target_service.remove_target(ctx, store, org, name)
+
+
+@api_router.get("/orgs/{org}/targets/check", responses=ERRORS)
+def targets_check(
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    submitted_year: Annotated[
+        int | None, Query(ge=1990, le=2100, description="Default: the current year")
+    ] = None,
+) -> list[dict[str, Any]]:
+    """Each current target checked against the SBTi criteria (the version is in each result)."""
+    store = _member(ctx, principal, org)
+    when = submitted_year if submitted_year is not None else _this_year(ctx)
+    return target_service.check_targets(ctx, store, org, when)
+
+
+@api_router.get("/orgs/{org}/targets/progress", responses=ERRORS)
+def targets_progress(
+    org: str, year: YearQuery, ctx: CtxDep, principal: PrincipalDep
+) -> list[dict[str, Any]]:
+    """Where each current target stands in ``year`` against its linear (milestone) path."""
+    store = _member(ctx, principal, org)
+    return target_service.target_progress(ctx, store, org, year)
+
+
+@api_router.get("/orgs/{org}/history", responses=ERRORS)
+def history_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """Yearly emissions (calculation runs merged with entered totals) with their sources."""
+    store = _member(ctx, principal, org)
+    return target_service.list_history(ctx, store, org)
+
+
+@api_router.post("/orgs/{org}/history", status_code=201, responses=ERRORS)
+def history_add(org: str, body: HistoryIn, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Enter a year's total for one scope (analysts); entering it again replaces it."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    return target_service.add_history_total(
+        ctx, store, org, body.year, body.scope.value, body.t_co2e, body.source
+    )
+
+
+@api_router.post("/orgs/{org}/history/revenue", status_code=201, responses=ERRORS)
+def history_revenue(
+    org: str, body: RevenueIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Enter a year's revenue for intensity targets (analysts)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    return target_service.add_history_revenue(
+        ctx, store, org, body.year, body.revenue, body.currency
+    )
+
+
+@api_router.get("/orgs/{org}/credits", responses=ERRORS)
+def credits_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """Retired carbon credits; they never count towards reduction targets."""
+    store = _member(ctx, principal, org)
+    return target_service.list_credits(ctx, store, org)
+
+
+@api_router.post("/orgs/{org}/credits", status_code=201, responses=ERRORS)
+def credits_retire(
+    org: str, body: CreditIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Record a retired block of credits (analysts); a serial is never retired twice (409)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    return target_service.retire_credit(
+        ctx,
+        store,
+        org,
+        registry=body.registry,
+        serial_start=body.serial_start,
+        serial_end=body.serial_end,
+        vintage=body.vintage,
+        project_type=body.project_type.value,
+        standard=body.standard,
+        quantity_t=body.quantity_t,
+        retired_for=body.retired_for,
+    )
+
+
+@api_router.get("/orgs/{org}/roadmap", responses=ERRORS)
+def roadmap_api(
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    until: Annotated[int, Query(ge=1990, le=2100, description="Last projected year")] = 2030,
+    supplier_share: Annotated[
+        float, Query(ge=0, le=1, description="Share of Scope 3 from suppliers with targets")
+    ] = 0.0,
+    supplier_rate: Annotated[
+        float, Query(ge=0, le=1, description="Their annual reduction rate")
+    ] = 0.0,
+    renewable_share: Annotated[
+        float, Query(ge=0, le=1, description="Renewable electricity share to reach")
+    ] = 0.0,
+    renewable_by: Annotated[
+        int | None, Query(ge=1990, le=2100, description="Year to reach it (default: until)")
+    ] = None,
+    renewable_current: Annotated[
+        float, Query(ge=0, lt=1, description="Renewable share in the latest year")
+    ] = 0.0,
+    efficiency_rate: Annotated[
+        float, Query(ge=0, le=1, description="Annual efficiency gain on Scope 1 and 2")
+    ] = 0.0,
+) -> dict[str, Any]:
+    """What-if projection of the latest year of history under reduction levers, t CO2e."""
+    store = _member(ctx, principal, org)
+    params = RoadmapLevers(
+        until,
+        supplier_share,
+        supplier_rate,
+        renewable_share,
+        renewable_by,
+        renewable_current,
+        efficiency_rate,
+    )
+    return roadmap(ctx, store, org, params)
+
+
+# --- page ------------------------------------------------------------------------------------
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _target_chart(index: int, target: Target, years: Mapping[int, YearData]) -> dict[str, Any]:
+    points = _path(target, years)
+    first = min([target.base_year, *years]) if years else target.base_year
+    first = max(first, target.base_year)
+    labels = list(range(first, target.target_year + 1))
+    path = [_round(expected_value(points, y)) if points else None for y in labels]
+    actual = [_round(_value(target, years.get(y))) for y in labels]
+    unit = UNIT_LABELS.get(target.unit, target.unit.replace("_", " "))
+    return {
+        "canvas": f"chart-target-{index}",
+        "kind": "line",
+        "labels": labels,
+        "unit": unit,
+        "datasets": [
+            {"label": "Target path", "data": path, "dashed": True},
+            {"label": "Actual", "data": actual},
+        ],
+    }
+
+
+def _roadmap_charts(result: dict[str, Any]) -> list[dict[str, Any]]:
+    labels = [row["year"] for row in result["years"]]
+    datasets: list[dict[str, Any]] = [
+        {"label": "Projected total", "data": [_round(r["total_t_co2e"]) for r in result["years"]]},
+        {
+            "label": f"No further action ({result['latest_year']} held flat)",
+            "data": [_round(r["baseline_total_t_co2e"]) for r in result["years"]],
+            "dashed": True,
+        },
+    ]
+    for target in result["targets"]:
+        scopes = "+".join(target["scopes"])
+        datasets.append(
+            {
+                "label": f"Projected Scope {scopes} ({target['name']})",
+                "data": [_round(p["t_co2e"]) for p in target["projected"]],
+            }
+        )
+        datasets.append(
+            {
+                "label": f"Target path: {target['name']}",
+                "data": [_round(p["t_co2e"]) for p in target["path"]],
+                "dashed": True,
+            }
+        )
+    steps = [
+        {"label": f"{result['latest_year']} (latest)", "value": result["baseline_total_t_co2e"]}
+    ]
+    bars: list[list[float]] = [[0.0, result["baseline_total_t_co2e"]]]
+    running = result["baseline_total_t_co2e"]
+    for saving in result["savings_by_lever"]:
+        if not saving["counted"]:
+            continue
+        low = running - saving["saved_t_co2e"]
+        steps.append({"label": saving["label"], "value": -saving["saved_t_co2e"]})
+        bars.append([low, running])
+        running = low
+    steps.append(
+        {"label": f"{result['until']} projected", "value": result["projected_total_t_co2e"]}
+    )
+    bars.append([0.0, result["projected_total_t_co2e"]])
+    return [
+        {
+            "canvas": "chart-roadmap",
+            "kind": "line",
+            "labels": labels,
+            "unit": "t CO2e",
+            "datasets": datasets,
+        },
+        {
+            "canvas": "chart-levers",
+            "kind": "waterfall",
+            "labels": [s["label"] for s in steps],
+            "values": [_round(s["value"]) for s in steps],
+            "bars": [[_round(a), _round(b)] for a, b in bars],
+            "totals": [0, len(steps) - 1],
+            "unit": "t CO2e",
+        },
+    ]
+
+
+def _describe(row: Mapping[str, Any]) -> str:
+    """The target in words: '-42 % t CO2e by 2030 from 2020' or 'share 80 % by 2027'."""
+    unit = UNIT_LABELS.get(row["unit"], str(row["unit"]).replace("_", " "))
+    if row["reduction"] is not None:
+        return f"−{row['reduction'] * 100:g} % {unit}"
+    return f"{row['base_share'] * 100:g} % → {(row['target_share'] or 0) * 100:g} %"
+
+
+@dataclass
+class FormValues:
+    """What the add-target form showed (kept on a failed submission)."""
+
+    name: str = ""
+    kind: str = "absolute"
+    scopes: tuple[str, ...] = ("1", "2_market")
+    base_year: str = ""
+    target_year: str = ""
+    reduction_pct: str = ""
+    target_share_pct: str = ""
+    base_share_pct: str = ""
+    coverage_pct: str = "100"
+    denominator: str = ""
+    engagement_basis: str = ""
+    submitted_year: str = ""
+    neutralise_residual: bool = False
+
+
+def _page(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    *,
+    year: int | None = None,
+    levers: RoadmapLevers | None = None,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+    form: FormValues | None = None,
+) -> Response:
+    member: Membership = principal.membership(org)
+    store = _store(ctx)
+    levers = levers or RoadmapLevers()
+    targets = target_service.list_targets(ctx, store, org)
+    this_year = _this_year(ctx)
+    checks = {c["name"]: c for c in target_service.check_targets(ctx, store, org, this_year)}
+    history_rows = target_service.list_history(ctx, store, org)
+    years_map = target_service.history(ctx, store, org)
+    data_years = [r["year"] for r in history_rows if r["emissions"]]
+    if year is None:
+        year = max(data_years) if data_years else this_year - 1
+    progress = target_service.target_progress(ctx, store, org, year) if targets else []
+    charts: list[dict[str, Any]] = []
+    target_charts: list[dict[str, Any]] = []
+    for index, row in enumerate(targets):
+        if row["kind"] in (
+            k.value for k in (TargetKind.ABSOLUTE, TargetKind.INTENSITY, TargetKind.NET_ZERO)
+        ):
+            chart = _target_chart(index, _target_from(row), years_map)
+            target_charts.append(
+                {"name": row["name"], "canvas": chart["canvas"], "unit": chart["unit"]}
+            )
+            charts.append(chart)
+    plan: dict[str, Any] | None = None
+    plan_error: str | None = None
+    try:
+        plan = roadmap(ctx, store, org, levers)
+    except GreenchainError as exc:
+        plan_error = exc.message
+    if plan is not None:
+        charts.extend(_roadmap_charts(plan))
+    return render(
+        request,
+        "targets.html",
+        status_code=status_code,
+        title=f"Targets – {member.org_name}",
+        active="targets",
+        principal=principal,
+        member=member,
+        org=org,
+        can_edit=_can_edit(member),
+        targets=targets,
+        checks=checks,
+        criteria_version=CRITERIA_VERSION,
+        describe=_describe,
+        kind_labels=KIND_LABELS,
+        scope_labels=SCOPE_LABELS,
+        unit_labels=UNIT_LABELS,
+        history=history_rows,
+        year=year,
+        progress_years=sorted(set(data_years) | {year}),
+        progress=progress,
+        target_charts=target_charts,
+        plan=plan,
+        plan_error=plan_error,
+        levers=levers,
+        credits=target_service.list_credits(ctx, store, org),
+        chart_data={"charts": charts},
+        this_year=this_year,
+        form=form or FormValues(),
+        kinds=[k.value for k in TargetKind],
+        error=error,
+        notice=notice,
+    )
+
+
+@ui_router.get("/orgs/{org}/targets")
+def targets_page(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    until: Annotated[int, Query(ge=1990, le=2100)] = 2030,
+    supplier_share: Share = 0.0,
+    supplier_rate: Share = 0.0,
+    renewable_share: Share = 0.0,
+    renewable_by: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    renewable_current: Annotated[float, Query(ge=0, lt=1)] = 0.0,
+    efficiency_rate: Share = 0.0,
+) -> Response:
+    principal.membership(org)
+    levers = RoadmapLevers(
+        until,
+        supplier_share,
+        supplier_rate,
+        renewable_share,
+        renewable_by,
+        renewable_current,
+        efficiency_rate,
+    )
+    return _page(request, ctx, principal, org, year=year, levers=levers)
+
+
+def _number(text: str, field: str, *, percent: bool = False) -> float | None:
+    """A number from a form field ('' = not given); percentages become fractions."""
+    text = text.strip().replace(",", ".").rstrip("%").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidDataError(f"{field}: '{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise InvalidDataError(f"{field}: '{text}' is not a number")
+    return value / 100 if percent else value
+
+
+def _year(text: str, field: str, *, required: bool = True) -> int | None:
+    value = _number(text, field)
+    if value is None:
+        if required:
+            raise InvalidDataError(f"{field}: a year is needed")
+        return None
+    if value != int(value):
+        raise InvalidDataError(f"{field}: '{text}' is not a year")
+    return int(value)
+
+
+@ui_router.post("/orgs/{org}/targets", dependencies=[Csrf])
+def targets_add_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "absolute",
+    scopes: Annotated[list[str] | None, Form(max_length=3)] = None,
+    base_year: Annotated[str, Form(max_length=10)] = "",
+    target_year: Annotated[str, Form(max_length=10)] = "",
+    reduction_pct: Annotated[str, Form(max_length=20)] = "",
+    target_share_pct: Annotated[str, Form(max_length=20)] = "",
+    base_share_pct: Annotated[str, Form(max_length=20)] = "",
+    coverage_pct: Annotated[str, Form(max_length=20)] = "100",
+    denominator: Annotated[str, Form(max_length=100)] = "",
+    engagement_basis: Annotated[str, Form(max_length=20)] = "",
+    submitted_year: Annotated[str, Form(max_length=10)] = "",
+    neutralise_residual: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Add a target from the page's form (analysts); errors are shown on the page (422)."""
+    principal.membership(org, Role.ANALYST)
+    store = _store(ctx)
+    form = FormValues(
+        name=name,
+        kind=kind,
+        scopes=tuple(scopes or ()),
+        base_year=base_year,
+        target_year=target_year,
+        reduction_pct=reduction_pct,
+        target_share_pct=target_share_pct,
+        base_share_pct=base_share_pct,
+        coverage_pct=coverage_pct,
+        denominator=denominator,
+        engagement_basis=engagement_basis,
+        submitted_year=submitted_year,
+        neutralise_residual=bool(neutralise_residual),
+    )
+    try:
+        coverage = _number(coverage_pct, "coverage", percent=True)
+        base_share = _number(base_share_pct, "base share", percent=True)
+        base = _year(base_year, "base year")
+        until = _year(target_year, "target year")
+        assert base is not None
+        assert until is not None
+        added = target_service.add_target(
+            ctx,
+            store,
+            org,
+            name=name,
+            kind=kind,
+            scopes=list(scopes or ()),
+            base_year=base,
+            target_year=until,
+            reduction=_number(reduction_pct, "reduction", percent=True),
+            target_share=_number(target_share_pct, "target share", percent=True),
+            denominator=denominator.strip() or None,
+            coverage=1.0 if coverage is None else coverage,
+            engagement_basis=engagement_basis.strip() or None,
+            base_share=0.0 if base_share is None else base_share,
+            neutralise_residual=bool(neutralise_residual),
+            submitted_year=_year(submitted_year, "submitted year", required=False),
+        )
+    except (InvalidDataError, ConflictError) as exc:
+        status = 409 if isinstance(exc, ConflictError) else 422
+        return _page(request, ctx, principal, org, status_code=status, error=exc.message, form=form)
+    return _page(
+        request,
+        ctx,
+        principal,
+        org,
+        notice=f"Target '{added['name']}' added (ledger entry {added['ledger_seq']})",
+    )
+
+
+@ui_router.post("/orgs/{org}/targets/remove", dependencies=[Csrf])
+def targets_remove_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+) -> Response:
+    principal.membership(org, Role.ANALYST)
+    removed = target_service.remove_target(ctx, _store(ctx), org, name)
+    return _page(request, ctx, principal, org, notice=f"Target '{removed['name']}' withdrawn")
+
+
+@ui_router.post("/orgs/{org}/history", dependencies=[Csrf])
+def history_add_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    year: Annotated[str, Form(max_length=10)] = "",
+    scope: Annotated[str, Form(max_length=20)] = "",
+    t_co2e: Annotated[str, Form(max_length=40)] = "",
+    source: Annotated[str, Form(max_length=200)] = "entered",
+) -> Response:
+    """Enter a year's total for one scope from the page (analysts)."""
+    principal.membership(org, Role.ANALYST)
+    try:
+        when = _year(year, "year")
+        amount = _number(t_co2e, "t CO2e")
+        if amount is None:
+            raise InvalidDataError("t CO2e: a figure is needed")
+        assert when is not None
+        entered = target_service.add_history_total(
+            ctx, _store(ctx), org, when, scope, amount, source
+        )
+    except InvalidDataError as exc:
+        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+    verb = "replaced" if entered["replaced"] else "entered"
+    label = SCOPE_LABELS.get(entered["scope"], entered["scope"])
+    return _page(request, ctx, principal, org, notice=f"{label} {entered['year']} {verb}")
+
+
+# --- the chart script ----------------------------------------------------------------------------
+
+
+__all__ = ["api_router", "roadmap", "ui_router"]
