@@ -251,6 +251,10 @@ ROUTES = [
     ("POST", "/api/v1/orgs/org-a/credits"),
     ("GET", "/api/v1/orgs/org-a/roadmap?until=2030&efficiency_rate=0.02"),
     ("POST", "/api/v1/orgs/org-a/progress-reports"),
+    ("GET", "/api/v1/orgs/org-a/roadmap/scenarios"),
+    ("POST", "/api/v1/orgs/org-a/roadmap/scenarios"),
+    ("DELETE", "/api/v1/orgs/org-a/roadmap/scenarios?name=plan"),
+    ("DELETE", "/api/v1/orgs/org-a/targets?name=SBT%202030"),
     ("GET", "/api/v1/orgs/org-a/progress-reports"),
     ("GET", "/api/v1/orgs/org-a/progress-reports/{report}.pdf"),
     ("GET", "/api/v1/orgs/org-a/progress-reports/{report}.html"),
@@ -274,6 +278,7 @@ BODIES = {
     "verifications": {"scope": "everything"},
     "reductions": {"name": "x", "scope": "1", "year": 2024, "t_co2e": 1.0},
     "witness": None,
+    "scenarios": {"name": "plan", "levers": {"efficiency_rate": 0.05}},
     "targets": {
         "name": "SBT 2030",
         "kind": "absolute",
@@ -345,6 +350,8 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
         elif method == "POST":
             body = BODIES.get(url.rsplit("/", 1)[-1], {"year": 2024})
             response = client.post(url, json=body, headers=_auth(tokens["bob@b.example"]))
+        elif method == "DELETE":
+            response = client.delete(url, headers=_auth(tokens["bob@b.example"]))
         else:
             response = client.get(url, headers=_auth(tokens["bob@b.example"]))
         assert response.status_code in (403, 404), (url, response.status_code, response.text)

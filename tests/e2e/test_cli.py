@@ -283,3 +283,56 @@ def test_the_demo_targets_are_checked_and_tracked(demo_workspace):
             assert row["on_track"] == (row["actual_value"] <= row["expected_value"])
     renewable = next(r for r in rows if r["kind"] == "renewable_electricity")
     assert 0.2 < renewable["actual_value"] < 0.35  # the demo's RECs and GO
+
+
+def test_the_progress_report_is_written_as_pdf_and_html(demo_workspace, tmp_path):
+    runner, output = demo_workspace
+    assert "progress report 2025: report 1" in output
+    pdf, html = tmp_path / "progress.pdf", tmp_path / "progress.html"
+    for out in (pdf, html):
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                "progress",
+                "--org",
+                "demo-semiconductor",
+                "--year",
+                "2025",
+                "--out",
+                str(out),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+    page = html.read_text(encoding="utf-8")
+    assert page.count("<svg") >= 5
+    assert "<script" not in page
+    bad = runner.invoke(
+        app,
+        ["report", "progress", "--org", "demo-semiconductor", "--year", "2025", "--out", "x.doc"],
+    )
+    assert bad.exit_code == 3
+    assert "x.doc" in bad.output
+
+
+def test_history_import_is_all_or_nothing(demo_workspace, tmp_path):
+    runner, _ = demo_workspace
+    bad = tmp_path / "history.csv"
+    bad.write_text("year,scope,t_co2e,source\n2018,1,10,CDP\n2018,4,5,\n", encoding="utf-8")
+    result = runner.invoke(app, ["history", "import", str(bad), "--org", "demo-semiconductor"])
+    assert result.exit_code == 3
+    assert "history.csv: row 3, field 'scope'" in result.output
+    listed = runner.invoke(
+        app, ["history", "list", "--org", "demo-semiconductor", "--format", "json"]
+    )
+    assert 2018 not in {row["year"] for row in json.loads(listed.output)}
+    good = tmp_path / "good.csv"
+    good.write_text("year,scope,t_co2e,source\n2018,1,10,CDP\n2018,3,50,CDP\n", encoding="utf-8")
+    result = runner.invoke(app, ["history", "import", str(good), "--org", "demo-semiconductor"])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(
+        app, ["history", "list", "--org", "demo-semiconductor", "--format", "json"]
+    )
+    row = next(r for r in json.loads(listed.output) if r["year"] == 2018)
+    assert row["emissions"] == {"1": 10.0, "3": 50.0}

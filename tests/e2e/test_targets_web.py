@@ -459,3 +459,27 @@ def test_viewers_see_the_page_without_forms_and_cannot_post(world):
         "/orgs/org-a/targets", data={"name": "x", "csrf_token": token}, headers=HTML
     )
     assert response.status_code == 403
+
+
+def test_a_roadmap_scenario_is_saved_listed_reopened_and_deleted(world):
+    client, tokens = world[1], world[2]
+    alice = _auth(tokens["alice@a.example"])
+    bad = client.post(
+        "/api/v1/orgs/org-a/roadmap/scenarios",
+        json={"name": "x", "levers": {"efficiency_rate": 2}},
+        headers=alice,
+    )
+    assert bad.status_code == 422
+    assert "efficiency_rate" in bad.json()["message"]
+    saved = client.post(
+        "/api/v1/orgs/org-a/roadmap/scenarios",
+        json={"name": "2030 plan", "levers": {"efficiency_rate": 0.05, "until": 2030}},
+        headers=alice,
+    )
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["levers"] == {"efficiency_rate": 0.05, "until": 2030}
+    listed = client.get("/api/v1/orgs/org-a/roadmap/scenarios", headers=alice).json()
+    assert [s["name"] for s in listed] == ["2030 plan"]
+    removed = client.delete("/api/v1/orgs/org-a/roadmap/scenarios?name=2030 plan", headers=alice)
+    assert removed.status_code == 204
+    assert client.get("/api/v1/orgs/org-a/roadmap/scenarios", headers=alice).json() == []

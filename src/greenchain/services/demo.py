@@ -159,6 +159,21 @@ def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:
     for fields in targets:
         if fields["name"] not in existing:
             t.add_target(ctx, store, DEMO_ORG, **fields)
+    t.save_scenario(
+        ctx,
+        store,
+        DEMO_ORG,
+        "2030 plan: suppliers, renewables, efficiency",
+        {
+            "until": 2030,
+            "efficiency_rate": 0.03,
+            "renewable_current": 0.26,
+            "renewable_share": 1.0,
+            "renewable_by": 2030,
+            "supplier_share": 0.45,
+            "supplier_rate": 0.042,
+        },
+    )
 
 
 DEMO_VERIFIER = "demo-assurance"

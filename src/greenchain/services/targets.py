@@ -116,6 +116,53 @@ def add_history_total(
     }
 
 
+def import_history_totals(
+    ctx: Context,
+    store: TargetStore,
+    org_slug: str,
+    file_name: str,
+    rows: Sequence[Mapping[str, str]],
+) -> dict[str, Any]:
+    """Enter many yearly totals at once (columns ``year, scope, t_co2e[, source]``): every row
+    is checked first, and nothing is stored unless all are valid. Rows are numbered as a
+    spreadsheet shows them (the header is row 1)."""
+    _org(ctx, org_slug)
+    problems: list[str] = []
+    clean: list[tuple[int, str, float, str]] = []
+    for number, row in enumerate(rows, start=2):
+        where = f"{file_name}: row {number}"
+        values = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        try:
+            year = int(values.get("year", ""))
+            _check_year(year)
+        except (ValueError, InvalidDataError):
+            problems.append(f"{where}, field 'year': '{values.get('year', '')}' is not a year")
+            continue
+        scope = values.get("scope", "")
+        if scope not in SCOPES:
+            problems.append(f"{where}, field 'scope': '{scope}' is not one of {', '.join(SCOPES)}")
+            continue
+        try:
+            tonnes = float(values.get("t_co2e", ""))
+        except ValueError:
+            tonnes = math.nan
+        if not (math.isfinite(tonnes) and tonnes >= 0):
+            problems.append(
+                f"{where}, field 't_co2e': '{values.get('t_co2e', '')}' is not a number >= 0"
+            )
+            continue
+        clean.append((year, scope, tonnes, values.get("source") or f"imported from {file_name}"))
+    if not rows:
+        problems.append(f"{file_name}: no rows (columns: year, scope, t_co2e, source)")
+    if problems:
+        shown = "; ".join(problems[:20])
+        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        raise InvalidDataError(f"nothing imported: {shown}{more}")
+    for year, scope, tonnes, source in clean:
+        add_history_total(ctx, store, org_slug, year, scope, tonnes, source)
+    return {"file": file_name, "rows": len(clean)}
+
+
 def add_history_revenue(
     ctx: Context,
     store: TargetStore,
@@ -729,3 +776,55 @@ def neutralisation_statement(
         **asdict(statement),
         "retired_t": statement.retired_t,
     }
+
+
+# --- roadmap scenarios ---------------------------------------------------------------------------
+
+SCENARIO_LEVERS = {
+    "until": (1990, 2100),
+    "supplier_share": (0.0, 1.0),
+    "supplier_rate": (0.0, 1.0),
+    "renewable_share": (0.0, 1.0),
+    "renewable_by": (1990, 2100),
+    "renewable_current": (0.0, 1.0),
+    "efficiency_rate": (0.0, 1.0),
+}
+
+
+def save_scenario(
+    ctx: Context, store: TargetStore, org_slug: str, name: str, levers: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Save the what-if levers of a roadmap under a name (saving the name again replaces it)."""
+    org = _org(ctx, org_slug)
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise InvalidDataError("field 'name': give the scenario a name of 1 to 200 characters")
+    clean: dict[str, Any] = {}
+    for key, value in levers.items():
+        if key not in SCENARIO_LEVERS:
+            raise InvalidDataError(
+                f"field '{key}': not a roadmap lever (use {', '.join(SCENARIO_LEVERS)})"
+            )
+        if value is None:
+            continue
+        low, high = SCENARIO_LEVERS[key]
+        number = float(value)
+        if not (math.isfinite(number) and low <= number <= high):
+            raise InvalidDataError(f"field '{key}': {value} is outside {low} to {high}")
+        clean[key] = int(number) if isinstance(low, int) else number
+    replaced = store.save_scenario(org.id, name, clean, ctx.clock.now())
+    return {"name": name, "levers": clean, "replaced": replaced}
+
+
+def list_scenarios(ctx: Context, store: TargetStore, org_slug: str) -> list[dict[str, Any]]:
+    org = _org(ctx, org_slug)
+    return [
+        {"name": s["name"], "levers": s["levers"], "created_at": _iso(s["created_at"])}
+        for s in store.scenarios(org.id)
+    ]
+
+
+def delete_scenario(ctx: Context, store: TargetStore, org_slug: str, name: str) -> None:
+    org = _org(ctx, org_slug)
+    if not store.delete_scenario(org.id, name.strip()):
+        raise NotFoundError(f"no roadmap scenario named '{name.strip()}'")

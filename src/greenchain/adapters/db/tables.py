@@ -525,3 +525,12 @@ progress_reports = Table(
     Index("ix_progress_reports_org_year", "org_id", "year"),
     sqlite_autoincrement=True,
 )
+
+roadmap_scenarios = Table(
+    "roadmap_scenarios",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("levers", JSON, nullable=False),  # the what-if levers, as the roadmap takes them
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

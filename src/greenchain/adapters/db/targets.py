@@ -151,3 +151,38 @@ class SqlTargets:
         with self.engine.connect() as conn:
             rows = conn.execute(select(table).where(func.lower(func.trim(table.c.registry)) == key))
             return [dict(r._mapping) for r in rows]
+
+    # roadmap scenarios ---------------------------------------------------------------------
+    def save_scenario(
+        self, org_id: int, name: str, levers: dict[str, Any], now: dt.datetime
+    ) -> bool:
+        """Save (or replace) a named what-if scenario; True when one was replaced."""
+        table = t.roadmap_scenarios
+        key = (table.c.org_id == org_id, table.c.name == name)
+        with self.engine.begin() as conn:
+            replaced = conn.execute(select(table.c.name).where(*key)).first() is not None
+            if replaced:
+                conn.execute(update(table).where(*key).values(levers=levers, created_at=now))
+            else:
+                conn.execute(
+                    insert(table).values(org_id=org_id, name=name, levers=levers, created_at=now)
+                )
+        return replaced
+
+    def scenarios(self, org_id: int) -> list[dict[str, Any]]:
+        table = t.roadmap_scenarios
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(table.c.name, table.c.levers, table.c.created_at)
+                .where(table.c.org_id == org_id)
+                .order_by(table.c.name)
+            )
+            return [{**dict(r._mapping), "levers": _json(r.levers)} for r in rows]
+
+    def delete_scenario(self, org_id: int, name: str) -> bool:
+        table = t.roadmap_scenarios
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                table.delete().where(table.c.org_id == org_id, table.c.name == name)
+            )
+        return bool(done.rowcount)

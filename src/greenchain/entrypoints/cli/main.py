@@ -241,6 +241,42 @@ class ReportFormat(StrEnum):
     XLSX = "xlsx"
 
 
+@report_app.command("progress")
+@guarded
+def report_progress(
+    org: OrgOption,
+    year: YearOption,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the report to FILE (.pdf or .html).")
+    ] = None,
+) -> None:
+    """Create the annual progress report (HTML and PDF with charts), store it and record it in
+    the ledger."""
+    from greenchain.adapters.db.reports import SqlReports
+    from greenchain.adapters.report_render import ReportRenderer
+    from greenchain.domain.errors import InvalidDataError
+    from greenchain.services import progress_report
+
+    if out is not None and out.suffix.lower() not in (".pdf", ".html"):
+        raise InvalidDataError(f"{out}: write the report to a .pdf or .html file")
+    ctx = _ctx()
+    store = SqlReports(ctx.workspace.engine)  # type: ignore[attr-defined]
+    with rich_progress(f"Progress report {org} {year}") as step:
+        made = progress_report.create_progress_report(
+            ctx, store, org, year, renderer=ReportRenderer()
+        )
+        step("rendered")
+    if out is not None:
+        stored = progress_report.get_report(ctx, store, org, made["id"])
+        content = stored["pdf"] if out.suffix.lower() == ".pdf" else stored["html"].encode()
+        out.write_bytes(content)
+    console.print(
+        f"Progress report {made['id']} for {org} {year}: {made['pdf_bytes']:,} bytes of PDF "
+        f"(SHA-256 {made['pdf_sha256'][:16]}…), ledger entry {made['ledger_seq']}"
+        + (f"; written to {out}" if out else "")
+    )
+
+
 @report_app.command("inventory")
 @guarded
 def report_inventory(
@@ -361,7 +397,20 @@ def demo(
     fresh: Annotated[bool, typer.Option(help="Drop the demo organisation first.")] = False,
 ) -> None:
     """Build the demo workspace: a semiconductor buyer, ~300 suppliers, 22,000 purchase lines."""
-    result = demo_service.build_demo_workspace(_ctx(), folder, seed=seed, fresh=fresh)
+    from greenchain.adapters.db.reports import SqlReports
+    from greenchain.adapters.report_render import ReportRenderer
+    from greenchain.services import progress_report
+
+    ctx = _ctx()
+    result = demo_service.build_demo_workspace(ctx, folder, seed=seed, fresh=fresh)
+    latest = result.reports[-1]
+    made = progress_report.create_progress_report(
+        ctx,
+        SqlReports(ctx.workspace.engine),  # type: ignore[attr-defined]
+        latest.org,
+        latest.year,
+        renderer=ReportRenderer(),
+    )
     for item in result.imports:
         console.print(f"imported {item.kind}: {item.total_rows} rows ({item.inserted} new)")
     for report in result.reports:
@@ -370,6 +419,9 @@ def demo(
             f"{report.lines} lines, run {report.run_id}, "
             f"{len(report.restatements)} restatement(s)"
         )
+    console.print(
+        f"progress report {latest.year}: report {made['id']} ({made['pdf_bytes']:,} bytes)"
+    )
     console.print(f"Demo files in {result.folder}; organisation '{demo_service.DEMO_ORG}'.")
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -99,6 +101,50 @@ def history_add(
     result = target_service.add_history_revenue(ctx, store, org, year, revenue, currency)
     verb = "replaced" if result["replaced"] else "entered"
     console.print(f"{org} {year} revenue: {result['revenue']:,.0f} {result['currency']} {verb}.")
+
+
+@history_app.command("import")
+@guarded
+def history_import(
+    file: Annotated[Path, typer.Argument(help="CSV with columns year, scope, t_co2e, source.")],
+    org: OrgOption,
+) -> None:
+    """Import yearly totals per scope (e.g. base years before the platform); all or nothing."""
+    if not file.is_file():
+        raise InvalidDataError(f"{file}: file not found")
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InvalidDataError(f"{file.name}: not a readable UTF-8 CSV file ({exc})") from None
+    ctx, store = _ctx()
+    done = target_service.import_history_totals(ctx, store, org, file.name, rows)
+    console.print(f"imported {done['rows']} yearly totals from {file.name} into {org}")
+
+
+@history_app.command("flags")
+@guarded
+def history_flags(
+    org: OrgOption,
+    threshold: Annotated[
+        float, typer.Option(help="Significance threshold (fraction of the base year).")
+    ] = 0.05,
+    format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Targets whose base year needs recalculating: a structural or method change above the
+    significance threshold."""
+    ctx, store = _ctx()
+    flags = target_service.base_year_flags(ctx, store, org, threshold)
+    if format is OutputFormat.JSON:
+        _print_json(flags)
+        return
+    if not flags:
+        console.print(f"No base year needs recalculating (threshold {threshold:.0%}).")
+        return
+    for flag in flags:
+        console.print(
+            f"[bold]{flag['target']}[/bold] (base year {flag['base_year']}): {flag['reason']}"
+        )
 
 
 @history_app.command("list")

@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
@@ -486,6 +487,47 @@ def roadmap_api(
     return roadmap(ctx, store, org, params)
 
 
+class ScenarioIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="Scenario name")
+    levers: dict[str, float] = Field(
+        default_factory=dict,
+        description="Roadmap levers: until, supplier_share, supplier_rate, renewable_share, "
+        "renewable_by, renewable_current, efficiency_rate (as the roadmap route takes them)",
+    )
+
+
+@api_router.get("/orgs/{org}/roadmap/scenarios", responses=ERRORS)
+def scenarios_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The saved what-if scenarios of the organisation."""
+    store = _member(ctx, principal, org)
+    return target_service.list_scenarios(ctx, store, org)
+
+
+@api_router.post("/orgs/{org}/roadmap/scenarios", status_code=201, responses=ERRORS)
+def scenarios_save(
+    org: str, body: ScenarioIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Save a what-if scenario (the same name again replaces it; analysts)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    return target_service.save_scenario(ctx, store, org, body.name, body.levers)
+
+
+@api_router.delete("/orgs/{org}/roadmap/scenarios", status_code=204, responses=ERRORS)
+def scenarios_delete(
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    name: Annotated[str, Query(min_length=1, max_length=200)],
+) -> Response:
+    store = _member(ctx, principal, org, Role.ANALYST)
+    target_service.delete_scenario(ctx, store, org, name)
+    return Response(status_code=204)
+
+
+def _scenario_query(levers: Mapping[str, Any]) -> str:
+    return urlencode({k: v for k, v in levers.items() if v is not None})
+
+
 # --- page ------------------------------------------------------------------------------------
 
 
@@ -671,6 +713,10 @@ def _page(
         plan_error=plan_error,
         levers=levers,
         credits=target_service.list_credits(ctx, store, org),
+        scenarios=[
+            {**sc, "query": _scenario_query(sc["levers"])}
+            for sc in target_service.list_scenarios(ctx, store, org)
+        ],
         chart_data={"charts": charts},
         this_year=this_year,
         form=form or FormValues(),
@@ -851,6 +897,47 @@ def history_add_form(
 
 
 # --- the chart script ----------------------------------------------------------------------------
+
+
+@ui_router.post("/orgs/{org}/roadmap/scenarios", dependencies=[Csrf])
+def scenario_save_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    name: Annotated[str, Form(max_length=200)],
+    until: Annotated[str, Form(max_length=10)] = "",
+    supplier_share: Annotated[str, Form(max_length=30)] = "",
+    supplier_rate: Annotated[str, Form(max_length=30)] = "",
+    renewable_share: Annotated[str, Form(max_length=30)] = "",
+    renewable_by: Annotated[str, Form(max_length=10)] = "",
+    renewable_current: Annotated[str, Form(max_length=30)] = "",
+    efficiency_rate: Annotated[str, Form(max_length=30)] = "",
+) -> Response:
+    store = _member(ctx, principal, org, Role.ANALYST)
+    given = {
+        "until": until,
+        "supplier_share": supplier_share,
+        "supplier_rate": supplier_rate,
+        "renewable_share": renewable_share,
+        "renewable_by": renewable_by,
+        "renewable_current": renewable_current,
+        "efficiency_rate": efficiency_rate,
+    }
+    try:
+        levers = {k: _number(v, k) for k, v in given.items()}
+        saved = target_service.save_scenario(ctx, store, org, name, levers)
+    except InvalidDataError as exc:
+        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+    verb = "replaced" if saved["replaced"] else "saved"
+    return _page(
+        request,
+        ctx,
+        principal,
+        org,
+        levers=RoadmapLevers(**saved["levers"]),
+        notice=f"Scenario '{saved['name']}' {verb}",
+    )
 
 
 __all__ = ["api_router", "roadmap", "ui_router"]
