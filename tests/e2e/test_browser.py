@@ -163,5 +163,43 @@ def test_analyst_uploads_purchases_calculates_and_sees_the_dashboard(server, tmp
             "() => window.greenchainCharts && window.greenchainCharts.length === 1"
         )
         expect(page.locator("h1")).to_have_text("Supplier S2")
+
+        # Targets: a base year entered by hand, a Scope 3 target, its path charted.
+        page.goto(f"{base}/orgs/acme/targets")
+        expect(page).to_have_title("Targets – Acme Semiconductors · Greenchain")
+        page.fill("#history-year", "2020")
+        page.select_option("#history-scope", "3")
+        page.fill("#history-t", "1.5")
+        page.click('form[aria-label="Enter a year\'s total"] button[type=submit]')
+        page.fill("#t-name", "Scope 3 -25 % by 2030")
+        page.select_option("#t-kind", "absolute")
+        page.check("#t-scope-3")
+        page.fill("#t-base", "2020")
+        page.fill("#t-year", "2030")
+        page.fill("#t-reduction", "25")
+        page.fill("#t-coverage", "70")
+        page.click("text=Add target")
+        expect(page.locator("main")).to_contain_text("Scope 3 -25 % by 2030")
+        page.wait_for_function(
+            "() => window.greenchainCharts && window.greenchainCharts.length >= 1"
+        )
+
+        # The progress report, created in the browser and opened as HTML with its charts.
+        page.goto(f"{base}/orgs/acme/reports")
+        page.fill("#report-year", "2025")
+        page.click("text=Create report")
+        expect(page.locator("table tbody")).to_contain_text("2025", timeout=20_000)
+        with page.expect_popup() as popup:
+            page.get_by_role("link", name="HTML").first.click()
+        report = popup.value
+        report.wait_for_load_state()
+        assert report.locator("svg").count() >= 3
+        expect(report.locator("h1")).to_contain_text("progress report 2025")
+
+        # Every record of the organisation is proved against the signed tree head.
+        page.goto(f"{base}/orgs/acme/ledger")
+        expect(page).to_have_title("Ledger – Acme Semiconductors · Greenchain")
+        assert page.locator("span.bad").count() == 0
+        assert page.locator("text=proved").count() >= 4
         browser.close()
     assert not problems, problems
