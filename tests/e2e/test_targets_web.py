@@ -483,3 +483,22 @@ def test_a_roadmap_scenario_is_saved_listed_reopened_and_deleted(world):
     removed = client.delete("/api/v1/orgs/org-a/roadmap/scenarios?name=2030 plan", headers=alice)
     assert removed.status_code == 204
     assert client.get("/api/v1/orgs/org-a/roadmap/scenarios", headers=alice).json() == []
+
+
+def test_recorded_reduction_projects_are_a_roadmap_lever(world):
+    _, client, tokens = world
+    alice = _auth(tokens["alice@a.example"])
+    _enter_history(client, tokens["alice@a.example"])
+    claim = client.post(
+        "/api/v1/orgs/org-a/reductions",
+        json={"name": "Heat recovery", "scope": "1", "year": 2024, "t_co2e": 100.0},
+        headers=alice,
+    )
+    assert claim.status_code == 201, claim.text
+    without = client.get(f"{API}/roadmap?until=2027", headers=alice).json()
+    with_projects = client.get(f"{API}/roadmap?until=2027&projects=true", headers=alice).json()
+    saved = with_projects["years"][-1]["savings"]
+    assert [(s["label"], s["saved_t_co2e"]) for s in saved] == [("Heat recovery", 100.0)]
+    assert with_projects["years"][-1]["total_t_co2e"] == pytest.approx(
+        without["years"][-1]["total_t_co2e"] - 100.0
+    )

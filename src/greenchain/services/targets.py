@@ -788,6 +788,7 @@ SCENARIO_LEVERS = {
     "renewable_by": (1990, 2100),
     "renewable_current": (0.0, 1.0),
     "efficiency_rate": (0.0, 1.0),
+    "projects": (0, 1),
 }
 
 

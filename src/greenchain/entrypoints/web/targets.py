@@ -35,6 +35,7 @@ from greenchain.domain.targets import (
     EngagementBasis,
     Lever,
     ProjectType,
+    ReductionProject,
     RenewableShare,
     Scope,
     SupplierTargets,
@@ -49,6 +50,7 @@ from greenchain.domain.targets import (
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.services import reductions as reduction_service
 from greenchain.services import targets as target_service
 from greenchain.services.context import Context
 from greenchain.services.ports import TargetStore
@@ -167,6 +169,7 @@ class RoadmapLevers:
     renewable_by: int | None = None
     renewable_current: float = 0.0
     efficiency_rate: float = 0.0
+    projects: bool = False  # the organisation's recorded reduction projects, from next year
 
     @property
     def any(self) -> bool:
@@ -174,6 +177,7 @@ class RoadmapLevers:
             (self.supplier_share and self.supplier_rate)
             or self.renewable_share
             or self.efficiency_rate
+            or self.projects
         )
 
 
@@ -236,6 +240,24 @@ def _path(target: Target, years: Mapping[int, YearData]) -> tuple[tuple[int, flo
     return path_points(target, base)
 
 
+def _project_levers(
+    ctx: Context, org: str, latest_year: int, latest: Mapping[str, float]
+) -> list[Lever]:
+    """The organisation's recorded reduction project results (ledger claims, incl. joint
+    projects with suppliers) as levers: each saves its measured annual tonnes from the year
+    after the latest inventory."""
+    scope2 = "2_market" if "2_market" in latest else "2_location"
+    levers: list[Lever] = []
+    for claim in reduction_service.list_claims(ctx, org):
+        if claim["kind"] != "project_result":
+            continue
+        scope = scope2 if claim["scope"] == "2" else claim["scope"]
+        levers.append(
+            ReductionProject(scope, float(claim["t_co2e"]), latest_year + 1, claim["name"])
+        )
+    return levers
+
+
 def roadmap(ctx: Context, store: TargetStore, org: str, params: RoadmapLevers) -> dict[str, Any]:
     """Project the latest year of history to ``params.until`` under the levers.
 
@@ -251,6 +273,8 @@ def roadmap(ctx: Context, store: TargetStore, org: str, params: RoadmapLevers) -
     latest_year = max(with_emissions)
     latest = dict(years[latest_year].emissions)
     levers = _levers(params, latest_year, latest)
+    if params.projects:
+        levers += _project_levers(ctx, org, latest_year, latest)
     projection = project(latest_year, latest, levers, params.until)
     counted = {"1", "3", "2_market" if "2_market" in latest else "2_location"}
     rows = [
@@ -472,6 +496,9 @@ def roadmap_api(
     efficiency_rate: Annotated[
         float, Query(ge=0, le=1, description="Annual efficiency gain on Scope 1 and 2")
     ] = 0.0,
+    projects: Annotated[
+        bool, Query(description="Count the recorded reduction projects' annual savings")
+    ] = False,
 ) -> dict[str, Any]:
     """What-if projection of the latest year of history under reduction levers, t CO2e."""
     store = _member(ctx, principal, org)
@@ -483,6 +510,7 @@ def roadmap_api(
         renewable_by,
         renewable_current,
         efficiency_rate,
+        projects,
     )
     return roadmap(ctx, store, org, params)
 
@@ -740,6 +768,7 @@ def targets_page(
     renewable_by: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     renewable_current: Annotated[float, Query(ge=0, lt=1)] = 0.0,
     efficiency_rate: Share = 0.0,
+    projects: bool = False,
 ) -> Response:
     principal.membership(org)
     levers = RoadmapLevers(
@@ -750,6 +779,7 @@ def targets_page(
         renewable_by,
         renewable_current,
         efficiency_rate,
+        projects,
     )
     return _page(request, ctx, principal, org, year=year, levers=levers)
 
@@ -913,6 +943,7 @@ def scenario_save_form(
     renewable_by: Annotated[str, Form(max_length=10)] = "",
     renewable_current: Annotated[str, Form(max_length=30)] = "",
     efficiency_rate: Annotated[str, Form(max_length=30)] = "",
+    projects: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     store = _member(ctx, principal, org, Role.ANALYST)
     given = {
@@ -923,6 +954,7 @@ def scenario_save_form(
         "renewable_by": renewable_by,
         "renewable_current": renewable_current,
         "efficiency_rate": efficiency_rate,
+        "projects": projects,
     }
     try:
         levers = {k: _number(v, k) for k, v in given.items()}
@@ -935,7 +967,9 @@ def scenario_save_form(
         ctx,
         principal,
         org,
-        levers=RoadmapLevers(**saved["levers"]),
+        levers=RoadmapLevers(
+            **{**saved["levers"], "projects": bool(saved["levers"].get("projects"))}
+        ),
         notice=f"Scenario '{saved['name']}' {verb}",
     )
 
