@@ -502,3 +502,30 @@ def test_recorded_reduction_projects_are_a_roadmap_lever(world):
     assert with_projects["years"][-1]["total_t_co2e"] == pytest.approx(
         without["years"][-1]["total_t_co2e"] - 100.0
     )
+
+
+def test_credits_are_retired_from_the_page_and_a_serial_is_never_retired_twice(world):
+    _, client, _ = world
+    _login(client, "alice@a.example")
+    form = {
+        "registry": "Puro.earth",
+        "serial_start": "1001",
+        "serial_end": "1100",
+        "vintage": "2024",
+        "project_type": "removal",
+        "standard": "Puro Standard",
+        "quantity_t": "100",
+        "retired_for": "Alpha Chips net zero 2024",
+    }
+    token = _csrf(client, "/orgs/org-a/targets")
+    done = client.post("/orgs/org-a/credits", data={**form, "csrf_token": token}, headers=HTML)
+    assert done.status_code == 200, done.text
+    assert "recorded as retired for Alpha Chips net zero 2024" in done.text
+    again = client.post(
+        "/orgs/org-a/credits",
+        data={**form, "serial_start": "1050", "serial_end": "1060", "csrf_token": token},
+        headers=HTML,
+    )
+    assert again.status_code == 422
+    assert "1050" in again.text
+    assert "Puro.earth" in again.text

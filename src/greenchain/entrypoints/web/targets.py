@@ -926,6 +926,63 @@ def history_add_form(
     return _page(request, ctx, principal, org, notice=f"{label} {entered['year']} {verb}")
 
 
+@ui_router.post("/orgs/{org}/credits", dependencies=[Csrf])
+def credit_retire_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    registry: Annotated[str, Form(max_length=100)] = "",
+    serial_start: Annotated[str, Form(max_length=20)] = "",
+    serial_end: Annotated[str, Form(max_length=20)] = "",
+    vintage: Annotated[str, Form(max_length=10)] = "",
+    project_type: Annotated[str, Form(max_length=20)] = "",
+    standard: Annotated[str, Form(max_length=100)] = "",
+    quantity_t: Annotated[str, Form(max_length=40)] = "",
+    retired_for: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Record a block of retired credits from the page (analysts); a serial already retired
+    in the registry is refused."""
+    principal.membership(org, Role.ANALYST)
+    try:
+        first = _integer(serial_start, "first serial")
+        last = _integer(serial_end, "last serial")
+        year = _year(vintage, "vintage")
+        quantity = _number(quantity_t, "t CO2e")
+        if quantity is None or year is None:
+            raise InvalidDataError("t CO2e and vintage are needed")
+        retired = target_service.retire_credit(
+            ctx,
+            _store(ctx),
+            org,
+            registry=registry,
+            serial_start=first,
+            serial_end=last,
+            vintage=year,
+            project_type=project_type,
+            standard=standard,
+            quantity_t=quantity,
+            retired_for=retired_for,
+        )
+    except (InvalidDataError, ConflictError) as exc:
+        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+    return _page(
+        request,
+        ctx,
+        principal,
+        org,
+        notice=f"{retired['quantity_t']:,.1f} t of credits recorded as retired for "
+        f"{retired['retired_for']}",
+    )
+
+
+def _integer(text: str, field: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise InvalidDataError(f"{field}: '{text.strip()}' is not a whole number") from None
+
+
 # --- the chart script ----------------------------------------------------------------------------
 
 
