@@ -17,8 +17,11 @@ from sqlalchemy import create_engine, text
 from greenchain.adapters.compute.engine import DuckDbEngine
 from greenchain.adapters.conversions import BundledConversions
 from greenchain.adapters.db.accounts import SqlAccounts
+from greenchain.adapters.db.engagement import SqlEngagement
 from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.ledger import SqlLedger
+from greenchain.adapters.db.programs import SqlPrograms
+from greenchain.adapters.db.qualification import SqlQualification
 from greenchain.adapters.db.targets import SqlTargets
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
@@ -100,6 +103,9 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
         jobs=SqlJobQueue(workspace.engine),
         ledger=SqlLedger(workspace.engine),
         targets=SqlTargets(workspace.engine),
+        engagement=SqlEngagement(workspace.engine),
+        qualification=SqlQualification(workspace.engine),
+        programs=SqlPrograms(workspace.engine),
         keys=Ed25519Keys("test-ledger-secret"),
     )
 
@@ -129,7 +135,14 @@ def postgresql_fresh_url(postgres_url: str) -> str:
     with workspace.engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE progress_reports, history_totals, history_revenue, targets, "
+                "TRUNCATE program_projects, library_articles, action_items, activity_invitees, "
+                "program_activities, supplier_matches, program_members, program_sponsors, "
+                "programs, supplier_incentives, supplier_requirements, scorecard_weights, "
+                "supplier_attributes, corrective_actions, audit_findings, supplier_audits, "
+                "qualification_transitions, qualification_cases, qualification_programs, "
+                "evidence_files, consent_grants, supplier_responses, request_recipients, "
+                "data_requests, supplier_links, progress_reports, history_totals, history_revenue, "
+                "targets, "
                 "carbon_credits, "
                 "witness_signatures, verifier_engagements, reduction_claims, "
                 "tree_heads, ledger_entries, signing_keys, jobs, audit_log, outbox, "

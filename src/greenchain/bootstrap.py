@@ -5,8 +5,11 @@ from __future__ import annotations
 from greenchain.adapters.compute.engine import DuckDbEngine
 from greenchain.adapters.conversions import BundledConversions
 from greenchain.adapters.db.accounts import SqlAccounts
+from greenchain.adapters.db.engagement import SqlEngagement
 from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.ledger import SqlLedger
+from greenchain.adapters.db.programs import SqlPrograms
+from greenchain.adapters.db.qualification import SqlQualification
 from greenchain.adapters.db.targets import SqlTargets
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
@@ -39,6 +42,9 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         jobs=SqlJobQueue(workspace.engine),
         ledger=SqlLedger(workspace.engine),
         targets=SqlTargets(workspace.engine),
+        engagement=SqlEngagement(workspace.engine),
+        qualification=SqlQualification(workspace.engine),
+        programs=SqlPrograms(workspace.engine),
         keys=Ed25519Keys(settings.ledger_secret),
         mail_transport=(
             SmtpTransport(settings.smtp_host, settings.smtp_port, settings.mail_from)

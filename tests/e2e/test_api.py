@@ -252,6 +252,20 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-a/roadmap?until=2030&efficiency_rate=0.02"),
     ("POST", "/api/v1/orgs/org-a/progress-reports"),
     ("GET", "/api/v1/orgs/org-a/roadmap/scenarios"),
+    ("GET", "/api/v1/orgs/org-a/customers"),
+    ("POST", "/api/v1/orgs/org-a/requests"),
+    ("GET", "/api/v1/orgs/org-a/requests"),
+    ("GET", "/api/v1/orgs/org-a/requests/{request}"),
+    ("POST", "/api/v1/orgs/org-a/recipients/{recipient}/accept"),
+    ("POST", "/api/v1/orgs/org-a/recipients/{recipient}/return"),
+    ("GET", "/api/v1/orgs/org-a/recipients/{recipient}/evidence/1"),
+    ("GET", "/api/v1/orgs/org-a/portal"),
+    ("GET", "/api/v1/orgs/org-a/portal/requests/{recipient}"),
+    ("PUT", "/api/v1/orgs/org-a/portal/requests/{recipient}/draft"),
+    ("POST", "/api/v1/orgs/org-a/portal/requests/{recipient}/submit"),
+    ("POST", "/api/v1/orgs/org-a/portal/requests/{recipient}/evidence"),
+    ("POST", "/api/v1/orgs/org-a/portal/answers/1/revoke"),
+    ("POST", "/api/v1/orgs/org-a/supplier-links/S1"),
     ("POST", "/api/v1/orgs/org-a/roadmap/scenarios"),
     ("DELETE", "/api/v1/orgs/org-a/roadmap/scenarios?name=plan"),
     ("DELETE", "/api/v1/orgs/org-a/targets?name=SBT%202030"),
@@ -268,6 +282,14 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-b/ledger/entries/0"),
     ("GET", "/api/v1/orgs/org-b/ledger/entries/0/proof"),
     ("POST", "/api/v1/orgs/org-b/ledger/entries/0/verifications"),
+    ("GET", "/api/v1/orgs/org-b/requests/{request}"),
+    ("POST", "/api/v1/orgs/org-b/recipients/{recipient}/accept"),
+    ("POST", "/api/v1/orgs/org-b/recipients/{recipient}/return"),
+    ("GET", "/api/v1/orgs/org-b/recipients/{recipient}/evidence/1"),
+    ("GET", "/api/v1/orgs/org-b/portal/requests/{recipient}"),
+    ("PUT", "/api/v1/orgs/org-b/portal/requests/{recipient}/draft"),
+    ("POST", "/api/v1/orgs/org-b/portal/requests/{recipient}/submit"),
+    ("POST", "/api/v1/orgs/org-b/portal/answers/1/revoke"),
     ("GET", "/api/v1/orgs/org-b/progress-reports/{report}.pdf"),
     ("GET", "/api/v1/orgs/org-b/progress-reports/{report}.html"),
 ]
@@ -278,6 +300,15 @@ BODIES = {
     "verifications": {"scope": "everything"},
     "reductions": {"name": "x", "scope": "1", "year": 2024, "t_co2e": 1.0},
     "witness": None,
+    "S1": {"supplier_org": "org-b"},
+    "requests": {
+        "year": 2024,
+        "deadline": "2030-01-01",
+        "recipients": [{"supplier_id": "S1", "email": "x@b.example"}],
+    },
+    "return": {"comment": "no"},
+    "submit": {"answers": {}},
+    "revoke": {"buyer": "org-a"},
     "scenarios": {"name": "plan", "levers": {"efficiency_rate": 0.05}},
     "targets": {
         "name": "SBT 2030",
@@ -314,7 +345,12 @@ def test_the_route_table_covers_every_organisation_route(world):
         .replace("{job}", "{job_id}")
         .replace("{run}", "{run_id}")
         .replace("{report}", "{report_id}")
+        .replace("{request}", "{request_id}")
+        .replace("{recipient}", "{recipient_id}")
+        .replace("evidence/1", "evidence/{evidence_id}")
+        .replace("answers/1", "answers/{response_id}")
         .replace("S1", "{supplier_id}")
+        .replace("supplier-links/{supplier_id}", "supplier-links/{supplier_id}")
         .replace("purchases", "{kind}")
         for r in ROUTES
     }
@@ -338,10 +374,27 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
     )
     assert report.status_code == 201, report.text
     report_id = report.json()["id"]
+    sent = client.post(
+        "/api/v1/orgs/org-a/requests",
+        json={
+            "year": 2024,
+            "deadline": "2030-01-01",
+            "recipients": [{"supplier_id": "S2", "email": "s2@supplier.example"}],
+        },
+        headers=_auth(tokens["alice@a.example"]),
+    )
+    assert sent.status_code == 201, sent.text
+    request_id = sent.json()["id"]
+    detail = client.get(
+        f"/api/v1/orgs/org-a/requests/{request_id}", headers=_auth(tokens["alice@a.example"])
+    )
+    recipient_id = detail.json()["recipients"][0]["id"]
     secrets_of_a = ("S1", "S2", "supplier_specific", "org-a@", "alice")
     for method, template in ROUTES:
-        url = template.format(job=job_id, run=run_id, report=report_id)
-        if method == "POST" and "uploads" in url:
+        url = template.format(
+            job=job_id, run=run_id, report=report_id, request=request_id, recipient=recipient_id
+        )
+        if method == "POST" and ("uploads" in url or url.endswith("/evidence")):
             response = client.post(
                 url,
                 headers=_auth(tokens["bob@b.example"]),
@@ -350,6 +403,8 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
         elif method == "POST":
             body = BODIES.get(url.rsplit("/", 1)[-1], {"year": 2024})
             response = client.post(url, json=body, headers=_auth(tokens["bob@b.example"]))
+        elif method == "PUT":
+            response = client.put(url, json={"answers": {}}, headers=_auth(tokens["bob@b.example"]))
         elif method == "DELETE":
             response = client.delete(url, headers=_auth(tokens["bob@b.example"]))
         else:
@@ -491,3 +546,24 @@ def test_claims_are_witnessed_and_verified_by_other_organisations_through_the_ap
     assert all(e["row_ok"] in (True, None) for e in listed["entries"])
     viewer = _auth(tokens["victor@a.example"])
     assert client.post("/api/v1/orgs/org-a/ledger/witness", headers=viewer).status_code == 403
+
+
+def test_a_supplier_organisation_sees_the_customers_that_linked_it(world):
+    _, client, tokens = world
+    alice, bob = _auth(tokens["alice@a.example"]), _auth(tokens["bob@b.example"])
+    assert client.get("/api/v1/orgs/org-b/customers", headers=bob).json() == []
+    unknown = client.post(
+        "/api/v1/orgs/org-a/supplier-links/NOPE", json={"supplier_org": "org-b"}, headers=alice
+    )
+    assert unknown.status_code == 404
+    linked = client.post(
+        "/api/v1/orgs/org-a/supplier-links/S1", json={"supplier_org": "org-b"}, headers=alice
+    )
+    assert linked.status_code == 201, linked.text
+    seen = client.get("/api/v1/orgs/org-b/customers", headers=bob).json()
+    assert [(c["buyer"], c["supplier_id"]) for c in seen] == [("org-a", "S1")]
+    viewer = _auth(tokens["victor@a.example"])
+    refused = client.post(
+        "/api/v1/orgs/org-a/supplier-links/S2", json={"supplier_org": "org-b"}, headers=viewer
+    )
+    assert refused.status_code == 403

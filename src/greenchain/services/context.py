@@ -13,12 +13,15 @@ from greenchain.services.ports import (
     CalculationEngine,
     Clock,
     Conversions,
+    EngagementStore,
     FactorFiles,
     JobQueue,
     KeyRing,
     LedgerStore,
     MailTransport,
     PasswordHasher,
+    ProgramStore,
+    QualificationStore,
     TabularFiles,
     TargetStore,
     Workspace,
@@ -56,6 +59,9 @@ class Context:
     ledger: LedgerStore | None = None
     keys: KeyRing | None = None
     targets: TargetStore | None = None
+    engagement: EngagementStore | None = None
+    qualification: QualificationStore | None = None
+    programs: ProgramStore | None = None
     settings_hotspot_share: float = 0.67
     progress: Progress = field(default=silent_progress)
 

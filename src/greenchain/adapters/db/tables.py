@@ -98,6 +98,239 @@ suppliers = Table(
     Column("import_id", Integer),
 )
 
+# A buyer's supplier record operated by a supplier organisation on the platform: its users see
+# the buyer's requests, qualification and their own ratings, never other suppliers'.
+supplier_links = Table(
+    "supplier_links",
+    metadata,
+    Column(
+        "buyer_org_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("supplier_id", String(64), primary_key=True),
+    Column(
+        "supplier_org_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+)
+
+_ORG_FK = "organisations.id"
+
+# A buyer's request for climate data, sent to some of its suppliers.
+data_requests = Table(
+    "data_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("buyer_org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), nullable=False),
+    Column("template", String(40), nullable=False),
+    Column("template_version", Integer, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# One supplier of a request: its status, contact and (once submitted) the answer it shared.
+request_recipients = Table(
+    "request_recipients",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "request_id", Integer, ForeignKey("data_requests.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("buyer_org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), nullable=False),
+    Column("supplier_id", String(64), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("signup_token_sha256", String(64), unique=True),
+    Column("response_id", Integer),
+    Column("comment", Text),
+    Column("opened_at", DateTime(timezone=True)),
+    Column("submitted_at", DateTime(timezone=True)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("reminded_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("request_id", "supplier_id"),
+    sqlite_autoincrement=True,
+)
+
+# A supplier organisation's answer, given once per questionnaire and year.
+supplier_responses = Table(
+    "supplier_responses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("supplier_org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), nullable=False),
+    Column("template", String(40), nullable=False),
+    Column("template_version", Integer, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", DateTime(timezone=True)),
+    UniqueConstraint("supplier_org_id", "template", "year"),
+    sqlite_autoincrement=True,
+)
+
+# Which customers may see an answer; revoking stops future use.
+consent_grants = Table(
+    "consent_grants",
+    metadata,
+    Column(
+        "response_id",
+        Integer,
+        ForeignKey("supplier_responses.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("buyer_org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), primary_key=True),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+evidence_files = Table(
+    "evidence_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "response_id",
+        Integer,
+        ForeignKey("supplier_responses.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("file_name", String(300), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Supplier engagement programs, run by one or more sponsoring buyers.
+programs = Table(
+    "programs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("goals", Text, nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("owner_org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+program_sponsors = Table(
+    "program_sponsors",
+    metadata,
+    Column("program_id", Integer, ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True),
+    Column("org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), primary_key=True),
+    Column("invited_at", DateTime(timezone=True), nullable=False),
+    Column("accepted_at", DateTime(timezone=True)),
+)
+program_members = Table(
+    "program_members",
+    metadata,
+    Column("program_id", Integer, ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True),
+    Column("org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), primary_key=True),
+    Column("supplier_id", String(64), primary_key=True),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+supplier_matches = Table(
+    "supplier_matches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("program_id", Integer, ForeignKey("programs.id", ondelete="CASCADE"), nullable=False),
+    Column("org_a_id", Integer, nullable=False),
+    Column("supplier_a", String(64), nullable=False),
+    Column("org_b_id", Integer, nullable=False),
+    Column("supplier_b", String(64), nullable=False),
+    Column("basis", String(20), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("status", String(20), nullable=False),  # pending | confirmed | rejected
+    Column("decided_by_org_id", Integer),
+    Column("decided_at", DateTime(timezone=True)),
+    sqlite_autoincrement=True,
+)
+program_activities = Table(
+    "program_activities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("program_id", Integer, ForeignKey("programs.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("agenda", Text, nullable=False),
+    Column("materials", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+activity_invitees = Table(
+    "activity_invitees",
+    metadata,
+    Column(
+        "activity_id",
+        Integer,
+        ForeignKey("program_activities.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("org_id", Integer, primary_key=True),
+    Column("supplier_id", String(64), primary_key=True),
+    Column("attended", Boolean, nullable=False),
+)
+action_items = Table(
+    "action_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "activity_id",
+        Integer,
+        ForeignKey("program_activities.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("org_id", Integer, nullable=False),
+    Column("supplier_id", String(64)),
+    Column("description", Text, nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("status", String(20), nullable=False),  # open | done
+    sqlite_autoincrement=True,
+)
+library_articles = Table(
+    "library_articles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("program_id", Integer, ForeignKey("programs.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("category", String(60), nullable=False),
+    Column("sector", String(60), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+program_projects = Table(
+    "program_projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("program_id", Integer, ForeignKey("programs.id", ondelete="CASCADE"), nullable=False),
+    Column("org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), nullable=False),
+    Column("supplier_id", String(64), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("baseline_t", Float, nullable=False),
+    Column("expected_t", Float, nullable=False),
+    Column("measured_t", Float),
+    Column("status", String(20), nullable=False),
+    Column("incentive", String(300), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
 purchase_lines = Table(
     "purchase_lines",
     metadata,
@@ -132,6 +365,8 @@ supplier_data = Table(
     Column("import_id", Integer),
     Column("sbt_status", String(20)),
     Column("renewable_share", Float),
+    # set when the row came from an accepted answer in the supplier portal
+    Column("source_response_id", Integer),
 )
 
 activity_data = Table(
@@ -533,4 +768,174 @@ roadmap_scenarios = Table(
     Column("name", String(200), primary_key=True),
     Column("levers", JSON, nullable=False),  # the what-if levers, as the roadmap takes them
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# green supplier qualification, audits, scorecards, requirements and incentives ------------------
+
+qualification_programs = Table(
+    "qualification_programs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("stages", JSON, nullable=False),  # [{name, documents, audit_checklist, ...}, ...]
+    Column("window_days", Integer, nullable=False),
+    Column("validity_days", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("org_id", "name", name="uq_qualification_programs_org_name"),
+    sqlite_autoincrement=True,
+)
+
+qualification_cases = Table(
+    "qualification_cases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "program_id",
+        Integer,
+        ForeignKey("qualification_programs.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("supplier_id", String(64), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("stage", String(60), nullable=False),
+    # in_progress | qualified | conditionally_qualified | rejected | expired
+    Column("status", String(30), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("decided_on", Date),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("org_id", "program_id", "supplier_id", name="uq_qualification_cases_org_case"),
+    sqlite_autoincrement=True,
+)
+
+qualification_transitions = Table(
+    "qualification_transitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "case_id",
+        Integer,
+        ForeignKey("qualification_cases.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("cycle", Integer, nullable=False),
+    Column("from_stage", String(60), nullable=False),
+    Column("to_stage", String(60), nullable=False),
+    Column("who", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("why", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("ledger_seq", Integer),
+    Index("ix_qualification_transitions_case", "case_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+supplier_audits = Table(
+    "supplier_audits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("case_id", Integer, ForeignKey("qualification_cases.id", ondelete="SET NULL")),
+    Column("supplier_id", String(64), nullable=False),
+    Column("checklist", String(60), nullable=False),
+    Column("auditor", String(200), nullable=False),
+    Column("audited_on", Date, nullable=False),
+    Column("results", JSON, nullable=False),  # {item code: passed}
+    Column("score", Float, nullable=False),  # 0..100
+    Column("verdict", String(10), nullable=False),  # passed | failed
+    Column("evidence", JSON, nullable=False),  # [reference, ...]
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_supplier_audits_org_supplier", "org_id", "supplier_id"),
+    sqlite_autoincrement=True,
+)
+
+audit_findings = Table(
+    "audit_findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "audit_id", Integer, ForeignKey("supplier_audits.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("item_code", String(20), nullable=False),
+    Column("severity", String(10), nullable=False),  # minor | major | critical
+    Column("description", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+corrective_actions = Table(
+    "corrective_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("supplier_id", String(64), nullable=False),
+    Column("case_id", Integer, ForeignKey("qualification_cases.id", ondelete="CASCADE")),
+    Column("finding_id", Integer, ForeignKey("audit_findings.id", ondelete="CASCADE")),
+    Column("description", Text, nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(12), nullable=False),  # open | in_progress | done
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    sqlite_autoincrement=True,
+)
+
+supplier_attributes = Table(
+    "supplier_attributes",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("supplier_id", String(64), primary_key=True),
+    Column("iso_14001", Boolean),
+    Column("iso_14001_expires_on", Date),
+    Column("iso_50001", Boolean),
+    Column("iso_50001_expires_on", Date),
+    Column("rba_member", Boolean),
+    Column("training_completion_share", Float),
+    Column("participation_share", Float),
+    Column("takeback_reuse_share", Float),
+    Column("recycling_share", Float),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+scorecard_weights = Table(
+    "scorecard_weights",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("indicator", String(40), primary_key=True),
+    Column("weight", Float, nullable=False),
+    Column("missing_policy", String(10), nullable=False),  # zero | exclude
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+supplier_requirements = Table(
+    "supplier_requirements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("applies_to", String(20), nullable=False),  # all | strategic
+    Column("conditions", JSON, nullable=False),  # ["sbt:validated", "rba_member", ...]
+    Column("due_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("org_id", "name", name="uq_supplier_requirements_org_name"),
+    sqlite_autoincrement=True,
+)
+
+supplier_incentives = Table(
+    "supplier_incentives",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("supplier_id", String(64), nullable=False),
+    Column("kind", String(40), nullable=False),  # preferred_volume | innovation_incentive | ...
+    Column("amount", Float),
+    Column("currency", String(3)),
+    Column("reason", Text, nullable=False),
+    Column("granted_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_supplier_incentives_org_supplier", "org_id", "supplier_id"),
+    sqlite_autoincrement=True,
 )

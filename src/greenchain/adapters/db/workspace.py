@@ -261,6 +261,60 @@ class SqlWorkspace:
             raise NotFoundError(f"supplier '{supplier_id}' not found")
         return {k: v for k, v in row._mapping.items() if k not in ("org_id", "import_id")}
 
+    # supplier organisations -----------------------------------------------------------------
+    def link_supplier(
+        self, buyer_org_id: int, supplier_id: str, supplier_org_id: int, now: dt.datetime
+    ) -> None:
+        """Let ``supplier_org_id`` operate the buyer's supplier record (a new link replaces)."""
+        link = t.supplier_links
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(link).where(
+                    link.c.buyer_org_id == buyer_org_id, link.c.supplier_id == supplier_id
+                )
+            )
+            conn.execute(
+                insert(link).values(
+                    buyer_org_id=buyer_org_id,
+                    supplier_id=supplier_id,
+                    supplier_org_id=supplier_org_id,
+                    linked_at=now,
+                )
+            )
+
+    def supplier_org_of(self, buyer_org_id: int, supplier_id: str) -> int | None:
+        link = t.supplier_links
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(link.c.supplier_org_id).where(
+                    link.c.buyer_org_id == buyer_org_id, link.c.supplier_id == supplier_id
+                )
+            ).first()
+        return None if found is None else int(found[0])
+
+    def customers_of(self, supplier_org_id: int) -> list[dict[str, Any]]:
+        """The buyers whose supplier record this organisation operates."""
+        link, org, sup = t.supplier_links, t.organisations, t.suppliers
+        query = (
+            select(
+                link.c.buyer_org_id,
+                org.c.slug.label("buyer"),
+                org.c.name.label("buyer_name"),
+                link.c.supplier_id,
+                sup.c.name.label("supplier_name"),
+                link.c.linked_at,
+            )
+            .join(org, org.c.id == link.c.buyer_org_id)
+            .outerjoin(
+                sup,
+                (sup.c.org_id == link.c.buyer_org_id) & (sup.c.supplier_id == link.c.supplier_id),
+            )
+            .where(link.c.supplier_org_id == supplier_org_id)
+            .order_by(org.c.slug, link.c.supplier_id)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
     def supplier_reports(self, org_id: int, supplier_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -19,8 +19,15 @@ from greenchain.config import Settings
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.records import SCHEMAS
+from greenchain.entrypoints.cli.engagement import request_app
 from greenchain.entrypoints.cli.errors import err_console, guarded
 from greenchain.entrypoints.cli.export import write_inventory_csv, write_inventory_xlsx
+from greenchain.entrypoints.cli.qualification import (
+    qualification_app,
+    requirement_app,
+    scorecard_app,
+    tier_app,
+)
 from greenchain.entrypoints.cli.targets import credit_app, history_app, target_app
 from greenchain.services import demo as demo_service
 from greenchain.services import factors as factor_service
@@ -57,6 +64,15 @@ app.add_typer(token_app, name="token")
 app.add_typer(mail_app, name="mail")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(history_app, name="history")
+app.add_typer(request_app, name="request")
+app.add_typer(qualification_app, name="qualification")
+app.add_typer(scorecard_app, name="scorecard")
+app.add_typer(requirement_app, name="requirement")
+app.add_typer(tier_app, name="tier")
+supplier_app = typer.Typer(
+    help="Supplier organisations on the platform (the supplier side).", no_args_is_help=True
+)
+app.add_typer(supplier_app, name="supplier")
 app.add_typer(target_app, name="target")
 app.add_typer(credit_app, name="credit")
 
@@ -239,6 +255,32 @@ class ReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     XLSX = "xlsx"
+
+
+@supplier_app.command("link")
+@guarded
+def supplier_link(
+    org: OrgOption,
+    supplier: Annotated[str, typer.Option(help="The buyer's supplier id.")],
+    to: Annotated[str, typer.Option("--to", help="The supplier's own organisation (slug).")],
+) -> None:
+    """Link a supplier record to the organisation that is that supplier on the platform."""
+    from greenchain.services import portal
+
+    done = portal.link_supplier(_ctx(), org, supplier, to)
+    console.print(f"{done['supplier_id']} ({done['supplier_name']}) of {org} is {to}")
+
+
+@supplier_app.command("customers")
+@guarded
+def supplier_customers(org: OrgOption) -> None:
+    """The customers of a supplier organisation and the ids they know it by."""
+    from greenchain.services import portal
+
+    table = Table("customer", "name", "supplier id", "linked")
+    for c in portal.customers(_ctx(), org):
+        table.add_row(c["buyer"], c["buyer_name"], c["supplier_id"], (c["linked_at"] or "")[:10])
+    console.print(table)
 
 
 @report_app.command("progress")

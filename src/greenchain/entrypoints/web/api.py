@@ -23,6 +23,7 @@ from greenchain.services import accounts as account_service
 from greenchain.services import factors as factor_service
 from greenchain.services import jobs as job_service
 from greenchain.services import ledger as ledger_service
+from greenchain.services import portal as portal_service
 from greenchain.services import queries
 from greenchain.services import reductions as reduction_service
 
@@ -475,3 +476,25 @@ def reductions_add(org: str, body: ClaimIn, ctx: CtxDep, principal: PrincipalDep
         body.supplier_id,
     )
     return reduction_service.add_claim_for(ctx, principal, org, claim)
+
+
+class SupplierLinkIn(BaseModel):
+    supplier_org: str = Field(
+        min_length=2, max_length=63, description="The organisation that is this supplier"
+    )
+
+
+@router.post("/orgs/{org}/supplier-links/{supplier_id}", status_code=201, responses=ERRORS)
+def supplier_link(
+    org: str, supplier_id: str, body: SupplierLinkIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Link one of the organisation's supplier records to the organisation that is that
+    supplier on the platform (admins); its users then see this customer's requests,
+    qualification and their own ratings."""
+    return portal_service.link_supplier_for(ctx, principal, org, supplier_id, body.supplier_org)
+
+
+@router.get("/orgs/{org}/customers", responses=ERRORS)
+def customers(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The buyers whose supplier record this organisation operates."""
+    return portal_service.customers_for(ctx, principal, org)

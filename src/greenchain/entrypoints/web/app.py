@@ -180,9 +180,12 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
 
     app.include_router(targets_web.api_router)
     app.include_router(targets_web.ui_router)
+    from greenchain.entrypoints.web import engagement as engagement_web
     from greenchain.entrypoints.web import reports as reports_web
 
     app.include_router(reports_web.api_router)
     app.include_router(reports_web.ui_router)
+    app.include_router(engagement_web.api_router)
+    app.include_router(engagement_web.ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

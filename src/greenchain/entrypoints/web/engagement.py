@@ -1,0 +1,609 @@
+"""Data requests on the web: the buyer's requests and reviews, the supplier portal (answer once,
+share with chosen customers, drafts saved as you type, evidence), and the sign-up page a
+supplier without an account reaches from its invitation email. JSON API under /api/v1 and the
+HTML pages; every route goes through ``greenchain.services.engagement``, which checks who may
+see what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from greenchain.domain.access import Principal
+from greenchain.domain.engagement import CLIMATE_TEMPLATE, FieldType
+from greenchain.domain.errors import ConflictError, InvalidDataError
+from greenchain.entrypoints.web.api import ERRORS
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.services import engagement
+from greenchain.services.context import Context
+
+api_router = APIRouter(prefix="/api/v1", tags=["supplier engagement"])
+ui_router = APIRouter(include_in_schema=False)
+Id = Annotated[int, PathParam(ge=1, le=10**9)]
+MAX_EVIDENCE_UPLOAD = engagement.MAX_EVIDENCE_BYTES + 1024
+
+
+def _base_url(request: Request) -> str:
+    return str(request.app.state.settings.base_url)
+
+
+# --- API: the buyer -----------------------------------------------------------------------------
+
+
+class RecipientIn(BaseModel):
+    supplier_id: str = Field(min_length=1, max_length=64)
+    email: str = Field(min_length=3, max_length=320)
+
+
+class RequestIn(BaseModel):
+    year: int = Field(ge=1990, le=2100, description="Reporting year asked for")
+    deadline: dt.date
+    recipients: list[RecipientIn] = Field(min_length=1, max_length=5000)
+    message: str = Field("", max_length=5000)
+
+
+@api_router.post("/orgs/{org}/requests", status_code=201, responses=ERRORS)
+def requests_send(
+    org: str, body: RequestIn, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Send the climate questionnaire to suppliers (analysts); each gets an email, with a
+    sign-up link when the supplier is not on the platform yet."""
+    return engagement.send_request_for(
+        ctx,
+        principal,
+        org,
+        year=body.year,
+        deadline=body.deadline,
+        recipients=[(r.supplier_id, r.email) for r in body.recipients],
+        message=body.message,
+        base_url=_base_url(request),
+    )
+
+
+@api_router.get("/orgs/{org}/requests", responses=ERRORS)
+def requests_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return engagement.list_requests_for(ctx, principal, org)
+
+
+@api_router.get("/orgs/{org}/requests/{request_id}", responses=ERRORS)
+def requests_detail(
+    org: str, request_id: Id, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Each supplier's status and, while the supplier shares it with you, its answer."""
+    return engagement.request_detail_for(ctx, principal, org, request_id)
+
+
+@api_router.post("/orgs/{org}/recipients/{recipient_id}/accept", responses=ERRORS)
+def recipients_accept(
+    org: str, recipient_id: Id, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Accept a shared answer: the next inventory run uses it for that supplier."""
+    return engagement.accept_for(ctx, principal, org, recipient_id)
+
+
+class ReturnIn(BaseModel):
+    comment: str = Field(min_length=1, max_length=5000, description="What needs correcting")
+
+
+@api_router.post("/orgs/{org}/recipients/{recipient_id}/return", responses=ERRORS)
+def recipients_return(
+    org: str,
+    recipient_id: Id,
+    body: ReturnIn,
+    request: Request,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    return engagement.return_for(
+        ctx, principal, org, recipient_id, body.comment, _base_url(request)
+    )
+
+
+@api_router.get(
+    "/orgs/{org}/recipients/{recipient_id}/evidence/{evidence_id}",
+    responses={**ERRORS, 200: {"content": {"application/octet-stream": {}}}},
+    response_class=Response,
+)
+def evidence_file(
+    org: str, recipient_id: Id, evidence_id: Id, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    """An evidence file (its SHA-256 in the ``X-Content-SHA256`` header)."""
+    return _evidence(ctx, principal, org, recipient_id, evidence_id)
+
+
+def _evidence(
+    ctx: Context, principal: Principal, org: str, recipient_id: int, evidence_id: int
+) -> Response:
+    found = engagement.evidence_download(ctx, principal, org, recipient_id, evidence_id)
+    name = str(found["file_name"]).replace('"', "")
+    return Response(
+        bytes(found["data"]),
+        media_type=str(found["content_type"]),
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-SHA256": str(found["sha256"]),
+        },
+    )
+
+
+# --- API: the supplier --------------------------------------------------------------------------
+
+
+@api_router.get("/orgs/{org}/portal", responses=ERRORS)
+def portal_overview(org: str, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The requests of all the organisation's customers, and its answers with who sees them."""
+    return engagement.portal(ctx, principal, org)
+
+
+def _public_request(opened: dict[str, Any]) -> dict[str, Any]:
+    tmpl = opened["template"]
+    return {
+        **{k: v for k, v in opened.items() if k != "template"},
+        "template": {"key": tmpl.key, "version": tmpl.version, "title": tmpl.title},
+        "questions": [
+            {
+                "name": f.name,
+                "label": f.label,
+                "type": f.type.value,
+                "required": f.required,
+                "options": list(f.options),
+                "section": f.section,
+            }
+            for f in tmpl.fields
+        ],
+    }
+
+
+@api_router.get("/orgs/{org}/portal/requests/{recipient_id}", responses=ERRORS)
+def portal_request(
+    org: str, recipient_id: Id, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A request as the supplier sees it: the questions and the current answer."""
+    return _public_request(engagement.open_request(ctx, principal, org, recipient_id))
+
+
+class AnswersIn(BaseModel):
+    answers: dict[str, Any] = Field(default_factory=dict)
+
+
+class SubmitIn(AnswersIn):
+    share_with: list[str] = Field(
+        default_factory=list,
+        description="Other customers asking for the same year that may see the answer",
+    )
+
+
+@api_router.put("/orgs/{org}/portal/requests/{recipient_id}/draft", responses=ERRORS)
+def portal_draft(
+    org: str, recipient_id: Id, body: AnswersIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Save a draft (required fields may be empty; each problem names its field)."""
+    return engagement.save_draft(ctx, principal, org, recipient_id, body.answers)
+
+
+@api_router.post("/orgs/{org}/portal/requests/{recipient_id}/submit", responses=ERRORS)
+def portal_submit(
+    org: str, recipient_id: Id, body: SubmitIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return engagement.submit(ctx, principal, org, recipient_id, body.answers, body.share_with)
+
+
+@api_router.post(
+    "/orgs/{org}/portal/requests/{recipient_id}/evidence", status_code=201, responses=ERRORS
+)
+async def portal_evidence(
+    org: str,
+    recipient_id: Id,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, CSV or XLSX, up to 10 MB")],
+) -> dict[str, Any]:
+    data = await file.read(MAX_EVIDENCE_UPLOAD)
+    return engagement.add_evidence(ctx, principal, org, recipient_id, file.filename or "", data)
+
+
+class RevokeIn(BaseModel):
+    buyer: str = Field(min_length=2, max_length=63, description="The customer (slug)")
+
+
+@api_router.post("/orgs/{org}/portal/answers/{response_id}/revoke", responses=ERRORS)
+def portal_revoke(
+    org: str, response_id: Id, body: RevokeIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Withdraw a customer's access to an answer (its future runs stop using it)."""
+    return engagement.revoke(ctx, principal, org, response_id, body.buyer)
+
+
+# --- pages: the buyer ---------------------------------------------------------------------------
+
+
+def _requests_page(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    member = principal.membership(org)
+    suppliers = ctx.workspace.supplier_names(member.org_id)
+    return render(
+        request,
+        "requests.html",
+        status_code=status_code,
+        title=f"Data requests – {member.org_name}",
+        active="requests",
+        principal=principal,
+        member=member,
+        org=org,
+        requests=engagement.list_requests(ctx, org),
+        can_edit=_can_edit(member),
+        supplier_count=len(suppliers),
+        default_year=dt.date.today().year - 1,
+        default_deadline=(dt.date.today() + dt.timedelta(days=42)).isoformat(),
+        form=form or {},
+        error=error,
+    )
+
+
+@ui_router.get("/orgs/{org}/requests")
+def requests_page(request: Request, org: str, ctx: CtxDep, principal: PrincipalDep) -> Response:
+    return _requests_page(request, ctx, principal, org)
+
+
+@ui_router.post("/orgs/{org}/requests", dependencies=[Csrf])
+def requests_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    year: Annotated[str, Form(max_length=10)] = "",
+    deadline: Annotated[str, Form(max_length=20)] = "",
+    recipients: Annotated[str, Form(max_length=500_000)] = "",
+    message: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    form = {"year": year, "deadline": deadline, "recipients": recipients, "message": message}
+    try:
+        try:
+            when = int(year)
+        except ValueError:
+            raise InvalidDataError(f"field 'year': '{year}' is not a year") from None
+        try:
+            due = dt.date.fromisoformat(deadline)
+        except ValueError:
+            raise InvalidDataError(f"field 'deadline': '{deadline}' is not a date") from None
+        pairs = []
+        for number, line in enumerate(recipients.splitlines(), start=1):
+            parts = line.replace(",", " ").replace(";", " ").split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                raise InvalidDataError(
+                    f"field 'recipients', line {number}: write the supplier id and an email"
+                )
+            pairs.append((parts[0], parts[1]))
+        sent = engagement.send_request_for(
+            ctx,
+            principal,
+            org,
+            year=when,
+            deadline=due,
+            recipients=pairs,
+            message=message,
+            base_url=_base_url(request),
+        )
+    except InvalidDataError as exc:
+        return _requests_page(
+            request, ctx, principal, org, status_code=422, error=exc.message, form=form
+        )
+    return RedirectResponse(f"/orgs/{org}/requests/{sent['id']}", status_code=303)
+
+
+def _request_page(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    request_id: int,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+) -> Response:
+    member = principal.membership(org)
+    detail = engagement.request_detail_for(ctx, principal, org, request_id)
+    return render(
+        request,
+        "request.html",
+        status_code=status_code,
+        title=f"Request {request_id} ({detail['year']}) – {member.org_name}",
+        active="requests",
+        principal=principal,
+        member=member,
+        org=org,
+        detail=detail,
+        questions=CLIMATE_TEMPLATE.fields,
+        can_edit=_can_edit(member),
+        error=error,
+        notice=notice,
+    )
+
+
+@ui_router.get("/orgs/{org}/requests/{request_id}")
+def request_page(
+    request: Request, org: str, request_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    return _request_page(request, ctx, principal, org, request_id)
+
+
+@ui_router.post("/orgs/{org}/requests/{request_id}/accept/{recipient_id}", dependencies=[Csrf])
+def request_accept_form(
+    request: Request,
+    org: str,
+    request_id: int,
+    recipient_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> Response:
+    try:
+        engagement.accept_for(ctx, principal, org, recipient_id)
+    except (InvalidDataError, ConflictError) as exc:
+        return _request_page(
+            request, ctx, principal, org, request_id, status_code=409, error=exc.message
+        )
+    return _request_page(
+        request,
+        ctx,
+        principal,
+        org,
+        request_id,
+        notice="Accepted: the next calculation run uses this supplier's data",
+    )
+
+
+@ui_router.post("/orgs/{org}/requests/{request_id}/return/{recipient_id}", dependencies=[Csrf])
+def request_return_form(
+    request: Request,
+    org: str,
+    request_id: int,
+    recipient_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    comment: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    try:
+        engagement.return_for(ctx, principal, org, recipient_id, comment, _base_url(request))
+    except InvalidDataError as exc:
+        return _request_page(
+            request, ctx, principal, org, request_id, status_code=422, error=exc.message
+        )
+    return _request_page(
+        request, ctx, principal, org, request_id, notice="Returned to the supplier for correction"
+    )
+
+
+@ui_router.get("/orgs/{org}/recipients/{recipient_id}/evidence/{evidence_id}")
+def evidence_page_download(
+    org: str, recipient_id: int, evidence_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    return _evidence(ctx, principal, org, recipient_id, evidence_id)
+
+
+# --- pages: the supplier ------------------------------------------------------------------------
+
+
+@ui_router.get("/orgs/{org}/portal")
+def portal_page(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    notice: str | None = None,
+) -> Response:
+    member = principal.membership(org)
+    return render(
+        request,
+        "portal.html",
+        title=f"Supplier portal – {member.org_name}",
+        active="portal",
+        principal=principal,
+        member=member,
+        org=org,
+        portal=engagement.portal(ctx, principal, org),
+        can_edit=_can_edit(member),
+        notice=notice,
+    )
+
+
+@ui_router.get("/portal")
+def portal_home(principal: PrincipalDep) -> Response:
+    """The link in request emails: the portal of the user's first organisation."""
+    first = next(iter(principal.memberships), None)
+    return RedirectResponse(f"/orgs/{first}/portal" if first else "/", status_code=303)
+
+
+def _answer_page(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    recipient_id: int,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Response:
+    member = principal.membership(org)
+    opened = engagement.open_request(ctx, principal, org, recipient_id)
+    return render(
+        request,
+        "portal_request.html",
+        status_code=status_code,
+        title=f"{opened['buyer_name']}: climate data {opened['year']} – {member.org_name}",
+        active="portal",
+        principal=principal,
+        member=member,
+        org=org,
+        req=opened,
+        answers=answers if answers is not None else opened["answers"],
+        sections=opened["template"].sections,
+        field_types=FieldType,
+        can_edit=_can_edit(member),
+        error=error,
+        notice=notice,
+    )
+
+
+@ui_router.get("/orgs/{org}/portal/requests/{recipient_id}")
+def answer_page(
+    request: Request, org: str, recipient_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    return _answer_page(request, ctx, principal, org, recipient_id)
+
+
+async def _form_answers(request: Request) -> tuple[dict[str, Any], list[str]]:
+    form = await request.form()
+    answers: dict[str, Any] = {}
+    for spec in CLIMATE_TEMPLATE.fields:
+        if spec.type is FieldType.CHOICES:
+            values = [str(v) for v in form.getlist(spec.name)]
+            if values:
+                answers[spec.name] = values
+        else:
+            value = form.get(spec.name)
+            if isinstance(value, str) and value.strip():
+                answers[spec.name] = value
+    share = [str(v) for v in form.getlist("share_with")]
+    return answers, share
+
+
+@ui_router.post("/orgs/{org}/portal/requests/{recipient_id}/draft", dependencies=[Csrf])
+async def answer_draft(
+    request: Request, org: str, recipient_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    """Autosave (HTMX): returns the save status line."""
+    answers, _ = await _form_answers(request)
+    saved = engagement.save_draft(ctx, principal, org, recipient_id, answers)
+    problems = "; ".join(f"{p['field']}: {p['message']}" for p in saved["problems"])
+    text = f"Draft saved at {saved['saved_at'][11:19]}" + (
+        f" — check {problems}" if problems else ""
+    )
+    return render(request, "_draft_status.html", text=text, problems=bool(problems))
+
+
+@ui_router.post("/orgs/{org}/portal/requests/{recipient_id}/submit", dependencies=[Csrf])
+async def answer_submit(
+    request: Request, org: str, recipient_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    answers, share = await _form_answers(request)
+    try:
+        done = engagement.submit(ctx, principal, org, recipient_id, answers, share)
+    except InvalidDataError as exc:
+        return _answer_page(
+            request,
+            ctx,
+            principal,
+            org,
+            recipient_id,
+            status_code=422,
+            error=exc.message,
+            answers=answers,
+        )
+    return _answer_page(
+        request,
+        ctx,
+        principal,
+        org,
+        recipient_id,
+        notice=f"Submitted and shared with {', '.join(done['shared_with'])}",
+    )
+
+
+@ui_router.post("/orgs/{org}/portal/requests/{recipient_id}/evidence", dependencies=[Csrf])
+async def answer_evidence(
+    request: Request,
+    org: str,
+    recipient_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    data = await file.read(MAX_EVIDENCE_UPLOAD)
+    try:
+        saved = engagement.add_evidence(
+            ctx, principal, org, recipient_id, file.filename or "", data
+        )
+    except InvalidDataError as exc:
+        return _answer_page(
+            request, ctx, principal, org, recipient_id, status_code=422, error=exc.message
+        )
+    return _answer_page(
+        request, ctx, principal, org, recipient_id, notice=f"{saved['file_name']} attached"
+    )
+
+
+@ui_router.post("/orgs/{org}/portal/answers/{response_id}/revoke", dependencies=[Csrf])
+def answer_revoke(
+    request: Request,
+    org: str,
+    response_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    buyer: Annotated[str, Form(max_length=63)],
+) -> Response:
+    engagement.revoke(ctx, principal, org, response_id, buyer)
+    return portal_page(
+        request, org, ctx, principal, notice=f"{buyer} can no longer see this answer"
+    )
+
+
+# --- sign-up of a supplier from its invitation --------------------------------------------------
+
+
+@ui_router.get("/supplier-signup/{token}")
+def signup_form(request: Request, token: str, ctx: CtxDep) -> Response:
+    info = engagement.signup_info(ctx, token)
+    return render(
+        request,
+        "supplier_signup.html",
+        title="Create your supplier account",
+        info=info,
+        token=token,
+    )
+
+
+@ui_router.post("/supplier-signup/{token}", dependencies=[Csrf])
+def signup(
+    request: Request,
+    token: str,
+    ctx: CtxDep,
+    organisation: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    info = engagement.signup_info(ctx, token)
+    try:
+        principal = engagement.sign_up(ctx, token, organisation, password)
+    except (InvalidDataError, ConflictError) as exc:
+        return render(
+            request,
+            "supplier_signup.html",
+            status_code=422,
+            title="Create your supplier account",
+            info=info,
+            token=token,
+            error=exc.message,
+            organisation=organisation,
+        )
+    request.session.clear()
+    request.session["user_id"] = principal.user_id
+    slug = next(iter(principal.memberships))
+    return RedirectResponse(f"/orgs/{slug}/portal", status_code=303)
