@@ -23,7 +23,11 @@ run: install
 	$(BIN)/greenchain report inventory --org demo-semiconductor --year 2025
 	$(BIN)/greenchain hotspots --org demo-semiconductor --year 2025 --top 15
 	@echo ""
-	@echo "Open http://127.0.0.1:8000 and log in as analyst@lumen-semi.example / greenchain-demo"
+	@echo "Open http://127.0.0.1:8000 and log in (password greenchain-demo for all) as"
+	@echo "  analyst@lumen-semi.example         the buyer (dashboard, programs, requests, targets, ledger)"
+	@echo "  supplier@tainan-materials.example  a supplier (portal: requests of its two customers)"
+	@echo "  partner@keystone-ats.example       the partner company of the joint program"
+	@echo "  verifier@verity-assurance.example  the third-party verifier (ledger)"
 	$(BIN)/greenchain serve --host 127.0.0.1 --port 8000
 
 lint: install

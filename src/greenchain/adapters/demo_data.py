@@ -209,6 +209,50 @@ def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) 
     return len(rows)
 
 
+def _write_partner_suppliers(folder: Path, sups: Sequence[_Supplier], seed: int) -> int:
+    """The supplier list of the demo's partner company (an assembly-and-test provider): 40 of
+    the demo buyer's largest suppliers, written the way another company's ERP would have them
+    (same LEI where both know it, names in capitals and with other legal forms), and 20 of its
+    own. Read back from suppliers.csv so that identifiers agree."""
+    rng = random.Random(seed + 1)
+    with (folder / "suppliers.csv").open(encoding="utf-8", newline="") as handle:
+        known = {row["supplier_id"]: row for row in csv.DictReader(handle)}
+    ranked = sorted(sups, key=lambda s: -s.weight)[:40]
+    rows: list[tuple[object, ...]] = []
+    for n, s in enumerate(ranked, start=1):
+        row = known[s.supplier_id]
+        name = row["name"]
+        if n % 2 == 0:
+            name = name.upper().replace(" CO.", " CO").replace(" LTD.", " LIMITED")
+        rows.append(
+            (
+                f"KAT-{n:04d}",
+                name,
+                row["country"],
+                row["naics_code"],
+                row["lei"] if n % 3 == 0 else "",
+                "",
+                "",
+                "true" if n <= 8 else "false",
+            )
+        )
+    for n in range(41, 61):
+        other = sups[rng.randrange(len(sups))]
+        rows.append(
+            (
+                f"KAT-{n:04d}",
+                f"Keystone Local Supplier {n}",
+                other.country,
+                other.naics,
+                "",
+                "",
+                "",
+                "false",
+            )
+        )
+    return _write(folder / "partner_suppliers.csv", SUPPLIERS.column_names, rows)
+
+
 def _sbt_status(supplier_id: str, year: int, latest: int) -> str:
     """A supplier's science-based target status, fixed by its id (not by the random stream, so
     the other demo figures stay as they are); some suppliers move up in the latest year."""
@@ -471,6 +515,7 @@ def write_demo_workspace(
     counts["energy_attributes"] = _write(
         folder / "energy_attributes.csv", ENERGY_ATTRIBUTES.column_names, eac_rows
     )
+    counts["partner_suppliers"] = _write_partner_suppliers(folder, sups, seed)
     return DemoFiles(
         folder,
         folder / "suppliers.csv",

@@ -103,4 +103,5 @@ def write_demo_files(folder: Path, *, seed: int) -> dict[str, Path]:
         "activity": files.activity,
         "product_footprints": files.product_footprints,
         "energy_attributes": files.folder / "energy_attributes.csv",
+        "partner_suppliers": files.folder / "partner_suppliers.csv",
     }

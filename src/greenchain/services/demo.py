@@ -68,7 +68,210 @@ def build_demo_workspace(
         _demo_ledger(ctx, reports[-1])
     if ctx.targets is not None:
         _demo_targets(ctx, reports)
+    if ctx.engagement is not None and ctx.programs is not None and ctx.accounts is not None:
+        _demo_engagement(ctx, files["partner_suppliers"], DEMO_YEARS[-1])
     return DemoResult(folder, imports, reports)
+
+
+DEMO_PARTNER_EMAIL = "partner@keystone-ats.example"
+DEMO_SUPPLIER_ORG = "demo-supplier"
+DEMO_SUPPLIER_EMAIL = "supplier@tainan-materials.example"
+
+
+def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
+    """A joint program of the demo buyer and its partner company over their common suppliers,
+    with a training that suppliers attended, a workshop, a library, reduction projects, data
+    requests, and one supplier on the platform that answered and shared with the demo buyer."""
+    import datetime as dt
+
+    from greenchain.services import engagement as eng
+    from greenchain.services import programs as prog
+    from greenchain.services.accounts import add_user
+    from greenchain.services.inventory import get_hotspots
+    from greenchain.services.portal import link_supplier
+
+    ws = ctx.workspace
+    for slug, name in (
+        (DEMO_PARTNER, "Keystone Assembly & Test (demo partner)"),
+        (DEMO_SUPPLIER_ORG, "Tainan Materials (demo supplier)"),
+    ):
+        try:
+            ws.get_org(slug)
+        except NotFoundError:
+            ws.add_org(slug, name, ctx.clock.now())
+    import_records(ctx, DEMO_PARTNER, "suppliers", partner_suppliers)
+    buyer = add_user(ctx, DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG, Role.ADMIN)
+    partner = add_user(ctx, DEMO_PARTNER_EMAIL, DEMO_PASSWORD, DEMO_PARTNER, Role.ADMIN)
+    supplier_user = add_user(ctx, DEMO_SUPPLIER_EMAIL, DEMO_PASSWORD, DEMO_SUPPLIER_ORG, Role.ADMIN)
+    buyer_org, partner_org = ws.get_org(DEMO_ORG), ws.get_org(DEMO_PARTNER)
+    hot = [r.key for r in get_hotspots(ctx, DEMO_ORG, year).engagement_set]
+    names = ws.supplier_names(buyer_org.id)
+    by_name = {n.upper(): k for k, n in ws.supplier_names(partner_org.id).items()}
+    shared = next((s for s in hot if names.get(s, "").upper() in by_name), hot[0])
+    link_supplier(ctx, DEMO_ORG, shared, DEMO_SUPPLIER_ORG)
+    if names.get(shared, "").upper() in by_name:
+        link_supplier(ctx, DEMO_PARTNER, by_name[names[shared].upper()], DEMO_SUPPLIER_ORG)
+
+    program = prog.create_program(
+        ctx,
+        buyer,
+        DEMO_ORG,
+        name="Semiconductor supply chain climate program",
+        goals="60 % of suppliers by emissions with science-based targets by 2027; "
+        "supplier-specific data for the top 30 suppliers by 2026",
+        start=dt.date(year + 1, 1, 1),
+        end=dt.date(year + 3, 12, 31),
+        co_sponsors=[DEMO_PARTNER],
+    )
+    pid = int(program["id"])
+    today = ctx.clock.now().date()
+    prog.accept_sponsorship(ctx, partner, DEMO_PARTNER, pid)
+    prog.add_members(ctx, buyer, DEMO_ORG, pid, hotspots_year=year)
+    prog.add_members(ctx, partner, DEMO_PARTNER, pid, sorted(ws.supplier_ids(partner_org.id))[:15])
+    prog.find_common_suppliers(ctx, buyer, DEMO_ORG, pid)
+    for match in prog.shared_suppliers(ctx, buyer, DEMO_ORG, pid):
+        if match["status"] == "pending":
+            prog.decide_match(ctx, buyer, DEMO_ORG, pid, int(match["id"]), confirm=True)
+    members = prog.monitoring(ctx, buyer, DEMO_ORG, pid)["rows"]
+    invited = [r["supplier_id"] for r in members[:8]]
+    if shared not in invited:
+        invited[-1] = shared
+    training = prog.add_activity(
+        ctx,
+        buyer,
+        DEMO_ORG,
+        pid,
+        kind="training",
+        title="Setting science-based targets",
+        date=today - dt.timedelta(days=21),
+        agenda="SBTi criteria; base year and boundary; supplier data collection",
+        materials="Slides and the SBTi Corporate Net-Zero Standard",
+        invite=invited,
+    )
+    prog.record_attendance(ctx, buyer, DEMO_ORG, pid, int(training["id"]), invited[:6])
+    prog.add_action_item(
+        ctx,
+        buyer,
+        DEMO_ORG,
+        pid,
+        int(training["id"]),
+        description="Submit a science-based target commitment letter",
+        owner="Supplier sustainability leads",
+        due=today + dt.timedelta(days=90),
+    )
+    prog.add_activity(
+        ctx,
+        buyer,
+        DEMO_ORG,
+        pid,
+        kind="workshop",
+        title="Renewable electricity sourcing in Taiwan and Malaysia",
+        date=today + dt.timedelta(days=30),
+        agenda="PPAs, I-RECs and on-site solar",
+        invite=invited[:5],
+    )
+    prog.add_article(
+        ctx,
+        buyer,
+        DEMO_ORG,
+        pid,
+        title="Abating process gases in etch and CVD chambers",
+        category="process gases",
+        sector="semiconductors",
+        body="Point-of-use abatement cuts PFC and NF3 emissions by over 90 %.",
+    )
+    prog.add_article(
+        ctx,
+        partner,
+        DEMO_PARTNER,
+        pid,
+        title="Buying renewable electricity with I-RECs",
+        category="energy",
+        sector="all",
+        body="Certificates must match the market and year of consumption.",
+    )
+    done = prog.add_project(
+        ctx,
+        buyer,
+        DEMO_ORG,
+        pid,
+        supplier_id=shared,
+        type="renewable_electricity",
+        title="Rooftop solar and a PPA at the supplier's plant",
+        baseline_t=9_800.0,
+        expected_t=1_500.0,
+        incentive="preferred volume allocation 2027",
+    )
+    prog.update_project(
+        ctx,
+        buyer,
+        DEMO_ORG,
+        pid,
+        int(done["id"]),
+        status="completed",
+        measured_t=1_450.0,
+        evidence="Metered generation and PPA invoices, 12 months",
+    )
+    active = prog.add_project(
+        ctx,
+        buyer,
+        DEMO_ORG,
+        pid,
+        supplier_id=invited[1],
+        type="process_gas_abatement",
+        title="Point-of-use abatement on etch tools",
+        baseline_t=6_200.0,
+        expected_t=2_100.0,
+    )
+    prog.update_project(ctx, buyer, DEMO_ORG, pid, int(active["id"]), status="active")
+
+    deadline = today + dt.timedelta(days=45)
+    recipients = [(s, f"climate@{s.lower()}.example") for s in invited if s != shared]
+    recipients.append((shared, DEMO_SUPPLIER_EMAIL))
+    sent = eng.send_request(ctx, DEMO_ORG, year=year, deadline=deadline, recipients=recipients)
+    partner_record = ws.customers_of(ws.get_org(DEMO_SUPPLIER_ORG).id)
+    for link in partner_record:
+        if link["buyer"] == DEMO_PARTNER:
+            eng.send_request(
+                ctx,
+                DEMO_PARTNER,
+                year=year,
+                deadline=deadline,
+                recipients=[(link["supplier_id"], DEMO_SUPPLIER_EMAIL)],
+            )
+    mine = next(
+        r
+        for r in eng.portal(ctx, supplier_user, DEMO_SUPPLIER_ORG)["requests"]
+        if r["buyer"] == DEMO_ORG
+    )
+    eng.submit(
+        ctx,
+        supplier_user,
+        DEMO_SUPPLIER_ORG,
+        int(mine["id"]),
+        {
+            "reporting_year": year,
+            "revenue": 420_000_000,
+            "currency": "USD",
+            "scope1_t": 3_150,
+            "scope2_location_t": 11_900,
+            "scope2_market_t": 9_870,
+            "scope3_upstream_t": 28_400,
+            "method": "ghg_protocol",
+            "verification": "limited",
+            "verifier": "Verity Assurance",
+            "sbt_status": "validated",
+            "sbt_date": f"{year}-03-15",
+            "sbt_ambition": "1.5C",
+            "net_zero_year": 2045,
+            "renewable_share": 0.32,
+            "certifications": ["iso_14001", "iso_50001", "rba_member"],
+            "reduction_projects": "Rooftop solar 6 MW; chiller heat recovery",
+        },
+    )
+    detail = eng.request_detail(ctx, DEMO_ORG, int(sent["id"]))
+    answered = next(r for r in detail["recipients"] if r["supplier_id"] == shared)
+    eng.accept(ctx, DEMO_ORG, int(answered["id"]))
 
 
 def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:

@@ -1,4 +1,5 @@
-"""``greenchain request``: climate data requests to suppliers, for scripting."""
+"""``greenchain request`` and ``greenchain program``: data requests to suppliers and engagement
+programs, for scripting."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from rich.table import Table
 
 from greenchain.bootstrap import bootstrap
 from greenchain.config import Settings
+from greenchain.domain.access import Membership, Principal, Role
 from greenchain.domain.errors import InvalidDataError
 from greenchain.entrypoints.cli.errors import guarded
-from greenchain.services import engagement
+from greenchain.services import engagement, programs
 from greenchain.services.context import Context
 
 request_app = typer.Typer(
@@ -146,3 +148,128 @@ def request_return(
     ctx, settings = _ctx()
     engagement.return_for_correction(ctx, org, recipient, comment, settings.base_url)
     console.print("Returned for correction; the supplier is told by email")
+
+
+program_app = typer.Typer(
+    help="Supplier engagement programs (joint with partner companies).", no_args_is_help=True
+)
+
+
+def _as(ctx: Context, org: str) -> Principal:
+    """The command line acts as an administrator of ``org`` (it holds the database)."""
+    found = ctx.workspace.get_org(org)
+    return Principal(0, "cli", {org: Membership(found.id, found.slug, found.name, Role.ADMIN)})
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDataError(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
+
+
+@program_app.command("create")
+@guarded
+def program_create(
+    org: OrgOption,
+    name: Annotated[str, typer.Option(help="Program name.")],
+    start: Annotated[str, typer.Option(help="Start date.")],
+    end: Annotated[str, typer.Option(help="End date.")],
+    goals: Annotated[str, typer.Option(help="Goals, e.g. '60 % ... by 2027'.")] = "",
+    co_sponsor: Annotated[
+        list[str] | None, typer.Option(help="Partner organisation (repeatable).")
+    ] = None,
+) -> None:
+    """Create a program; co-sponsors must accept it before it starts."""
+    ctx, _ = _ctx()
+    made = programs.create_program(
+        ctx,
+        _as(ctx, org),
+        org,
+        name=name,
+        goals=goals,
+        start=_date(start, "--start"),
+        end=_date(end, "--end"),
+        co_sponsors=co_sponsor or [],
+    )
+    console.print(
+        f"Program {made['id']} created ({'active' if made['active'] else 'awaiting sponsors'})"
+    )
+
+
+@program_app.command("accept")
+@guarded
+def program_accept(
+    program: Annotated[int, typer.Argument(help="Program id.")], org: OrgOption
+) -> None:
+    """Accept the sponsorship of a joint program."""
+    ctx, _ = _ctx()
+    shown = programs.accept_sponsorship(ctx, _as(ctx, org), org, program)
+    console.print(f"{org} accepted; program {'active' if shown['active'] else 'awaiting sponsors'}")
+
+
+@program_app.command("members")
+@guarded
+def program_members(
+    program: Annotated[int, typer.Argument(help="Program id.")],
+    org: OrgOption,
+    supplier: Annotated[list[str] | None, typer.Option(help="Supplier id (repeatable).")] = None,
+    hotspots: Annotated[
+        int | None, typer.Option(help="Add the hotspot suppliers of this year.")
+    ] = None,
+) -> None:
+    ctx, _ = _ctx()
+    done = programs.add_members(ctx, _as(ctx, org), org, program, supplier or [], hotspots)
+    console.print(f"{done['added']} member(s) added; {done['members']} in all")
+
+
+@program_app.command("match")
+@guarded
+def program_match(
+    program: Annotated[int, typer.Argument(help="Program id.")], org: OrgOption
+) -> None:
+    """Find the suppliers the sponsors share; list them with their status."""
+    ctx, _ = _ctx()
+    principal = _as(ctx, org)
+    found = programs.find_common_suppliers(ctx, principal, org, program)
+    table = Table("match", "supplier", "partner", "their name", "basis", "score", "status")
+    for m in programs.shared_suppliers(ctx, principal, org, program):
+        table.add_row(
+            str(m["id"]),
+            f"{m['supplier_id']} {m['name']}",
+            m["partner"],
+            m["partner_name"],
+            m["basis"],
+            f"{m['score']:.0f}",
+            m["status"],
+        )
+    console.print(table)
+    console.print(f"{found['confirmed']} confirmed, {found['pending']} to review")
+
+
+@program_app.command("decide")
+@guarded
+def program_decide(
+    program: Annotated[int, typer.Argument(help="Program id.")],
+    match: Annotated[int, typer.Argument(help="Match id.")],
+    org: OrgOption,
+    reject: Annotated[bool, typer.Option(help="Reject instead of confirming.")] = False,
+) -> None:
+    ctx, _ = _ctx()
+    done = programs.decide_match(ctx, _as(ctx, org), org, program, match, not reject)
+    console.print(f"{done['supplier_id']}: {done['status']}")
+
+
+@program_app.command("monitor")
+@guarded
+def program_monitor(
+    program: Annotated[int, typer.Argument(help="Program id.")],
+    org: OrgOption,
+    out: Annotated[Path | None, typer.Option(help="Write the member table as CSV.")] = None,
+) -> None:
+    """Response rate and shares of members with data, targets, training and projects."""
+    ctx, _ = _ctx()
+    report = programs.monitoring(ctx, _as(ctx, org), org, program)
+    if out is not None:
+        out.write_text(programs.monitoring_csv(report), encoding="utf-8")
+    print(json.dumps({k: v for k, v in report.items() if k != "rows"}, indent=2))

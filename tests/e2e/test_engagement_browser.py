@@ -1,0 +1,120 @@
+"""A real browser (Debian's chromium driven by Playwright): a supplier answers two customers'
+request in its portal (the draft saves itself as it types), shares with one of them, and that
+buyer accepts the answer; the other buyer sees nothing of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, expect, sync_playwright
+
+from greenchain.config import Settings
+from greenchain.domain.access import Role
+from greenchain.entrypoints.web.app import create_app
+from greenchain.services import engagement
+from greenchain.services.accounts import add_user
+from greenchain.services.factors import import_factor_sets
+from greenchain.services.imports import import_records
+from greenchain.services.orgs import add_organisation
+from greenchain.services.portal import link_supplier
+from tests.conftest import make_context
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.factories import supplier, write_csv
+
+pytestmark = pytest.mark.slow
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def server(tmp_path: Path, factor_cache) -> Iterator[str]:
+    ctx = make_context(f"sqlite:///{tmp_path / 'web.db'}", factor_cache)
+    import_factor_sets(ctx, ["epa-supply-chain-v1.3"])
+    for slug, name in (("chipco", "Chip Co"), ("osatco", "OSAT Co"), ("steelco", "Steel Co")):
+        add_organisation(ctx, slug, name)
+    for buyer in ("chipco", "osatco"):
+        write_csv(tmp_path / f"{buyer}.csv", "suppliers", [supplier("ST-1", name="Steel Co")])
+        import_records(ctx, buyer, "suppliers", tmp_path / f"{buyer}.csv")
+        link_supplier(ctx, buyer, "ST-1", "steelco")
+        engagement.send_request(
+            ctx,
+            buyer,
+            year=2025,
+            deadline=dt.date(2026, 12, 31),
+            recipients=[("ST-1", "sam@steel.example")],
+        )
+    add_user(ctx, "sam@steel.example", PASSWORD, "steelco", Role.ANALYST)
+    add_user(ctx, "ana@chip.example", PASSWORD, "chipco", Role.ANALYST)
+    add_user(ctx, "oli@osat.example", PASSWORD, "osatco", Role.ANALYST)
+    app = create_app(Settings(upload_dir=tmp_path / "uploads", job_workers=0), ctx)
+    port = _free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert uv.started, "the web app did not start"
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _login(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/login" not in page.url
+
+
+def test_a_supplier_answers_in_its_portal_and_one_buyer_accepts(server):
+    base = server
+    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run scripts/ensure-chromium.sh"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        problems: list[str] = []
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+        _login(page, base, "sam@steel.example")
+        page.goto(f"{base}/orgs/steelco/portal")
+        expect(page).to_have_title("Supplier portal – Steel Co · Greenchain")
+        expect(page.locator("table.portal-requests tbody tr")).to_have_count(2)
+        page.get_by_role("link", name="Answer the 2025 request of Chip Co").click()
+        page.fill("#q-revenue", "50000000")
+        page.fill("#q-currency", "usd")
+        page.fill("#q-scope1_t", "1200")
+        expect(page.locator("#draft-status")).to_contain_text("Draft saved at", timeout=10_000)
+        page.fill("#q-scope2_market_t", "800")
+        page.fill("#q-scope3_upstream_t", "4000")
+        page.select_option("#q-method", "ghg_protocol")
+        page.select_option("#q-verification", "none")
+        page.select_option("#q-sbt_status", "committed")
+        page.check("#q-certifications-iso_14001")
+        page.click("text=Submit to Chip Co")
+        expect(page.locator(".notice")).to_contain_text("Submitted and shared with chipco")
+        page.goto(f"{base}/orgs/steelco/portal")
+        expect(page.locator("main")).to_contain_text("Chip Co: may see it")
+        page.click("form.logout button")
+
+        _login(page, base, "oli@osat.example")
+        page.goto(f"{base}/orgs/osatco/requests/2")
+        expect(page.locator("main")).not_to_contain_text("Answer of")
+        page.click("form.logout button")
+
+        _login(page, base, "ana@chip.example")
+        page.goto(f"{base}/orgs/chipco/requests")
+        page.get_by_role("link", name="Request 1").click()
+        expect(page.locator("main")).to_contain_text("Answer of Steel Co")
+        expect(page.locator("main")).to_contain_text("1,200")
+        page.click("text=Accept")
+        expect(page.locator(".notice")).to_contain_text("the next calculation run uses")
+        browser.close()
+    assert not problems, problems
