@@ -202,3 +202,44 @@ def test_training_attendance_and_a_completed_project_show_in_monitoring(joint):
     assert len(csv_text.splitlines()) == 3
     activities = prog.activities(ctx, osat, "osatco", pid)
     assert activities[0]["invited"] == []  # the other sponsor's invitees stay private
+
+
+def test_a_member_supplier_sees_its_activities_and_the_library_in_its_portal(joint):
+    from greenchain.services.portal import link_supplier
+
+    ctx, chip, osat, pid = joint
+    prog.accept_sponsorship(ctx, osat, "osatco", pid)
+    add_organisation(ctx, "tainan", "Tainan Silicon")
+    sam = add_user(ctx, "sam@tainan.example", PASSWORD, "tainan", Role.VIEWER)
+    link_supplier(ctx, "chipco", "C-1", "tainan")
+    prog.add_members(ctx, chip, "chipco", pid, ["C-1", "C-2"])
+    prog.add_activity(
+        ctx,
+        chip,
+        "chipco",
+        pid,
+        kind="workshop",
+        title="Solar PPAs",
+        date=dt.date(2026, 4, 1),
+        invite=["C-1"],
+    )
+    prog.add_activity(
+        ctx,
+        chip,
+        "chipco",
+        pid,
+        kind="workshop",
+        title="Only for C-2",
+        date=dt.date(2026, 4, 2),
+        invite=["C-2"],
+    )
+    prog.add_article(
+        ctx, osat, "osatco", pid, title="I-RECs", category="energy", sector="all", body="How to."
+    )
+    seen = prog.programs_for_supplier(ctx, sam, "tainan")
+    assert [p["name"] for p in seen] == ["Joint supplier climate program"]
+    assert [a["title"] for a in seen[0]["activities"]] == ["Solar PPAs"]
+    assert [a["title"] for a in seen[0]["library"]] == ["I-RECs"]
+    add_organisation(ctx, "stranger")
+    eve = add_user(ctx, "eve@stranger.example", PASSWORD, "stranger", Role.ADMIN)
+    assert prog.programs_for_supplier(ctx, eve, "stranger") == []

@@ -650,3 +650,51 @@ def monitoring_csv(report: dict[str, Any]) -> str:
             ]
         )
     return out.getvalue()
+
+
+def programs_for_supplier(ctx: Context, principal: Principal, org: str) -> list[dict[str, Any]]:
+    """The programs a supplier organisation takes part in (through any customer's record of it):
+    the activities it is invited to and the library the sponsors share with members."""
+    member = principal.membership(org)
+    store = _store(ctx)
+    links = {
+        (int(c["buyer_org_id"]), str(c["supplier_id"]))
+        for c in ctx.workspace.customers_of(member.org_id)
+    }
+    seen: dict[int, dict[str, Any]] = {}
+    for buyer_id, supplier_id in sorted(links):
+        for p in store.programs_of(buyer_id):
+            program_id = int(p["id"])
+            if supplier_id not in store.members(program_id, buyer_id):
+                continue
+            entry = seen.setdefault(
+                program_id,
+                {
+                    "id": program_id,
+                    "name": p["name"],
+                    "goals": p["goals"],
+                    "sponsors": [s["name"] for s in store.sponsors(program_id)],
+                    "activities": [],
+                    "library": [
+                        {k: a[k] for k in ("title", "category", "sector", "body")}
+                        for a in store.articles(program_id)
+                    ],
+                },
+            )
+            for a in store.activities(program_id):
+                invited = [
+                    i
+                    for i in store.invitees(int(a["id"]))
+                    if (int(i["org_id"]), str(i["supplier_id"])) in links
+                ]
+                if invited and all(x["title"] != a["title"] for x in entry["activities"]):
+                    entry["activities"].append(
+                        {
+                            "kind": a["kind"],
+                            "title": a["title"],
+                            "date": str(a["date"]),
+                            "agenda": a["agenda"],
+                            "attended": any(i["attended"] for i in invited),
+                        }
+                    )
+    return list(seen.values())

@@ -20,7 +20,7 @@ from greenchain.domain.errors import ConflictError, InvalidDataError
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
-from greenchain.services import engagement
+from greenchain.services import engagement, programs
 from greenchain.services.context import Context
 
 api_router = APIRouter(prefix="/api/v1", tags=["supplier engagement"])
@@ -418,6 +418,7 @@ def portal_page(
         member=member,
         org=org,
         portal=engagement.portal(ctx, principal, org),
+        programs=programs.programs_for_supplier(ctx, principal, org),
         can_edit=_can_edit(member),
         notice=notice,
     )
