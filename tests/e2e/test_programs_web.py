@@ -3,6 +3,7 @@ between two buyers, shared suppliers, a training and a project, monitoring; stra
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -125,6 +126,12 @@ def test_a_joint_program_through_the_api(world):
     assert report["rows"][0]["trained"] is True
     exported = client.get(f"{base}/{pid}/monitoring.csv", headers=auth["ana"])
     assert exported.text.splitlines()[1].startswith("C-1,")
+    book = client.get(f"{base}/{pid}/monitoring.xlsx", headers=auth["ana"])
+    assert book.content[:2] == b"PK"
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(io.BytesIO(book.content)).sheetnames
+    assert sheets == ["Summary", "Members", "Intensity"]
     # the partner sees the program but not chipco's members, projects or monitoring rows
     assert (
         client.get(f"/api/v1/orgs/osatco/programs/{pid}/monitoring", headers=auth["oli"]).json()[

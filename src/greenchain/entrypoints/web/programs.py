@@ -5,6 +5,7 @@ the program and shows it only its own members, projects and monitoring."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -22,6 +23,7 @@ from greenchain.services import programs as prog
 api_router = APIRouter(prefix="/api/v1", tags=["programs"])
 ui_router = APIRouter(include_in_schema=False)
 Id = Annotated[int, PathParam(ge=1, le=10**9)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ProgramIn(BaseModel):
@@ -387,3 +389,64 @@ def program_monitoring_download(
     org: str, program_id: int, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     return programs_monitoring_csv(org, program_id, ctx, principal)
+
+
+def _monitoring_xlsx(report: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "Summary"
+    summary.append(["program", report["program"]])
+    summary.append(["year", report["year"]])
+    summary.append(["members", report["members"]])
+    summary.append(["response rate", report["response_rate"]])
+    for flag, share in report["shares"].items():
+        summary.append([f"{flag} by emissions", share["by_emissions"]])
+        summary.append([f"{flag} by spend", share["by_spend"]])
+    members = book.create_sheet("Members")
+    members.append(["supplier_id", "t_co2e", "spend_usd", "reported", "sbt", "trained", "project"])
+    for r in report["rows"]:
+        members.append(
+            [
+                r["supplier_id"],
+                r["t_co2e"],
+                r["spend_usd"],
+                r["reported"],
+                r["sbt"],
+                r["trained"],
+                r["project"],
+            ]
+        )
+    intensity = book.create_sheet("Intensity")
+    intensity.append(["supplier_id", "year", "t CO2e per million revenue", "currency"])
+    for r in report["rows"]:
+        for i in r["intensity"]:
+            intensity.append([r["supplier_id"], i["year"], i["t_per_million"], i["currency"]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@api_router.get(
+    "/orgs/{org}/programs/{program_id}/monitoring.xlsx",
+    responses={**ERRORS, 200: {"content": {XLSX: {}}}},
+    response_class=Response,
+)
+def programs_monitoring_xlsx(
+    org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    report = prog.monitoring(ctx, principal, org, program_id)
+    return Response(
+        _monitoring_xlsx(report),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="program-{program_id}.xlsx"'},
+    )
+
+
+@ui_router.get("/orgs/{org}/programs/{program_id}/monitoring.xlsx")
+def program_monitoring_xlsx_download(
+    org: str, program_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    return programs_monitoring_xlsx(org, program_id, ctx, principal)
