@@ -184,8 +184,14 @@ def test_training_attendance_and_a_completed_project_show_in_monitoring(joint):
     assert done["claim"]["ledger_seq"] is not None
     assert [c["supplier_id"] for c in list_claims(ctx, "chipco")] == ["C-1"]
 
+    prog.note_improvement_areas(
+        ctx, chip, "chipco", pid, "C-2", "Metering of compressed air; SBT commitment"
+    )
+    with pytest.raises(NotFoundError):
+        prog.note_improvement_areas(ctx, chip, "chipco", pid, "C-3", "not a member")
     report = prog.monitoring(ctx, chip, "chipco", pid)
     rows = {r["supplier_id"]: r for r in report["rows"]}
+    assert rows["C-2"]["improvement_areas"].startswith("Metering")
     assert rows["C-1"]["trained"] is True
     assert rows["C-2"]["trained"] is False
     assert rows["C-1"]["sbt"] is True

@@ -172,6 +172,18 @@ def add_members(
     return {"added": added, "members": len(_store(ctx).members(program_id, org_id))}
 
 
+def note_improvement_areas(
+    ctx: Context, principal: Principal, org: str, program_id: int, supplier_id: str, text: str
+) -> dict[str, Any]:
+    """Record the improvement areas agreed with a member supplier (replaces the earlier note)."""
+    org_id = _sponsor(ctx, principal, org, program_id, Role.ANALYST)
+    if len(text) > 5000:
+        raise InvalidDataError("field 'improvement_areas': at most 5000 characters")
+    if not _store(ctx).set_improvement_areas(program_id, org_id, supplier_id, text.strip()):
+        raise NotFoundError(f"'{supplier_id}' is not a member of program {program_id}")
+    return {"supplier_id": supplier_id, "improvement_areas": text.strip()}
+
+
 def _refs(ctx: Context, org_id: int) -> list[SupplierRef]:
     return [
         SupplierRef(
@@ -565,6 +577,7 @@ def monitoring(
     trained = store.attended(program_id, org_id, "training")
     attended = store.attended(program_id, org_id)
     project_rows = store.projects(program_id, org_id)
+    areas = store.improvement_areas(program_id, org_id)
     active = {p["supplier_id"] for p in project_rows if p["status"] in ("active", "completed")}
     answered = 0
     asked = 0
@@ -587,6 +600,7 @@ def monitoring(
                 "trained": supplier_id in trained,
                 "attended": supplier_id in attended,
                 "project": supplier_id in active,
+                "improvement_areas": areas.get(supplier_id, ""),
                 "intensity": [
                     {
                         "year": int(r["year"]),

@@ -97,7 +97,11 @@ class SqlPrograms:
             for supplier_id in new:
                 conn.execute(
                     insert(m).values(
-                        program_id=program_id, org_id=org_id, supplier_id=supplier_id, added_at=now
+                        program_id=program_id,
+                        org_id=org_id,
+                        supplier_id=supplier_id,
+                        added_at=now,
+                        improvement_areas="",
                     )
                 )
         return len(new)
@@ -113,6 +117,32 @@ class SqlPrograms:
                 .order_by(m.c.supplier_id),
             )
         ]
+
+    def set_improvement_areas(
+        self, program_id: int, org_id: int, supplier_id: str, text: str
+    ) -> bool:
+        m = t.program_members
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(m)
+                .where(
+                    m.c.program_id == program_id,
+                    m.c.org_id == org_id,
+                    m.c.supplier_id == supplier_id,
+                )
+                .values(improvement_areas=text)
+            )
+        return bool(done.rowcount)
+
+    def improvement_areas(self, program_id: int, org_id: int) -> dict[str, str]:
+        m = t.program_members
+        rows = _rows(
+            self.engine,
+            select(m.c.supplier_id, m.c.improvement_areas).where(
+                m.c.program_id == program_id, m.c.org_id == org_id
+            ),
+        )
+        return {r["supplier_id"]: r["improvement_areas"] or "" for r in rows}
 
     # matches -------------------------------------------------------------------------------
     def replace_matches(self, program_id: int, rows: list[dict[str, Any]]) -> None:

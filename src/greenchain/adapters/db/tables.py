@@ -239,6 +239,7 @@ program_members = Table(
     Column("org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), primary_key=True),
     Column("supplier_id", String(64), primary_key=True),
     Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("improvement_areas", Text, nullable=False, default=""),
 )
 supplier_matches = Table(
     "supplier_matches",

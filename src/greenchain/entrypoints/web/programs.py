@@ -82,6 +82,27 @@ def programs_members(
     return prog.add_members(ctx, principal, org, program_id, body.supplier_ids, body.hotspots_year)
 
 
+class AreasIn(BaseModel):
+    improvement_areas: str = Field(max_length=5000)
+
+
+@api_router.put(
+    "/orgs/{org}/programs/{program_id}/members/{supplier_id}/improvement-areas", responses=ERRORS
+)
+def programs_improvement_areas(
+    org: str,
+    program_id: Id,
+    supplier_id: str,
+    body: AreasIn,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """The improvement areas agreed with a member supplier."""
+    return prog.note_improvement_areas(
+        ctx, principal, org, program_id, supplier_id, body.improvement_areas
+    )
+
+
 @api_router.post("/orgs/{org}/programs/{program_id}/matching", responses=ERRORS)
 def programs_matching(
     org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("supplier_id", sa.String(length=64), nullable=False),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("improvement_areas", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organisations.id"],
