@@ -149,6 +149,16 @@ def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
         invite=invited,
     )
     prog.record_attendance(ctx, buyer, DEMO_ORG, pid, int(training["id"]), invited[:6])
+    for supplier_id, areas in zip(
+        invited[:3],
+        (
+            "Sub-metering of cleanroom HVAC; renewable electricity sourcing",
+            "Process gas abatement; supplier-specific Scope 3 data",
+            "Science-based target commitment; ISO 50001",
+        ),
+        strict=False,
+    ):
+        prog.note_improvement_areas(ctx, buyer, DEMO_ORG, pid, supplier_id, areas)
     prog.add_action_item(
         ctx,
         buyer,
