@@ -252,6 +252,24 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-a/roadmap?until=2030&efficiency_rate=0.02"),
     ("POST", "/api/v1/orgs/org-a/progress-reports"),
     ("GET", "/api/v1/orgs/org-a/roadmap/scenarios"),
+    ("POST", "/api/v1/orgs/org-a/programs"),
+    ("GET", "/api/v1/orgs/org-a/programs"),
+    ("GET", "/api/v1/orgs/org-a/programs/{program}"),
+    ("POST", "/api/v1/orgs/org-a/programs/{program}/accept"),
+    ("POST", "/api/v1/orgs/org-a/programs/{program}/members"),
+    ("PUT", "/api/v1/orgs/org-a/programs/{program}/members/S1/improvement-areas"),
+    ("POST", "/api/v1/orgs/org-a/programs/{program}/matching"),
+    ("GET", "/api/v1/orgs/org-a/programs/{program}/shared-suppliers"),
+    ("POST", "/api/v1/orgs/org-a/programs/{program}/matches/1"),
+    ("GET", "/api/v1/orgs/org-a/programs/{program}/activities"),
+    ("POST", "/api/v1/orgs/org-a/programs/{program}/activities"),
+    ("POST", "/api/v1/orgs/org-a/programs/{program}/activities/1/attendance"),
+    ("GET", "/api/v1/orgs/org-a/programs/{program}/projects"),
+    ("POST", "/api/v1/orgs/org-a/programs/{program}/projects"),
+    ("POST", "/api/v1/orgs/org-a/programs/{program}/projects/1"),
+    ("GET", "/api/v1/orgs/org-a/programs/{program}/monitoring"),
+    ("GET", "/api/v1/orgs/org-a/programs/{program}/monitoring.csv"),
+    ("GET", "/api/v1/orgs/org-a/programs/{program}/monitoring.xlsx"),
     ("GET", "/api/v1/orgs/org-a/customers"),
     ("POST", "/api/v1/orgs/org-a/requests"),
     ("GET", "/api/v1/orgs/org-a/requests"),
@@ -272,6 +290,34 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-a/progress-reports"),
     ("GET", "/api/v1/orgs/org-a/progress-reports/{report}.pdf"),
     ("GET", "/api/v1/orgs/org-a/progress-reports/{report}.html"),
+    ("GET", "/api/v1/orgs/org-a/qualification/programs"),
+    ("POST", "/api/v1/orgs/org-a/qualification/programs"),
+    ("GET", "/api/v1/orgs/org-a/qualification/cases"),
+    ("POST", "/api/v1/orgs/org-a/qualification/cases"),
+    ("GET", "/api/v1/orgs/org-a/qualification/suppliers/S1"),
+    ("POST", "/api/v1/orgs/org-a/qualification/suppliers/S1/advance"),
+    ("POST", "/api/v1/orgs/org-a/qualification/suppliers/S1/decide"),
+    ("POST", "/api/v1/orgs/org-a/qualification/suppliers/S1/requalify"),
+    ("PUT", "/api/v1/orgs/org-a/qualification/suppliers/S1/attributes"),
+    ("GET", "/api/v1/orgs/org-a/qualification/attributes"),
+    ("GET", "/api/v1/orgs/org-a/qualification/checklist"),
+    ("GET", "/api/v1/orgs/org-a/qualification/audits"),
+    ("POST", "/api/v1/orgs/org-a/qualification/audits"),
+    ("POST", "/api/v1/orgs/org-a/qualification/announcements"),
+    ("GET", "/api/v1/orgs/org-a/scorecards?year=2024"),
+    ("GET", "/api/v1/orgs/org-a/scorecards/weights"),
+    ("PUT", "/api/v1/orgs/org-a/scorecards/weights"),
+    ("GET", "/api/v1/orgs/org-a/requirements"),
+    ("POST", "/api/v1/orgs/org-a/requirements"),
+    ("GET", "/api/v1/orgs/org-a/requirements/compliance?year=2024"),
+    ("GET", "/api/v1/orgs/org-a/sourcing/tiers?year=2024"),
+    ("GET", "/api/v1/orgs/org-a/sourcing/tiers.csv?year=2024"),
+    ("GET", "/api/v1/orgs/org-a/sourcing/tiers.xlsx?year=2024"),
+    ("GET", "/api/v1/orgs/org-a/sourcing/overview?year=2024"),
+    ("GET", "/api/v1/orgs/org-a/incentives"),
+    ("POST", "/api/v1/orgs/org-a/incentives"),
+    ("GET", "/api/v1/orgs/org-a/customers/qualification?buyer=org-a"),
+    ("GET", "/api/v1/orgs/org-a/customers/rating?buyer=org-a"),
     # org B's own routes pointed at org A's ids
     ("GET", "/api/v1/orgs/org-b/jobs/{job}"),
     ("GET", "/api/v1/orgs/org-b/jobs/{job}/rejected-rows"),
@@ -290,8 +336,29 @@ ROUTES = [
     ("PUT", "/api/v1/orgs/org-b/portal/requests/{recipient}/draft"),
     ("POST", "/api/v1/orgs/org-b/portal/requests/{recipient}/submit"),
     ("POST", "/api/v1/orgs/org-b/portal/answers/1/revoke"),
+    ("GET", "/api/v1/orgs/org-b/programs/{program}"),
+    ("POST", "/api/v1/orgs/org-b/programs/{program}/accept"),
+    ("POST", "/api/v1/orgs/org-b/programs/{program}/members"),
+    ("PUT", "/api/v1/orgs/org-b/programs/{program}/members/S1/improvement-areas"),
+    ("POST", "/api/v1/orgs/org-b/programs/{program}/matching"),
+    ("GET", "/api/v1/orgs/org-b/programs/{program}/shared-suppliers"),
+    ("POST", "/api/v1/orgs/org-b/programs/{program}/matches/1"),
+    ("GET", "/api/v1/orgs/org-b/programs/{program}/activities"),
+    ("POST", "/api/v1/orgs/org-b/programs/{program}/activities"),
+    ("POST", "/api/v1/orgs/org-b/programs/{program}/activities/1/attendance"),
+    ("GET", "/api/v1/orgs/org-b/programs/{program}/projects"),
+    ("POST", "/api/v1/orgs/org-b/programs/{program}/projects"),
+    ("POST", "/api/v1/orgs/org-b/programs/{program}/projects/1"),
+    ("GET", "/api/v1/orgs/org-b/programs/{program}/monitoring"),
+    ("GET", "/api/v1/orgs/org-b/programs/{program}/monitoring.csv"),
+    ("GET", "/api/v1/orgs/org-b/programs/{program}/monitoring.xlsx"),
     ("GET", "/api/v1/orgs/org-b/progress-reports/{report}.pdf"),
     ("GET", "/api/v1/orgs/org-b/progress-reports/{report}.html"),
+    ("GET", "/api/v1/orgs/org-b/qualification/suppliers/S1"),
+    ("POST", "/api/v1/orgs/org-b/qualification/suppliers/S1/advance"),
+    ("PUT", "/api/v1/orgs/org-b/qualification/suppliers/S1/attributes"),
+    ("GET", "/api/v1/orgs/org-b/customers/qualification?buyer=org-a"),
+    ("GET", "/api/v1/orgs/org-b/customers/rating?buyer=org-a"),
 ]
 
 BODIES = {
@@ -320,6 +387,26 @@ BODIES = {
     },
     "history": {"year": 2024, "scope": "1", "t_co2e": 1.0},
     "revenue": {"year": 2024, "revenue": 1e6, "currency": "USD"},
+    "programs": {"name": "x", "start": "2026-01-01", "end": "2027-01-01"},
+    "members": {"supplier_ids": ["S1"]},
+    "improvement-areas": {"improvement_areas": "x"},
+    "1": {"confirm": True, "status": "active"},
+    "activities": {"kind": "workshop", "title": "x", "date": "2026-01-01"},
+    "attendance": {"attended": []},
+    "projects": {
+        "supplier_id": "S1",
+        "type": "other",
+        "title": "x",
+        "baseline_t": 1,
+        "expected_t": 1,
+    },
+    "cases": {"supplier_id": "S1"},
+    "advance": {"to_stage": "training", "why": "x"},
+    "decide": {"outcome": "rejected", "why": "x"},
+    "requalify": {"why": "x"},
+    "audits": {"supplier_id": "S1", "audited_on": "2024-01-01", "results": {}},
+    "requirements": {"name": "x", "conditions": ["rba_member"], "due_on": "2026-12-31"},
+    "incentives": {"supplier_id": "S1", "kind": "recognition", "reason": "x"},
     "credits": {
         "registry": "Verra",
         "serial_start": 1,
@@ -346,6 +433,10 @@ def test_the_route_table_covers_every_organisation_route(world):
         .replace("{run}", "{run_id}")
         .replace("{report}", "{report_id}")
         .replace("{request}", "{request_id}")
+        .replace("{program}", "{program_id}")
+        .replace("matches/1", "matches/{match_id}")
+        .replace("activities/1", "activities/{activity_id}")
+        .replace("projects/1", "projects/{project_id}")
         .replace("{recipient}", "{recipient_id}")
         .replace("evidence/1", "evidence/{evidence_id}")
         .replace("answers/1", "answers/{response_id}")
@@ -389,10 +480,22 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
         f"/api/v1/orgs/org-a/requests/{request_id}", headers=_auth(tokens["alice@a.example"])
     )
     recipient_id = detail.json()["recipients"][0]["id"]
+    program = client.post(
+        "/api/v1/orgs/org-a/programs",
+        json={"name": "Program of A", "start": "2026-01-01", "end": "2027-01-01"},
+        headers=_auth(tokens["alice@a.example"]),
+    )
+    assert program.status_code == 201, program.text
+    program_id = program.json()["id"]
     secrets_of_a = ("S1", "S2", "supplier_specific", "org-a@", "alice")
     for method, template in ROUTES:
         url = template.format(
-            job=job_id, run=run_id, report=report_id, request=request_id, recipient=recipient_id
+            job=job_id,
+            run=run_id,
+            report=report_id,
+            request=request_id,
+            recipient=recipient_id,
+            program=program_id,
         )
         if method == "POST" and ("uploads" in url or url.endswith("/evidence")):
             response = client.post(
@@ -404,7 +507,8 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
             body = BODIES.get(url.rsplit("/", 1)[-1], {"year": 2024})
             response = client.post(url, json=body, headers=_auth(tokens["bob@b.example"]))
         elif method == "PUT":
-            response = client.put(url, json={"answers": {}}, headers=_auth(tokens["bob@b.example"]))
+            body = BODIES.get(url.rsplit("/", 1)[-1], {"answers": {}})
+            response = client.put(url, json=body, headers=_auth(tokens["bob@b.example"]))
         elif method == "DELETE":
             response = client.delete(url, headers=_auth(tokens["bob@b.example"]))
         else:

@@ -109,6 +109,10 @@ def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
     by_name = {n.upper(): k for k, n in ws.supplier_names(partner_org.id).items()}
     shared = next((s for s in hot if names.get(s, "").upper() in by_name), hot[0])
     link_supplier(ctx, DEMO_ORG, shared, DEMO_SUPPLIER_ORG)
+    if ctx.qualification is not None:
+        from greenchain.services.demo_qualification import seed_qualification_demo
+
+        seed_qualification_demo(ctx, DEMO_ORG, DEMO_SUPPLIER_ORG)
     if names.get(shared, "").upper() in by_name:
         link_supplier(ctx, DEMO_PARTNER, by_name[names[shared].upper()], DEMO_SUPPLIER_ORG)
 

@@ -181,11 +181,18 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(targets_web.api_router)
     app.include_router(targets_web.ui_router)
     from greenchain.entrypoints.web import engagement as engagement_web
+    from greenchain.entrypoints.web import programs as programs_web
     from greenchain.entrypoints.web import reports as reports_web
 
     app.include_router(reports_web.api_router)
     app.include_router(reports_web.ui_router)
     app.include_router(engagement_web.api_router)
     app.include_router(engagement_web.ui_router)
+    from greenchain.entrypoints.web import qualification as qualification_web
+
+    app.include_router(qualification_web.api_router)
+    app.include_router(qualification_web.ui_router)
+    app.include_router(programs_web.api_router)
+    app.include_router(programs_web.ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,0 +1,1324 @@
+"""Green supplier qualification, climate scorecards, requirements and sourcing tiers on the web:
+the JSON API (``api_router``, under /api/v1) and the pages (``ui_router``).
+
+The buyer's routes check the caller's membership of the buyer organisation first (analyst or
+more to change anything; a non-member gets 404 as if the organisation did not exist), then
+call the use cases of ``greenchain.services.qualification``. A supplier's routes
+(``/orgs/{org}/customers/...``) find the record the supplier organisation operates for that
+customer (``portal.supplier_record_for``) and show only that record's case and scorecard.
+
+API paths name a supplier's qualification by the supplier id (one case per supplier and
+program; ``program`` tells them apart when a buyer runs several programs); the pages name
+cases by their id.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from greenchain.domain.access import Membership, Principal, Role
+from greenchain.domain.errors import ConflictError, InvalidDataError, NotFoundError
+from greenchain.domain.qualification import (
+    DEFAULT_VALIDITY_DAYS,
+    DEFAULT_WINDOW_DAYS,
+    GREEN_SUPPLY_CHAIN,
+    Pillar,
+)
+from greenchain.domain.scorecards import CONDITION_HELP, INDICATORS, RATINGS, Tier
+from greenchain.entrypoints.web.api import ERRORS
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.services import portal as portal_service
+from greenchain.services import qualification as service
+from greenchain.services.context import Context
+from greenchain.services.ports import QualificationStore
+
+api_router = APIRouter(prefix="/api/v1", tags=["qualification"])
+ui_router = APIRouter(include_in_schema=False)
+
+YearQuery = Annotated[int | None, Query(ge=1990, le=2100, description="Year rated (default: last)")]
+SupplierId = Annotated[str, Query(min_length=1, max_length=64)]
+STAGE_LABELS = {
+    "application": "Application",
+    "preliminary_audit": "Preliminary audit",
+    "training": "Training",
+    "final_evaluation": "Final evaluation",
+    "decision": "Decision",
+}
+STATUS_LABELS = {
+    "in_progress": "In progress",
+    "qualified": "Qualified",
+    "conditionally_qualified": "Conditionally qualified",
+    "rejected": "Rejected",
+    "expired": "Expired",
+    "lapsed": "Lapsed",
+}
+PILLAR_LABELS = {
+    Pillar.GREEN_DESIGN_AND_RECYCLING.value: "Green design and recycling",
+    Pillar.GREEN_SUPPLIER_MANAGEMENT.value: "Green supplier management",
+    Pillar.GREEN_MANUFACTURING.value: "Green manufacturing",
+    Pillar.ENVIRONMENTAL_DATA_DISCLOSURE.value: "Environmental data disclosure",
+}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+def _store(ctx: Context) -> QualificationStore:
+    if ctx.qualification is None:
+        raise NotFoundError("qualification is not available in this deployment")
+    return ctx.qualification
+
+
+def _member(
+    ctx: Context, principal: Principal, org: str, role: Role = Role.VIEWER
+) -> QualificationStore:
+    """Check that the caller may act on ``org`` (404 for non-members, 403 for too low a role)
+    and hand back the qualification store."""
+    principal.membership(org, role)
+    return _store(ctx)
+
+
+def _year(ctx: Context, year: int | None) -> int:
+    """The year rated: given, or last calendar year (the latest full year of reported data)."""
+    return year if year is not None else ctx.clock.now().year - 1
+
+
+def _case_of(
+    ctx: Context, store: QualificationStore, org: str, supplier_id: str, program: str | None
+) -> int:
+    """The id of the supplier's case (in ``program`` when given; else its only case, or its
+    most recently changed one)."""
+    org_id = ctx.workspace.get_org(org).id
+    found = ctx.workspace.get_supplier(org_id, supplier_id.strip())
+    cases = service.list_cases(ctx, store, org, supplier_id=found["supplier_id"])
+    if program is not None:
+        cases = [c for c in cases if c["program"] == program.strip()]
+    if not cases:
+        suffix = f" in program '{program}'" if program else ""
+        raise NotFoundError(f"supplier '{found['supplier_id']}' has no qualification{suffix}")
+    if len(cases) > 1 and program is None:
+        raise InvalidDataError(
+            f"supplier '{found['supplier_id']}' is in several programs "
+            f"({', '.join(c['program'] for c in cases)}): name the program"
+        )
+    return int(cases[0]["id"])
+
+
+def _supplier_side(
+    ctx: Context, principal: Principal, org: str, buyer: str
+) -> tuple[QualificationStore, str]:
+    """For a supplier organisation's user: the store and the supplier id its customer
+    ``buyer`` knows it by (404 unless ``org`` operates a record of ``buyer``)."""
+    _, supplier_id = portal_service.supplier_record_for(ctx, principal, org, buyer)
+    return _store(ctx), supplier_id
+
+
+# --- bodies --------------------------------------------------------------------------------------
+
+
+class StageIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    documents: list[str] = Field(default_factory=list, max_length=50)
+    audit_checklist: str | None = Field(None, max_length=100)
+    training_required: bool = False
+    minimum_score: float | None = Field(None, ge=0, le=100)
+
+
+class ProgramIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    stages: list[StageIn] | None = Field(
+        None,
+        max_length=20,
+        description="Default: application, preliminary_audit, training, final_evaluation, decision",
+    )
+    window_days: int = Field(DEFAULT_WINDOW_DAYS, ge=1, le=3660)
+    validity_days: int = Field(DEFAULT_VALIDITY_DAYS, ge=1, le=36600)
+
+
+class OpenIn(BaseModel):
+    supplier_id: str = Field(min_length=1, max_length=64)
+    program: str | None = Field(None, max_length=200)
+    why: str = Field("application received", min_length=1, max_length=2000)
+    applied_on: dt.date | None = None
+
+
+class AdvanceIn(BaseModel):
+    to_stage: str = Field(min_length=1, max_length=100, description="The next stage only")
+    why: str = Field(min_length=1, max_length=2000)
+    program: str | None = Field(None, max_length=200)
+    documents: list[str] = Field(default_factory=list, max_length=50)
+    training_completed: bool | None = Field(
+        None, description="Default: the supplier's recorded training completion is 100 %"
+    )
+    score: float | None = Field(None, ge=0, le=100, description="Evaluation score 0..100")
+    references: list[str] = Field(default_factory=list, max_length=50)
+    year: int | None = Field(None, ge=1990, le=2100, description="Scorecard year for the score")
+
+
+class ActionIn(BaseModel):
+    description: str = Field(min_length=1, max_length=2000)
+    owner: str = Field(min_length=1, max_length=200)
+    due_on: dt.date
+
+
+class DecideIn(BaseModel):
+    outcome: str = Field(description="qualified, conditionally_qualified or rejected")
+    why: str = Field(min_length=1, max_length=2000)
+    program: str | None = Field(None, max_length=200)
+    corrective_actions: list[ActionIn] = Field(default_factory=list, max_length=100)
+    documents: list[str] = Field(default_factory=list, max_length=50)
+    score: float | None = Field(None, ge=0, le=100)
+    references: list[str] = Field(default_factory=list, max_length=50)
+    year: int | None = Field(None, ge=1990, le=2100)
+
+
+class RequalifyIn(BaseModel):
+    why: str = Field(min_length=1, max_length=2000)
+    program: str | None = Field(None, max_length=200)
+    on_demand: bool = Field(False, description="Before the qualification's validity ends")
+
+
+class FindingIn(BaseModel):
+    item_code: str = Field(min_length=1, max_length=20)
+    severity: str = Field(description="minor, major or critical")
+    description: str = Field(min_length=1, max_length=2000)
+    action_description: str | None = Field(None, max_length=2000)
+    owner: str | None = Field(None, max_length=200)
+    due_on: dt.date | None = None
+
+
+class AuditIn(BaseModel):
+    supplier_id: str = Field(min_length=1, max_length=64)
+    audited_on: dt.date
+    results: dict[str, bool] = Field(description="Every checklist item: passed or not")
+    findings: list[FindingIn] = Field(default_factory=list, max_length=200)
+    evidence: list[str] = Field(default_factory=list, max_length=100)
+    auditor: str | None = Field(None, max_length=200, description="Default: you")
+    program: str | None = Field(None, max_length=200, description="The case audited")
+    checklist: str = Field("green_supply_chain", max_length=100)
+
+
+class AnnounceIn(BaseModel):
+    program: str | None = Field(None, max_length=200)
+    supplier_ids: list[str] | None = Field(None, max_length=5000)
+
+
+class AttributesIn(BaseModel):
+    """Only the fields given change; null clears a field (not recorded)."""
+
+    iso_14001: bool | None = None
+    iso_14001_expires_on: dt.date | None = None
+    iso_50001: bool | None = None
+    iso_50001_expires_on: dt.date | None = None
+    rba_member: bool | None = None
+    training_completion_share: float | None = Field(None, ge=0, le=1)
+    participation_share: float | None = Field(None, ge=0, le=1)
+    takeback_reuse_share: float | None = Field(None, ge=0, le=1)
+    recycling_share: float | None = Field(None, ge=0, le=1)
+
+
+class WeightsIn(BaseModel):
+    weights: dict[str, float] = Field(default_factory=dict, description="Indicator: weight >= 0")
+    missing: dict[str, str] = Field(default_factory=dict, description="Indicator: zero|exclude")
+    reset: bool = Field(False, description="Back to the default weights first")
+
+
+class RequirementIn(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    conditions: list[str] = Field(min_length=1, max_length=20, description="e.g. sbt:validated")
+    due_on: dt.date
+    applies_to: str = Field("strategic", description="strategic or all")
+
+
+class IncentiveIn(BaseModel):
+    supplier_id: str = Field(min_length=1, max_length=64)
+    kind: str = Field(min_length=1, max_length=40, description=", ".join(service.INCENTIVE_KINDS))
+    reason: str = Field(min_length=1, max_length=2000)
+    amount: float | None = Field(None, ge=0)
+    currency: str | None = Field(None, max_length=3)
+    granted_on: dt.date | None = None
+
+
+# --- API: programs, cases, audits ----------------------------------------------------------------
+
+
+@api_router.get("/orgs/{org}/qualification/programs", responses=ERRORS)
+def programs_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return service.list_programs(ctx, _member(ctx, principal, org), org)
+
+
+@api_router.post("/orgs/{org}/qualification/programs", status_code=201, responses=ERRORS)
+def programs_add(org: str, body: ProgramIn, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Set up a qualification program (analysts): stages, window and validity in days."""
+    return service.add_program_for(
+        ctx,
+        principal,
+        _store(ctx),
+        org,
+        name=body.name,
+        stages=[s.model_dump() for s in body.stages] if body.stages else None,
+        window_days=body.window_days,
+        validity_days=body.validity_days,
+    )
+
+
+@api_router.get("/orgs/{org}/qualification/cases", responses=ERRORS)
+def cases_list(
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    status: Annotated[str | None, Query(max_length=40)] = None,
+    stage: Annotated[str | None, Query(max_length=100)] = None,
+    supplier_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[dict[str, Any]]:
+    """The cases with their status as of today (``expired`` once the window passed)."""
+    return service.list_cases_for(
+        ctx, principal, _store(ctx), org, status=status, stage=stage, supplier_id=supplier_id
+    )
+
+
+@api_router.post("/orgs/{org}/qualification/cases", status_code=201, responses=ERRORS)
+def cases_open(org: str, body: OpenIn, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Open a supplier's qualification at the program's first stage (analysts)."""
+    return service.open_qualification_for(
+        ctx,
+        principal,
+        _store(ctx),
+        org,
+        supplier_id=body.supplier_id,
+        who=principal.email,
+        program=body.program,
+        why=body.why,
+        applied_on=body.applied_on,
+    )
+
+
+@api_router.get("/orgs/{org}/qualification/suppliers/{supplier_id}", responses=ERRORS)
+def supplier_cases(
+    org: str, supplier_id: str, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A supplier's qualification cases, each with its transitions (who, when, why, evidence),
+    audits, corrective actions and what the current stage still requires."""
+    store = _member(ctx, principal, org)
+    org_id = ctx.workspace.get_org(org).id
+    found = ctx.workspace.get_supplier(org_id, supplier_id)
+    cases = service.list_cases(ctx, store, org, supplier_id=found["supplier_id"])
+    return {
+        "supplier_id": found["supplier_id"],
+        "name": found.get("name", found["supplier_id"]),
+        "cases": [service.get_case(ctx, store, org, int(c["id"])) for c in cases],
+    }
+
+
+@api_router.post("/orgs/{org}/qualification/suppliers/{supplier_id}/advance", responses=ERRORS)
+def supplier_advance(
+    org: str, supplier_id: str, body: AdvanceIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Move the supplier's case to its next stage (no skipping; the current stage's
+    requirements are checked). You are recorded as who made the change."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    case_id = _case_of(ctx, store, org, supplier_id, body.program)
+    return service.advance_case_for(
+        ctx,
+        principal,
+        store,
+        org,
+        case_id,
+        to_stage=body.to_stage,
+        who=principal.email,
+        why=body.why,
+        documents=body.documents,
+        training_completed=body.training_completed,
+        score=body.score,
+        references=body.references,
+        year=body.year,
+    )
+
+
+@api_router.post("/orgs/{org}/qualification/suppliers/{supplier_id}/decide", responses=ERRORS)
+def supplier_decide(
+    org: str, supplier_id: str, body: DecideIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Decide: qualified, conditionally_qualified (with corrective actions) or rejected."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    case_id = _case_of(ctx, store, org, supplier_id, body.program)
+    return service.decide_case_for(
+        ctx,
+        principal,
+        store,
+        org,
+        case_id,
+        outcome=body.outcome,
+        who=principal.email,
+        why=body.why,
+        corrective_actions=[a.model_dump() for a in body.corrective_actions],
+        documents=body.documents,
+        score=body.score,
+        references=body.references,
+        year=body.year,
+    )
+
+
+@api_router.post("/orgs/{org}/qualification/suppliers/{supplier_id}/requalify", responses=ERRORS)
+def supplier_requalify(
+    org: str, supplier_id: str, body: RequalifyIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Start the next cycle (after the validity, on demand, or after a rejection or expiry)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    case_id = _case_of(ctx, store, org, supplier_id, body.program)
+    return service.requalify_case(
+        ctx, store, org, case_id, who=principal.email, why=body.why, on_demand=body.on_demand
+    )
+
+
+@api_router.put("/orgs/{org}/qualification/suppliers/{supplier_id}/attributes", responses=ERRORS)
+def supplier_attributes_set(
+    org: str, supplier_id: str, body: AttributesIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Record certificates, RBA membership, training, participation and circularity rates."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    return service.set_supplier_attributes(
+        ctx, store, org, supplier_id, **body.model_dump(exclude_unset=True)
+    )
+
+
+@api_router.get("/orgs/{org}/qualification/attributes", responses=ERRORS)
+def attributes_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return service.list_supplier_attributes(ctx, _member(ctx, principal, org), org)
+
+
+def _checklist() -> dict[str, Any]:
+    return {
+        "name": GREEN_SUPPLY_CHAIN.name,
+        "pillar_weights": {p.value: w for p, w in GREEN_SUPPLY_CHAIN.pillar_weights.items()},
+        "items": [
+            {"code": i.code, "pillar": i.pillar.value, "text": i.text}
+            for i in GREEN_SUPPLY_CHAIN.items
+        ],
+    }
+
+
+@api_router.get("/orgs/{org}/qualification/checklist", responses=ERRORS)
+def checklist(org: str, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The built-in green supply chain audit checklist (four pillars of four items)."""
+    _member(ctx, principal, org)
+    return _checklist()
+
+
+@api_router.get("/orgs/{org}/qualification/audits", responses=ERRORS)
+def audits_list(
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    supplier_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[dict[str, Any]]:
+    return service.list_audits(ctx, _member(ctx, principal, org), org, supplier_id)
+
+
+@api_router.post("/orgs/{org}/qualification/audits", status_code=201, responses=ERRORS)
+def audits_record(org: str, body: AuditIn, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Record an audit on a checklist with findings and their corrective actions; the audit
+    counts for the supplier's case (in ``program`` when it has several)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    case_id: int | None
+    try:
+        case_id = _case_of(ctx, store, org, body.supplier_id, body.program)
+    except NotFoundError:
+        if body.program is not None:
+            raise
+        case_id = None
+    return service.record_audit_for(
+        ctx,
+        principal,
+        store,
+        org,
+        supplier_id=body.supplier_id,
+        auditor=body.auditor or principal.email,
+        audited_on=body.audited_on,
+        results=body.results,
+        findings=[f.model_dump(exclude_none=True) for f in body.findings],
+        evidence=body.evidence,
+        case_id=case_id,
+        checklist=body.checklist,
+    )
+
+
+@api_router.post("/orgs/{org}/qualification/announcements", responses=ERRORS)
+def announcements(
+    org: str, body: AnnounceIn, ctx: CtxDep, principal: PrincipalDep
+) -> list[dict[str, Any]]:
+    """Preliminary results for every supplier past its audit stage (or those named): the
+    audit score and findings, open corrective actions and what final qualification needs."""
+    return service.announce_preliminary_results_for(
+        ctx, principal, _store(ctx), org, program=body.program, supplier_ids=body.supplier_ids
+    )
+
+
+# --- API: scorecards, requirements, tiers, incentives --------------------------------------------
+
+
+@api_router.get("/orgs/{org}/scorecards", responses=ERRORS)
+def scorecards(
+    org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None
+) -> list[dict[str, Any]]:
+    """Every supplier's scorecard: score, rating A-E, each indicator's value, points, weight
+    and contribution (they add up to the score), data gaps and what would raise it."""
+    return service.rate_suppliers_for(ctx, principal, _store(ctx), org, _year(ctx, year))
+
+
+@api_router.get("/orgs/{org}/scorecards/weights", responses=ERRORS)
+def weights_get(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return service.get_weights(ctx, _member(ctx, principal, org), org)
+
+
+@api_router.put("/orgs/{org}/scorecards/weights", responses=ERRORS)
+def weights_set(
+    org: str, body: WeightsIn, ctx: CtxDep, principal: PrincipalDep
+) -> list[dict[str, Any]]:
+    """Change this organisation's weights and missing-data policies (analysts)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    return service.set_weights(ctx, store, org, body.weights, body.missing, reset=body.reset)
+
+
+@api_router.get("/orgs/{org}/requirements", responses=ERRORS)
+def requirements_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return service.list_requirements(ctx, _member(ctx, principal, org), org)
+
+
+@api_router.post("/orgs/{org}/requirements", status_code=201, responses=ERRORS)
+def requirements_add(
+    org: str, body: RequirementIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A rule such as conditions ``sbt:validated`` and ``rba_member`` for strategic
+    suppliers due 2026-12-31."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    return service.add_requirement(
+        ctx,
+        store,
+        org,
+        name=body.name,
+        conditions=body.conditions,
+        due_on=body.due_on,
+        applies_to=body.applies_to,
+    )
+
+
+@api_router.get("/orgs/{org}/requirements/compliance", responses=ERRORS)
+def requirements_compliance(
+    org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None
+) -> list[dict[str, Any]]:
+    """Who meets each requirement, who does not, and why."""
+    return service.compliance_for(ctx, principal, _store(ctx), org, _year(ctx, year))
+
+
+@api_router.get("/orgs/{org}/sourcing/tiers", responses=ERRORS)
+def tiers(
+    org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None
+) -> list[dict[str, Any]]:
+    """Each supplier's sourcing tier (preferred, approved, conditional, blocked) and why."""
+    return service.tiers_for(ctx, principal, _store(ctx), org, _year(ctx, year))
+
+
+def tier_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(service.TIER_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row[k] is None else row[k] for k in service.TIER_COLUMNS})
+    return buffer.getvalue().encode("utf-8")
+
+
+def tier_xlsx(rows: Sequence[Mapping[str, Any]], year: int) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(f"Tiers {year}")
+    sheet.append(list(service.TIER_COLUMNS))
+    for row in rows:
+        sheet.append([row[k] for k in service.TIER_COLUMNS])
+    rules = book.create_sheet("Rules")
+    rules.append(["qualification", "ratings", "tier"])
+    for rule in service.tier_rules():
+        rules.append([rule["qualification"], rule["ratings"], rule["tier"]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _download(data: bytes, media_type: str, name: str) -> Response:
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@api_router.get(
+    "/orgs/{org}/sourcing/tiers.csv",
+    responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+    response_class=Response,
+)
+def tiers_csv(org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None) -> Response:
+    """The tier export for procurement, one row per supplier."""
+    when = _year(ctx, year)
+    rows = service.tiers_for(ctx, principal, _store(ctx), org, when)
+    return _download(tier_csv(rows), "text/csv; charset=utf-8", f"{org}-tiers-{when}.csv")
+
+
+@api_router.get(
+    "/orgs/{org}/sourcing/tiers.xlsx",
+    responses={**ERRORS, 200: {"content": {XLSX_TYPE: {}}}},
+    response_class=Response,
+)
+def tiers_xlsx(org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None) -> Response:
+    """The tier export as a workbook (a sheet of tiers, a sheet of the rules)."""
+    when = _year(ctx, year)
+    rows = service.tiers_for(ctx, principal, _store(ctx), org, when)
+    return _download(tier_xlsx(rows, when), XLSX_TYPE, f"{org}-tiers-{when}.xlsx")
+
+
+@api_router.get("/orgs/{org}/sourcing/overview", responses=ERRORS)
+def sourcing_overview(
+    org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None
+) -> dict[str, Any]:
+    """Suppliers per rating; suppliers, spend and emissions per tier."""
+    store = _member(ctx, principal, org)
+    return service.sourcing_overview(ctx, store, org, _year(ctx, year))
+
+
+@api_router.get("/orgs/{org}/incentives", responses=ERRORS)
+def incentives_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return service.list_incentives(ctx, _member(ctx, principal, org), org)
+
+
+@api_router.post("/orgs/{org}/incentives", status_code=201, responses=ERRORS)
+def incentives_add(
+    org: str, body: IncentiveIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Record an incentive granted (preferred volume, innovation incentive for CO2 cuts...)."""
+    return service.grant_incentive_for(
+        ctx,
+        principal,
+        _store(ctx),
+        org,
+        supplier_id=body.supplier_id,
+        kind=body.kind,
+        reason=body.reason,
+        amount=body.amount,
+        currency=body.currency,
+        granted_on=body.granted_on,
+    )
+
+
+# --- API: the supplier's own view ----------------------------------------------------------------
+
+Buyer = Annotated[str, Query(min_length=2, max_length=63, description="The customer (slug)")]
+
+
+@api_router.get("/orgs/{org}/customers/qualification", responses=ERRORS)
+def my_qualification(
+    org: str, buyer: Buyer, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None
+) -> dict[str, Any]:
+    """For a supplier organisation: its qualification with the customer ``buyer`` (cases with
+    transitions, requirements it meets or not, tier, incentives); never another supplier's."""
+    store, supplier_id = _supplier_side(ctx, principal, org, buyer)
+    view = service.supplier_view(ctx, store, buyer, supplier_id, _year(ctx, year))
+    return {"buyer": buyer} | {k: v for k, v in view.items() if k != "scorecard"}
+
+
+@api_router.get("/orgs/{org}/customers/rating", responses=ERRORS)
+def my_rating(
+    org: str, buyer: Buyer, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None
+) -> dict[str, Any]:
+    """For a supplier organisation: its own scorecard with the customer ``buyer`` (each
+    indicator's contribution, data gaps, what would raise the rating)."""
+    store, supplier_id = _supplier_side(ctx, principal, org, buyer)
+    card = service.supplier_scorecard(ctx, store, buyer, supplier_id, _year(ctx, year))
+    return {"buyer": buyer} | card
+
+
+# --- pages: helpers ------------------------------------------------------------------------------
+
+
+def _number(text: str, field: str, *, percent: bool = False) -> float | None:
+    """A number from a form field ('' = not given); percentages become fractions."""
+    text = text.strip().replace(",", ".").rstrip("%").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidDataError(f"{field}: '{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise InvalidDataError(f"{field}: '{text}' is not a number")
+    return value / 100 if percent else value
+
+
+def _date(text: str, field: str, *, required: bool = True) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        if required:
+            raise InvalidDataError(f"{field}: a date is needed")
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDataError(f"{field}: '{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(";", "\n").splitlines() if line.strip()]
+
+
+def _page_common(member: Membership, principal: Principal, org: str) -> dict[str, Any]:
+    return {
+        "active": "qualification",
+        "principal": principal,
+        "member": member,
+        "org": org,
+        "can_edit": _can_edit(member),
+        "stage_labels": STAGE_LABELS,
+        "status_labels": STATUS_LABELS,
+    }
+
+
+# --- pages: qualification overview and cases ----------------------------------------------------
+
+
+def _overview(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    *,
+    stage: str | None = None,
+    status: str | None = None,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+    messages: list[dict[str, Any]] | None = None,
+    form: Mapping[str, str] | None = None,
+) -> Response:
+    member = principal.membership(org)
+    store = _store(ctx)
+    programs = service.list_programs(ctx, store, org)
+    cases = service.list_cases(ctx, store, org)
+    names = ctx.workspace.supplier_names(member.org_id)
+    stage_names: list[str] = []
+    for program in programs:
+        for s in program["stages"]:
+            if s["name"] not in stage_names:
+                stage_names.append(s["name"])
+    in_progress = [c for c in cases if c["status"] == "in_progress"]
+    by_stage = {name: sum(1 for c in in_progress if c["stage"] == name) for name in stage_names}
+    by_status: dict[str, int] = {}
+    for case in cases:
+        by_status[case["standing"]] = by_status.get(case["standing"], 0) + 1
+    shown = [
+        c
+        for c in cases
+        if (stage is None or (c["stage"] == stage and c["status"] == "in_progress"))
+        and (status is None or status in (c["status"], c["standing"]))
+    ]
+    order = {name: i for i, name in enumerate(stage_names)}
+    shown.sort(key=lambda c: (c["status"] != "in_progress", order.get(c["stage"], 99), c["id"]))
+    customers = ctx.workspace.customers_of(member.org_id)
+    return render(
+        request,
+        "qualification.html",
+        status_code=status_code,
+        title=f"Qualification – {member.org_name}",
+        **_page_common(member, principal, org),
+        programs=programs,
+        cases=shown,
+        total=len(cases),
+        names=names,
+        stage_names=stage_names,
+        by_stage=by_stage,
+        by_status=by_status,
+        stage=stage,
+        status=status,
+        customers=customers,
+        messages=messages or [],
+        form=form or {},
+        error=error,
+        notice=notice,
+    )
+
+
+@ui_router.get("/orgs/{org}/qualification")
+def qualification_page(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    stage: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    return _overview(request, ctx, principal, org, stage=stage or None, status=status or None)
+
+
+@ui_router.post("/orgs/{org}/qualification/programs", dependencies=[Csrf])
+def program_add_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    window_days: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Set up a program with the default stages (analysts)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    try:
+        days = _number(window_days, "window (days)")
+        if days is not None and days != int(days):
+            raise InvalidDataError(f"window (days): '{window_days}' is not a whole number")
+        added = service.add_program(
+            ctx,
+            store,
+            org,
+            name=name,
+            window_days=int(days) if days is not None else DEFAULT_WINDOW_DAYS,
+        )
+    except (InvalidDataError, ConflictError) as exc:
+        return _overview(request, ctx, principal, org, status_code=422, error=exc.message)
+    return _overview(request, ctx, principal, org, notice=f"Program '{added['name']}' set up")
+
+
+@ui_router.post("/orgs/{org}/qualification/cases", dependencies=[Csrf])
+def case_open_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    supplier_id: Annotated[str, Form(max_length=64)] = "",
+    program: Annotated[str, Form(max_length=200)] = "",
+    why: Annotated[str, Form(max_length=2000)] = "",
+    applied_on: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Open a supplier's qualification (analysts) and go to its page."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    form = {"supplier_id": supplier_id, "why": why, "applied_on": applied_on}
+    try:
+        opened = service.open_qualification(
+            ctx,
+            store,
+            org,
+            supplier_id=supplier_id,
+            who=principal.email,
+            program=program.strip() or None,
+            why=why.strip() or "application received",
+            applied_on=_date(applied_on, "application date", required=False),
+        )
+    except (InvalidDataError, ConflictError, NotFoundError) as exc:
+        code = 409 if isinstance(exc, ConflictError) else 422
+        return _overview(
+            request, ctx, principal, org, status_code=code, error=exc.message, form=form
+        )
+    return RedirectResponse(f"/orgs/{org}/qualification/cases/{opened['id']}", status_code=303)
+
+
+@ui_router.post("/orgs/{org}/qualification/announce", dependencies=[Csrf])
+def announce_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    program: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Announce the preliminary results to every supplier past its audit stage (analysts)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    messages = service.announce_preliminary_results(
+        ctx, store, org, program=program.strip() or None
+    )
+    return _overview(
+        request,
+        ctx,
+        principal,
+        org,
+        notice=f"Preliminary results announced to {len(messages)} supplier(s)",
+        messages=messages,
+    )
+
+
+def _case_page(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    case_id: int,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+) -> Response:
+    member = principal.membership(org)
+    store = _store(ctx)
+    case = service.get_case(ctx, store, org, case_id)
+    program = next(
+        (p for p in service.list_programs(ctx, store, org) if p["name"] == case["program"]), None
+    )
+    names = ctx.workspace.supplier_names(member.org_id)
+    pillars = [
+        (PILLAR_LABELS[p.value], [i for i in GREEN_SUPPLY_CHAIN.items if i.pillar is p])
+        for p in Pillar
+    ]
+    return render(
+        request,
+        "qualification_case.html",
+        status_code=status_code,
+        title=f"Qualification of {names.get(case['supplier_id'], case['supplier_id'])} "
+        f"– {member.org_name}",
+        **_page_common(member, principal, org),
+        case=case,
+        program=program,
+        supplier_name=names.get(case["supplier_id"], case["supplier_id"]),
+        pillars=pillars,
+        today=ctx.clock.now().date().isoformat(),
+        error=error,
+        notice=notice,
+    )
+
+
+@ui_router.get("/orgs/{org}/qualification/cases/{case_id}")
+def case_page(
+    request: Request, org: str, case_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    return _case_page(request, ctx, principal, org, case_id)
+
+
+@ui_router.post("/orgs/{org}/qualification/cases/{case_id}/advance", dependencies=[Csrf])
+def case_advance_form(
+    request: Request,
+    org: str,
+    case_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    to_stage: Annotated[str, Form(max_length=100)] = "",
+    why: Annotated[str, Form(max_length=2000)] = "",
+    documents: Annotated[str, Form(max_length=5000)] = "",
+    training_completed: Annotated[str, Form(max_length=10)] = "",
+    score: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    store = _member(ctx, principal, org, Role.ANALYST)
+    try:
+        done = service.advance_case(
+            ctx,
+            store,
+            org,
+            case_id,
+            to_stage=to_stage,
+            who=principal.email,
+            why=why,
+            documents=_lines(documents),
+            training_completed=True if training_completed else None,
+            score=_number(score, "evaluation score"),
+        )
+    except (InvalidDataError, ConflictError) as exc:
+        code = 409 if isinstance(exc, ConflictError) else 422
+        return _case_page(
+            request, ctx, principal, org, case_id, status_code=code, error=exc.message
+        )
+    label = STAGE_LABELS.get(done["stage"], done["stage"])
+    return _case_page(request, ctx, principal, org, case_id, notice=f"Moved to {label}")
+
+
+@ui_router.post("/orgs/{org}/qualification/cases/{case_id}/decide", dependencies=[Csrf])
+def case_decide_form(
+    request: Request,
+    org: str,
+    case_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    outcome: Annotated[str, Form(max_length=40)] = "",
+    why: Annotated[str, Form(max_length=2000)] = "",
+    score: Annotated[str, Form(max_length=20)] = "",
+    action_description: Annotated[str, Form(max_length=2000)] = "",
+    action_owner: Annotated[str, Form(max_length=200)] = "",
+    action_due_on: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    store = _member(ctx, principal, org, Role.ANALYST)
+    try:
+        actions = []
+        if action_description.strip() or action_owner.strip() or action_due_on.strip():
+            actions.append(
+                {
+                    "description": action_description,
+                    "owner": action_owner,
+                    "due_on": _date(action_due_on, "corrective action due date"),
+                }
+            )
+        done = service.decide_case(
+            ctx,
+            store,
+            org,
+            case_id,
+            outcome=outcome,
+            who=principal.email,
+            why=why,
+            corrective_actions=actions,
+            score=_number(score, "evaluation score"),
+        )
+    except (InvalidDataError, ConflictError) as exc:
+        code = 409 if isinstance(exc, ConflictError) else 422
+        return _case_page(
+            request, ctx, principal, org, case_id, status_code=code, error=exc.message
+        )
+    label = STATUS_LABELS.get(done["status"], done["status"])
+    return _case_page(request, ctx, principal, org, case_id, notice=f"Decided: {label}")
+
+
+@ui_router.post("/orgs/{org}/qualification/cases/{case_id}/requalify", dependencies=[Csrf])
+def case_requalify_form(
+    request: Request,
+    org: str,
+    case_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    why: Annotated[str, Form(max_length=2000)] = "",
+    on_demand: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    store = _member(ctx, principal, org, Role.ANALYST)
+    try:
+        done = service.requalify_case(
+            ctx, store, org, case_id, who=principal.email, why=why, on_demand=bool(on_demand)
+        )
+    except (InvalidDataError, ConflictError) as exc:
+        code = 409 if isinstance(exc, ConflictError) else 422
+        return _case_page(
+            request, ctx, principal, org, case_id, status_code=code, error=exc.message
+        )
+    return _case_page(
+        request, ctx, principal, org, case_id, notice=f"Cycle {done['cycle']} started"
+    )
+
+
+@ui_router.post("/orgs/{org}/qualification/cases/{case_id}/audits", dependencies=[Csrf])
+async def case_audit_form(
+    request: Request, org: str, case_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    """Record an audit from the page: a checkbox per checklist item passed, up to three
+    findings (item, severity, description, corrective action with owner and due date)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    form = await request.form()
+
+    def text(key: str) -> str:
+        value = form.get(key)
+        return value.strip()[:2000] if isinstance(value, str) else ""
+
+    try:
+        case = service.get_case(ctx, store, org, case_id)
+        passed = {str(v) for v in form.getlist("passed")}
+        findings = []
+        for n in range(1, 4):
+            item = text(f"finding{n}_item")
+            description = text(f"finding{n}_description")
+            if not (item or description):
+                continue
+            finding: dict[str, Any] = {
+                "item_code": item,
+                "severity": text(f"finding{n}_severity") or "minor",
+                "description": description,
+            }
+            owner, due = text(f"finding{n}_owner"), text(f"finding{n}_due_on")
+            if owner or due or text(f"finding{n}_action"):
+                finding |= {
+                    "action_description": text(f"finding{n}_action") or description,
+                    "owner": owner,
+                    "due_on": _date(due, f"finding {n}: due date"),
+                }
+            findings.append(finding)
+        audit = service.record_audit(
+            ctx,
+            store,
+            org,
+            supplier_id=case["supplier_id"],
+            auditor=text("auditor") or principal.email,
+            audited_on=_date(text("audited_on"), "audit date") or ctx.clock.now().date(),
+            results={code: code in passed for code in GREEN_SUPPLY_CHAIN.codes},
+            findings=findings,
+            evidence=_lines(text("evidence")),
+            case_id=case_id,
+        )
+    except InvalidDataError as exc:
+        return _case_page(request, ctx, principal, org, case_id, status_code=422, error=exc.message)
+    return _case_page(
+        request,
+        ctx,
+        principal,
+        org,
+        case_id,
+        notice=f"Audit recorded: {audit['score']:.1f}/100 ({audit['verdict']})",
+    )
+
+
+# --- pages: scorecards ---------------------------------------------------------------------------
+
+
+def _scorecards_page(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    *,
+    year: int | None = None,
+    rating: str | None = None,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+) -> Response:
+    member = principal.membership(org)
+    store = _store(ctx)
+    when = _year(ctx, year)
+    cards = service.rate_suppliers(ctx, store, org, when)
+    distribution = dict.fromkeys(RATINGS, 0)
+    for card in cards:
+        distribution[card["rating"]] += 1
+    shown = [c for c in cards if rating is None or c["rating"] == rating]
+    return render(
+        request,
+        "scorecards.html",
+        status_code=status_code,
+        title=f"Scorecards {when} – {member.org_name}",
+        **_page_common(member, principal, org),
+        year=when,
+        rating=rating,
+        ratings=RATINGS,
+        distribution=distribution,
+        total=len(cards),
+        cards=shown,
+        weights=service.get_weights(ctx, store, org),
+        error=error,
+        notice=notice,
+    )
+
+
+@ui_router.get("/orgs/{org}/scorecards")
+def scorecards_page(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    year: YearQuery = None,
+    rating: Annotated[str | None, Query(max_length=1)] = None,
+) -> Response:
+    return _scorecards_page(
+        request, ctx, principal, org, year=year, rating=rating if rating in RATINGS else None
+    )
+
+
+@ui_router.post("/orgs/{org}/scorecards/weights", dependencies=[Csrf])
+async def weights_form(
+    request: Request, org: str, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    """Change the weights and missing-data policies from the page (analysts)."""
+    store = _member(ctx, principal, org, Role.ANALYST)
+    form = await request.form()
+    weights: dict[str, float] = {}
+    missing: dict[str, str] = {}
+    try:
+        for ind in INDICATORS:
+            raw = form.get(f"weight_{ind.key}")
+            value = _number(raw if isinstance(raw, str) else "", f"weight of {ind.label}")
+            if value is not None:
+                weights[ind.key] = value
+            policy = form.get(f"missing_{ind.key}")
+            if isinstance(policy, str) and policy:
+                missing[ind.key] = policy
+        service.set_weights(ctx, store, org, weights, missing)
+    except InvalidDataError as exc:
+        return _scorecards_page(request, ctx, principal, org, status_code=422, error=exc.message)
+    return _scorecards_page(
+        request, ctx, principal, org, notice="Weights saved: the ratings below use them"
+    )
+
+
+# --- pages: sourcing -----------------------------------------------------------------------------
+
+
+def _sourcing_page(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    *,
+    year: int | None = None,
+    tier: str | None = None,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+) -> Response:
+    member = principal.membership(org)
+    store = _store(ctx)
+    when = _year(ctx, year)
+    rows = service.tiers(ctx, store, org, when)
+    by_tier: dict[str, dict[str, float]] = {
+        t.value: {"suppliers": 0, "spend_usd": 0.0, "t_co2e": 0.0} for t in Tier
+    }
+    for row in rows:
+        bucket = by_tier[row["tier"]]
+        bucket["suppliers"] += 1
+        bucket["spend_usd"] += float(row["spend_usd"] or 0.0)
+        bucket["t_co2e"] += float(row["t_co2e"] or 0.0)
+    compliance = service.compliance(ctx, store, org, when)
+    requirements = service.list_requirements(ctx, store, org)
+    summary = {
+        r["name"]: {
+            "meets": sum(1 for c in compliance if c["requirement"] == r["name"] and c["meets"]),
+            "does_not": sum(
+                1 for c in compliance if c["requirement"] == r["name"] and not c["meets"]
+            ),
+        }
+        for r in requirements
+    }
+    return render(
+        request,
+        "sourcing.html",
+        status_code=status_code,
+        title=f"Sourcing tiers {when} – {member.org_name}",
+        **_page_common(member, principal, org),
+        year=when,
+        tier=tier,
+        tiers=[t.value for t in Tier],
+        by_tier=by_tier,
+        rows=[r for r in rows if tier is None or r["tier"] == tier],
+        total=len(rows),
+        rules=service.tier_rules(),
+        requirements=requirements,
+        summary=summary,
+        compliance=compliance,
+        condition_help=CONDITION_HELP,
+        incentives=service.list_incentives(ctx, store, org),
+        incentive_kinds=service.INCENTIVE_KINDS,
+        names=ctx.workspace.supplier_names(member.org_id),
+        error=error,
+        notice=notice,
+    )
+
+
+@ui_router.get("/orgs/{org}/sourcing")
+def sourcing_page(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    year: YearQuery = None,
+    tier: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    chosen = tier if tier in {t.value for t in Tier} else None
+    return _sourcing_page(request, ctx, principal, org, year=year, tier=chosen)
+
+
+@ui_router.post("/orgs/{org}/requirements", dependencies=[Csrf])
+def requirement_add_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    name: Annotated[str, Form(max_length=300)] = "",
+    conditions: Annotated[str, Form(max_length=2000)] = "",
+    due_on: Annotated[str, Form(max_length=20)] = "",
+    applies_to: Annotated[str, Form(max_length=20)] = "strategic",
+) -> Response:
+    store = _member(ctx, principal, org, Role.ANALYST)
+    try:
+        due = _date(due_on, "due date")
+        assert due is not None
+        added = service.add_requirement(
+            ctx,
+            store,
+            org,
+            name=name,
+            conditions=_lines(conditions.replace(",", "\n")),
+            due_on=due,
+            applies_to=applies_to,
+        )
+    except (InvalidDataError, ConflictError) as exc:
+        return _sourcing_page(request, ctx, principal, org, status_code=422, error=exc.message)
+    return _sourcing_page(
+        request, ctx, principal, org, notice=f"Requirement '{added['name']}' added"
+    )
+
+
+@ui_router.post("/orgs/{org}/incentives", dependencies=[Csrf])
+def incentive_add_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    supplier_id: Annotated[str, Form(max_length=64)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    amount: Annotated[str, Form(max_length=30)] = "",
+    currency: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    store = _member(ctx, principal, org, Role.ANALYST)
+    try:
+        granted = service.grant_incentive(
+            ctx,
+            store,
+            org,
+            supplier_id=supplier_id,
+            kind=kind,
+            reason=reason,
+            amount=_number(amount, "amount"),
+            currency=currency.strip() or None,
+        )
+    except (InvalidDataError, NotFoundError) as exc:
+        return _sourcing_page(request, ctx, principal, org, status_code=422, error=exc.message)
+    return _sourcing_page(
+        request,
+        ctx,
+        principal,
+        org,
+        notice=f"Incentive {granted['kind'].replace('_', ' ')} granted to {granted['supplier_id']}",
+    )
+
+
+# --- pages: the supplier -------------------------------------------------------------------------
+
+
+@ui_router.get("/orgs/{org}/customers/{buyer}/qualification")
+def supplier_qualification_page(
+    request: Request,
+    org: str,
+    buyer: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    year: YearQuery = None,
+) -> Response:
+    """A supplier's own qualification with one customer: status, what is still required, its
+    rating with each indicator's contribution and what would raise it."""
+    member = principal.membership(org)
+    store, supplier_id = _supplier_side(ctx, principal, org, buyer)
+    when = _year(ctx, year)
+    view = service.supplier_view(ctx, store, buyer, supplier_id, when)
+    buyer_name = next(
+        (c["buyer_name"] for c in ctx.workspace.customers_of(member.org_id) if c["buyer"] == buyer),
+        buyer,
+    )
+    return render(
+        request,
+        "qualification_supplier.html",
+        title=f"Qualification with {buyer_name} – {member.org_name}",
+        **_page_common(member, principal, org),
+        buyer=buyer,
+        buyer_name=buyer_name,
+        year=when,
+        view=view,
+        card=view["scorecard"],
+    )
+
+
+__all__ = ["api_router", "tier_csv", "tier_xlsx", "ui_router"]
