@@ -1104,11 +1104,18 @@ def get_weights(ctx: Context, store: QualificationStore, org_slug: str) -> list[
     ]
 
 
-def _reports(ctx: Context, org_id: int, supplier_id: str) -> list[SupplierReport]:
+def _reports(
+    ctx: Context,
+    org_id: int,
+    supplier_id: str,
+    rows: Sequence[Mapping[str, Any]] | None = None,
+) -> list[SupplierReport]:
     """The supplier's reports with revenue in millions of USD (None when the currency has no
     rate for the year: intensity is then missing, never guessed)."""
     found = []
-    for row in ctx.workspace.supplier_reports(org_id, supplier_id):
+    if rows is None:
+        rows = ctx.workspace.supplier_reports(org_id, supplier_id)
+    for row in rows:
         year = int(row["year"])
         revenue: float | None
         try:
@@ -1149,10 +1156,13 @@ def _rate_one(
     year: int,
     config: ScorecardConfig | None = None,
     attributes: Mapping[str, Mapping[str, Any]] | None = None,
+    reports: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> Scorecard:
     attrs = attributes if attributes is not None else store.attributes(org.id)
     data = Inputs(
-        reports=_reports(ctx, org.id, supplier_id),
+        reports=_reports(
+            ctx, org.id, supplier_id, reports.get(supplier_id, []) if reports is not None else None
+        ),
         attributes=_attributes(attrs.get(supplier_id)),
         year=year,
         as_of=_as_of(ctx, year),
@@ -1198,8 +1208,11 @@ def rate_suppliers(
     org = _org(ctx, org_slug)
     config = _config(store, org.id)
     attributes = store.attributes(org.id)
+    reports = ctx.workspace.all_supplier_reports(org.id)
     cards = [
-        _card_dict(_rate_one(ctx, store, org, s["supplier_id"], year, config, attributes), s)
+        _card_dict(
+            _rate_one(ctx, store, org, s["supplier_id"], year, config, attributes, reports), s
+        )
         for s in ctx.workspace.list_suppliers(org.id)
     ]
     return sorted(cards, key=lambda c: (-c["score"], c["supplier_id"]))

@@ -315,6 +315,19 @@ class SqlWorkspace:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def all_supplier_reports(self, org_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Every supplier's reports, by supplier, oldest year first (one query)."""
+        d = t.supplier_data
+        found: dict[str, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(d).where(d.c.org_id == org_id).order_by(d.c.supplier_id, d.c.year)
+            )
+            for r in rows:
+                values = {k: v for k, v in r._mapping.items() if k not in ("org_id", "import_id")}
+                found.setdefault(str(values["supplier_id"]), []).append(values)
+        return found
+
     def supplier_reports(self, org_id: int, supplier_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
