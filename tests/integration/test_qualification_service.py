@@ -369,13 +369,29 @@ def test_tiers_follow_rating_and_qualification_and_list_incentives(
 def test_preliminary_results_are_announced_in_bulk_with_further_requirements(
     ctx: Context, store: SqlQualification
 ):
+    import datetime as dt
+
+    from greenchain.services import engagement
+
     _to_training(ctx, store, "S1")
     _to_training(ctx, store, "S2")
     svc.open_qualification(ctx, store, ORG, supplier_id="S3", who="ana")  # not audited yet
+    engagement.send_request(
+        ctx,
+        ORG,
+        year=2025,
+        deadline=dt.date(2026, 12, 31),
+        recipients=[("S2", "quality@s2.example")],
+    )
 
     messages = {m["supplier_id"]: m for m in svc.announce_preliminary_results(ctx, store, ORG)}
 
     assert set(messages) == {"S1", "S2"}
+    assert messages["S1"]["sent_to"] is None  # no contact of record
+    assert messages["S2"]["sent_to"] == "quality@s2.example"
+    accounts, _ = ctx.require_accounts()
+    mailed = [m for m in accounts.pending_mail() if m["recipient"] == "quality@s2.example"]
+    assert [m["subject"] for m in mailed][-1].endswith("preliminary results and next steps")
     s2 = messages["S2"]
     assert s2["audit_score"] == pytest.approx(62.5)
     assert "training: training completed" in s2["further_requirements"]

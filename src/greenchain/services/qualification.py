@@ -882,6 +882,20 @@ def set_action_status(
     return _action(row, _today(ctx))
 
 
+def _send_announcements(ctx: Context, org_id: int, messages: list[dict[str, Any]]) -> None:
+    """Mail each message to the supplier's contact of record (the address its latest data
+    request went to); ``sent_to`` says where it went, or None when no contact is known."""
+    contacts: dict[str, str] = {}
+    if ctx.engagement is not None:
+        for r in ctx.engagement.recipients(org_id):
+            contacts[str(r["supplier_id"])] = str(r["email"])
+    for message in messages:
+        email = contacts.get(message["supplier_id"])
+        message["sent_to"] = email
+        if email and ctx.accounts is not None:
+            ctx.accounts.queue_mail(email, message["subject"], message["body"], ctx.clock.now())
+
+
 def announce_preliminary_results(
     ctx: Context,
     store: QualificationStore,
@@ -958,6 +972,7 @@ def announce_preliminary_results(
                 "body": "\n".join(lines),
             }
         )
+    _send_announcements(ctx, org.id, messages)
     return messages
 
 
