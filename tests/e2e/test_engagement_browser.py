@@ -116,5 +116,19 @@ def test_a_supplier_answers_in_its_portal_and_one_buyer_accepts(server):
         expect(page.locator("main")).to_contain_text("1,200")
         page.click("text=Accept")
         expect(page.locator(".notice")).to_contain_text("the next calculation run uses")
+
+        # A joint program with the other buyer, and the supplier they share.
+        page.goto(f"{base}/orgs/chipco/programs")
+        page.fill("#pg-name", "Joint steel program")
+        page.fill("#pg-goals", "All shared suppliers with science-based targets by 2027")
+        page.fill("#pg-start", "2026-01-01")
+        page.fill("#pg-end", "2027-12-31")
+        page.fill("#pg-co", "osatco")
+        page.click("text=Create program")
+        expect(page.locator("main")).to_contain_text("OSAT Co (not accepted yet)")
+        page.click("text=Find common suppliers")
+        expect(page.locator(".notice")).to_contain_text("1 to review")
+        page.click("button[value=confirm]")
+        expect(page.locator("main")).to_contain_text("confirmed")
         browser.close()
     assert not problems, problems
