@@ -1341,10 +1341,13 @@ def _standings(
     today = _today(ctx)
     attributes = store.attributes(org.id)
     qualifications = _qualifications(store, org.id, today)
+    all_reports = ctx.workspace.all_supplier_reports(org.id)
     result: list[tuple[Mapping[str, Any], Standing]] = []
     for supplier in ctx.workspace.list_suppliers(org.id):
         sid = supplier["supplier_id"]
-        reports = [r for r in _reports(ctx, org.id, sid) if r.year <= year]
+        reports = [
+            r for r in _reports(ctx, org.id, sid, all_reports.get(sid, [])) if r.year <= year
+        ]
         latest = max(reports, key=lambda r: r.year) if reports else None
         attrs = _attributes(attributes.get(sid))
         result.append(
