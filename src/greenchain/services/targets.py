@@ -308,7 +308,8 @@ def list_history(ctx: Context, store: TargetStore, org_slug: str) -> list[dict[s
 # --- targets -------------------------------------------------------------------------------------
 
 
-def _target_from_row(row: Mapping[str, Any]) -> Target:
+def target_from_row(row: Mapping[str, Any]) -> Target:
+    """A domain ``Target`` from a stored or listed target."""
     return Target(
         name=row["name"],
         kind=TargetKind(row["kind"]),
@@ -349,7 +350,7 @@ def _target_fields(target: Target) -> dict[str, Any]:
 
 
 def _public_target(row: Mapping[str, Any]) -> dict[str, Any]:
-    target = _target_from_row(row)
+    target = target_from_row(row)
     return {
         "id": row["id"],
         **_target_fields(target),
@@ -360,7 +361,7 @@ def _public_target(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _current_targets(store: TargetStore, org_id: int) -> list[Target]:
-    return [_target_from_row(row) for row in store.targets(org_id)]
+    return [target_from_row(row) for row in store.targets(org_id)]
 
 
 def _record(

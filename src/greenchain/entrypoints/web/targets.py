@@ -201,28 +201,6 @@ def _levers(params: RoadmapLevers, latest_year: int, latest: Mapping[str, float]
     return levers
 
 
-def _target_from(row: Mapping[str, Any]) -> Target:
-    """A domain ``Target`` from a target as the service lists it."""
-    return Target(
-        name=row["name"],
-        kind=TargetKind(row["kind"]),
-        scopes=tuple(row["scopes"]),
-        base_year=int(row["base_year"]),
-        target_year=int(row["target_year"]),
-        reduction=row["reduction"],
-        target_share=row["target_share"],
-        denominator=row["denominator"],
-        coverage=float(row["coverage"]),
-        engagement_basis=(
-            EngagementBasis(row["engagement_basis"]) if row["engagement_basis"] else None
-        ),
-        base_share=float(row["base_share"]),
-        neutralise_residual=bool(row["neutralise_residual"]),
-        submitted_year=row["submitted_year"],
-        milestones=tuple((int(y), float(v)) for y, v in row["milestones"]),
-    )
-
-
 def _value(target: Target, data: YearData | None) -> float | None:
     if data is None:
         return None
@@ -301,7 +279,7 @@ def roadmap(ctx: Context, store: TargetStore, org: str, params: RoadmapLevers) -
     for row in target_service.list_targets(ctx, store, org):
         if row["kind"] not in (TargetKind.ABSOLUTE.value, TargetKind.NET_ZERO.value):
             continue
-        target = _target_from(row)
+        target = target_service.target_from_row(row)
         points = _path(target, years)
         if points is None or any(s not in latest for s in target.scopes):
             continue
@@ -702,7 +680,7 @@ def _page(
         if row["kind"] in (
             k.value for k in (TargetKind.ABSOLUTE, TargetKind.INTENSITY, TargetKind.NET_ZERO)
         ):
-            chart = _target_chart(index, _target_from(row), years_map)
+            chart = _target_chart(index, target_service.target_from_row(row), years_map)
             target_charts.append(
                 {"name": row["name"], "canvas": chart["canvas"], "unit": chart["unit"]}
             )
