@@ -21,6 +21,7 @@ from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import engagement, programs
+from greenchain.services import portal as portal_service
 from greenchain.services.context import Context
 
 api_router = APIRouter(prefix="/api/v1", tags=["supplier engagement"])
@@ -419,6 +420,7 @@ def portal_page(
         org=org,
         portal=engagement.portal(ctx, principal, org),
         programs=programs.programs_for_supplier(ctx, principal, org),
+        customers=portal_service.customers(ctx, org),
         can_edit=_can_edit(member),
         notice=notice,
     )
