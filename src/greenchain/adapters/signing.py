@@ -47,3 +47,23 @@ def verify_signature(public_key_hex: str, signature_hex: str, message: bytes) ->
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+class SecretBox:
+    """Seals short secrets (e.g. a supplier's PACT client secret) at rest with a key derived
+    from a setting (Fernet: AES-128-CBC with HMAC-SHA256)."""
+
+    def __init__(self, secret: str) -> None:
+        import base64
+        import hashlib
+
+        from cryptography.fernet import Fernet
+
+        key = base64.urlsafe_b64encode(hashlib.sha256(b"sealed:" + secret.encode()).digest())
+        self._fernet = Fernet(key)
+
+    def seal(self, text: str) -> str:
+        return self._fernet.encrypt(text.encode()).decode()
+
+    def open(self, sealed: str) -> str:
+        return self._fernet.decrypt(sealed.encode()).decode()

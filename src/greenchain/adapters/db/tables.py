@@ -332,6 +332,22 @@ program_projects = Table(
     sqlite_autoincrement=True,
 )
 
+# A buyer's connection to a supplier's PACT v3 host (client credentials, secret sealed at rest).
+pact_connections = Table(
+    "pact_connections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey(_ORG_FK, ondelete="CASCADE"), nullable=False),
+    Column("supplier_id", String(64), nullable=False),
+    Column("base_url", String(500), nullable=False),
+    Column("client_id", String(200), nullable=False),
+    Column("secret_sealed", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_pull_at", DateTime(timezone=True)),
+    Column("last_result", Text),
+    sqlite_autoincrement=True,
+)
+
 purchase_lines = Table(
     "purchase_lines",
     metadata,
@@ -938,5 +954,127 @@ supplier_incentives = Table(
     Column("granted_on", Date, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_supplier_incentives_org_supplier", "org_id", "supplier_id"),
+    sqlite_autoincrement=True,
+)
+
+# --- PACT v3 host: product footprints shared with customers ------------------------------
+pact_footprints = Table(
+    "pact_footprints",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # keyset pagination
+    Column("id", String(36), nullable=False, unique=True),  # the footprint's UUID, lower case
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(12), nullable=False),  # Active | Deprecated
+    Column("product_name", String(300), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_until", DateTime(timezone=True), nullable=False),
+    Column("document", Text, nullable=False),  # canonical JSON of the ProductFootprint
+    Column("deprecated_at", DateTime(timezone=True)),
+    Column("replaced_by", String(36)),
+    Index("ix_pact_footprints_org_seq", "org_id", "seq"),
+    sqlite_autoincrement=True,
+)
+
+pact_footprint_keys = Table(
+    "pact_footprint_keys",
+    metadata,
+    Column(
+        "footprint_seq",
+        Integer,
+        ForeignKey("pact_footprints.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(16), primary_key=True),  # product | company | classification | geography
+    Column("value", String(500), primary_key=True),  # lower case
+    Index("ix_pact_footprint_keys_kind_value", "kind", "value"),
+)
+
+pact_credentials = Table(
+    "pact_credentials",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("secret_hash", String(300), nullable=False),
+    Column("customer_name", String(200), nullable=False),
+    Column("customer_org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE")),
+    Column("share_all", Boolean, nullable=False),
+    Column("events_url", String(500)),  # the customer's PACT Events endpoint
+    Column("callback_client_id", String(200)),
+    Column("callback_secret", Text),  # sealed (Fernet) with the host's key
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_pact_credentials_org", "org_id"),
+    sqlite_autoincrement=True,
+)
+
+pact_shares = Table(
+    "pact_shares",
+    metadata,
+    Column(
+        "credential_id",
+        Integer,
+        ForeignKey("pact_credentials.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "footprint_seq",
+        Integer,
+        ForeignKey("pact_footprints.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+pact_requests = Table(
+    "pact_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "credential_id",
+        Integer,
+        ForeignKey("pact_credentials.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_id", String(200), nullable=False),
+    Column("source", String(500), nullable=False),
+    Column("criteria", JSON, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),  # pending | fulfilled | rejected
+    Column("answered_at", DateTime(timezone=True)),
+    Column("answer", JSON),  # the RequestFulfilled / RequestRejected event sent back
+    Column("delivery", String(12), nullable=False),  # none | pending | delivered | abandoned
+    Column("delivery_attempts", Integer, nullable=False),
+    Column("delivery_error", Text),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    UniqueConstraint(
+        "credential_id", "source", "event_id", name="uq_pact_requests_credential_event"
+    ),
+    Index("ix_pact_requests_org", "org_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+pact_inbound_events = Table(
+    "pact_inbound_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "credential_id",
+        Integer,
+        ForeignKey("pact_credentials.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("type", String(100), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("source", String(500), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "credential_id", "source", "event_id", name="uq_pact_inbound_events_credential_event"
+    ),
     sqlite_autoincrement=True,
 )

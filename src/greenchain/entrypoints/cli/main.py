@@ -22,6 +22,7 @@ from greenchain.domain.records import SCHEMAS
 from greenchain.entrypoints.cli.engagement import program_app, request_app
 from greenchain.entrypoints.cli.errors import err_console, guarded
 from greenchain.entrypoints.cli.export import write_inventory_csv, write_inventory_xlsx
+from greenchain.entrypoints.cli.pact import pact_app
 from greenchain.entrypoints.cli.qualification import (
     qualification_app,
     requirement_app,
@@ -66,6 +67,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(history_app, name="history")
 app.add_typer(request_app, name="request")
 app.add_typer(program_app, name="program")
+app.add_typer(pact_app, name="pact")
 app.add_typer(qualification_app, name="qualification")
 app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(requirement_app, name="requirement")

@@ -181,6 +181,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(targets_web.api_router)
     app.include_router(targets_web.ui_router)
     from greenchain.entrypoints.web import engagement as engagement_web
+    from greenchain.entrypoints.web import pact as pact_web
+    from greenchain.entrypoints.web import pact_client as pact_client_web
     from greenchain.entrypoints.web import programs as programs_web
     from greenchain.entrypoints.web import reports as reports_web
 
@@ -194,5 +196,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(qualification_web.ui_router)
     app.include_router(programs_web.api_router)
     app.include_router(programs_web.ui_router)
+    app.include_router(pact_web.pact_router)
+    app.include_router(pact_web.api_router)
+    app.include_router(pact_client_web.api_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,0 +1,273 @@
+"""``greenchain pact``: a supplier's PACT v3 footprints, customer credentials, sharing and
+requests, for scripting. Acts as an admin of ``--org`` (whoever runs the CLI runs the
+deployment)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from greenchain.adapters.db.pact import HttpPactEventSender, SqlPact
+from greenchain.bootstrap import bootstrap
+from greenchain.config import Settings
+from greenchain.domain.access import Membership, Principal, Role
+from greenchain.domain.errors import ConfigurationError, InvalidDataError
+from greenchain.entrypoints.cli.errors import guarded
+from greenchain.services import pact as pact_service
+from greenchain.services.context import Context
+
+pact_app = typer.Typer(
+    help="PACT v3 product footprints shared with customers (the host side).",
+    no_args_is_help=True,
+)
+console = Console(highlight=False)
+OrgOption = Annotated[str, typer.Option("--org", help="The supplier organisation (slug).")]
+
+
+def _setup(org: str) -> tuple[Context, SqlPact, Principal, Settings]:
+    settings = Settings()
+    ctx = bootstrap(settings)
+    engine = getattr(ctx.workspace, "engine", None)
+    if not isinstance(engine, Engine):  # pragma: no cover - wiring error
+        raise ConfigurationError("PACT needs the SQL workspace")
+    record = ctx.workspace.get_org(org)
+    principal = Principal(
+        user_id=0,
+        email="cli",
+        memberships={org: Membership(record.id, record.slug, record.name, Role.ADMIN)},
+    )
+    return ctx, SqlPact(engine, settings.secret_key), principal, settings
+
+
+def _print(value: Any) -> None:
+    console.print_json(json.dumps(value, default=str))
+
+
+@pact_app.command("import")
+@guarded
+def pact_import(
+    file: Annotated[Path, typer.Argument(help="PACT JSON or CSV file.")], org: OrgOption
+) -> None:
+    """Import footprints; changed ones replace (and deprecate) their predecessors."""
+    if not file.is_file():
+        raise InvalidDataError(f"{file}: file not found")
+    ctx, store, principal, _ = _setup(org)
+    _print(pact_service.import_footprints(ctx, principal, store, org, file.read_bytes(), file.name))
+
+
+@pact_app.command("list")
+@guarded
+def pact_list(org: OrgOption) -> None:
+    """The organisation's footprints: id, status, product."""
+    ctx, store, principal, _ = _setup(org)
+    for row in pact_service.list_footprints(ctx, principal, store, org):
+        console.print(f"{row['id']}  {row['status']:<10}  {row['product_name']}", markup=False)
+
+
+@pact_app.command("deprecate")
+@guarded
+def pact_deprecate(footprint_id: str, org: OrgOption) -> None:
+    ctx, store, principal, _ = _setup(org)
+    pact_service.deprecate_footprint(ctx, principal, store, org, footprint_id)
+    console.print(f"{footprint_id} is Deprecated", markup=False)
+
+
+@pact_app.command("credential-create")
+@guarded
+def pact_credential_create(
+    org: OrgOption,
+    customer: Annotated[str, typer.Option(help="Customer name or organisation slug.")],
+    share_all: Annotated[bool, typer.Option(help="Share every footprint.")] = False,
+    events_url: Annotated[str | None, typer.Option(help="The customer's /3/events URL.")] = None,
+) -> None:
+    """Client credentials for a customer; the secret is printed once."""
+    ctx, store, principal, _ = _setup(org)
+    _print(
+        pact_service.create_credential(
+            ctx, principal, store, org, customer, share_all=share_all, events_url=events_url
+        )
+    )
+
+
+@pact_app.command("credentials")
+@guarded
+def pact_credentials(org: OrgOption) -> None:
+    ctx, store, principal, _ = _setup(org)
+    _print(pact_service.list_credentials(ctx, principal, store, org))
+
+
+@pact_app.command("credential-revoke")
+@guarded
+def pact_credential_revoke(client_id: str, org: OrgOption) -> None:
+    ctx, store, principal, _ = _setup(org)
+    pact_service.revoke_credential(ctx, principal, store, org, client_id)
+    console.print(f"{client_id} revoked", markup=False)
+
+
+@pact_app.command("share")
+@guarded
+def pact_share(
+    client_id: str,
+    org: OrgOption,
+    footprint: Annotated[list[str] | None, typer.Option(help="Footprint id (repeatable).")] = None,
+    share_all: Annotated[
+        bool | None, typer.Option("--all/--selected", help="All footprints, or the selected.")
+    ] = None,
+) -> None:
+    """Choose what a customer sees."""
+    ctx, store, principal, _ = _setup(org)
+    _print(
+        pact_service.set_sharing(
+            ctx, principal, store, org, client_id, share_all=share_all, share=footprint or []
+        )
+    )
+
+
+@pact_app.command("requests")
+@guarded
+def pact_requests(org: OrgOption) -> None:
+    ctx, store, principal, _ = _setup(org)
+    _print(pact_service.list_requests(ctx, principal, store, org))
+
+
+@pact_app.command("fulfil")
+@guarded
+def pact_fulfil(
+    request_id: int,
+    org: OrgOption,
+    footprint: Annotated[list[str] | None, typer.Option(help="Footprint id (repeatable).")] = None,
+) -> None:
+    """Answer a customer's request with footprints (default: all that match it)."""
+    ctx, store, principal, settings = _setup(org)
+    _print(
+        pact_service.fulfil_request(
+            ctx,
+            principal,
+            store,
+            HttpPactEventSender(),
+            org,
+            request_id,
+            base_url=settings.base_url,
+            footprint_ids=footprint or [],
+        )
+    )
+
+
+@pact_app.command("reject")
+@guarded
+def pact_reject(
+    request_id: int,
+    org: OrgOption,
+    message: Annotated[
+        str, typer.Option(help="Why.")
+    ] = "The requested footprint could not be found.",
+) -> None:
+    ctx, store, principal, settings = _setup(org)
+    _print(
+        pact_service.reject_request(
+            ctx,
+            principal,
+            store,
+            HttpPactEventSender(),
+            org,
+            request_id,
+            base_url=settings.base_url,
+            message=message,
+        )
+    )
+
+
+@pact_app.command("deliver")
+@guarded
+def pact_deliver() -> None:
+    """Retry the answers whose delivery failed (exponential backoff, up to 72 hours)."""
+    settings = Settings()
+    ctx = bootstrap(settings)
+    engine = getattr(ctx.workspace, "engine", None)
+    if not isinstance(engine, Engine):  # pragma: no cover - wiring error
+        raise ConfigurationError("PACT needs the SQL workspace")
+    store = SqlPact(engine, settings.secret_key)
+    _print(pact_service.deliver_due_answers(ctx, store, HttpPactEventSender()))
+
+
+# --- the client side: a buyer's connections to its suppliers' PACT hosts -------------------------
+
+
+def _client_parts() -> tuple[Context, Any, Any, Settings]:
+    from greenchain.adapters.db.pact_client import SqlPactConnections
+    from greenchain.adapters.signing import SecretBox
+
+    settings = Settings()
+    ctx = bootstrap(settings)
+    engine = ctx.workspace.engine  # type: ignore[attr-defined]
+    return ctx, SqlPactConnections(engine), SecretBox(settings.ledger_secret), settings
+
+
+@pact_app.command("connect")
+@guarded
+def pact_connect(
+    org: OrgOption,
+    supplier: Annotated[str, typer.Option(help="Your supplier id of the host's owner.")],
+    url: Annotated[str, typer.Option(help="The supplier's PACT host (https://...).")],
+    client_id: Annotated[str, typer.Option(help="The client id it issued to you.")],
+) -> None:
+    """Register a supplier's PACT host; the client secret is read from standard input."""
+    import sys
+
+    from greenchain.services import pact_client
+
+    secret = (
+        typer.prompt("Client secret", hide_input=True)
+        if sys.stdin.isatty()
+        else sys.stdin.readline().strip()
+    )
+    ctx, store, box, _ = _client_parts()
+    made = pact_client.register(
+        ctx,
+        store,
+        box,
+        org,
+        supplier_id=supplier,
+        base_url=url,
+        client_id=client_id,
+        client_secret=secret,
+    )
+    console.print(f"Connection {made['id']} to {made['base_url']} for supplier {supplier}")
+
+
+@pact_app.command("pull")
+@guarded
+def pact_pull(
+    connection: Annotated[int, typer.Argument(help="Connection id (see 'pact connections').")],
+    org: OrgOption,
+    cafile: Annotated[
+        Path | None, typer.Option(help="CA certificate for a host with a private CA.")
+    ] = None,
+) -> None:
+    """Pull the footprints shared with you; those of products you buy feed the product-level
+    method of your next calculation run."""
+    from greenchain.adapters.pact_http import UrllibPactTransport
+    from greenchain.services import pact_client
+
+    ctx, store, box, _ = _client_parts()
+    transport = UrllibPactTransport(cafile=str(cafile) if cafile else None)
+    done = pact_client.pull(ctx, store, box, transport, org, connection)
+    console.print(
+        f"{done['footprints']} footprints in {done['pages']} page(s); products matched: "
+        f"{', '.join(done['matched']) or 'none'}; bought without a footprint: "
+        f"{', '.join(done['missing']) or 'none'}"
+    )
+
+
+@pact_app.command("connections")
+@guarded
+def pact_connections(org: OrgOption) -> None:
+    from greenchain.services import pact_client
+
+    ctx, store, _, _ = _client_parts()
+    _print(pact_client.connections(ctx, store, org))

@@ -1,0 +1,451 @@
+"""PACT v3 on the web.
+
+``pact_router`` (no prefix) is the host API of the PACT Technical Specifications v3:
+``POST /auth/token`` (OAuth 2.0 client credentials, RFC 6749 4.4), the OpenID Provider
+Configuration Document, ``GET /3/footprints`` (filters, ``limit``, RFC 8288 ``Link``
+pagination), ``GET /3/footprints/{id}`` and ``POST /3/events`` (CloudEvents). Its answers and
+error bodies are the spec's: they bypass the application's own error handlers, so every
+request is parsed here by hand (no FastAPI validation, whose errors would be 422).
+
+``api_router`` (under /api/v1) is how a supplier's members manage footprints, customer
+credentials, sharing and requests; it uses the usual error handling.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import urllib.parse
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, File, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+
+from greenchain.adapters.db.pact import HttpPactEventSender, SqlPact
+from greenchain.domain import pact as pact_domain
+from greenchain.domain.errors import GreenchainError, InvalidDataError, NotFoundError
+from greenchain.entrypoints.web.api import ERRORS
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.services import pact as pact_service
+from greenchain.services.context import Context
+from greenchain.services.ports import PactEventSender, PactStore
+
+log = logging.getLogger("greenchain.pact")
+pact_router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["pact"])
+CURSOR = "x-gc-after"
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _secret(request: Request) -> str:
+    settings = getattr(request.app.state, "settings", None)
+    return str(getattr(settings, "secret_key", "greenchain-pact"))
+
+
+def pact_store(request: Request) -> PactStore:
+    ctx: Context = request.app.state.ctx
+    engine = getattr(ctx.workspace, "engine", None)
+    if not isinstance(engine, Engine):  # pragma: no cover - wiring error
+        raise NotFoundError("PACT is not available in this deployment")
+    return SqlPact(engine, _secret(request))
+
+
+def event_sender(request: Request) -> PactEventSender:
+    """The app's sender (``app.state.pact_sender``, set by tests), else HTTP."""
+    sender = getattr(request.app.state, "pact_sender", None)
+    return sender if sender is not None else HttpPactEventSender()
+
+
+def token_key(request: Request) -> bytes:
+    return hashlib.sha256(b"pact-access-token\0" + _secret(request).encode()).digest()
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _error(status: int, code: pact_domain.ErrorCode, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'Bearer realm="pact"'} if status == 401 else None
+    return JSONResponse(pact_domain.error_body(code, message), status_code=status, headers=headers)
+
+
+def _host_action(request: Request, action: Callable[[Context, PactStore], Response]) -> Response:
+    """Run a host action, answering failures with the spec's Error object."""
+    ctx: Context = request.app.state.ctx
+    try:
+        return action(ctx, pact_store(request))
+    except GreenchainError as error:
+        status, body = pact_service.host_error(error)
+        headers = {"WWW-Authenticate": 'Bearer realm="pact"'} if status == 401 else None
+        return JSONResponse(body, status_code=status, headers=headers)
+    except Exception:
+        log.exception("PACT host action failed: %s %s", request.method, request.url.path)
+        return _error(500, pact_domain.ErrorCode.INTERNAL_ERROR, "internal error; it was logged")
+
+
+def _credential(request: Request, ctx: Context, store: PactStore) -> dict[str, Any]:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise pact_domain.PactAuthenticationError("send an access token (Authorization: Bearer)")
+    return pact_service.authenticate(ctx, store, token.strip(), token_key(request))
+
+
+# --- Action Authenticate -----------------------------------------------------------------
+def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+    headers = dict(NO_STORE)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="pact"'
+    return JSONResponse(
+        {"error": error, "error_description": description}, status_code=status, headers=headers
+    )
+
+
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, client_secret = decoded.partition(":")
+    if not sep:
+        return None
+    # RFC 6749 2.3.1: both are form-urlencoded before being joined.
+    return urllib.parse.unquote_plus(client_id), urllib.parse.unquote_plus(client_secret)
+
+
+@pact_router.post("/auth/token")
+async def auth_token(request: Request) -> Response:
+    """OAuth 2.0 client credentials grant: HTTP Basic (or ``client_id`` / ``client_secret``
+    in the form body) and ``grant_type=client_credentials``."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        return _oauth_error(
+            400, "invalid_request", "send an application/x-www-form-urlencoded body"
+        )
+    form = await request.form()
+    grant_type = form.get("grant_type")
+    header = request.headers.get("authorization", "")
+    pair = _basic_credentials(header) if header else None
+    if pair is None and isinstance(form.get("client_id"), str):
+        pair = (str(form.get("client_id")), str(form.get("client_secret") or ""))
+    if header and pair is None:
+        return _oauth_error(401, "invalid_client", "Authentication failed")
+    if not isinstance(grant_type, str) or not grant_type:
+        return _oauth_error(400, "invalid_request", "grant_type is required")
+    if grant_type != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type", "use grant_type=client_credentials")
+    if pair is None:
+        return _oauth_error(401, "invalid_client", "Authentication failed")
+    ctx: Context = request.app.state.ctx
+    try:
+        token, lifetime = pact_service.issue_token(
+            ctx, pact_store(request), pair[0], pair[1], token_key(request)
+        )
+    except pact_domain.PactAuthenticationError:
+        return _oauth_error(401, "invalid_client", "Authentication failed")
+    return JSONResponse(
+        {"access_token": token, "token_type": "Bearer", "expires_in": lifetime},
+        headers=NO_STORE,
+    )
+
+
+@pact_router.get("/.well-known/openid-configuration")
+def openid_configuration(request: Request) -> dict[str, Any]:
+    """The OpenID Provider Configuration Document: where the token endpoint is."""
+    base = _base_url(request)
+    return {
+        "issuer": base,
+        "token_endpoint": f"{base}/auth/token",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["none"],
+        "scopes_supported": ["footprint:list", "footprint:read"],
+    }
+
+
+# --- Action ListFootprints / GetFootprint ------------------------------------------------
+def _next_link(request: Request, cursor: int) -> str:
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != CURSOR]
+    pairs.append((CURSOR, str(cursor)))
+    url = request.url.replace(query=urllib.parse.urlencode(pairs))
+    return f'<{url}>; rel="next"'
+
+
+@pact_router.get("/3/footprints")
+def list_footprints(request: Request) -> Response:
+    def action(ctx: Context, store: PactStore) -> Response:
+        credential = _credential(request, ctx, store)
+        params = request.query_params
+        criteria: dict[str, object] = {}
+        for name in params:
+            criteria[name] = params.getlist(name)
+        limit = pact_service.parse_limit(params.get("limit"))
+        after_text = params.get(CURSOR, "0")
+        if not after_text.isdigit():
+            raise InvalidDataError(f"{CURSOR}: not a pagination cursor")
+        documents, cursor = pact_service.list_visible_footprints(
+            store,
+            credential,
+            pact_domain.parse_filter(criteria),
+            limit=limit,
+            after_seq=int(after_text),
+        )
+        headers = {"Link": _next_link(request, cursor)} if cursor is not None else None
+        return JSONResponse({"data": documents}, headers=headers)
+
+    return _host_action(request, action)
+
+
+@pact_router.get("/3/footprints/{footprint_id}")
+def get_footprint(footprint_id: str, request: Request) -> Response:
+    def action(ctx: Context, store: PactStore) -> Response:
+        credential = _credential(request, ctx, store)
+        document = pact_service.get_visible_footprint(store, credential, footprint_id)
+        return JSONResponse({"data": document})
+
+    return _host_action(request, action)
+
+
+# --- Action Events -------------------------------------------------------------------------
+@pact_router.post("/3/events")
+async def events(request: Request, background: BackgroundTasks) -> Response:
+    raw = await request.body()
+
+    def action(ctx: Context, store: PactStore) -> Response:
+        credential = _credential(request, ctx, store)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in ("application/cloudevents+json", "application/json"):
+            raise InvalidDataError("send the event as application/cloudevents+json")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidDataError("the body is not JSON") from None
+        request_id = pact_service.receive_event(ctx, store, credential, body)
+        if request_id is not None:
+            background.add_task(
+                _answer_in_background,
+                ctx,
+                store,
+                event_sender(request),
+                request_id,
+                int(credential["org_id"]),
+                _base_url(request),
+            )
+        return Response(status_code=200)
+
+    return _host_action(request, action)
+
+
+def _answer_in_background(
+    ctx: Context,
+    store: PactStore,
+    sender: PactEventSender,
+    request_id: int,
+    org_id: int,
+    base_url: str,
+) -> None:
+    try:
+        pact_service.answer_from_shared(ctx, store, sender, request_id, org_id, base_url=base_url)
+    except Exception:  # the request stays pending for the supplier
+        log.exception("answering PACT request %s failed", request_id)
+
+
+# --- management API ------------------------------------------------------------------------
+
+
+def _store(request: Request) -> PactStore:
+    return pact_store(request)
+
+
+@api_router.get("/orgs/{org}/pact/footprints", responses=ERRORS)
+def footprints_list(
+    org: str, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> list[dict[str, Any]]:
+    return pact_service.list_footprints(ctx, principal, _store(request), org)
+
+
+@api_router.post("/orgs/{org}/pact/footprints", status_code=201, responses=ERRORS)
+def footprints_create(
+    org: str, body: dict[str, Any], request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A new footprint from its ProductFootprint properties (id, specVersion, created and
+    status are set by the host)."""
+    return pact_service.create_footprint(ctx, principal, _store(request), org, body)
+
+
+@api_router.post("/orgs/{org}/pact/footprints/import", responses=ERRORS)
+async def footprints_import(
+    org: str,
+    file: Annotated[UploadFile, File(description="PACT JSON or CSV")],
+    request: Request,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    payload = await file.read()
+    return pact_service.import_footprints(
+        ctx, principal, _store(request), org, payload, file.filename or "upload.json"
+    )
+
+
+@api_router.get("/orgs/{org}/pact/footprints/{footprint_id}", responses=ERRORS)
+def footprints_show(
+    org: str, footprint_id: str, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return pact_service.get_footprint(ctx, principal, _store(request), org, footprint_id)
+
+
+@api_router.post(
+    "/orgs/{org}/pact/footprints/{footprint_id}/revise", status_code=201, responses=ERRORS
+)
+def footprints_revise(
+    org: str,
+    footprint_id: str,
+    body: dict[str, Any],
+    request: Request,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """Change a footprint: a new one replaces it and it becomes Deprecated."""
+    return pact_service.revise_footprint(ctx, principal, _store(request), org, footprint_id, body)
+
+
+@api_router.post("/orgs/{org}/pact/footprints/{footprint_id}/deprecate", responses=ERRORS)
+def footprints_deprecate(
+    org: str, footprint_id: str, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return pact_service.deprecate_footprint(ctx, principal, _store(request), org, footprint_id)
+
+
+class CredentialIn(BaseModel):
+    customer: str = Field(min_length=1, max_length=200)
+    share_all: bool = False
+    events_url: str | None = Field(None, max_length=500)
+    callback_client_id: str | None = Field(None, max_length=200)
+    callback_client_secret: str | None = Field(None, max_length=500)
+
+
+@api_router.post("/orgs/{org}/pact/credentials", status_code=201, responses=ERRORS)
+def credentials_create(
+    org: str, body: CredentialIn, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Client credentials for a customer; the secret is in this answer only."""
+    return pact_service.create_credential(
+        ctx,
+        principal,
+        _store(request),
+        org,
+        body.customer,
+        share_all=body.share_all,
+        events_url=body.events_url,
+        callback_client_id=body.callback_client_id,
+        callback_client_secret=body.callback_client_secret,
+    )
+
+
+@api_router.get("/orgs/{org}/pact/credentials", responses=ERRORS)
+def credentials_list(
+    org: str, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> list[dict[str, Any]]:
+    return pact_service.list_credentials(ctx, principal, _store(request), org)
+
+
+@api_router.post("/orgs/{org}/pact/credentials/{client_id}/revoke", responses=ERRORS)
+def credentials_revoke(
+    org: str, client_id: str, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return pact_service.revoke_credential(ctx, principal, _store(request), org, client_id)
+
+
+class SharingIn(BaseModel):
+    share_all: bool | None = None
+    share: list[str] = Field(default_factory=list, max_length=5000)
+    unshare: list[str] = Field(default_factory=list, max_length=5000)
+
+
+@api_router.put("/orgs/{org}/pact/credentials/{client_id}/sharing", responses=ERRORS)
+def credentials_sharing(
+    org: str,
+    client_id: str,
+    body: SharingIn,
+    request: Request,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    return pact_service.set_sharing(
+        ctx,
+        principal,
+        _store(request),
+        org,
+        client_id,
+        share_all=body.share_all,
+        share=body.share,
+        unshare=body.unshare,
+    )
+
+
+@api_router.get("/orgs/{org}/pact/requests", responses=ERRORS)
+def requests_list(
+    org: str, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> list[dict[str, Any]]:
+    return pact_service.list_requests(ctx, principal, _store(request), org)
+
+
+class FulfilIn(BaseModel):
+    footprint_ids: list[str] = Field(default_factory=list, max_length=1000)
+
+
+@api_router.post("/orgs/{org}/pact/requests/{request_id}/fulfil", responses=ERRORS)
+def requests_fulfil(
+    org: str,
+    request_id: int,
+    body: FulfilIn,
+    request: Request,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    return pact_service.fulfil_request(
+        ctx,
+        principal,
+        _store(request),
+        event_sender(request),
+        org,
+        request_id,
+        base_url=_base_url(request),
+        footprint_ids=body.footprint_ids,
+    )
+
+
+class RejectIn(BaseModel):
+    message: str = Field("The requested footprint could not be found.", max_length=2000)
+
+
+@api_router.post("/orgs/{org}/pact/requests/{request_id}/reject", responses=ERRORS)
+def requests_reject(
+    org: str,
+    request_id: int,
+    body: RejectIn,
+    request: Request,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    return pact_service.reject_request(
+        ctx,
+        principal,
+        _store(request),
+        event_sender(request),
+        org,
+        request_id,
+        base_url=_base_url(request),
+        message=body.message,
+    )

@@ -1,0 +1,267 @@
+"""The PACT client against the project's own PACT host, in a second organisation, on SQLite and
+PostgreSQL: a buyer registers its supplier's host and credentials, pulls the footprints shared
+with it page by page, and its inventory shows the matching purchase lines at product level."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from fastapi.testclient import TestClient
+
+from greenchain.adapters.db.pact import SqlPact
+from greenchain.adapters.db.pact_client import SqlPactConnections
+from greenchain.adapters.signing import SecretBox
+from greenchain.config import Settings
+from greenchain.domain.access import Role
+from greenchain.domain.errors import InvalidDataError
+from greenchain.entrypoints.web.app import create_app
+from greenchain.services import pact as pact_host
+from greenchain.services import pact_client as client
+from greenchain.services.accounts import add_user
+from greenchain.services.context import Context
+from greenchain.services.imports import import_records
+from greenchain.services.inventory import calculate_inventory
+from greenchain.services.orgs import add_organisation
+from tests.factories import purchase, supplier, write_csv
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "specs" / "pact-v3" / "examples"
+PASSWORD = "correct horse battery"
+
+
+class InProcessTransport:
+    """The client's HTTP port over the app in process (paths of the registered base URL)."""
+
+    def __init__(self, http: TestClient) -> None:
+        self.http = http
+        self.pages: list[str] = []
+
+    @staticmethod
+    def _path(url: str) -> str:
+        parsed = urlparse(url)
+        return parsed.path + (f"?{parsed.query}" if parsed.query else "")
+
+    def token(self, base_url: str, client_id: str, secret: str) -> tuple[int, Any]:
+        answer = self.http.post(
+            self._path(base_url + "/auth/token"),
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+        )
+        return answer.status_code, answer.json()
+
+    def get(self, url: str, token: str) -> tuple[int, dict[str, str], Any]:
+        self.pages.append(url)
+        answer = self.http.get(self._path(url), headers={"Authorization": f"Bearer {token}"})
+        return answer.status_code, {k.lower(): v for k, v in answer.headers.items()}, answer.json()
+
+    def post(self, url: str, token: str, body: Any) -> tuple[int, dict[str, str], Any]:
+        answer = self.http.post(
+            self._path(url),
+            content=json.dumps(body),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/cloudevents+json; charset=UTF-8",
+            },
+        )
+        return answer.status_code, dict(answer.headers), answer.text
+
+
+@pytest.fixture
+def two_orgs(ctx: Context, tmp_path: Path):
+    add_organisation(ctx, "acme", "Acme Chemicals")
+    add_organisation(ctx, "buyer", "Buyer Co")
+    acme = add_user(ctx, "pat@acme.example", PASSWORD, "acme", Role.ADMIN)
+    store = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    for name in ("example-1.json", "example-2.json", "example-3.json"):
+        pact_host.import_footprints(ctx, acme, store, "acme", (EXAMPLES / name).read_bytes(), name)
+    issued = pact_host.create_credential(ctx, acme, store, "acme", "buyer", share_all=True)
+    write_csv(tmp_path / "s.csv", "suppliers", [supplier("ACME", name="Acme Chemicals")])
+    import_records(ctx, "buyer", "suppliers", tmp_path / "s.csv")
+    write_csv(
+        tmp_path / "p.csv",
+        "purchases",
+        [
+            purchase(
+                "L1",
+                "ACME",
+                date="2024-05-01",
+                amount="5000",
+                quantity="2000",
+                unit="kg",
+                product_id="5695872369587",
+            ),
+            purchase(
+                "L2",
+                "ACME",
+                date="2024-05-02",
+                amount="700",
+                quantity="10",
+                unit="kg",
+                product_id="NOT-IN-PACT",
+            ),
+        ],
+    )
+    import_records(ctx, "buyer", "purchases", tmp_path / "p.csv")
+    app = create_app(Settings(upload_dir=tmp_path / "up", job_workers=0), ctx)
+    return ctx, InProcessTransport(TestClient(app)), issued
+
+
+def test_a_buyer_pulls_its_suppliers_footprints_into_the_product_level_method(two_orgs):
+    ctx, transport, issued = two_orgs
+    store = SqlPactConnections(ctx.workspace.engine)  # type: ignore[attr-defined]
+    box = SecretBox("test")
+    connection = client.register(
+        ctx,
+        store,
+        box,
+        "buyer",
+        supplier_id="ACME",
+        base_url="http://localhost",
+        client_id=issued["client_id"],
+        client_secret=issued["client_secret"],
+    )
+    client.PAGE_SIZE = 1  # one footprint per page: the Link header is followed to the end
+    try:
+        pulled = client.pull(ctx, store, box, transport, "buyer", connection["id"])
+    finally:
+        client.PAGE_SIZE = 50
+    assert pulled["footprints"] == 3
+    assert pulled["pages"] == 3
+    assert pulled["matched"] == ["5695872369587"]
+    assert pulled["missing"] == ["NOT-IN-PACT"]
+    report = calculate_inventory(ctx, "buyer", 2024)
+    assert report.by_supplier[0].method in ("product_level", "spend_based")
+    assert report.by_method["product_level"] == pytest.approx(2000 * 0.384 / 1000, rel=1e-6)
+    listed = client.connections(ctx, store, "buyer")
+    assert listed[0]["last_result"].startswith("3 footprints in 3 page(s)")
+
+
+def test_wrong_credentials_and_plain_http_are_refused(two_orgs):
+    ctx, transport, issued = two_orgs
+    store = SqlPactConnections(ctx.workspace.engine)  # type: ignore[attr-defined]
+    box = SecretBox("test")
+    with pytest.raises(InvalidDataError, match="HTTPS"):
+        client.register(
+            ctx,
+            store,
+            box,
+            "buyer",
+            supplier_id="ACME",
+            base_url="http://pact.acme.example",
+            client_id="x",
+            client_secret="y",
+        )
+    wrong = client.register(
+        ctx,
+        store,
+        box,
+        "buyer",
+        supplier_id="ACME",
+        base_url="http://localhost",
+        client_id=issued["client_id"],
+        client_secret="not-the-secret",
+    )
+    with pytest.raises(InvalidDataError, match="refused the credentials"):
+        client.pull(ctx, store, box, transport, "buyer", wrong["id"])
+    assert client.connections(ctx, store, "buyer")[0]["last_result"] is None
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.mark.slow
+def test_the_client_pulls_over_https_from_a_host_with_a_self_signed_certificate(two_orgs, tmp_path):
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from greenchain.adapters.pact_http import UrllibPactTransport
+
+    ctx, transport, issued = two_orgs
+    cert, key = _self_signed(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = transport.http.app
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ssl_certfile=str(cert),
+            ssl_keyfile=str(key),
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        store = SqlPactConnections(ctx.workspace.engine)  # type: ignore[attr-defined]
+        box = SecretBox("test")
+        connection = client.register(
+            ctx,
+            store,
+            box,
+            "buyer",
+            supplier_id="ACME",
+            base_url=f"https://127.0.0.1:{port}",
+            client_id=issued["client_id"],
+            client_secret=issued["client_secret"],
+        )
+        untrusted = UrllibPactTransport(attempts=1)
+        with pytest.raises(InvalidDataError, match="not reachable"):
+            client.pull(ctx, store, box, untrusted, "buyer", connection["id"])
+        trusted = UrllibPactTransport(cafile=str(cert))
+        pulled = client.pull(ctx, store, box, trusted, "buyer", connection["id"])
+        assert pulled["matched"] == ["5695872369587"]
+        event = client.request_missing(
+            ctx, store, box, trusted, "buyer", connection["id"], ["NOT-IN-PACT"]
+        )
+        assert event["status"] in (200, 202)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

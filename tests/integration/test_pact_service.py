@@ -1,0 +1,117 @@
+"""The PACT host use cases over the real store (SQLite and PostgreSQL): sharing, tokens,
+pagination cursors and the lifecycle, without HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from greenchain.adapters.db.pact import SqlPact
+from greenchain.domain import pact
+from greenchain.domain.access import Role
+from greenchain.domain.errors import ConflictError, NotFoundError, PermissionDeniedError
+from greenchain.services import pact as service
+from greenchain.services.accounts import add_user
+from greenchain.services.context import Context
+from greenchain.services.orgs import add_organisation
+
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "specs" / "pact-v3" / "examples"
+KEY = b"k" * 32
+
+
+@pytest.fixture
+def setup(ctx: Context):
+    add_organisation(ctx, "acme", "Acme")
+    add_organisation(ctx, "buyer", "Buyer")
+    admin = add_user(ctx, "a@acme.example", "correct horse battery", "acme", Role.ADMIN)
+    viewer = add_user(ctx, "v@acme.example", "correct horse battery", "acme", Role.VIEWER)
+    store = SqlPact(ctx.workspace.engine, "secret")  # type: ignore[attr-defined]
+    docs = [json.loads((SPEC / f"example-{n}.json").read_text()) for n in (1, 2, 3, 4)]
+    service.import_footprints(ctx, admin, store, "acme", json.dumps(docs).encode(), "x.json")
+    return ctx, store, admin, viewer, docs
+
+
+def test_a_customer_organisation_is_recognised_by_its_slug(setup):
+    ctx, store, admin, _, _ = setup
+    cred = service.create_credential(ctx, admin, store, "acme", "buyer")
+    assert cred["customer"] == "Buyer"
+    assert cred["customer_org_id"] is not None
+    free = service.create_credential(ctx, admin, store, "acme", "Some Retailer")
+    assert free["customer_org_id"] is None
+
+
+def test_only_admins_issue_credentials(setup):
+    ctx, store, _, viewer, _ = setup
+    with pytest.raises(PermissionDeniedError):
+        service.create_credential(ctx, viewer, store, "acme", "buyer")
+
+
+def test_tokens_are_signed_expire_and_name_their_credential(setup):
+    ctx, store, admin, _, _ = setup
+    cred = service.create_credential(ctx, admin, store, "acme", "buyer")
+    token, lifetime = service.issue_token(ctx, store, cred["client_id"], cred["client_secret"], KEY)
+    assert lifetime == 3600
+    assert service.authenticate(ctx, store, token, KEY)["client_id"] == cred["client_id"]
+    with pytest.raises(pact.PactAuthenticationError):
+        service.authenticate(ctx, store, token, b"x" * 32)  # another key
+    with pytest.raises(pact.PactAuthenticationError):
+        service.authenticate(ctx, store, token[:-2] + "AA", KEY)
+    ctx.clock.current += dt.timedelta(hours=1)  # type: ignore[attr-defined]
+    with pytest.raises(pact.PactAuthenticationError) as expired:
+        service.authenticate(ctx, store, token, KEY)
+    assert expired.value.expired
+
+
+def test_pages_follow_a_cursor_and_never_exceed_the_limit(setup):
+    ctx, store, admin, _, docs = setup
+    cred = service.create_credential(ctx, admin, store, "acme", "buyer", share_all=True)
+    row = store.credential_by_client_id(cred["client_id"])
+    seen, cursor = [], 0
+    while True:
+        page, nxt = service.list_visible_footprints(
+            store, row, pact.FootprintFilter(), limit=3, after_seq=cursor
+        )
+        assert len(page) <= 3
+        seen += [d["id"] for d in page]
+        if nxt is None:
+            break
+        cursor = nxt
+    assert seen == [d["id"] for d in docs]
+
+
+def test_sharing_is_per_footprint_unless_all(setup):
+    ctx, store, admin, _, docs = setup
+    cred = service.create_credential(ctx, admin, store, "acme", "buyer")
+    row = store.credential_by_client_id(cred["client_id"])
+    assert service.list_visible_footprints(store, row, pact.FootprintFilter(), limit=None)[0] == []
+    service.set_sharing(ctx, admin, store, "acme", cred["client_id"], share=[docs[0]["id"]])
+    assert service.get_visible_footprint(store, row, docs[0]["id"])["id"] == docs[0]["id"]
+    with pytest.raises(pact.FootprintAccessDeniedError):
+        service.get_visible_footprint(store, row, docs[1]["id"])
+    service.set_sharing(ctx, admin, store, "acme", cred["client_id"], unshare=[docs[0]["id"]])
+    with pytest.raises(pact.FootprintAccessDeniedError):
+        service.get_visible_footprint(store, row, docs[0]["id"])
+    with pytest.raises(NotFoundError):
+        service.set_sharing(ctx, admin, store, "acme", cred["client_id"], share=["nope"])
+
+
+def test_a_deprecated_footprint_cannot_be_deprecated_or_changed_again(setup):
+    ctx, store, admin, _, docs = setup
+    service.deprecate_footprint(ctx, admin, store, "acme", docs[0]["id"])
+    with pytest.raises(ConflictError):
+        service.deprecate_footprint(ctx, admin, store, "acme", docs[0]["id"])
+    with pytest.raises(ConflictError):
+        service.revise_footprint(ctx, admin, store, "acme", docs[0]["id"], {"comment": "x"})
+
+
+def test_a_footprint_id_is_unique_across_organisations(setup):
+    ctx, store, _, _, docs = setup
+    add_organisation(ctx, "other", "Other")
+    other = add_user(ctx, "o@o.example", "correct horse battery", "other", Role.ADMIN)
+    with pytest.raises(ConflictError):
+        service.import_footprints(
+            ctx, other, store, "other", json.dumps(docs[0]).encode(), "x.json"
+        )
