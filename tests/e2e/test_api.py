@@ -252,6 +252,23 @@ ROUTES = [
     ("GET", "/api/v1/orgs/org-a/roadmap?until=2030&efficiency_rate=0.02"),
     ("POST", "/api/v1/orgs/org-a/progress-reports"),
     ("GET", "/api/v1/orgs/org-a/roadmap/scenarios"),
+    ("GET", "/api/v1/orgs/org-a/pact/footprints"),
+    ("POST", "/api/v1/orgs/org-a/pact/footprints"),
+    ("POST", "/api/v1/orgs/org-a/pact/footprints/import"),
+    ("GET", "/api/v1/orgs/org-a/pact/footprints/00000000-0000-4000-8000-000000000000"),
+    ("POST", "/api/v1/orgs/org-a/pact/footprints/00000000-0000-4000-8000-000000000000/revise"),
+    ("POST", "/api/v1/orgs/org-a/pact/footprints/00000000-0000-4000-8000-000000000000/deprecate"),
+    ("POST", "/api/v1/orgs/org-a/pact/credentials"),
+    ("GET", "/api/v1/orgs/org-a/pact/credentials"),
+    ("POST", "/api/v1/orgs/org-a/pact/credentials/gc-x/revoke"),
+    ("PUT", "/api/v1/orgs/org-a/pact/credentials/gc-x/sharing"),
+    ("GET", "/api/v1/orgs/org-a/pact/requests"),
+    ("POST", "/api/v1/orgs/org-a/pact/requests/1/fulfil"),
+    ("POST", "/api/v1/orgs/org-a/pact/requests/1/reject"),
+    ("POST", "/api/v1/orgs/org-a/pact/connections"),
+    ("GET", "/api/v1/orgs/org-a/pact/connections"),
+    ("POST", "/api/v1/orgs/org-a/pact/connections/1/pull"),
+    ("POST", "/api/v1/orgs/org-a/pact/connections/1/requests"),
     ("POST", "/api/v1/orgs/org-a/programs"),
     ("GET", "/api/v1/orgs/org-a/programs"),
     ("GET", "/api/v1/orgs/org-a/programs/{program}"),
@@ -367,8 +384,21 @@ BODIES = {
     "verifications": {"scope": "everything"},
     "reductions": {"name": "x", "scope": "1", "year": 2024, "t_co2e": 1.0},
     "witness": None,
+    "footprints": {"productIds": ["urn:x"]},
+    "revise": {"productIds": ["urn:x"]},
+    "credentials": {"customer": "org-b"},
+    "sharing": {"share_all": True},
+    "fulfil": {"footprint_ids": []},
+    "reject": {"message": "no"},
+    "connections": {
+        "supplier_id": "S1",
+        "base_url": "https://pact.example",
+        "client_id": "a",
+        "client_secret": "b",
+    },
     "S1": {"supplier_org": "org-b"},
     "requests": {
+        "product_ids": ["P1"],
         "year": 2024,
         "deadline": "2030-01-01",
         "recipients": [{"supplier_id": "S1", "email": "x@b.example"}],
@@ -434,6 +464,10 @@ def test_the_route_table_covers_every_organisation_route(world):
         .replace("{report}", "{report_id}")
         .replace("{request}", "{request_id}")
         .replace("{program}", "{program_id}")
+        .replace("footprints/00000000-0000-4000-8000-000000000000", "footprints/{footprint_id}")
+        .replace("credentials/gc-x", "credentials/{client_id}")
+        .replace("pact/requests/1", "pact/requests/{request_id}")
+        .replace("connections/1", "connections/{connection_id}")
         .replace("matches/1", "matches/{match_id}")
         .replace("activities/1", "activities/{activity_id}")
         .replace("projects/1", "projects/{project_id}")
@@ -497,7 +531,9 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
             recipient=recipient_id,
             program=program_id,
         )
-        if method == "POST" and ("uploads" in url or url.endswith("/evidence")):
+        if method == "POST" and (
+            "uploads" in url or url.endswith("/evidence") or url.endswith("/import")
+        ):
             response = client.post(
                 url,
                 headers=_auth(tokens["bob@b.example"]),
