@@ -51,6 +51,9 @@ def test_demo_builds_a_semiconductor_buyer_and_calculates_both_years(demo_worksp
     assert "imported purchases" in output
     assert "demo-semiconductor 2024" in output
     assert "demo-semiconductor 2025" in output
+    flat = " ".join(output.split())
+    assert "PACT: 4 footprints pulled from" in flat
+    assert "4 products now from its primary data" in flat
 
 
 def test_report_json_has_the_documented_keys(demo_workspace):

@@ -27,7 +27,7 @@ DECLARED_UNITS = {
     "megajoule": "MJ",
     "ton kilometer": "tonne.km",
     "square meter": "m2",
-    "piece": "piece",
+    "piece": "unit",
 }
 PAGE_SIZE = 50
 MAX_PAGES = 1000

@@ -467,6 +467,9 @@ def demo(
     console.print(
         f"progress report {latest.year}: report {made['id']} ({made['pdf_bytes']:,} bytes)"
     )
+    from greenchain.entrypoints.cli.pact import run_demo_exchange
+
+    console.print(run_demo_exchange(ctx, Settings(), folder, latest.org, latest.year))
     console.print(f"Demo files in {result.folder}; organisation '{demo_service.DEMO_ORG}'.")
 
 

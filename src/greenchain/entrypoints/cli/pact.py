@@ -16,7 +16,7 @@ from greenchain.adapters.db.pact import HttpPactEventSender, SqlPact
 from greenchain.bootstrap import bootstrap
 from greenchain.config import Settings
 from greenchain.domain.access import Membership, Principal, Role
-from greenchain.domain.errors import ConfigurationError, InvalidDataError
+from greenchain.domain.errors import ConfigurationError, InvalidDataError, NotFoundError
 from greenchain.entrypoints.cli.errors import guarded
 from greenchain.services import pact as pact_service
 from greenchain.services.context import Context
@@ -271,3 +271,88 @@ def pact_connections(org: OrgOption) -> None:
 
     ctx, store, _, _ = _client_parts()
     _print(pact_client.connections(ctx, store, org))
+
+
+# --- the demo's footprint exchange ---------------------------------------------------------------
+
+DEMO_PACT_SUPPLIER = "demo-pact-supplier"
+DEMO_PACT_EMAIL = "pcf@demo-pact-supplier.example"
+
+
+def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str, year: int) -> str:
+    """The demo's PACT exchange over HTTP: a supplier of the demo buyer publishes footprints of
+    the products it sells to it and issues it credentials; the buyer pulls them from the
+    running host and recalculates, so those purchase lines use the supplier's primary data."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from greenchain.adapters.db.pact_client import SqlPactConnections
+    from greenchain.adapters.demo_data import write_pact_footprints
+    from greenchain.adapters.pact_http import UrllibPactTransport
+    from greenchain.adapters.signing import SecretBox
+    from greenchain.entrypoints.web.app import create_app
+    from greenchain.services import pact_client
+    from greenchain.services.accounts import add_user
+    from greenchain.services.demo import DEMO_PASSWORD
+    from greenchain.services.inventory import calculate_inventory
+    from greenchain.services.portal import link_supplier
+
+    ws = ctx.workspace
+    buyer_org = ws.get_org(buyer)
+    with (folder / "product_footprints.csv").open(encoding="utf-8") as handle:
+        seller = handle.readlines()[1].split(",")[1]
+    name = ws.supplier_names(buyer_org.id)[seller]
+    try:
+        ws.get_org(DEMO_PACT_SUPPLIER)
+    except NotFoundError:
+        ws.add_org(DEMO_PACT_SUPPLIER, f"{name} (demo PACT host)", ctx.clock.now())
+    principal = add_user(ctx, DEMO_PACT_EMAIL, DEMO_PASSWORD, DEMO_PACT_SUPPLIER, Role.ADMIN)
+    link_supplier(ctx, buyer, seller, DEMO_PACT_SUPPLIER)
+    store = SqlPact(ws.engine, _secret_of(settings))  # type: ignore[attr-defined]
+    path = write_pact_footprints(folder, seller, name)
+    pact_service.import_footprints(
+        ctx, principal, store, DEMO_PACT_SUPPLIER, path.read_bytes(), path.name
+    )
+    issued = pact_service.create_credential(
+        ctx, principal, store, DEMO_PACT_SUPPLIER, buyer, share_all=True
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    app = create_app(settings.model_copy(update={"job_workers": 0}), ctx)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        connections = SqlPactConnections(ws.engine)  # type: ignore[attr-defined]
+        box = SecretBox(settings.ledger_secret)
+        made = pact_client.register(
+            ctx,
+            connections,
+            box,
+            buyer,
+            supplier_id=seller,
+            base_url=f"http://127.0.0.1:{port}",
+            client_id=issued["client_id"],
+            client_secret=issued["client_secret"],
+        )
+        pulled = pact_client.pull(ctx, connections, box, UrllibPactTransport(), buyer, made["id"])
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    report = calculate_inventory(ctx, buyer, year)
+    return (
+        f"PACT: {pulled['footprints']} footprints pulled from {name}'s host, "
+        f"{len(pulled['matched'])} products now from its primary data; run {report.run_id} "
+        f"of {year} restates {len(report.restatements)} supplier(s)"
+    )
+
+
+def _secret_of(settings: Settings) -> str:
+    return str(settings.secret_key)
