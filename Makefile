@@ -28,6 +28,7 @@ run: install
 	@echo "  supplier@tainan-materials.example  a supplier (portal: requests of its two customers)"
 	@echo "  partner@keystone-ats.example       the partner company of the joint program"
 	@echo "  verifier@verity-assurance.example  the third-party verifier (ledger)"
+	@echo "  pcf@demo-pact-supplier.example     a supplier publishing product footprints over PACT v3"
 	$(BIN)/greenchain serve --host 127.0.0.1 --port 8000
 
 lint: install
