@@ -265,3 +265,29 @@ def test_the_client_pulls_over_https_from_a_host_with_a_self_signed_certificate(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_the_pact_endpoints_refuse_plain_http_from_elsewhere(two_orgs, tmp_path):
+    ctx, _, issued = two_orgs
+    settings = Settings(
+        upload_dir=tmp_path / "up2", job_workers=0, allowed_hosts=["pact.acme.example"]
+    )
+    app = create_app(settings, ctx)
+    remote = TestClient(app, base_url="http://pact.acme.example")
+    token = remote.post(
+        "/auth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(issued["client_id"], issued["client_secret"]),
+    )
+    assert token.status_code == 400
+    assert "HTTPS" in token.text
+    listed = remote.get("/3/footprints", headers={"Authorization": "Bearer x"})
+    assert listed.status_code == 403
+    assert listed.json()["code"] == "AccessDenied"
+    secure = TestClient(app, base_url="https://pact.acme.example")
+    ok = secure.post(
+        "/auth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(issued["client_id"], issued["client_secret"]),
+    )
+    assert ok.status_code == 200

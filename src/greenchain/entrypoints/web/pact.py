@@ -75,8 +75,19 @@ def _error(status: int, code: pact_domain.ErrorCode, message: str) -> JSONRespon
     return JSONResponse(pact_domain.error_body(code, message), status_code=status, headers=headers)
 
 
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "testserver"})
+
+
+def _insecure(request: Request) -> bool:
+    """PACT requires HTTPS: plain HTTP is served only to this machine (tests, the demo). Behind
+    a TLS-terminating proxy, run uvicorn with proxy headers so the scheme reads https."""
+    return request.url.scheme != "https" and (request.url.hostname or "") not in LOCAL_HOSTS
+
+
 def _host_action(request: Request, action: Callable[[Context, PactStore], Response]) -> Response:
     """Run a host action, answering failures with the spec's Error object."""
+    if _insecure(request):
+        return _error(403, pact_domain.ErrorCode.ACCESS_DENIED, "PACT endpoints require HTTPS")
     ctx: Context = request.app.state.ctx
     try:
         return action(ctx, pact_store(request))
@@ -126,6 +137,8 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
 async def auth_token(request: Request) -> Response:
     """OAuth 2.0 client credentials grant: HTTP Basic (or ``client_id`` / ``client_secret``
     in the form body) and ``grant_type=client_credentials``."""
+    if _insecure(request):
+        return _oauth_error(400, "invalid_request", "PACT endpoints require HTTPS")
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/x-www-form-urlencoded":
         return _oauth_error(
