@@ -99,7 +99,7 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
         clock=FixedClock(),
         demo_writer=write_demo_files,
         accounts=SqlAccounts(workspace.engine),
-        hasher=Argon2PasswordHasher(),
+        hasher=Argon2PasswordHasher(time_cost=1, memory_cost_kib=8192),  # fast in tests
         jobs=SqlJobQueue(workspace.engine),
         ledger=SqlLedger(workspace.engine),
         targets=SqlTargets(workspace.engine),
@@ -110,19 +110,38 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
     )
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(
+    tmp_path_factory: pytest.TempPathFactory, factor_cache: dict[str, object]
+) -> Path:
+    """A migrated SQLite workspace with the factor library imported, built once and copied for
+    each test (importing the factor sets is the slow part of a fresh workspace)."""
+    from greenchain.services.factors import import_factor_sets
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    context = make_context(f"sqlite:///{path}", factor_cache)
+    import_factor_sets(context)
+    context.workspace.close()  # type: ignore[attr-defined]
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def ctx(
     request: pytest.FixtureRequest, tmp_path: Path, factor_cache: dict[str, object]
 ) -> Iterator[Context]:
     """A fresh workspace with the factor library imported, on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
+        import shutil
+
+        target = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        context = make_context(f"sqlite:///{target}", factor_cache)
     else:
         url = request.getfixturevalue("postgresql_fresh_url")
-    context = make_context(url, factor_cache)
-    from greenchain.services.factors import import_factor_sets
+        context = make_context(url, factor_cache)
+        from greenchain.services.factors import import_factor_sets
 
-    import_factor_sets(context)
+        import_factor_sets(context)
     yield context
     context.workspace.close()  # type: ignore[attr-defined]
 

@@ -10,8 +10,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 
 class Argon2PasswordHasher:
-    def __init__(self) -> None:
-        self._hasher = Argon2Hasher()
+    """Argon2id with the library's recommended parameters; tests pass lighter ones (a hash
+    carries its parameters, so verification works either way)."""
+
+    def __init__(self, time_cost: int | None = None, memory_cost_kib: int | None = None) -> None:
+        default = Argon2Hasher()
+        self._hasher = Argon2Hasher(
+            time_cost=time_cost if time_cost is not None else default.time_cost,
+            memory_cost=memory_cost_kib if memory_cost_kib is not None else default.memory_cost,
+            parallelism=1 if memory_cost_kib is not None else default.parallelism,
+        )
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
