@@ -291,3 +291,33 @@ def test_the_pact_endpoints_refuse_plain_http_from_elsewhere(two_orgs, tmp_path)
         auth=(issued["client_id"], issued["client_secret"]),
     )
     assert ok.status_code == 200
+
+
+def test_an_asynchronous_answer_to_the_buyers_events_endpoint_feeds_its_inventory(two_orgs):
+    ctx, transport, issued = two_orgs
+    store = SqlPactConnections(ctx.workspace.engine)  # type: ignore[attr-defined]
+    box = SecretBox("test")
+    client.register(
+        ctx,
+        store,
+        box,
+        "buyer",
+        supplier_id="ACME",
+        base_url="http://localhost",
+        client_id=issued["client_id"],
+        client_secret=issued["client_secret"],
+    )
+    # the buyer lets its supplier post answers to its own host
+    buyer_admin = add_user(ctx, "bea@buyer.example", PASSWORD, "buyer", Role.ADMIN)
+    pact_store = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    back = pact_host.create_credential(ctx, buyer_admin, pact_store, "buyer", "acme")
+    status, token = transport.token("http://localhost", back["client_id"], back["client_secret"])
+    assert status == 200
+    event = json.loads((EXAMPLES / "pf-response-event.json").read_text(encoding="utf-8"))
+    footprint = event["data"]["pfs"][0]
+    footprint["productIds"] = ["urn:pact:acme.example:product:NOT-IN-PACT"]
+    footprint["pcf"]["declaredUnitOfMeasurement"] = "kilogram"
+    answer = transport.post("http://localhost/3/events", token["access_token"], event)
+    assert answer[0] == 200, answer
+    report = calculate_inventory(ctx, "buyer", 2024)
+    assert report.by_method["product_level"] == pytest.approx(10 * 1.85 / 1000, rel=1e-6)

@@ -218,6 +218,23 @@ def pull(
     }
 
 
+def ingest(
+    ctx: Context, store: ConnectionStore, org_id: int, footprints: list[Mapping[str, Any]]
+) -> list[str]:
+    """Footprints that arrived asynchronously (a supplier's ``RequestFulfilled`` answer to this
+    organisation's ``/3/events``): those of products bought from one of its connected suppliers
+    become product-level data, as a pull would make them. Returns the products matched."""
+    matched: dict[str, dict[str, Any]] = {}
+    for connection in store.of_org(org_id):
+        bought = store.purchased_products(org_id, connection["supplier_id"])
+        for footprint in footprints:
+            for row in product_rows(footprint, connection["supplier_id"], bought):
+                matched[row["product_id"]] = row
+    if matched:
+        store.put_product_footprints(org_id, list(matched.values()))
+    return sorted(matched)
+
+
 def request_missing(
     ctx: Context,
     store: ConnectionStore,

@@ -245,6 +245,11 @@ async def events(request: Request, background: BackgroundTasks) -> Response:
         except (ValueError, UnicodeDecodeError):
             raise InvalidDataError("the body is not JSON") from None
         request_id = pact_service.receive_event(ctx, store, credential, body)
+        fulfilled = pact_domain.EventType.REQUEST_FULFILLED.value
+        if isinstance(body, dict) and body.get("type") == fulfilled:
+            pfs = (body.get("data") or {}).get("pfs")
+            if isinstance(pfs, list):
+                _ingest_answer(ctx, int(credential["org_id"]), pfs)
         if request_id is not None:
             background.add_task(
                 _answer_in_background,
@@ -258,6 +263,18 @@ async def events(request: Request, background: BackgroundTasks) -> Response:
         return Response(status_code=200)
 
     return _host_action(request, action)
+
+
+def _ingest_answer(ctx: Context, org_id: int, footprints: list[Any]) -> None:
+    """A supplier answered one of this organisation's requests: the footprints of products it
+    buys from its connected suppliers feed its next calculation run."""
+    from greenchain.adapters.db.pact_client import SqlPactConnections
+    from greenchain.services import pact_client
+
+    engine = ctx.workspace.engine  # type: ignore[attr-defined]
+    pact_client.ingest(
+        ctx, SqlPactConnections(engine), org_id, [f for f in footprints if isinstance(f, dict)]
+    )
 
 
 def _answer_in_background(
