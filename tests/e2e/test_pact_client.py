@@ -321,3 +321,79 @@ def test_an_asynchronous_answer_to_the_buyers_events_endpoint_feeds_its_inventor
     assert answer[0] == 200, answer
     report = calculate_inventory(ctx, "buyer", 2024)
     assert report.by_method["product_level"] == pytest.approx(10 * 1.85 / 1000, rel=1e-6)
+
+
+def _csrf(http: TestClient, path: str) -> str:
+    import re
+
+    page = http.get(path, headers={"Accept": "text/html"}).text
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def test_the_pact_page_publishes_issues_credentials_and_connects(two_orgs):
+    ctx, transport, _ = two_orgs
+    http = transport.http
+    html = {"Accept": "text/html"}
+    http.post(
+        "/login",
+        data={
+            "csrf_token": _csrf(http, "/login"),
+            "email": "pat@acme.example",
+            "password": PASSWORD,
+        },
+        headers=html,
+    )
+    page = http.get("/orgs/acme/pact", headers=html)
+    assert page.status_code == 200
+    assert "Product footprints (PACT) – Acme Chemicals" in page.text
+    assert page.text.count("<tr><td>") >= 4  # three footprints and the buyer's credential
+    issued = http.post(
+        "/orgs/acme/pact/credentials",
+        data={"csrf_token": _csrf(http, "/orgs/acme/pact"), "customer": "Retail Co"},
+        headers=html,
+    )
+    assert "shown once" in issued.text
+    bad = http.post(
+        "/orgs/acme/pact/import",
+        data={"csrf_token": _csrf(http, "/orgs/acme/pact")},
+        files={"file": ("broken.json", b"{not json", "application/json")},
+        headers=html,
+    )
+    assert bad.status_code == 422
+    add_user(ctx, "bea@buyer.example", PASSWORD, "buyer", Role.ADMIN)
+    http.post("/logout", data={"csrf_token": _csrf(http, "/orgs/acme/pact")}, headers=html)
+    http.post(
+        "/login",
+        data={
+            "csrf_token": _csrf(http, "/login"),
+            "email": "bea@buyer.example",
+            "password": PASSWORD,
+        },
+        headers=html,
+    )
+    refused = http.post(
+        "/orgs/buyer/pact/connections",
+        data={
+            "csrf_token": _csrf(http, "/orgs/buyer/pact"),
+            "supplier_id": "ACME",
+            "base_url": "http://pact.acme.example",
+            "client_id": "x",
+            "client_secret": "y",
+        },
+        headers=html,
+    )
+    assert refused.status_code == 422
+    assert "HTTPS" in refused.text
+    connected = http.post(
+        "/orgs/buyer/pact/connections",
+        data={
+            "csrf_token": _csrf(http, "/orgs/buyer/pact"),
+            "supplier_id": "ACME",
+            "base_url": "https://pact.acme.example",
+            "client_id": "x",
+            "client_secret": "y",
+        },
+        headers=html,
+    )
+    assert "Connected to https://pact.acme.example" in connected.text
+    assert "Pull now" in connected.text

@@ -183,6 +183,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     from greenchain.entrypoints.web import engagement as engagement_web
     from greenchain.entrypoints.web import pact as pact_web
     from greenchain.entrypoints.web import pact_client as pact_client_web
+    from greenchain.entrypoints.web import pact_pages
     from greenchain.entrypoints.web import programs as programs_web
     from greenchain.entrypoints.web import reports as reports_web
 
@@ -199,5 +200,6 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(pact_web.pact_router)
     app.include_router(pact_web.api_router)
     app.include_router(pact_client_web.api_router)
+    app.include_router(pact_pages.ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
