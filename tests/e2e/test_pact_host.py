@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import re
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,23 @@ class RecordingSender:
 def _basic(client_id: str, secret: str) -> dict[str, str]:
     raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     return {"Authorization": f"Basic {raw}"}
+
+
+@pytest.fixture
+def ctx(
+    tmp_path: Path, sqlite_template: Path, factor_cache: dict[str, object]
+) -> Iterator[Context]:
+    """The HTTP rules of the host do not depend on the database: they run on SQLite here, and
+    the PACT storage runs on SQLite and PostgreSQL in tests/integration/test_pact_service.py."""
+    import shutil
+
+    from tests.conftest import make_context
+
+    target = tmp_path / "pact.db"
+    shutil.copyfile(sqlite_template, target)
+    context = make_context(f"sqlite:///{target}", factor_cache)
+    yield context
+    context.workspace.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
