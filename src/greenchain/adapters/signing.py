@@ -53,13 +53,13 @@ class SecretBox:
     """Seals short secrets (e.g. a supplier's PACT client secret) at rest with a key derived
     from a setting (Fernet: AES-128-CBC with HMAC-SHA256)."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, purpose: bytes = b"sealed:") -> None:
         import base64
         import hashlib
 
         from cryptography.fernet import Fernet
 
-        key = base64.urlsafe_b64encode(hashlib.sha256(b"sealed:" + secret.encode()).digest())
+        key = base64.urlsafe_b64encode(hashlib.sha256(purpose + secret.encode()).digest())
         self._fernet = Fernet(key)
 
     def seal(self, text: str) -> str:

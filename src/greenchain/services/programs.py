@@ -237,6 +237,7 @@ def shared_suppliers(
     store = _store(ctx)
     names = {s["org_id"]: s["name"] for s in store.sponsors(program_id)}
     own = ctx.workspace.supplier_names(org_id)
+    partner_names: dict[int, dict[str, str]] = {}
     result = []
     for m in store.matches(program_id):
         if org_id not in (m["org_a_id"], m["org_b_id"]):
@@ -245,14 +246,15 @@ def shared_suppliers(
         partner_id = m["org_b_id"] if mine_first else m["org_a_id"]
         supplier_id = m["supplier_a"] if mine_first else m["supplier_b"]
         partner_supplier = m["supplier_b"] if mine_first else m["supplier_a"]
-        partner_names = ctx.workspace.supplier_names(partner_id)
+        if partner_id not in partner_names:
+            partner_names[partner_id] = ctx.workspace.supplier_names(partner_id)
         result.append(
             {
                 "id": m["id"],
                 "supplier_id": supplier_id,
                 "name": own.get(supplier_id, ""),
                 "partner": names.get(partner_id, ""),
-                "partner_name": partner_names.get(partner_supplier, ""),
+                "partner_name": partner_names[partner_id].get(partner_supplier, ""),
                 "basis": m["basis"],
                 "score": m["score"],
                 "status": m["status"],

@@ -86,9 +86,11 @@ class SqlEngagement:
         with self.engine.connect() as conn:
             return [dict(x._mapping) for x in conn.execute(query)]
 
-    def recipient(self, recipient_id: int) -> dict[str, Any] | None:
+    @staticmethod
+    def _recipients_query() -> Any:
+        """Recipients with their request and buyer (the one query every read of them uses)."""
         rr, r, o = t.request_recipients, t.data_requests, t.organisations
-        query = (
+        return (
             select(
                 rr,
                 r.c.year,
@@ -101,8 +103,10 @@ class SqlEngagement:
             )
             .join(r, r.c.id == rr.c.request_id)
             .join(o, o.c.id == rr.c.buyer_org_id)
-            .where(rr.c.id == recipient_id)
         )
+
+    def recipient(self, recipient_id: int) -> dict[str, Any] | None:
+        query = self._recipients_query().where(t.request_recipients.c.id == recipient_id)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else dict(row._mapping)
@@ -116,14 +120,15 @@ class SqlEngagement:
         return None if found is None else self.recipient(int(found[0]))
 
     def recipients_for_supplier(self, links: list[tuple[int, str]]) -> list[dict[str, Any]]:
-        """Recipients addressed to any of the (buyer org id, supplier id) records."""
+        """Recipients addressed to any of the (buyer org id, supplier id) records, newest
+        first."""
         if not links:
             return []
         rr = t.request_recipients
         wanted = [and_(rr.c.buyer_org_id == b, rr.c.supplier_id == s) for b, s in links]
+        query = self._recipients_query().where(or_(*wanted)).order_by(rr.c.id.desc())
         with self.engine.connect() as conn:
-            ids = [int(x[0]) for x in conn.execute(select(rr.c.id).where(or_(*wanted)))]
-        return [r for r in (self.recipient(i) for i in sorted(ids, reverse=True)) if r]
+            return [dict(x._mapping) for x in conn.execute(query)]
 
     def update_recipient(self, recipient_id: int, **values: Any) -> None:
         with self.engine.begin() as conn:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import json
 import urllib.error
 import urllib.parse
@@ -21,11 +20,12 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 from sqlalchemy import Engine, and_, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from greenchain.adapters.db import tables as t
+from greenchain.adapters.signing import SecretBox
 from greenchain.domain.pact import canonical_json, parse_datetime, validity_period
 
 
@@ -40,8 +40,7 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
 class SqlPact:
     def __init__(self, engine: Engine, sealing_secret: str = "greenchain-pact") -> None:
         self.engine = engine
-        digest = hashlib.sha256(b"pact-callback-secret\0" + sealing_secret.encode()).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+        self._box = SecretBox(sealing_secret, b"pact-callback-secret\0")
 
     # --- footprints ------------------------------------------------------------------
     def add_footprint(
@@ -199,7 +198,7 @@ class SqlPact:
         sealed = values.get("callback_secret")
         if sealed:
             try:
-                values["callback_secret"] = self._fernet.decrypt(sealed.encode()).decode()
+                values["callback_secret"] = self._box.open(sealed)
             except InvalidToken:  # sealed under another key: unusable, not fatal
                 values["callback_secret"] = None
         return values
@@ -207,9 +206,7 @@ class SqlPact:
     def add_credential(self, values: dict[str, Any]) -> int:
         stored = dict(values)
         if stored.get("callback_secret"):
-            stored["callback_secret"] = self._fernet.encrypt(
-                str(stored["callback_secret"]).encode()
-            ).decode()
+            stored["callback_secret"] = self._box.seal(str(stored["callback_secret"]))
         with self.engine.begin() as conn:
             result = conn.execute(
                 insert(t.pact_credentials).values(**stored).returning(t.pact_credentials.c.id)
