@@ -123,11 +123,35 @@ def test_filters_are_or_within_and_and_between_criteria():
 
 @pytest.mark.parametrize(
     "criteria",
-    [{"validOn": ["never"]}, {"status": ["Gone"]}, {"validOn": ["2025-01-01", "2026-01-01"]}],
+    [{"validOn": ["never"]}, {"validOn": ["2025-01-01", "2026-01-01"]}],
 )
 def test_bad_filters_are_invalid_data(criteria):
     with pytest.raises(InvalidDataError):
         pact.parse_filter(criteria)
+
+
+def test_a_status_no_footprint_can_have_matches_nothing():
+    doc = example()
+    criteria = pact.parse_filter({"status": ["BogusStatus"]})
+    assert not criteria.matches(doc)
+    assert criteria.as_criteria() == {"status": "BogusStatus"}
+
+
+def test_a_un_region_finds_the_footprints_of_the_countries_inside_it():
+    doc = example()  # geographyCountrySubdivision US-TX
+    for region in ("Northern America", "americas", "AMERICAS"):
+        assert pact.parse_filter({"geography": [region]}).matches(doc), region
+    for region in ("Europe", "Latin America and the Caribbean", "Western Europe"):
+        assert not pact.parse_filter({"geography": [region]}).matches(doc), region
+    german = {**doc, "pcf": {**doc["pcf"], "geographyCountrySubdivision": None}}
+    german["pcf"]["geographyCountry"] = "DE"
+    assert pact.parse_filter({"geography": ["Europe"]}).matches(german)
+    assert pact.parse_filter({"geography": ["western europe"]}).matches(german)
+    assert not pact.parse_filter({"geography": ["Eastern Europe"]}).matches(german)
+    subregion = {**doc, "pcf": {**doc["pcf"], "geographyCountrySubdivision": None}}
+    subregion["pcf"]["geographyRegionOrSubregion"] = "Western Europe"
+    assert pact.parse_filter({"geography": ["Europe"]}).matches(subregion)
+    assert not pact.parse_filter({"geography": ["Asia"]}).matches(subregion)
 
 
 def test_a_csv_row_becomes_footprint_content():

@@ -16,6 +16,7 @@ and the canonical JSON of each is what a host stores and serves.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -622,6 +623,41 @@ class KeyKind(StrEnum):
     GEOGRAPHY = "geography"
 
 
+@functools.cache
+def _m49_members() -> dict[str, frozenset[str]]:
+    """UN M49 regions and subregions (lower-cased names, as ``geographyRegionOrSubregion``
+    takes them) to what lies inside: their subregions and their countries' ISO 3166-1 codes
+    (from the ``countryinfo`` data set)."""
+    import countryinfo  # type: ignore[import-untyped]
+
+    inside: dict[str, set[str]] = {}
+    for country in countryinfo.all_countries():
+        try:
+            code, region, subregion = country.iso(2), country.region(), country.subregion()
+        except (KeyError, AttributeError, TypeError):
+            continue
+        if not code or not region:
+            continue
+        inside.setdefault(region.lower(), set()).add(code.lower())
+        if subregion:
+            inside[region.lower()].add(subregion.lower())
+            inside.setdefault(subregion.lower(), set()).add(code.lower())
+    return {name: frozenset(members) for name, members in inside.items()}
+
+
+def expand_geography(values: Iterable[str]) -> tuple[str, ...]:
+    """Geography filter values (lower-cased) with what lies inside each UN region or
+    subregion: ``europe`` also finds footprints of ``western europe`` and of ``de``
+    (spec: the filter "will return all footprints within the specified geography")."""
+    members = _m49_members()
+    out: dict[str, None] = {}
+    for value in values:
+        out[value] = None
+        for inner in sorted(members.get(value, ())):
+            out[inner] = None
+    return tuple(out)
+
+
 def filter_keys(document: Mapping[str, Any]) -> list[tuple[KeyKind, str]]:
     """The (kind, lower-cased value) pairs a footprint is found by; a country subdivision is
     also found by its country (a footprint for US-TX lies within US)."""
@@ -657,18 +693,30 @@ class FootprintFilter:
     valid_after: dt.datetime | None = None
     valid_before: dt.datetime | None = None
     status: FootprintStatus | None = None
+    #: A ``status`` that is neither Active nor Deprecated: no footprint has it.
+    unknown_status: str | None = None
 
     def key_criteria(self) -> list[tuple[KeyKind, tuple[str, ...]]]:
-        """The multi-valued criteria that are set, values lower-cased."""
+        """The multi-valued criteria that are set, values lower-cased; a UN region or
+        subregion in ``geography`` brings in the subregions and countries inside it."""
         pairs = (
             (KeyKind.PRODUCT, self.product_ids),
             (KeyKind.COMPANY, self.company_ids),
             (KeyKind.GEOGRAPHY, self.geographies),
             (KeyKind.CLASSIFICATION, self.classifications),
         )
-        return [(kind, tuple(v.lower() for v in values)) for kind, values in pairs if values]
+        out = []
+        for kind, values in pairs:
+            if values:
+                lowered = tuple(v.lower() for v in values)
+                out.append(
+                    (kind, expand_geography(lowered) if kind is KeyKind.GEOGRAPHY else lowered)
+                )
+        return out
 
     def matches(self, document: Mapping[str, Any]) -> bool:
+        if self.unknown_status is not None:
+            return False
         keys = set(filter_keys(document))
         for kind, values in self.key_criteria():
             if not any((kind, value) in keys for value in values):
@@ -702,6 +750,8 @@ class FootprintFilter:
                 data[name] = format_datetime(moment)
         if self.status is not None:
             data["status"] = self.status.value
+        elif self.unknown_status is not None:
+            data["status"] = self.unknown_status
         return data
 
 
@@ -764,8 +814,6 @@ def parse_filter(criteria: Mapping[str, object]) -> FootprintFilter:
     if status_text is not None:
         lookup = {s.value.lower(): s for s in FootprintStatus}
         status = lookup.get(status_text.strip().lower())
-        if status is None:
-            raise InvalidDataError(f"status: '{status_text}' is not Active or Deprecated")
     return FootprintFilter(
         product_ids=_strings("productId", values["productId"]) if "productId" in values else (),
         company_ids=_strings("companyId", values["companyId"]) if "companyId" in values else (),
@@ -779,6 +827,7 @@ def parse_filter(criteria: Mapping[str, object]) -> FootprintFilter:
         valid_after=moments["validAfter"],
         valid_before=moments["validBefore"],
         status=status,
+        unknown_status=status_text[:100] if status_text is not None and status is None else None,
     )
 
 
@@ -974,7 +1023,9 @@ def error_body(code: ErrorCode, message: str) -> dict[str, str]:
 def error_code_for(error: GreenchainError) -> tuple[int, ErrorCode]:
     """HTTP status and ``Error.code`` for a failed host action."""
     if isinstance(error, PactAuthenticationError):
-        return 401, ErrorCode.TOKEN_EXPIRED if error.expired else ErrorCode.ACCESS_DENIED
+        # An unknown, forged or revoked token is a bad request made without authority (the
+        # code the PACT conformance cases expect); an expired one says so.
+        return 401, ErrorCode.TOKEN_EXPIRED if error.expired else ErrorCode.BAD_REQUEST
     if isinstance(error, PermissionDeniedError):
         return 403, ErrorCode.ACCESS_DENIED
     if isinstance(error, NotFoundError):

@@ -445,6 +445,8 @@ def list_visible_footprints(
     """The footprints shared with ``credential`` that match, oldest first, at most ``limit``
     (else a page of ``DEFAULT_PAGE``), and the cursor of the next page (None at the end)."""
     page = min(DEFAULT_PAGE if limit is None else limit, MAX_PAGE)
+    if criteria.unknown_status is not None:
+        return [], None
     rows = store.visible_footprints(
         credential,
         keys=[(kind.value, values) for kind, values in criteria.key_criteria()],
@@ -480,11 +482,14 @@ def get_visible_footprint(
 
 def _events_url(credential: Mapping[str, Any], source: str) -> str | None:
     """Where answers go: the customer's registered Events endpoint, else the event's
-    ``source`` when it names an https URL (``//host/3/events`` is read as https)."""
+    ``source`` when it names an https URL (``//host/3/events`` is read as https; a source
+    naming only the host system's base URL gets ``/3/events``)."""
     if credential.get("events_url"):
         return str(credential["events_url"])
     target = "https:" + source if source.startswith("//") else source
-    return target if target.lower().startswith("https://") else None
+    if not target.lower().startswith("https://"):
+        return None
+    return target if target.rstrip("/").endswith("/3/events") else target.rstrip("/") + "/3/events"
 
 
 def receive_event(
