@@ -11,6 +11,10 @@ missing=()
 if ! /sbin/ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then
   missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 fi
+# WeasyPrint subsets the fonts it embeds in PDFs with HarfBuzz-Subset
+if ! /sbin/ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0"; then
+  missing+=(libharfbuzz-subset0)
+fi
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi

@@ -154,8 +154,9 @@ def postgresql_fresh_url(postgres_url: str) -> str:
     with workspace.engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE pact_connections, pact_inbound_events, pact_requests, pact_shares, "
-                "pact_footprint_keys, pact_footprints, pact_credentials, program_projects, "
+                "TRUNCATE pact_connections, pact_notifications, pact_inbound_events, "
+                "pact_requests, pact_shares, pact_footprint_keys, pact_footprints, "
+                "pact_credentials, program_projects, "
                 "library_articles, action_items, activity_invitees, "
                 "program_activities, supplier_matches, program_members, program_sponsors, "
                 "programs, supplier_incentives, supplier_requirements, scorecard_weights, "

@@ -263,6 +263,7 @@ ROUTES = [
     ("POST", "/api/v1/orgs/org-a/pact/credentials/gc-x/revoke"),
     ("PUT", "/api/v1/orgs/org-a/pact/credentials/gc-x/sharing"),
     ("GET", "/api/v1/orgs/org-a/pact/requests"),
+    ("GET", "/api/v1/orgs/org-a/pact/notifications"),
     ("POST", "/api/v1/orgs/org-a/pact/requests/1/fulfil"),
     ("POST", "/api/v1/orgs/org-a/pact/requests/1/reject"),
     ("POST", "/api/v1/orgs/org-a/pact/connections"),

@@ -323,6 +323,74 @@ def test_an_asynchronous_answer_to_the_buyers_events_endpoint_feeds_its_inventor
     assert report.by_method["product_level"] == pytest.approx(10 * 1.85 / 1000, rel=1e-6)
 
 
+class InProcessSender:
+    """The host's event sender over the app in process: a token from the receiving host's
+    token endpoint, then the event posted to its ``/3/events``."""
+
+    def __init__(self, transport: InProcessTransport) -> None:
+        self.transport = transport
+
+    def send(self, events_url, event, *, client_id, client_secret) -> None:
+        base = events_url.rsplit("/3/events", 1)[0]
+        status, token = self.transport.token(base, client_id, client_secret)
+        if status != 200:
+            raise OSError(f"token refused: {status}")
+        answer = self.transport.post(events_url, token["access_token"], event)
+        if answer[0] != 200:
+            raise OSError(f"event refused: {answer}")
+
+
+def test_a_changed_footprint_reaches_the_buyers_inventory_through_a_published_event(two_orgs):
+    ctx, transport, _ = two_orgs
+    app = transport.http.app
+    app.state.pact_transport = transport
+    store = SqlPactConnections(ctx.workspace.engine)  # type: ignore[attr-defined]
+    host = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    box = SecretBox(app.state.settings.ledger_secret)
+    buyer_admin = add_user(ctx, "bea@buyer.example", PASSWORD, "buyer", Role.ADMIN)
+    acme = add_user(ctx, "ann@acme.example", PASSWORD, "acme", Role.ADMIN)
+    # the buyer's host lets Acme post events; Acme's credential for the buyer names that host
+    back = pact_host.create_credential(ctx, buyer_admin, host, "buyer", "acme")
+    issued = pact_host.create_credential(
+        ctx,
+        acme,
+        host,
+        "acme",
+        "buyer",
+        share_all=True,
+        events_url="http://localhost/3/events",
+        callback_client_id=back["client_id"],
+        callback_client_secret=back["client_secret"],
+    )
+    connection = client.register(
+        ctx,
+        store,
+        box,
+        "buyer",
+        supplier_id="ACME",
+        base_url="http://localhost",
+        client_id=issued["client_id"],
+        client_secret=issued["client_secret"],
+    )
+    client.pull(ctx, store, box, transport, "buyer", connection["id"])
+    before = calculate_inventory(ctx, "buyer", 2024).by_method["product_level"]
+    assert before == pytest.approx(2000 * 0.384 / 1000, rel=1e-6)
+
+    original = json.loads((EXAMPLES / "example-1.json").read_text())
+    pcf = {**original["pcf"], "pcfExcludingBiogenicUptake": "0.25"}
+    new = pact_host.revise_footprint(
+        ctx, acme, host, "acme", original["id"], {"pcf": pcf}, base_url="http://localhost"
+    )
+    sent = pact_host.deliver_due_notifications(ctx, host, InProcessSender(transport))
+    assert [(n["pf_ids"], n["delivery"]) for n in sent] == [
+        ([new["id"], original["id"]], "delivered")
+    ]
+    received = host.inbound_events(ctx.workspace.get_org("buyer").id)
+    assert received[0]["type"].endswith("PublishedEvent.3")
+    after = calculate_inventory(ctx, "buyer", 2024).by_method["product_level"]
+    assert after == pytest.approx(2000 * 0.25 / 1000, rel=1e-6)
+
+
 def _csrf(http: TestClient, path: str) -> str:
     import re
 

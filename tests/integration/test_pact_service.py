@@ -115,3 +115,128 @@ def test_a_footprint_id_is_unique_across_organisations(setup):
         service.import_footprints(
             ctx, other, store, "other", json.dumps(docs[0]).encode(), "x.json"
         )
+
+
+class RecordingSender:
+    """Keeps what would be posted; fails while ``down``."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict, str | None]] = []
+        self.down = False
+
+    def send(self, events_url, event, *, client_id, client_secret):
+        if self.down:
+            raise OSError("connection refused")
+        self.sent.append((events_url, event, client_id))
+
+
+def _request(ctx, store, cred, event_id, data):
+    row = store.credential_by_client_id(cred["client_id"])
+    event = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "https://customer.example",
+        "time": "2026-01-01T00:00:00Z",
+        "type": pact.EventType.REQUEST_CREATED.value,
+        "data": data,
+    }
+    return row, service.receive_event(ctx, store, row, event)
+
+
+def test_changes_are_announced_to_customers_with_an_events_endpoint_that_see_them(setup):
+    ctx, store, admin, _, docs = setup
+    everything = service.create_credential(
+        ctx,
+        admin,
+        store,
+        "acme",
+        "buyer",
+        share_all=True,
+        events_url="https://buyer.example/3/events",
+        callback_client_id="acme-at-buyer",
+        callback_client_secret="s3cret",
+    )
+    one = service.create_credential(
+        ctx, admin, store, "acme", "Retailer", events_url="https://retail.example/3/events"
+    )
+    service.create_credential(ctx, admin, store, "acme", "No endpoint", share_all=True)
+    service.set_sharing(ctx, admin, store, "acme", one["client_id"], share=[docs[1]["id"]])
+    sender = RecordingSender()
+    first = service.deliver_due_notifications(ctx, store, sender)
+    assert [(n["pf_ids"], n["delivery"]) for n in first] == [([docs[1]["id"]], "delivered")]
+    assert sender.sent[0][0] == "https://retail.example/3/events"
+
+    new = service.revise_footprint(
+        ctx, admin, store, "acme", docs[0]["id"], {"comment": "new energy mix"}
+    )
+    sent = service.deliver_due_notifications(ctx, store, sender)
+    assert len(sent) == 1  # only the customer who sees footprint 1 and has an endpoint
+    url, event, client_id = sender.sent[-1]
+    assert url == "https://buyer.example/3/events"
+    assert client_id == "acme-at-buyer"
+    assert event["type"] == pact.EventType.PUBLISHED.value
+    assert event["data"] == {"pfIds": [new["id"], docs[0]["id"]]}
+    assert pact.parse_event(event).type is pact.EventType.PUBLISHED
+    listed = service.list_notifications(ctx, admin, store, "acme")
+    assert [n["delivery"] for n in listed] == ["delivered", "delivered"]
+    assert everything["events_url"] == "https://buyer.example/3/events"
+
+
+def test_a_failed_announcement_is_retried_with_backoff_then_abandoned(setup):
+    ctx, store, admin, _, docs = setup
+    service.create_credential(
+        ctx,
+        admin,
+        store,
+        "acme",
+        "buyer",
+        share_all=True,
+        events_url="https://buyer.example/3/events",
+    )
+    service.deprecate_footprint(ctx, admin, store, "acme", docs[2]["id"])
+    sender = RecordingSender()
+    sender.down = True
+    failed = service.deliver_due_notifications(ctx, store, sender)
+    assert failed[0]["delivery"] == "pending"
+    assert "connection refused" in failed[0]["delivery_error"]
+    assert service.deliver_due_notifications(ctx, store, sender) == []  # not due yet
+    ctx.clock.current += dt.timedelta(seconds=31)  # type: ignore[attr-defined]
+    assert service.deliver_due_notifications(ctx, store, sender)[0]["delivery_attempts"] == 2
+    ctx.clock.current += dt.timedelta(hours=73)  # type: ignore[attr-defined]
+    assert service.deliver_due_notifications(ctx, store, sender)[0]["delivery"] == "abandoned"
+    assert sender.sent == []
+
+
+def test_a_request_for_an_unknown_product_is_rejected_at_once_when_the_customer_says_so(setup):
+    ctx, store, admin, _, docs = setup
+    sender = RecordingSender()
+    rejecting = service.create_credential(
+        ctx, admin, store, "acme", "buyer", share_all=True, reject_unknown=True
+    )
+    waiting = service.create_credential(ctx, admin, store, "acme", "Retailer", share_all=True)
+    org_id = store.credential_by_client_id(rejecting["client_id"])["org_id"]
+
+    _, unknown = _request(ctx, store, rejecting, "r1", {"productId": ["urn:null"]})
+    answered = service.answer_from_shared(
+        ctx, store, sender, unknown, org_id, base_url="https://acme.example"
+    )
+    assert answered["status"] == "rejected"
+    url, event, _ = sender.sent[-1]
+    assert url == "https://customer.example/3/events"  # the source's Events endpoint
+    assert event["data"] == {
+        "requestEventId": "r1",
+        "error": {"code": "NotFound", "message": "The requested footprint could not be found."},
+    }
+
+    _, known = _request(ctx, store, rejecting, "r2", {"productId": docs[0]["productIds"]})
+    fulfilled = service.answer_from_shared(
+        ctx, store, sender, known, org_id, base_url="https://acme.example"
+    )
+    assert fulfilled["status"] == "fulfilled"
+
+    _, kept = _request(ctx, store, waiting, "r3", {"productId": ["urn:null"]})
+    assert (
+        service.answer_from_shared(ctx, store, sender, kept, org_id, base_url="https://a.example")
+        is None
+    )
+    assert service.list_requests(ctx, admin, store, "acme")[0]["status"] == "pending"

@@ -628,7 +628,7 @@ def _m49_members() -> dict[str, frozenset[str]]:
     """UN M49 regions and subregions (lower-cased names, as ``geographyRegionOrSubregion``
     takes them) to what lies inside: their subregions and their countries' ISO 3166-1 codes
     (from the ``countryinfo`` data set)."""
-    import countryinfo  # type: ignore[import-untyped]
+    import countryinfo
 
     inside: dict[str, set[str]] = {}
     for country in countryinfo.all_countries():

@@ -13,6 +13,9 @@ derives from the deployment's secret); revoking a credential invalidates its tok
 Answers to requests (RequestFulfilled / RequestRejected) are posted to the customer's Events
 endpoint through a ``PactEventSender``; a failed delivery is recorded and retried with
 exponential backoff by ``deliver_due_answers`` for up to 72 hours (spec "RequestFulfilled").
+A new, changed, deprecated or newly shared footprint queues a ``PublishedEvent`` for each
+customer with a registered Events endpoint that sees it; ``deliver_due_notifications`` sends
+them with the same retry rule (spec "PublishedEvent").
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ FIRST_RETRY = dt.timedelta(seconds=30)
 GIVE_UP_AFTER = dt.timedelta(hours=72)
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def _hasher(ctx: Context) -> PasswordHasher:
@@ -77,6 +81,8 @@ def _public_credential(row: Mapping[str, Any], store: PactStore) -> dict[str, An
         "share_all": bool(row["share_all"]),
         "shared_footprints": [] if row["share_all"] else store.shared_ids(int(row["id"])),
         "events_url": row["events_url"],
+        "callback_client_id": row.get("callback_client_id"),
+        "reject_unknown": bool(row.get("reject_unknown")),
         "created_at": row["created_at"],
         "revoked": row["revoked_at"] is not None,
     }
@@ -113,13 +119,21 @@ def _store_new(
 
 
 def create_footprint(
-    ctx: Context, principal: Principal, store: PactStore, org_slug: str, content: Mapping[str, Any]
+    ctx: Context,
+    principal: Principal,
+    store: PactStore,
+    org_slug: str,
+    content: Mapping[str, Any],
+    *,
+    base_url: str = DEFAULT_BASE_URL,
 ) -> dict[str, Any]:
     """A new Active footprint of ``content`` (the ProductFootprint properties other than id,
     specVersion, created, status), with a new id."""
     principal.membership(org_slug, Role.ANALYST)
     org = ctx.workspace.get_org(org_slug)
-    return _store_new(ctx, store, org.id, content)
+    document = _store_new(ctx, store, org.id, content)
+    queue_published(ctx, store, org.id, [document["id"]], base_url=base_url)
+    return document
 
 
 def _own_footprint(store: PactStore, org_id: int, footprint_id: str) -> dict[str, Any]:
@@ -136,6 +150,8 @@ def revise_footprint(
     org_slug: str,
     footprint_id: str,
     changes: Mapping[str, Any],
+    *,
+    base_url: str = DEFAULT_BASE_URL,
 ) -> dict[str, Any]:
     """A change: a new footprint (new id, ``precedingPfIds`` ending with the old id) and the
     old one Deprecated (spec "Updating PCFs"). A Deprecated footprint cannot change."""
@@ -147,17 +163,26 @@ def revise_footprint(
     content = pact.revised_content(row["document"], changes)
     if content == pact.content_of(row["document"]):
         raise ConflictError("nothing changed")
-    return _store_new(ctx, store, org.id, content, replaces=row["document"])
+    document = _store_new(ctx, store, org.id, content, replaces=row["document"])
+    queue_published(ctx, store, org.id, [document["id"], footprint_id], base_url=base_url)
+    return document
 
 
 def deprecate_footprint(
-    ctx: Context, principal: Principal, store: PactStore, org_slug: str, footprint_id: str
+    ctx: Context,
+    principal: Principal,
+    store: PactStore,
+    org_slug: str,
+    footprint_id: str,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
 ) -> dict[str, Any]:
     principal.membership(org_slug, Role.ANALYST)
     org = ctx.workspace.get_org(org_slug)
     _own_footprint(store, org.id, footprint_id)
     if not store.deprecate(org.id, footprint_id, ctx.clock.now()):
         raise ConflictError(f"footprint {footprint_id} is Deprecated already")
+    queue_published(ctx, store, org.id, [footprint_id], base_url=base_url)
     return _public_footprint(_own_footprint(store, org.id, footprint_id))
 
 
@@ -179,8 +204,8 @@ def get_footprint(
 
 def _import_one(
     ctx: Context, store: PactStore, org_id: int, item: Mapping[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """('created' | 'revised' | 'unchanged', the footprint now Active)."""
+) -> tuple[str, dict[str, Any], str | None]:
+    """('created' | 'revised' | 'unchanged', the footprint now Active, the id it replaced)."""
     content = pact.content_of(item)
     given_id = item.get("id")
     previous: dict[str, Any] | None = None
@@ -209,12 +234,13 @@ def _import_one(
             footprint_id=given_id,
             created=pact.parse_datetime(created, "created") if isinstance(created, str) else None,
         )
-        return "created", document
+        return "created", document, None
     if pact.content_of(previous["document"]) == pact.without_nulls(content):
-        return "unchanged", previous["document"]
+        return "unchanged", previous["document"], None
     if previous["status"] != pact.FootprintStatus.ACTIVE:
         raise ConflictError(f"footprint {previous['id']} is Deprecated and cannot change")
-    return "revised", _store_new(ctx, store, org_id, content, replaces=previous["document"])
+    revised = _store_new(ctx, store, org_id, content, replaces=previous["document"])
+    return "revised", revised, str(previous["id"])
 
 
 def import_footprints(
@@ -224,6 +250,8 @@ def import_footprints(
     org_slug: str,
     payload: bytes,
     file_name: str,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
 ) -> dict[str, Any]:
     """Import PACT JSON (one ProductFootprint, a list, ``{"data": [...]}`` or a
     RequestFulfilled event) or CSV (``.csv``, see ``pact.footprint_from_csv_row``).
@@ -272,10 +300,14 @@ def import_footprints(
             raise InvalidDataError(f"{file_name}: item {number}: " + "; ".join(problems[:5]))
     counts = {"created": 0, "revised": 0, "unchanged": 0}
     ids: list[str] = []
+    published: list[str] = []
     for item in items:
-        outcome, document = _import_one(ctx, store, org.id, item)
+        outcome, document, replaced = _import_one(ctx, store, org.id, item)
         counts[outcome] += 1
         ids.append(document["id"])
+        if outcome != "unchanged":
+            published += [document["id"], *([replaced] if replaced else [])]
+    queue_published(ctx, store, org.id, published, base_url=base_url)
     return {**counts, "ids": ids}
 
 
@@ -291,9 +323,13 @@ def create_credential(
     events_url: str | None = None,
     callback_client_id: str | None = None,
     callback_client_secret: str | None = None,
+    reject_unknown: bool = False,
 ) -> dict[str, Any]:
     """Client credentials for one customer (a free-text name or an organisation slug). The
-    secret is shown once and kept only as a hash."""
+    secret is shown once and kept only as a hash. ``events_url`` (and the client credentials
+    the customer's host gave this supplier, for its token endpoint) is where answers and
+    PublishedEvents go; ``reject_unknown`` rejects at once a request that none of the
+    organisation's footprints matches (else it waits for someone to answer it)."""
     principal.membership(org_slug, Role.ADMIN)
     org = ctx.workspace.get_org(org_slug)
     name = customer.strip()
@@ -301,6 +337,10 @@ def create_credential(
         raise InvalidDataError("customer: give a name (at most 200 characters)")
     if events_url is not None and not events_url.lower().startswith(("https://", "http://")):
         raise InvalidDataError("events_url: expected an http(s) URL of a PACT Events endpoint")
+    if bool(callback_client_id) != bool(callback_client_secret):
+        raise InvalidDataError(
+            "callback_client_id: give both the client id and the secret of the customer's host"
+        )
     customer_org_id: int | None = None
     try:
         customer_org = ctx.workspace.get_org(name)
@@ -320,6 +360,7 @@ def create_credential(
             "events_url": events_url,
             "callback_client_id": callback_client_id,
             "callback_secret": callback_client_secret,
+            "reject_unknown": reject_unknown,
             "created_at": ctx.clock.now(),
         }
     )
@@ -363,19 +404,36 @@ def set_sharing(
     share_all: bool | None = None,
     share: Sequence[str] = (),
     unshare: Sequence[str] = (),
+    reject_unknown: bool | None = None,
+    base_url: str = DEFAULT_BASE_URL,
 ) -> dict[str, Any]:
-    """Share all footprints with the customer, or the ones named (by id)."""
+    """Share all footprints with the customer, or the ones named (by id); the customer is
+    told of the footprints it sees now and did not before (a PublishedEvent)."""
     principal.membership(org_slug, Role.ADMIN)
     org = ctx.workspace.get_org(org_slug)
     credential = _own_credential(store, org.id, client_id)
+    before = {
+        str(r["id"])
+        for r in store.footprints_of(org.id)
+        if store.is_shared(credential, int(r["seq"]))
+    }
     if share_all is not None:
         store.set_share_all(int(credential["id"]), share_all)
+    if reject_unknown is not None:
+        store.set_reject_unknown(int(credential["id"]), reject_unknown)
     seqs = [int(_own_footprint(store, org.id, i)["seq"]) for i in share]
     store.share(int(credential["id"]), seqs, ctx.clock.now())
     gone = [int(_own_footprint(store, org.id, i)["seq"]) for i in unshare]
     if gone:
         store.unshare(int(credential["id"]), gone)
-    return _public_credential(_own_credential(store, org.id, client_id), store)
+    updated = _own_credential(store, org.id, client_id)
+    now_seen = [
+        str(r["id"])
+        for r in store.footprints_of(org.id)
+        if str(r["id"]) not in before and store.is_shared(updated, int(r["seq"]))
+    ]
+    queue_published(ctx, store, org.id, now_seen, base_url=base_url, credentials=[updated])
+    return _public_credential(updated, store)
 
 
 # --- host actions --------------------------------------------------------------------------
@@ -530,44 +588,151 @@ def receive_event(
 
 
 # --- answering requests --------------------------------------------------------------------
-def _deliver(
-    ctx: Context, store: PactStore, sender: PactEventSender, request: Mapping[str, Any]
+def _send(
+    ctx: Context,
+    sender: PactEventSender,
+    credential: Mapping[str, Any] | None,
+    url: str | None,
+    event: Mapping[str, Any],
+    *,
+    attempts_before: int,
+    since: dt.datetime | None,
 ) -> dict[str, Any]:
-    """Post the stored answer; on failure schedule a retry (30 s, doubling) or give up."""
-    credential = store.credential(int(request["credential_id"]))
+    """Post ``event``; the delivery columns after the attempt: delivered, or a retry
+    scheduled (30 s, doubling) until 72 hours after ``since``, then abandoned."""
     now = ctx.clock.now()
-    attempts = int(request["delivery_attempts"]) + 1
-    url = _events_url(credential or {}, str(request["source"]))
+    attempts = attempts_before + 1
     try:
-        if credential is None or url is None:
+        if credential is None or url is None or credential.get("revoked_at") is not None:
             raise OSError("the customer has no reachable Events endpoint")
         sender.send(
             url,
-            request["answer"],
+            event,
             client_id=credential.get("callback_client_id"),
             client_secret=credential.get("callback_secret"),
         )
     except OSError as error:
-        answered = request.get("answered_at") or now
-        if answered.tzinfo is None:
-            answered = answered.replace(tzinfo=dt.UTC)
+        first = since or now
+        if first.tzinfo is None:
+            first = first.replace(tzinfo=dt.UTC)
         retry_at = now + FIRST_RETRY * 2 ** (attempts - 1)
-        give_up = retry_at - answered > GIVE_UP_AFTER
-        values: dict[str, Any] = {
+        give_up = retry_at - first > GIVE_UP_AFTER
+        return {
             "delivery": "abandoned" if give_up else "pending",
             "delivery_attempts": attempts,
             "delivery_error": str(error)[:2000],
             "next_attempt_at": None if give_up else retry_at,
         }
-    else:
-        values = {
-            "delivery": "delivered",
-            "delivery_attempts": attempts,
-            "delivery_error": None,
-            "next_attempt_at": None,
-        }
+    return {
+        "delivery": "delivered",
+        "delivery_attempts": attempts,
+        "delivery_error": None,
+        "next_attempt_at": None,
+    }
+
+
+def _deliver(
+    ctx: Context, store: PactStore, sender: PactEventSender, request: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Post the stored answer to the request's customer."""
+    credential = store.credential(int(request["credential_id"]))
+    values = _send(
+        ctx,
+        sender,
+        credential,
+        _events_url(credential or {}, str(request["source"])),
+        request["answer"],
+        attempts_before=int(request["delivery_attempts"]),
+        since=request.get("answered_at"),
+    )
     store.update_request(int(request["id"]), **values)
     return {**request, **values}
+
+
+# --- PublishedEvent notifications ----------------------------------------------------------
+def queue_published(
+    ctx: Context,
+    store: PactStore,
+    org_id: int,
+    footprint_ids: Sequence[str],
+    *,
+    base_url: str,
+    credentials: Sequence[Mapping[str, Any]] | None = None,
+) -> int:
+    """Queue a PublishedEvent naming ``footprint_ids`` (those it may see) for each customer
+    with a registered Events endpoint; returns how many were queued."""
+    rows = [row for i in dict.fromkeys(footprint_ids) if (row := store.footprint(i)) is not None]
+    if not rows:
+        return 0
+    now = ctx.clock.now()
+    queued = 0
+    for credential in store.credentials(org_id) if credentials is None else credentials:
+        if credential.get("revoked_at") is not None or not credential.get("events_url"):
+            continue
+        visible = [str(r["id"]) for r in rows if store.is_shared(credential, int(r["seq"]))]
+        if not visible:
+            continue
+        event = pact.make_event(
+            pact.EventType.PUBLISHED,
+            event_id=str(uuid.uuid4()),
+            source=_source(base_url),
+            time=now,
+            data={"pfIds": visible},
+        )
+        store.add_notification(
+            {
+                "org_id": org_id,
+                "credential_id": credential["id"],
+                "event": event,
+                "created_at": now,
+                "delivery": "pending",
+                "delivery_attempts": 0,
+                "next_attempt_at": now,
+            }
+        )
+        queued += 1
+    return queued
+
+
+def _public_notification(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "event_id": row["event"]["id"],
+        "pf_ids": row["event"]["data"]["pfIds"],
+        "created_at": row["created_at"],
+        "delivery": row["delivery"],
+        "delivery_attempts": row["delivery_attempts"],
+        "delivery_error": row.get("delivery_error"),
+    }
+
+
+def deliver_due_notifications(
+    ctx: Context, store: PactStore, sender: PactEventSender
+) -> list[dict[str, Any]]:
+    """Send the PublishedEvents that are due (new ones and retries)."""
+    done = []
+    for row in store.due_notifications(ctx.clock.now()):
+        credential = store.credential(int(row["credential_id"]))
+        values = _send(
+            ctx,
+            sender,
+            credential,
+            (credential or {}).get("events_url"),
+            row["event"],
+            attempts_before=int(row["delivery_attempts"]),
+            since=row["created_at"],
+        )
+        store.update_notification(int(row["id"]), **values)
+        done.append(_public_notification({**row, **values}))
+    return done
+
+
+def list_notifications(
+    ctx: Context, principal: Principal, store: PactStore, org_slug: str
+) -> list[dict[str, Any]]:
+    principal.membership(org_slug)
+    org = ctx.workspace.get_org(org_slug)
+    return [_public_notification(row) for row in store.notifications(org.id)]
 
 
 def _own_request(store: PactStore, org_id: int, request_id: int) -> dict[str, Any]:
@@ -709,8 +874,10 @@ def answer_from_shared(
     *,
     base_url: str,
 ) -> dict[str, Any] | None:
-    """Answer a new request at once when footprints already shared with the customer match
-    it (run right after the request is accepted); otherwise it waits for the supplier."""
+    """Answer a new request at once (run right after the request is accepted): with the
+    footprints already shared with the customer that match it; or, when the customer's
+    credential says so (``reject_unknown``) and none of the organisation's footprints
+    matches it, with a RequestRejected (NotFound). Otherwise it waits for the supplier."""
     request = store.request(org_id, request_id)
     credential = store.credential(int(request["credential_id"])) if request else None
     if request is None or credential is None or request["status"] != "pending":
@@ -718,7 +885,24 @@ def answer_from_shared(
     criteria = pact.parse_filter(request["criteria"])
     documents, _ = list_visible_footprints(store, credential, criteria, limit=MAX_PAGE)
     if not documents:
-        return None
+        if not credential.get("reject_unknown") or any(
+            criteria.matches(r["document"]) for r in store.footprints_of(org_id)
+        ):
+            return None
+        return _answer(
+            ctx,
+            store,
+            sender,
+            request,
+            status="rejected",
+            data={
+                "error": pact.error_body(
+                    pact.ErrorCode.NOT_FOUND, "The requested footprint could not be found."
+                )
+            },
+            kind=pact.EventType.REQUEST_REJECTED,
+            base_url=base_url,
+        )
     return _answer(
         ctx,
         store,

@@ -4,7 +4,8 @@ pagination), and the footprints of products it buys become product-level data of
 inventory run (purchase lines match by ``product_id``, against a footprint's ``productIds``,
 whole or after the last ``:`` of the URN). Products bought without a footprint can be
 requested from the host with a ``RequestCreated`` event; the supplier answers by publishing,
-and the next pull brings the footprint."""
+and the next pull brings the footprint. A supplier's ``PublishedEvent`` (a footprint new or
+changed) makes the buyer fetch those footprints at once (``fetch_published``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
-from urllib.parse import urljoin, urlparse
+from urllib.parse import quote, urljoin, urlparse
 
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import GreenchainError, InvalidDataError, NotFoundError
@@ -31,6 +32,8 @@ DECLARED_UNITS = {
 }
 PAGE_SIZE = 50
 MAX_PAGES = 1000
+#: At most this many footprints are fetched for one PublishedEvent.
+MAX_PUBLISHED = 200
 
 
 class PactTransport(Protocol):
@@ -235,6 +238,55 @@ def ingest(
     return sorted(matched)
 
 
+def fetch_published(
+    ctx: Context,
+    store: ConnectionStore,
+    box: Sealer,
+    transport: PactTransport,
+    org_id: int,
+    footprint_ids: list[str],
+    source: str = "",
+) -> list[str]:
+    """A supplier told this organisation that footprints were published or changed (a
+    ``PublishedEvent`` to its ``/3/events``): each is fetched (GetFootprint) from the connected
+    host that has it, those on the event's ``source`` host first, and the Active ones of
+    products it buys become product-level data. Returns the products matched."""
+    host = urlparse("https:" + source if source.startswith("//") else source).netloc
+    connections = store.of_org(org_id)
+    same_host = [c for c in connections if host and urlparse(c["base_url"]).netloc == host]
+    candidates = same_host or connections
+    tokens: dict[int, str | None] = {}
+    matched: dict[str, dict[str, Any]] = {}
+    for footprint_id in footprint_ids[:MAX_PUBLISHED]:
+        for connection in candidates:
+            if connection["id"] not in tokens:
+                try:
+                    tokens[connection["id"]] = _token(transport, connection, box)
+                except GreenchainError:
+                    tokens[connection["id"]] = None
+            token = tokens[connection["id"]]
+            if token is None:
+                continue
+            url = f"{connection['base_url']}/3/footprints/{quote(str(footprint_id), safe='')}"
+            try:
+                status, _, body = transport.get(url, token)
+            except GreenchainError:
+                continue
+            if (
+                status != 200
+                or not isinstance(body, dict)
+                or not isinstance(body.get("data"), dict)
+            ):
+                continue
+            bought = store.purchased_products(org_id, connection["supplier_id"])
+            for row in product_rows(body["data"], connection["supplier_id"], bought):
+                matched[row["product_id"]] = row
+            break
+    if matched:
+        store.put_product_footprints(org_id, list(matched.values()))
+    return sorted(matched)
+
+
 def request_missing(
     ctx: Context,
     store: ConnectionStore,
@@ -243,8 +295,10 @@ def request_missing(
     org: str,
     connection_id: int,
     product_ids: list[str],
+    events_url: str | None = None,
 ) -> dict[str, Any]:
-    """Ask the supplier's host for footprints of products (a CloudEvents ``RequestCreated``)."""
+    """Ask the supplier's host for footprints of products (a CloudEvents ``RequestCreated``);
+    its ``source`` is this organisation's Events endpoint, where the answer is to go."""
     buyer = ctx.workspace.get_org(org)
     connection = store.get(buyer.id, connection_id)
     if connection is None:
@@ -255,7 +309,7 @@ def request_missing(
     event = {
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
-        "source": f"{ctx.clock.now().isoformat()}/greenchain/{buyer.slug}",
+        "source": events_url or f"urn:greenchain:{buyer.slug}",
         "time": ctx.clock.now().isoformat(),
         "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
         "data": {"productId": product_ids, "comment": f"Requested by {buyer.name}"},

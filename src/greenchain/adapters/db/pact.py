@@ -338,6 +338,48 @@ class SqlPact:
             )
             return [dict(r._mapping) for r in rows]
 
+    # --- PublishedEvent notifications ------------------------------------------------------
+    def add_notification(self, values: dict[str, Any]) -> int:
+        stored = {**values, "created_at": _utc(values["created_at"])}
+        stored["next_attempt_at"] = _utc(values.get("next_attempt_at"))
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(t.pact_notifications).values(**stored).returning(t.pact_notifications.c.id)
+            )
+            return int(result.scalar_one())
+
+    def notifications(self, org_id: int) -> list[dict[str, Any]]:
+        table = t.pact_notifications
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(table).where(table.c.org_id == org_id).order_by(table.c.id.desc())
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def update_notification(self, notification_id: int, **values: Any) -> None:
+        table = t.pact_notifications
+        if isinstance(values.get("next_attempt_at"), dt.datetime):
+            values["next_attempt_at"] = _utc(values["next_attempt_at"])
+        with self.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == notification_id).values(**values))
+
+    def due_notifications(self, now: dt.datetime) -> list[dict[str, Any]]:
+        table = t.pact_notifications
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(table)
+                .where(table.c.delivery == "pending", table.c.next_attempt_at <= _utc(now))
+                .order_by(table.c.next_attempt_at, table.c.id)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def set_reject_unknown(self, credential_id: int, reject: bool) -> None:
+        table = t.pact_credentials
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(table).where(table.c.id == credential_id).values(reject_unknown=reject)
+            )
+
     def add_inbound_event(self, values: dict[str, Any]) -> bool:
         try:
             with self.engine.begin() as conn:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -1005,6 +1006,8 @@ pact_credentials = Table(
     Column("callback_secret", Text),  # sealed (Fernet) with the host's key
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    # reject at once a request none of the supplier's footprints matches
+    Column("reject_unknown", Boolean, nullable=False, server_default=false()),
     Index("ix_pact_credentials_org", "org_id"),
     sqlite_autoincrement=True,
 )
@@ -1054,6 +1057,27 @@ pact_requests = Table(
         "credential_id", "source", "event_id", name="uq_pact_requests_credential_event"
     ),
     Index("ix_pact_requests_org", "org_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+pact_notifications = Table(
+    "pact_notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "credential_id",
+        Integer,
+        ForeignKey("pact_credentials.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event", JSON, nullable=False),  # the PublishedEvent
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivery", String(12), nullable=False),  # pending | delivered | abandoned
+    Column("delivery_attempts", Integer, nullable=False),
+    Column("delivery_error", Text),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Index("ix_pact_notifications_org", "org_id", "id"),
     sqlite_autoincrement=True,
 )
 

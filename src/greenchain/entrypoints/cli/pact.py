@@ -48,6 +48,14 @@ def _print(value: Any) -> None:
     console.print_json(json.dumps(value, default=str))
 
 
+def _notify(ctx: Context, store: SqlPact) -> None:
+    """Send the PublishedEvents a change queued; failures are retried by `pact deliver`."""
+    for sent in pact_service.deliver_due_notifications(ctx, store, HttpPactEventSender()):
+        state = sent["delivery"]
+        note = f" ({sent['delivery_error']})" if sent["delivery_error"] else ""
+        console.print(f"PublishedEvent {sent['event_id']}: {state}{note}", markup=False)
+
+
 @pact_app.command("import")
 @guarded
 def pact_import(
@@ -56,8 +64,13 @@ def pact_import(
     """Import footprints; changed ones replace (and deprecate) their predecessors."""
     if not file.is_file():
         raise InvalidDataError(f"{file}: file not found")
-    ctx, store, principal, _ = _setup(org)
-    _print(pact_service.import_footprints(ctx, principal, store, org, file.read_bytes(), file.name))
+    ctx, store, principal, settings = _setup(org)
+    _print(
+        pact_service.import_footprints(
+            ctx, principal, store, org, file.read_bytes(), file.name, base_url=settings.base_url
+        )
+    )
+    _notify(ctx, store)
 
 
 @pact_app.command("list")
@@ -72,9 +85,12 @@ def pact_list(org: OrgOption) -> None:
 @pact_app.command("deprecate")
 @guarded
 def pact_deprecate(footprint_id: str, org: OrgOption) -> None:
-    ctx, store, principal, _ = _setup(org)
-    pact_service.deprecate_footprint(ctx, principal, store, org, footprint_id)
+    ctx, store, principal, settings = _setup(org)
+    pact_service.deprecate_footprint(
+        ctx, principal, store, org, footprint_id, base_url=settings.base_url
+    )
     console.print(f"{footprint_id} is Deprecated", markup=False)
+    _notify(ctx, store)
 
 
 @pact_app.command("credential-create")
@@ -84,12 +100,45 @@ def pact_credential_create(
     customer: Annotated[str, typer.Option(help="Customer name or organisation slug.")],
     share_all: Annotated[bool, typer.Option(help="Share every footprint.")] = False,
     events_url: Annotated[str | None, typer.Option(help="The customer's /3/events URL.")] = None,
+    callback_client_id: Annotated[
+        str | None,
+        typer.Option(
+            help="The client id the customer's host gave you for sending it events; its "
+            "secret is read from standard input."
+        ),
+    ] = None,
+    reject_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--reject-unknown/--wait-unknown",
+            help="Reject at once a request none of your footprints matches, or keep it for "
+            "you to answer.",
+        ),
+    ] = False,
 ) -> None:
     """Client credentials for a customer; the secret is printed once."""
+    import sys
+
+    callback_secret = None
+    if callback_client_id:
+        callback_secret = (
+            typer.prompt("Callback client secret", hide_input=True)
+            if sys.stdin.isatty()
+            else sys.stdin.readline().strip()
+        )
     ctx, store, principal, _ = _setup(org)
     _print(
         pact_service.create_credential(
-            ctx, principal, store, org, customer, share_all=share_all, events_url=events_url
+            ctx,
+            principal,
+            store,
+            org,
+            customer,
+            share_all=share_all,
+            events_url=events_url,
+            callback_client_id=callback_client_id,
+            callback_client_secret=callback_secret,
+            reject_unknown=reject_unknown,
         )
     )
 
@@ -118,14 +167,34 @@ def pact_share(
     share_all: Annotated[
         bool | None, typer.Option("--all/--selected", help="All footprints, or the selected.")
     ] = None,
+    unshare: Annotated[
+        list[str] | None, typer.Option(help="Footprint id to stop sharing (repeatable).")
+    ] = None,
+    reject_unknown: Annotated[
+        bool | None,
+        typer.Option(
+            "--reject-unknown/--wait-unknown",
+            help="Reject at once a request none of your footprints matches, or keep it.",
+        ),
+    ] = None,
 ) -> None:
-    """Choose what a customer sees."""
-    ctx, store, principal, _ = _setup(org)
+    """Choose what a customer sees (it is sent a PublishedEvent naming what is new to it)."""
+    ctx, store, principal, settings = _setup(org)
     _print(
         pact_service.set_sharing(
-            ctx, principal, store, org, client_id, share_all=share_all, share=footprint or []
+            ctx,
+            principal,
+            store,
+            org,
+            client_id,
+            share_all=share_all,
+            share=footprint or [],
+            unshare=unshare or [],
+            reject_unknown=reject_unknown,
+            base_url=settings.base_url,
         )
     )
+    _notify(ctx, store)
 
 
 @pact_app.command("requests")
@@ -185,14 +254,29 @@ def pact_reject(
 @pact_app.command("deliver")
 @guarded
 def pact_deliver() -> None:
-    """Retry the answers whose delivery failed (exponential backoff, up to 72 hours)."""
+    """Send what is due: answers whose delivery failed and PublishedEvents (retried with
+    exponential backoff, up to 72 hours)."""
     settings = Settings()
     ctx = bootstrap(settings)
     engine = getattr(ctx.workspace, "engine", None)
     if not isinstance(engine, Engine):  # pragma: no cover - wiring error
         raise ConfigurationError("PACT needs the SQL workspace")
     store = SqlPact(engine, settings.secret_key)
-    _print(pact_service.deliver_due_answers(ctx, store, HttpPactEventSender()))
+    sender = HttpPactEventSender()
+    _print(
+        {
+            "answers": pact_service.deliver_due_answers(ctx, store, sender),
+            "published_events": pact_service.deliver_due_notifications(ctx, store, sender),
+        }
+    )
+
+
+@pact_app.command("notifications")
+@guarded
+def pact_notifications(org: OrgOption) -> None:
+    """PublishedEvents sent or queued to customers, newest first."""
+    ctx, store, principal, _ = _setup(org)
+    _print(pact_service.list_notifications(ctx, principal, store, org))
 
 
 # --- the client side: a buyer's connections to its suppliers' PACT hosts -------------------------

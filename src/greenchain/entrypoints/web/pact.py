@@ -250,6 +250,16 @@ async def events(request: Request, background: BackgroundTasks) -> Response:
             pfs = (body.get("data") or {}).get("pfs")
             if isinstance(pfs, list):
                 _ingest_answer(ctx, int(credential["org_id"]), pfs)
+        published = pact_domain.EventType.PUBLISHED.value
+        if isinstance(body, dict) and body.get("type") == published:
+            background.add_task(
+                _fetch_published,
+                ctx,
+                request,
+                int(credential["org_id"]),
+                [str(i) for i in (body.get("data") or {}).get("pfIds") or []],
+                str(body.get("source") or ""),
+            )
         if request_id is not None:
             background.add_task(
                 _answer_in_background,
@@ -277,6 +287,26 @@ def _ingest_answer(ctx: Context, org_id: int, footprints: list[Any]) -> None:
     )
 
 
+def _fetch_published(
+    ctx: Context, request: Request, org_id: int, footprint_ids: list[str], source: str
+) -> None:
+    """A supplier published or changed footprints: fetch them from its host."""
+    from greenchain.adapters.db.pact_client import SqlPactConnections
+    from greenchain.adapters.pact_http import UrllibPactTransport
+    from greenchain.adapters.signing import SecretBox
+    from greenchain.services import pact_client
+
+    transport = getattr(request.app.state, "pact_transport", None) or UrllibPactTransport()
+    box = SecretBox(request.app.state.settings.ledger_secret)
+    engine = ctx.workspace.engine  # type: ignore[attr-defined]
+    try:
+        pact_client.fetch_published(
+            ctx, SqlPactConnections(engine), box, transport, org_id, footprint_ids, source
+        )
+    except Exception:  # the next pull brings them
+        log.exception("fetching published PACT footprints failed")
+
+
 def _answer_in_background(
     ctx: Context,
     store: PactStore,
@@ -298,6 +328,18 @@ def _store(request: Request) -> PactStore:
     return pact_store(request)
 
 
+def _notify_later(request: Request, background: BackgroundTasks) -> None:
+    """Send the PublishedEvents a change queued, after the answer is sent."""
+    background.add_task(deliver_notifications, request.app.state.ctx, _store(request), request)
+
+
+def deliver_notifications(ctx: Context, store: PactStore, request: Request) -> None:
+    try:
+        pact_service.deliver_due_notifications(ctx, store, event_sender(request))
+    except Exception:  # they stay queued for `greenchain pact deliver`
+        log.exception("sending PACT PublishedEvents failed")
+
+
 @api_router.get("/orgs/{org}/pact/footprints", responses=ERRORS)
 def footprints_list(
     org: str, request: Request, ctx: CtxDep, principal: PrincipalDep
@@ -307,11 +349,20 @@ def footprints_list(
 
 @api_router.post("/orgs/{org}/pact/footprints", status_code=201, responses=ERRORS)
 def footprints_create(
-    org: str, body: dict[str, Any], request: Request, ctx: CtxDep, principal: PrincipalDep
+    org: str,
+    body: dict[str, Any],
+    request: Request,
+    background: BackgroundTasks,
+    ctx: CtxDep,
+    principal: PrincipalDep,
 ) -> dict[str, Any]:
     """A new footprint from its ProductFootprint properties (id, specVersion, created and
-    status are set by the host)."""
-    return pact_service.create_footprint(ctx, principal, _store(request), org, body)
+    status are set by the host). Customers who see it are sent a PublishedEvent."""
+    made = pact_service.create_footprint(
+        ctx, principal, _store(request), org, body, base_url=_base_url(request)
+    )
+    _notify_later(request, background)
+    return made
 
 
 @api_router.post("/orgs/{org}/pact/footprints/import", responses=ERRORS)
@@ -319,13 +370,22 @@ async def footprints_import(
     org: str,
     file: Annotated[UploadFile, File(description="PACT JSON or CSV")],
     request: Request,
+    background: BackgroundTasks,
     ctx: CtxDep,
     principal: PrincipalDep,
 ) -> dict[str, Any]:
     payload = await file.read()
-    return pact_service.import_footprints(
-        ctx, principal, _store(request), org, payload, file.filename or "upload.json"
+    done = pact_service.import_footprints(
+        ctx,
+        principal,
+        _store(request),
+        org,
+        payload,
+        file.filename or "upload.json",
+        base_url=_base_url(request),
     )
+    _notify_later(request, background)
+    return done
 
 
 @api_router.get("/orgs/{org}/pact/footprints/{footprint_id}", responses=ERRORS)
@@ -343,18 +403,32 @@ def footprints_revise(
     footprint_id: str,
     body: dict[str, Any],
     request: Request,
+    background: BackgroundTasks,
     ctx: CtxDep,
     principal: PrincipalDep,
 ) -> dict[str, Any]:
     """Change a footprint: a new one replaces it and it becomes Deprecated."""
-    return pact_service.revise_footprint(ctx, principal, _store(request), org, footprint_id, body)
+    made = pact_service.revise_footprint(
+        ctx, principal, _store(request), org, footprint_id, body, base_url=_base_url(request)
+    )
+    _notify_later(request, background)
+    return made
 
 
 @api_router.post("/orgs/{org}/pact/footprints/{footprint_id}/deprecate", responses=ERRORS)
 def footprints_deprecate(
-    org: str, footprint_id: str, request: Request, ctx: CtxDep, principal: PrincipalDep
+    org: str,
+    footprint_id: str,
+    request: Request,
+    background: BackgroundTasks,
+    ctx: CtxDep,
+    principal: PrincipalDep,
 ) -> dict[str, Any]:
-    return pact_service.deprecate_footprint(ctx, principal, _store(request), org, footprint_id)
+    done = pact_service.deprecate_footprint(
+        ctx, principal, _store(request), org, footprint_id, base_url=_base_url(request)
+    )
+    _notify_later(request, background)
+    return done
 
 
 class CredentialIn(BaseModel):
@@ -363,6 +437,9 @@ class CredentialIn(BaseModel):
     events_url: str | None = Field(None, max_length=500)
     callback_client_id: str | None = Field(None, max_length=200)
     callback_client_secret: str | None = Field(None, max_length=500)
+    reject_unknown: bool = Field(
+        False, description="Reject at once a request none of your footprints matches"
+    )
 
 
 @api_router.post("/orgs/{org}/pact/credentials", status_code=201, responses=ERRORS)
@@ -380,6 +457,7 @@ def credentials_create(
         events_url=body.events_url,
         callback_client_id=body.callback_client_id,
         callback_client_secret=body.callback_client_secret,
+        reject_unknown=body.reject_unknown,
     )
 
 
@@ -401,6 +479,7 @@ class SharingIn(BaseModel):
     share_all: bool | None = None
     share: list[str] = Field(default_factory=list, max_length=5000)
     unshare: list[str] = Field(default_factory=list, max_length=5000)
+    reject_unknown: bool | None = None
 
 
 @api_router.put("/orgs/{org}/pact/credentials/{client_id}/sharing", responses=ERRORS)
@@ -409,10 +488,13 @@ def credentials_sharing(
     client_id: str,
     body: SharingIn,
     request: Request,
+    background: BackgroundTasks,
     ctx: CtxDep,
     principal: PrincipalDep,
 ) -> dict[str, Any]:
-    return pact_service.set_sharing(
+    """What the customer sees; it is sent a PublishedEvent naming what it sees now and did
+    not before (when it registered an Events endpoint)."""
+    done = pact_service.set_sharing(
         ctx,
         principal,
         _store(request),
@@ -421,7 +503,19 @@ def credentials_sharing(
         share_all=body.share_all,
         share=body.share,
         unshare=body.unshare,
+        reject_unknown=body.reject_unknown,
+        base_url=_base_url(request),
     )
+    _notify_later(request, background)
+    return done
+
+
+@api_router.get("/orgs/{org}/pact/notifications", responses=ERRORS)
+def notifications_list(
+    org: str, request: Request, ctx: CtxDep, principal: PrincipalDep
+) -> list[dict[str, Any]]:
+    """PublishedEvents sent (or queued) to customers, newest first, with their delivery."""
+    return pact_service.list_notifications(ctx, principal, _store(request), org)
 
 
 @api_router.get("/orgs/{org}/pact/requests", responses=ERRORS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from greenchain.adapters.db.pact import SqlPact
@@ -15,6 +15,7 @@ from greenchain.adapters.signing import SecretBox
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import GreenchainError
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.pact import deliver_notifications
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import pact as pact_service
 from greenchain.services import pact_client
@@ -59,6 +60,9 @@ def _page(
         org=org,
         footprints=pact_service.list_footprints(ctx, principal, store, org),
         credentials=pact_service.list_credentials(ctx, principal, store, org) if is_admin else [],
+        notifications=(
+            pact_service.list_notifications(ctx, principal, store, org)[:50] if is_admin else []
+        ),
         connections=pact_client.connections(ctx, connections, org),
         base_url=str(request.base_url).rstrip("/"),
         can_edit=_can_edit(member),
@@ -81,15 +85,23 @@ async def pact_import(
     ctx: CtxDep,
     principal: PrincipalDep,
     file: Annotated[UploadFile, File()],
+    background: BackgroundTasks,
 ) -> Response:
     store, _, _ = _stores(request, ctx)
     data = await file.read(MAX_FILE)
     try:
         done = pact_service.import_footprints(
-            ctx, principal, store, org, data, file.filename or "footprints.json"
+            ctx,
+            principal,
+            store,
+            org,
+            data,
+            file.filename or "footprints.json",
+            base_url=str(request.base_url).rstrip("/"),
         )
     except GreenchainError as exc:
         return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+    background.add_task(deliver_notifications, ctx, store, request)
     return _page(request, ctx, principal, org, notice=f"Imported: {done}")
 
 
@@ -101,11 +113,24 @@ def pact_credential(
     principal: PrincipalDep,
     customer: Annotated[str, Form(max_length=200)] = "",
     share_all: Annotated[str, Form(max_length=5)] = "",
+    events_url: Annotated[str, Form(max_length=500)] = "",
+    callback_client_id: Annotated[str, Form(max_length=200)] = "",
+    callback_client_secret: Annotated[str, Form(max_length=500)] = "",
+    reject_unknown: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     store, _, _ = _stores(request, ctx)
     try:
         made = pact_service.create_credential(
-            ctx, principal, store, org, customer, share_all=bool(share_all)
+            ctx,
+            principal,
+            store,
+            org,
+            customer,
+            share_all=bool(share_all),
+            events_url=events_url.strip() or None,
+            callback_client_id=callback_client_id.strip() or None,
+            callback_client_secret=callback_client_secret or None,
+            reject_unknown=bool(reject_unknown),
         )
     except GreenchainError as exc:
         return _page(request, ctx, principal, org, status_code=422, error=exc.message)
