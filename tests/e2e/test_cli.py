@@ -54,6 +54,7 @@ def test_demo_builds_a_semiconductor_buyer_and_calculates_both_years(demo_worksp
     flat = " ".join(output.split())
     assert "PACT: 4 footprints pulled from" in flat
     assert "4 products now from its primary data" in flat
+    assert "one revised footprint announced (1 PublishedEvent delivered) and fetched" in flat
 
 
 def test_report_json_has_the_documented_keys(demo_workspace):

@@ -257,6 +257,7 @@ def fetch_published(
     candidates = same_host or connections
     tokens: dict[int, str | None] = {}
     matched: dict[str, dict[str, Any]] = {}
+    fetched: dict[int, int] = {}
     for footprint_id in footprint_ids[:MAX_PUBLISHED]:
         for connection in candidates:
             if connection["id"] not in tokens:
@@ -281,9 +282,17 @@ def fetch_published(
             bought = store.purchased_products(org_id, connection["supplier_id"])
             for row in product_rows(body["data"], connection["supplier_id"], bought):
                 matched[row["product_id"]] = row
+            fetched[connection["id"]] = fetched.get(connection["id"], 0) + 1
             break
     if matched:
         store.put_product_footprints(org_id, list(matched.values()))
+    for connection_id, count in fetched.items():
+        store.record_pull(
+            connection_id,
+            ctx.clock.now(),
+            f"{count} announced footprint(s) fetched, products updated: "
+            f"{', '.join(sorted(matched)) or 'none'}",
+        )
     return sorted(matched)
 
 

@@ -366,10 +366,15 @@ DEMO_PACT_EMAIL = "pcf@demo-pact-supplier.example"
 def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str, year: int) -> str:
     """The demo's PACT exchange over HTTP: a supplier of the demo buyer publishes footprints of
     the products it sells to it and issues it credentials; the buyer pulls them from the
-    running host and recalculates, so those purchase lines use the supplier's primary data."""
+    running host and recalculates, so those purchase lines use the supplier's primary data.
+    The supplier then revises one footprint and announces it (a PublishedEvent to the buyer's
+    Events endpoint, with credentials the buyer issued to it); the buyer fetches it at once.
+    The host listens on the port of ``settings.base_url`` when it is free, so that the
+    connection stays usable once ``greenchain serve`` runs there."""
     import socket
     import threading
     import time
+    from urllib.parse import urlparse
 
     import uvicorn
 
@@ -400,12 +405,31 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
     pact_service.import_footprints(
         ctx, principal, store, DEMO_PACT_SUPPLIER, path.read_bytes(), path.name
     )
-    issued = pact_service.create_credential(
-        ctx, principal, store, DEMO_PACT_SUPPLIER, buyer, share_all=True
-    )
+    wanted = urlparse(settings.base_url).port or 8000
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        try:
+            probe.bind(("127.0.0.1", wanted))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
+    base = f"http://127.0.0.1:{port}"
+    buyer_admin = Principal(
+        user_id=0,
+        email="demo",
+        memberships={buyer: Membership(buyer_org.id, buyer_org.slug, buyer_org.name, Role.ADMIN)},
+    )
+    back = pact_service.create_credential(ctx, buyer_admin, store, buyer, DEMO_PACT_SUPPLIER)
+    issued = pact_service.create_credential(
+        ctx,
+        principal,
+        store,
+        DEMO_PACT_SUPPLIER,
+        buyer,
+        share_all=True,
+        events_url=f"{base}/3/events",
+        callback_client_id=back["client_id"],
+        callback_client_secret=back["client_secret"],
+    )
     app = create_app(settings.model_copy(update={"job_workers": 0}), ctx)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -422,18 +446,43 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
             box,
             buyer,
             supplier_id=seller,
-            base_url=f"http://127.0.0.1:{port}",
+            base_url=base,
             client_id=issued["client_id"],
             client_secret=issued["client_secret"],
         )
         pulled = pact_client.pull(ctx, connections, box, UrllibPactTransport(), buyer, made["id"])
+        first = pact_service.list_footprints(ctx, principal, store, DEMO_PACT_SUPPLIER)[0]
+        pcf = dict(first["document"]["pcf"])
+        lower = float(pcf["pcfExcludingBiogenicUptake"]) * 0.9
+        for key in ("pcfExcludingBiogenicUptake", "pcfIncludingBiogenicUptake"):
+            pcf[key] = f"{lower:.3f}"
+        pact_service.revise_footprint(
+            ctx,
+            principal,
+            store,
+            DEMO_PACT_SUPPLIER,
+            first["id"],
+            {"pcf": pcf, "comment": "Revised: the plant's 2025 electricity is 60 % renewable."},
+            base_url=base,
+        )
+        announced = pact_service.deliver_due_notifications(ctx, store, HttpPactEventSender())
+        deadline = time.monotonic() + 20  # the buyer fetches the announced footprint
+
+        def fetched() -> bool:
+            connection = connections.get(buyer_org.id, made["id"]) or {}
+            return "announced footprint" in str(connection.get("last_result"))
+
+        while time.monotonic() < deadline and not fetched():
+            time.sleep(0.1)
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=20)
     report = calculate_inventory(ctx, buyer, year)
+    delivered = sum(1 for n in announced if n["delivery"] == "delivered")
     return (
         f"PACT: {pulled['footprints']} footprints pulled from {name}'s host, "
-        f"{len(pulled['matched'])} products now from its primary data; run {report.run_id} "
+        f"{len(pulled['matched'])} products now from its primary data; one revised footprint "
+        f"announced ({delivered} PublishedEvent delivered) and fetched; run {report.run_id} "
         f"of {year} restates {len(report.restatements)} supplier(s)"
     )
 
