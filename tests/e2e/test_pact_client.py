@@ -417,10 +417,30 @@ def test_the_pact_page_publishes_issues_credentials_and_connects(two_orgs):
     assert page.text.count("<tr><td>") >= 4  # three footprints and the buyer's credential
     issued = http.post(
         "/orgs/acme/pact/credentials",
-        data={"csrf_token": _csrf(http, "/orgs/acme/pact"), "customer": "Retail Co"},
+        data={
+            "csrf_token": _csrf(http, "/orgs/acme/pact"),
+            "customer": "Retail Co",
+            "events_url": "https://retail.example/3/events",
+            "callback_client_id": "acme",
+            "callback_client_secret": "s3cret",
+            "reject_unknown": "1",
+        },
         headers=html,
     )
     assert "shown once" in issued.text
+    assert "https://retail.example/3/events" in issued.text
+    assert "rejected at once" in issued.text
+    half = http.post(
+        "/orgs/acme/pact/credentials",
+        data={
+            "csrf_token": _csrf(http, "/orgs/acme/pact"),
+            "customer": "Half Co",
+            "callback_client_id": "only-an-id",
+        },
+        headers=html,
+    )
+    assert half.status_code == 422
+    assert "give both the client id and the secret" in half.text
     bad = http.post(
         "/orgs/acme/pact/import",
         data={"csrf_token": _csrf(http, "/orgs/acme/pact")},
