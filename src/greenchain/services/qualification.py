@@ -1371,22 +1371,30 @@ def _standings(
 
 
 def compliance(
-    ctx: Context, store: QualificationStore, org_slug: str, year: int | None = None
+    ctx: Context,
+    store: QualificationStore,
+    org_slug: str,
+    year: int | None = None,
+    *,
+    cards: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Who meets each requirement, who does not, and why: one row per requirement and
     supplier it applies to (reported data up to ``year``, default this year; certificates
-    and memberships as recorded today; ratings of ``year``)."""
+    and memberships as recorded today; ratings of ``year``, given as ``cards`` by supplier
+    when the caller has them)."""
     year = year or _today(ctx).year
     _check_year(year)
     org = _org(ctx, org_slug)
     requirements = [_requirement(r) for r in store.requirements(org.id)]
     if not requirements:
         return []
-    cards = {c["supplier_id"]: c for c in rate_suppliers(ctx, store, org_slug, year)}
+    if cards is None:
+        cards = {c["supplier_id"]: c for c in rate_suppliers(ctx, store, org_slug, year)}
     today = _today(ctx)
+    standings = _standings(ctx, store, org, year, cards)
     rows = []
     for requirement in requirements:
-        for supplier, standing in _standings(ctx, store, org, year, cards):
+        for supplier, standing in standings:
             result = check_requirement(requirement, standing, today)
             if result is None:
                 continue
@@ -1418,11 +1426,22 @@ def tiers(
     _check_year(year)
     org = _org(ctx, org_slug)
     cards = {c["supplier_id"]: c for c in rate_suppliers(ctx, store, org_slug, year)}
+    return _tiers(ctx, store, org, year, cards, compliance(ctx, store, org_slug, year, cards=cards))
+
+
+def _tiers(
+    ctx: Context,
+    store: QualificationStore,
+    org: OrganisationRecord,
+    year: int,
+    cards: Mapping[str, Mapping[str, Any]],
+    requirement_rows: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     today = _today(ctx)
     qualifications = _qualifications(store, org.id, today)
     unmet: dict[str, int] = {}
     overdue: dict[str, int] = {}
-    for row in compliance(ctx, store, org_slug, year):
+    for row in requirement_rows:
         if not row["meets"]:
             unmet[row["supplier_id"]] = unmet.get(row["supplier_id"], 0) + 1
             if row["overdue"]:
@@ -1561,15 +1580,18 @@ def supplier_view(
         for c in store.cases(org.id)
         if c["supplier_id"] == sid
     ]
-    tier = next(r for r in tiers(ctx, store, org_slug, year) if r["supplier_id"] == sid)
+    _check_year(year)
+    cards = {c["supplier_id"]: c for c in rate_suppliers(ctx, store, org_slug, year)}
+    requirement_rows = compliance(ctx, store, org_slug, year, cards=cards)
+    tier = next(
+        r for r in _tiers(ctx, store, org, year, cards, requirement_rows) if r["supplier_id"] == sid
+    )
     return {
         "supplier_id": sid,
         "name": supplier.get("name", sid),
         "cases": cases,
         "scorecard": supplier_scorecard(ctx, store, org_slug, sid, year),
-        "requirements": [
-            r for r in compliance(ctx, store, org_slug, year) if r["supplier_id"] == sid
-        ],
+        "requirements": [r for r in requirement_rows if r["supplier_id"] == sid],
         "tier": {k: tier[k] for k in ("tier", "reason")},
         "incentives": list_incentives(ctx, store, org_slug, sid),
     }
