@@ -485,3 +485,116 @@ def test_the_pact_page_publishes_issues_credentials_and_connects(two_orgs):
     )
     assert "Connected to https://pact.acme.example" in connected.text
     assert "Pull now" in connected.text
+
+
+class RecordingSender:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send(self, events_url, event, *, client_id, client_secret) -> None:
+        self.sent.append(event)
+
+
+def test_a_supplier_answers_waiting_requests_from_its_pact_page(two_orgs):
+    ctx, transport, _ = two_orgs
+    http = transport.http
+    sender = RecordingSender()
+    http.app.state.pact_sender = sender
+    acme = add_user(ctx, "ann@acme.example", PASSWORD, "acme", Role.ANALYST)
+    store = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    admin = add_user(ctx, "adm@acme.example", PASSWORD, "acme", Role.ADMIN)
+    nothing_shared = pact_host.create_credential(ctx, admin, store, "acme", "Retail Co")
+    status, token = transport.token(
+        "http://localhost", nothing_shared["client_id"], nothing_shared["client_secret"]
+    )
+    assert status == 200
+    original = json.loads((EXAMPLES / "example-1.json").read_text())
+    for event_id, products in (("ask-1", original["productIds"]), ("ask-2", ["urn:gtin:1"])):
+        event = {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": "https://retail.example/3/events",
+            "time": "2026-01-01T00:00:00Z",
+            "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
+            "data": {"productId": products, "comment": "for our 2026 report"},
+        }
+        assert transport.post("http://localhost/3/events", token["access_token"], event)[0] == 200
+    html = {"Accept": "text/html"}
+    http.post(
+        "/login",
+        data={"csrf_token": _csrf(http, "/login"), "email": acme.email, "password": PASSWORD},
+        headers=html,
+    )
+    page = http.get("/orgs/acme/pact", headers=html)
+    assert page.text.count('aria-label="Fulfil request') == 2
+    assert "for our 2026 report" in page.text
+    pending = {r["event_id"]: r["id"] for r in pact_host.list_requests(ctx, admin, store, "acme")}
+    fulfilled = http.post(
+        f"/orgs/acme/pact/requests/{pending['ask-1']}/fulfil",
+        data={"csrf_token": _csrf(http, "/orgs/acme/pact")},
+        headers=html,
+    )
+    assert fulfilled.status_code == 200
+    assert f"Request {pending['ask-1']} answered (delivered)" in fulfilled.text
+    assert sender.sent[-1]["data"]["pfs"][0]["id"] == original["id"]
+    impossible = http.post(
+        f"/orgs/acme/pact/requests/{pending['ask-2']}/fulfil",
+        data={"csrf_token": _csrf(http, "/orgs/acme/pact")},
+        headers=html,
+    )
+    assert impossible.status_code == 422
+    assert "reject it instead" in impossible.text
+    rejected = http.post(
+        f"/orgs/acme/pact/requests/{pending['ask-2']}/reject",
+        data={"csrf_token": _csrf(http, "/orgs/acme/pact"), "message": "We do not make it."},
+        headers=html,
+    )
+    assert f"Request {pending['ask-2']} rejected (delivered)" in rejected.text
+    assert sender.sent[-1]["data"]["error"] == {"code": "NotFound", "message": "We do not make it."}
+    assert 'aria-label="Fulfil request' not in rejected.text
+
+
+def test_a_buyer_asks_its_supplier_for_missing_footprints_from_its_pact_page(two_orgs):
+    ctx, transport, issued = two_orgs
+    http = transport.http
+    http.app.state.pact_transport = transport
+    add_user(ctx, "bea@buyer.example", PASSWORD, "buyer", Role.ANALYST)
+    store = SqlPactConnections(ctx.workspace.engine)  # type: ignore[attr-defined]
+    connection = client.register(
+        ctx,
+        store,
+        SecretBox(http.app.state.settings.ledger_secret),
+        "buyer",
+        supplier_id="ACME",
+        base_url="http://localhost",
+        client_id=issued["client_id"],
+        client_secret=issued["client_secret"],
+    )
+    html = {"Accept": "text/html"}
+    http.post(
+        "/login",
+        data={
+            "csrf_token": _csrf(http, "/login"),
+            "email": "bea@buyer.example",
+            "password": PASSWORD,
+        },
+        headers=html,
+    )
+    asked = http.post(
+        f"/orgs/buyer/pact/connections/{connection['id']}/request",
+        data={"csrf_token": _csrf(http, "/orgs/buyer/pact"), "product_ids": "NOT-IN-PACT, X-2"},
+        headers=html,
+    )
+    assert asked.status_code == 200, asked.text
+    assert "Asked for 2 product(s)" in asked.text
+    host = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    waiting = host.requests(ctx.workspace.get_org("acme").id)
+    assert waiting[0]["criteria"] == {"productId": ["NOT-IN-PACT", "X-2"]}
+    assert waiting[0]["source"] == "http://testserver/3/events"
+    empty = http.post(
+        f"/orgs/buyer/pact/connections/{connection['id']}/request",
+        data={"csrf_token": _csrf(http, "/orgs/buyer/pact"), "product_ids": " , "},
+        headers=html,
+    )
+    assert empty.status_code == 422
+    assert "name the products" in empty.text

@@ -795,7 +795,11 @@ def list_requests(
 ) -> list[dict[str, Any]]:
     principal.membership(org_slug)
     org = ctx.workspace.get_org(org_slug)
-    return [_public_request(row) for row in store.requests(org.id)]
+    customers = {int(c["id"]): str(c["customer_name"]) for c in store.credentials(org.id)}
+    return [
+        {**_public_request(row), "customer": customers.get(int(row["credential_id"]), "")}
+        for row in store.requests(org.id)
+    ]
 
 
 def fulfil_request(

@@ -15,7 +15,7 @@ from greenchain.adapters.signing import SecretBox
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import GreenchainError
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
-from greenchain.entrypoints.web.pact import deliver_notifications
+from greenchain.entrypoints.web.pact import deliver_notifications, event_sender
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import pact as pact_service
 from greenchain.services import pact_client
@@ -33,6 +33,13 @@ def _stores(request: Request, ctx: Context) -> tuple[SqlPact, SqlPactConnections
         SqlPactConnections(engine),
         SecretBox(settings.ledger_secret),
     )
+
+
+def _transport(request: Request) -> pact_client.PactTransport:
+    """The app's PACT client transport (``app.state.pact_transport``, set by tests), else
+    HTTPS."""
+    transport = getattr(request.app.state, "pact_transport", None)
+    return transport if transport is not None else UrllibPactTransport()
 
 
 def _page(
@@ -60,6 +67,7 @@ def _page(
         org=org,
         footprints=pact_service.list_footprints(ctx, principal, store, org),
         credentials=pact_service.list_credentials(ctx, principal, store, org) if is_admin else [],
+        requests=pact_service.list_requests(ctx, principal, store, org)[:100],
         notifications=(
             pact_service.list_notifications(ctx, principal, store, org)[:50] if is_admin else []
         ),
@@ -146,6 +154,56 @@ def pact_revoke(
     return _page(request, ctx, principal, org, notice=f"Credential {client_id} revoked")
 
 
+@ui_router.post("/orgs/{org}/pact/requests/{request_id}/fulfil", dependencies=[Csrf])
+def pact_fulfil(
+    request: Request, org: str, request_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    store, _, _ = _stores(request, ctx)
+    try:
+        done = pact_service.fulfil_request(
+            ctx,
+            principal,
+            store,
+            event_sender(request),
+            org,
+            request_id,
+            base_url=str(request.base_url).rstrip("/"),
+        )
+    except GreenchainError as exc:
+        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+    return _page(
+        request, ctx, principal, org, notice=f"Request {request_id} answered ({done['delivery']})"
+    )
+
+
+@ui_router.post("/orgs/{org}/pact/requests/{request_id}/reject", dependencies=[Csrf])
+def pact_reject(
+    request: Request,
+    org: str,
+    request_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    message: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    store, _, _ = _stores(request, ctx)
+    try:
+        done = pact_service.reject_request(
+            ctx,
+            principal,
+            store,
+            event_sender(request),
+            org,
+            request_id,
+            base_url=str(request.base_url).rstrip("/"),
+            message=message.strip() or "The requested footprint could not be found.",
+        )
+    except GreenchainError as exc:
+        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+    return _page(
+        request, ctx, principal, org, notice=f"Request {request_id} rejected ({done['delivery']})"
+    )
+
+
 @ui_router.post("/orgs/{org}/pact/connections", dependencies=[Csrf])
 def pact_connect(
     request: Request,
@@ -175,6 +233,42 @@ def pact_connect(
     return _page(request, ctx, principal, org, notice=f"Connected to {base_url}")
 
 
+@ui_router.post("/orgs/{org}/pact/connections/{connection_id}/request", dependencies=[Csrf])
+def pact_ask(
+    request: Request,
+    org: str,
+    connection_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    product_ids: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
+    """Ask a supplier's host for footprints of products (one id per line or comma)."""
+    _, connections, box = _stores(request, ctx)
+    wanted = [p.strip() for p in product_ids.replace(",", "\n").splitlines() if p.strip()]
+    try:
+        principal.membership(org, Role.ANALYST)
+        done = pact_client.request_missing(
+            ctx,
+            connections,
+            box,
+            _transport(request),
+            org,
+            connection_id,
+            wanted,
+            str(request.base_url).rstrip("/") + "/3/events",
+        )
+    except GreenchainError as exc:
+        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+    return _page(
+        request,
+        ctx,
+        principal,
+        org,
+        notice=f"Asked for {len(wanted)} product(s) (event {done['event_id']}); the answer "
+        "arrives at your Events endpoint",
+    )
+
+
 @ui_router.post("/orgs/{org}/pact/connections/{connection_id}/pull", dependencies=[Csrf])
 def pact_pull(
     request: Request, org: str, connection_id: int, ctx: CtxDep, principal: PrincipalDep
@@ -182,7 +276,7 @@ def pact_pull(
     _, connections, box = _stores(request, ctx)
     try:
         done = pact_client.pull_for(
-            ctx, principal, connections, box, UrllibPactTransport(), org, connection_id
+            ctx, principal, connections, box, _transport(request), org, connection_id
         )
     except GreenchainError as exc:
         return _page(request, ctx, principal, org, status_code=422, error=exc.message)
