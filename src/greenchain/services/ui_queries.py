@@ -1,5 +1,6 @@
-"""Read-side use cases for the HTML pages: the dashboard of a reporting year and a supplier's
-emissions split by calculation method over the years.
+"""Read-side use cases for the HTML pages: the dashboard of a reporting year, a supplier's
+emissions split by calculation method over the years, and whether an organisation takes part
+only as a supplier (its navigation and landing page follow).
 
 Every function takes the acting principal and checks the membership first, so a page of
 another organisation answers "not found" before anything is read.
@@ -84,3 +85,11 @@ def get_supplier_emissions_by_method(
                 }
             )
     return result
+
+
+def is_supplier_only(ctx: Context, principal: Principal, org_slug: str) -> bool:
+    """Whether ``org_slug`` takes part only as a supplier: buyers linked it as their supplier
+    and it has no supplier records, purchases, activity data or calculation runs of its own.
+    An organisation with buyer data, or not yet linked by any buyer, is not."""
+    member = principal.membership(org_slug)
+    return ctx.workspace.is_supplier_only(member.org_id)

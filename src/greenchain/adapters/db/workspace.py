@@ -16,7 +16,17 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, String, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Exists,
+    String,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
@@ -291,6 +301,24 @@ class SqlWorkspace:
                 )
             ).first()
         return None if found is None else int(found[0])
+
+    def is_supplier_only(self, org_id: int) -> bool:
+        """Whether the organisation takes part only as a supplier: a buyer operates it as its
+        supplier and it holds no buyer data of its own (supplier records, purchase lines,
+        activity data or calculation runs). One query of indexed existence checks."""
+
+        def holds(column: ColumnElement[int]) -> Exists:
+            return select(column).where(column == org_id).exists()
+
+        query = select(literal(1)).where(
+            holds(t.supplier_links.c.supplier_org_id),
+            ~holds(t.suppliers.c.org_id),
+            ~holds(t.purchase_lines.c.org_id),
+            ~holds(t.activity_data.c.org_id),
+            ~holds(t.calculation_runs.c.org_id),
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
 
     def customers_of(self, supplier_org_id: int) -> list[dict[str, Any]]:
         """The buyers whose supplier record this organisation operates."""

@@ -66,6 +66,28 @@ GAS_LABELS = {
     "nf3": "NF₃",
     "unspecified": "Not split by gas",
 }
+# The main navigation as (path under /orgs/{org}/, label). An organisation that takes part only
+# as a supplier sees what it uses; a buyer, or a company that is both, sees everything.
+MAIN_NAV = (
+    ("dashboard", "Dashboard"),
+    ("suppliers", "Suppliers"),
+    ("uploads", "Uploads"),
+    ("runs", "Runs"),
+    ("programs", "Programs"),
+    ("requests", "Requests"),
+    ("portal", "Portal"),
+    ("qualification", "Qualification"),
+    ("pact", "PACT"),
+    ("targets", "Targets"),
+    ("reports", "Reports"),
+    ("ledger", "Ledger"),
+)
+SUPPLIER_NAV = (
+    ("portal", "Portal"),
+    ("qualification", "Qualification"),
+    ("pact", "PACT"),
+    ("ledger", "Ledger"),
+)
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 SUPPLIERS_PER_PAGE = 25
 PARETO_SUPPLIERS = 25
@@ -107,10 +129,35 @@ Csrf = Depends(check_csrf)
 # --- rendering --------------------------------------------------------------------------------
 
 
+def _supplier_only(request: Request, principal: Principal, org: str) -> bool:
+    """Whether ``org`` takes part only as a supplier; asked once per request and organisation."""
+    cache: dict[str, bool] | None = getattr(request.state, "supplier_only", None)
+    if cache is None:
+        cache = {}
+        request.state.supplier_only = cache
+    if org not in cache:
+        cache[org] = ui_queries.is_supplier_only(request.app.state.ctx, principal, org)
+    return cache[org]
+
+
+def _landing(request: Request, principal: Principal, org: str) -> str:
+    """Where an organisation's pages start: the portal for a supplier, else the dashboard."""
+    page = "portal" if _supplier_only(request, principal, org) else "dashboard"
+    return f"/orgs/{org}/{page}"
+
+
+def _navigation(request: Request, context: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    principal, member = context["principal"], context["member"]
+    if not isinstance(principal, Principal) or not isinstance(member, Membership):
+        return MAIN_NAV
+    return SUPPLIER_NAV if _supplier_only(request, principal, member.org_slug) else MAIN_NAV
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     context.setdefault("principal", None)
     context.setdefault("member", None)
     context.setdefault("active", "")
+    context["nav"] = _navigation(request, context)
     context["csrf_token"] = csrf_token(request)
     context["method_labels"] = METHOD_LABELS
     return templates.TemplateResponse(request, template, context, status_code=status_code)
@@ -271,6 +318,8 @@ def accept(
 
 @router.get("/")
 def home(request: Request, principal: MaybePrincipal) -> Response:
+    """Logged in: the first organisation's landing page (its portal for a supplier, else its
+    dashboard)."""
     if principal is None:
         return RedirectResponse("/login", status_code=303)
     if not principal.memberships:
@@ -283,7 +332,14 @@ def home(request: Request, principal: MaybePrincipal) -> Response:
             principal=principal,
         )
     first = next(iter(principal.memberships))
-    return RedirectResponse(f"/orgs/{first}/dashboard", status_code=303)
+    return RedirectResponse(_landing(request, principal, first), status_code=303)
+
+
+@router.get("/orgs/{org}")
+def org_home(request: Request, org: str, principal: PrincipalDep) -> Response:
+    """An organisation's landing page (the organisation switcher links here)."""
+    principal.membership(org)
+    return RedirectResponse(_landing(request, principal, org), status_code=303)
 
 
 # --- dashboard -------------------------------------------------------------------------------
