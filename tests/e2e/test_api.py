@@ -260,6 +260,7 @@ ROUTES = [
     ("POST", "/api/v1/orgs/org-a/pact/footprints/00000000-0000-4000-8000-000000000000/deprecate"),
     ("POST", "/api/v1/orgs/org-a/pact/credentials"),
     ("GET", "/api/v1/orgs/org-a/pact/credentials"),
+    ("PATCH", "/api/v1/orgs/org-a/pact/credentials/gc-x"),
     ("POST", "/api/v1/orgs/org-a/pact/credentials/gc-x/revoke"),
     ("PUT", "/api/v1/orgs/org-a/pact/credentials/gc-x/sharing"),
     ("GET", "/api/v1/orgs/org-a/pact/requests"),
@@ -546,6 +547,9 @@ def test_a_user_of_another_organisation_gets_nothing_from_any_route(world):
         elif method == "PUT":
             body = BODIES.get(url.rsplit("/", 1)[-1], {"answers": {}})
             response = client.put(url, json=body, headers=_auth(tokens["bob@b.example"]))
+        elif method == "PATCH":
+            body = BODIES.get(url.rsplit("/", 1)[-1], {"reject_unknown": True})
+            response = client.patch(url, json=body, headers=_auth(tokens["bob@b.example"]))
         elif method == "DELETE":
             response = client.delete(url, headers=_auth(tokens["bob@b.example"]))
         else:

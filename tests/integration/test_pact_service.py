@@ -12,7 +12,12 @@ import pytest
 from greenchain.adapters.db.pact import SqlPact
 from greenchain.domain import pact
 from greenchain.domain.access import Role
-from greenchain.domain.errors import ConflictError, NotFoundError, PermissionDeniedError
+from greenchain.domain.errors import (
+    ConflictError,
+    InvalidDataError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from greenchain.services import pact as service
 from greenchain.services.accounts import add_user
 from greenchain.services.context import Context
@@ -240,3 +245,41 @@ def test_a_request_for_an_unknown_product_is_rejected_at_once_when_the_customer_
         is None
     )
     assert service.list_requests(ctx, admin, store, "acme")[0]["status"] == "pending"
+
+
+def test_a_customers_delivery_settings_can_change_after_the_credential_is_issued(setup):
+    ctx, store, admin, viewer, docs = setup
+    cred = service.create_credential(ctx, admin, store, "acme", "buyer", share_all=True)
+    changed = service.configure_credential(
+        ctx,
+        admin,
+        store,
+        "acme",
+        cred["client_id"],
+        events_url="https://buyer.example/3/events",
+        callback_client_id="acme",
+        callback_client_secret="s3cret",
+        reject_unknown=True,
+    )
+    assert changed["events_url"] == "https://buyer.example/3/events"
+    assert changed["callback_client_id"] == "acme"
+    assert changed["reject_unknown"] is True
+    row = store.credential_by_client_id(cred["client_id"])
+    assert row["callback_secret"] == "s3cret"  # sealed at rest, opened on read
+    service.revise_footprint(ctx, admin, store, "acme", docs[0]["id"], {"comment": "x"})
+    sender = RecordingSender()
+    assert service.deliver_due_notifications(ctx, store, sender)[0]["delivery"] == "delivered"
+    cleared = service.configure_credential(
+        ctx, admin, store, "acme", cred["client_id"], clear_events_url=True
+    )
+    assert cleared["events_url"] is None
+    with pytest.raises(InvalidDataError, match="give both"):
+        service.configure_credential(
+            ctx, admin, store, "acme", cred["client_id"], callback_client_id="only"
+        )
+    with pytest.raises(InvalidDataError, match="nothing to change"):
+        service.configure_credential(ctx, admin, store, "acme", cred["client_id"])
+    with pytest.raises(PermissionDeniedError):
+        service.configure_credential(
+            ctx, viewer, store, "acme", cred["client_id"], reject_unknown=False
+        )

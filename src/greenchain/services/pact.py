@@ -335,12 +335,7 @@ def create_credential(
     name = customer.strip()
     if not name or len(name) > 200:
         raise InvalidDataError("customer: give a name (at most 200 characters)")
-    if events_url is not None and not events_url.lower().startswith(("https://", "http://")):
-        raise InvalidDataError("events_url: expected an http(s) URL of a PACT Events endpoint")
-    if bool(callback_client_id) != bool(callback_client_secret):
-        raise InvalidDataError(
-            "callback_client_id: give both the client id and the secret of the customer's host"
-        )
+    _check_delivery(events_url, callback_client_id, callback_client_secret)
     customer_org_id: int | None = None
     try:
         customer_org = ctx.workspace.get_org(name)
@@ -367,6 +362,55 @@ def create_credential(
     row = store.credential_by_client_id(client_id)
     assert row is not None
     return {**_public_credential(row, store), "client_secret": client_secret}
+
+
+def _check_delivery(
+    events_url: str | None, callback_client_id: str | None, callback_client_secret: str | None
+) -> None:
+    if events_url is not None and not events_url.lower().startswith(("https://", "http://")):
+        raise InvalidDataError("events_url: expected an http(s) URL of a PACT Events endpoint")
+    if bool(callback_client_id) != bool(callback_client_secret):
+        raise InvalidDataError(
+            "callback_client_id: give both the client id and the secret of the customer's host"
+        )
+
+
+def configure_credential(
+    ctx: Context,
+    principal: Principal,
+    store: PactStore,
+    org_slug: str,
+    client_id: str,
+    *,
+    events_url: str | None = None,
+    callback_client_id: str | None = None,
+    callback_client_secret: str | None = None,
+    reject_unknown: bool | None = None,
+    clear_events_url: bool = False,
+) -> dict[str, Any]:
+    """Change where a customer's answers and announcements go (its Events endpoint and the
+    client credentials its host gave this supplier) and how requests for unknown products
+    are handled. Only what is given changes; ``clear_events_url`` removes the endpoint."""
+    principal.membership(org_slug, Role.ADMIN)
+    org = ctx.workspace.get_org(org_slug)
+    credential = _own_credential(store, org.id, client_id)
+    if credential["revoked_at"] is not None:
+        raise ConflictError(f"credential {client_id} was revoked")
+    _check_delivery(events_url, callback_client_id, callback_client_secret)
+    values: dict[str, Any] = {}
+    if events_url is not None or clear_events_url:
+        values["events_url"] = None if clear_events_url else events_url
+    if callback_client_id:
+        values["callback_client_id"] = callback_client_id
+        values["callback_secret"] = callback_client_secret
+    if reject_unknown is not None:
+        values["reject_unknown"] = reject_unknown
+    if not values:
+        raise InvalidDataError(
+            "nothing to change: give an Events URL, callback credentials or the rule"
+        )
+    store.update_credential(int(credential["id"]), **values)
+    return _public_credential(_own_credential(store, org.id, client_id), store)
 
 
 def list_credentials(

@@ -374,11 +374,16 @@ class SqlPact:
             return [dict(r._mapping) for r in rows]
 
     def set_reject_unknown(self, credential_id: int, reject: bool) -> None:
+        self.update_credential(credential_id, reject_unknown=reject)
+
+    def update_credential(self, credential_id: int, **values: Any) -> None:
+        """Change a credential's delivery settings (``events_url``, ``callback_client_id``,
+        ``callback_secret`` (sealed here), ``reject_unknown``)."""
         table = t.pact_credentials
+        if values.get("callback_secret"):
+            values["callback_secret"] = self._box.seal(str(values["callback_secret"]))
         with self.engine.begin() as conn:
-            conn.execute(
-                update(table).where(table.c.id == credential_id).values(reject_unknown=reject)
-            )
+            conn.execute(update(table).where(table.c.id == credential_id).values(**values))
 
     def add_inbound_event(self, values: dict[str, Any]) -> bool:
         try:

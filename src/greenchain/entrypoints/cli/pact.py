@@ -143,6 +143,54 @@ def pact_credential_create(
     )
 
 
+@pact_app.command("credential-update")
+@guarded
+def pact_credential_update(
+    client_id: str,
+    org: OrgOption,
+    events_url: Annotated[str | None, typer.Option(help="The customer's /3/events URL.")] = None,
+    clear_events_url: Annotated[
+        bool, typer.Option(help="Remove the Events URL (answers go to a request's source).")
+    ] = False,
+    callback_client_id: Annotated[
+        str | None,
+        typer.Option(help="Client id the customer's host gave you; secret on standard input."),
+    ] = None,
+    reject_unknown: Annotated[
+        bool | None,
+        typer.Option(
+            "--reject-unknown/--wait-unknown",
+            help="Reject at once a request none of your footprints matches, or keep it.",
+        ),
+    ] = None,
+) -> None:
+    """Change where a customer's answers and announcements go, and the unknown-product rule."""
+    import sys
+
+    callback_secret = None
+    if callback_client_id:
+        callback_secret = (
+            typer.prompt("Callback client secret", hide_input=True)
+            if sys.stdin.isatty()
+            else sys.stdin.readline().strip()
+        )
+    ctx, store, principal, _ = _setup(org)
+    _print(
+        pact_service.configure_credential(
+            ctx,
+            principal,
+            store,
+            org,
+            client_id,
+            events_url=events_url,
+            clear_events_url=clear_events_url,
+            callback_client_id=callback_client_id,
+            callback_client_secret=callback_secret,
+            reject_unknown=reject_unknown,
+        )
+    )
+
+
 @pact_app.command("credentials")
 @guarded
 def pact_credentials(org: OrgOption) -> None:

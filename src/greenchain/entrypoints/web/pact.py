@@ -461,6 +461,39 @@ def credentials_create(
     )
 
 
+class CredentialChange(BaseModel):
+    events_url: str | None = Field(None, max_length=500)
+    clear_events_url: bool = False
+    callback_client_id: str | None = Field(None, max_length=200)
+    callback_client_secret: str | None = Field(None, max_length=500)
+    reject_unknown: bool | None = None
+
+
+@api_router.patch("/orgs/{org}/pact/credentials/{client_id}", responses=ERRORS)
+def credentials_change(
+    org: str,
+    client_id: str,
+    body: CredentialChange,
+    request: Request,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """Change where the customer's answers and announcements go, and the rule for requests
+    of products you have no footprint of."""
+    return pact_service.configure_credential(
+        ctx,
+        principal,
+        _store(request),
+        org,
+        client_id,
+        events_url=body.events_url,
+        clear_events_url=body.clear_events_url,
+        callback_client_id=body.callback_client_id,
+        callback_client_secret=body.callback_client_secret,
+        reject_unknown=body.reject_unknown,
+    )
+
+
 @api_router.get("/orgs/{org}/pact/credentials", responses=ERRORS)
 def credentials_list(
     org: str, request: Request, ctx: CtxDep, principal: PrincipalDep
