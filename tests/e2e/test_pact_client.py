@@ -391,6 +391,15 @@ def test_a_changed_footprint_reaches_the_buyers_inventory_through_a_published_ev
     assert after == pytest.approx(2000 * 0.25 / 1000, rel=1e-6)
 
 
+def _login(http: TestClient, email: str) -> None:
+    answer = http.post(
+        "/login",
+        data={"csrf_token": _csrf(http, "/login"), "email": email, "password": PASSWORD},
+        headers={"Accept": "text/html"},
+    )
+    assert answer.status_code in (200, 303), answer.text
+
+
 def _csrf(http: TestClient, path: str) -> str:
     import re
 
@@ -402,15 +411,7 @@ def test_the_pact_page_publishes_issues_credentials_and_connects(two_orgs):
     ctx, transport, _ = two_orgs
     http = transport.http
     html = {"Accept": "text/html"}
-    http.post(
-        "/login",
-        data={
-            "csrf_token": _csrf(http, "/login"),
-            "email": "pat@acme.example",
-            "password": PASSWORD,
-        },
-        headers=html,
-    )
+    _login(http, "pat@acme.example")
     page = http.get("/orgs/acme/pact", headers=html)
     assert page.status_code == 200
     assert "Product footprints (PACT) – Acme Chemicals" in page.text
@@ -450,15 +451,7 @@ def test_the_pact_page_publishes_issues_credentials_and_connects(two_orgs):
     assert bad.status_code == 422
     add_user(ctx, "bea@buyer.example", PASSWORD, "buyer", Role.ADMIN)
     http.post("/logout", data={"csrf_token": _csrf(http, "/orgs/acme/pact")}, headers=html)
-    http.post(
-        "/login",
-        data={
-            "csrf_token": _csrf(http, "/login"),
-            "email": "bea@buyer.example",
-            "password": PASSWORD,
-        },
-        headers=html,
-    )
+    _login(http, "bea@buyer.example")
     refused = http.post(
         "/orgs/buyer/pact/connections",
         data={
@@ -520,11 +513,7 @@ def test_a_supplier_answers_waiting_requests_from_its_pact_page(two_orgs):
         }
         assert transport.post("http://localhost/3/events", token["access_token"], event)[0] == 200
     html = {"Accept": "text/html"}
-    http.post(
-        "/login",
-        data={"csrf_token": _csrf(http, "/login"), "email": acme.email, "password": PASSWORD},
-        headers=html,
-    )
+    _login(http, acme.email)
     page = http.get("/orgs/acme/pact", headers=html)
     assert page.text.count('aria-label="Fulfil request') == 2
     assert "for our 2026 report" in page.text
@@ -571,15 +560,7 @@ def test_a_buyer_asks_its_supplier_for_missing_footprints_from_its_pact_page(two
         client_secret=issued["client_secret"],
     )
     html = {"Accept": "text/html"}
-    http.post(
-        "/login",
-        data={
-            "csrf_token": _csrf(http, "/login"),
-            "email": "bea@buyer.example",
-            "password": PASSWORD,
-        },
-        headers=html,
-    )
+    _login(http, "bea@buyer.example")
     asked = http.post(
         f"/orgs/buyer/pact/connections/{connection['id']}/request",
         data={"csrf_token": _csrf(http, "/orgs/buyer/pact"), "product_ids": "NOT-IN-PACT, X-2"},

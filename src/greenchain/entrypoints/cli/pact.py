@@ -44,6 +44,15 @@ def _setup(org: str) -> tuple[Context, SqlPact, Principal, Settings]:
     return ctx, SqlPact(engine, settings.secret_key), principal, settings
 
 
+def _read_secret(prompt: str) -> str:
+    """A secret typed at a hidden prompt, or the first line of standard input."""
+    import sys
+
+    if sys.stdin.isatty():
+        return str(typer.prompt(prompt, hide_input=True))
+    return sys.stdin.readline().strip()
+
+
 def _print(value: Any) -> None:
     console.print_json(json.dumps(value, default=str))
 
@@ -117,15 +126,8 @@ def pact_credential_create(
     ] = False,
 ) -> None:
     """Client credentials for a customer; the secret is printed once."""
-    import sys
 
-    callback_secret = None
-    if callback_client_id:
-        callback_secret = (
-            typer.prompt("Callback client secret", hide_input=True)
-            if sys.stdin.isatty()
-            else sys.stdin.readline().strip()
-        )
+    callback_secret = _read_secret("Callback client secret") if callback_client_id else None
     ctx, store, principal, _ = _setup(org)
     _print(
         pact_service.create_credential(
@@ -165,15 +167,8 @@ def pact_credential_update(
     ] = None,
 ) -> None:
     """Change where a customer's answers and announcements go, and the unknown-product rule."""
-    import sys
 
-    callback_secret = None
-    if callback_client_id:
-        callback_secret = (
-            typer.prompt("Callback client secret", hide_input=True)
-            if sys.stdin.isatty()
-            else sys.stdin.readline().strip()
-        )
+    callback_secret = _read_secret("Callback client secret") if callback_client_id else None
     ctx, store, principal, _ = _setup(org)
     _print(
         pact_service.configure_credential(
@@ -349,15 +344,10 @@ def pact_connect(
     client_id: Annotated[str, typer.Option(help="The client id it issued to you.")],
 ) -> None:
     """Register a supplier's PACT host; the client secret is read from standard input."""
-    import sys
 
     from greenchain.services import pact_client
 
-    secret = (
-        typer.prompt("Client secret", hide_input=True)
-        if sys.stdin.isatty()
-        else sys.stdin.readline().strip()
-    )
+    secret = _read_secret("Client secret")
     ctx, store, box, _ = _client_parts()
     made = pact_client.register(
         ctx,

@@ -3,6 +3,7 @@ customers; a buyer's connections to its suppliers' PACT hosts, with a pull butto
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
@@ -81,6 +82,25 @@ def _page(
     )
 
 
+def _act(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    action: Callable[[], str],
+) -> Response:
+    """Run a page action: the page again with its notice, or with the error (422)."""
+    try:
+        notice = action()
+    except GreenchainError as exc:
+        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+    return _page(request, ctx, principal, org, notice=notice)
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
 @ui_router.get("/orgs/{org}/pact")
 def pact_page(request: Request, org: str, ctx: CtxDep, principal: PrincipalDep) -> Response:
     return _page(request, ctx, principal, org)
@@ -97,7 +117,8 @@ async def pact_import(
 ) -> Response:
     store, _, _ = _stores(request, ctx)
     data = await file.read(MAX_FILE)
-    try:
+
+    def action() -> str:
         done = pact_service.import_footprints(
             ctx,
             principal,
@@ -105,12 +126,12 @@ async def pact_import(
             org,
             data,
             file.filename or "footprints.json",
-            base_url=str(request.base_url).rstrip("/"),
+            base_url=_base(request),
         )
-    except GreenchainError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
-    background.add_task(deliver_notifications, ctx, store, request)
-    return _page(request, ctx, principal, org, notice=f"Imported: {done}")
+        background.add_task(deliver_notifications, ctx, store, request)
+        return f"Imported: {done}"
+
+    return _act(request, ctx, principal, org, action)
 
 
 @ui_router.post("/orgs/{org}/pact/credentials", dependencies=[Csrf])
@@ -159,21 +180,14 @@ def pact_fulfil(
     request: Request, org: str, request_id: int, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     store, _, _ = _stores(request, ctx)
-    try:
+
+    def action() -> str:
         done = pact_service.fulfil_request(
-            ctx,
-            principal,
-            store,
-            event_sender(request),
-            org,
-            request_id,
-            base_url=str(request.base_url).rstrip("/"),
+            ctx, principal, store, event_sender(request), org, request_id, base_url=_base(request)
         )
-    except GreenchainError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _page(
-        request, ctx, principal, org, notice=f"Request {request_id} answered ({done['delivery']})"
-    )
+        return f"Request {request_id} answered ({done['delivery']})"
+
+    return _act(request, ctx, principal, org, action)
 
 
 @ui_router.post("/orgs/{org}/pact/requests/{request_id}/reject", dependencies=[Csrf])
@@ -186,7 +200,8 @@ def pact_reject(
     message: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     store, _, _ = _stores(request, ctx)
-    try:
+
+    def action() -> str:
         done = pact_service.reject_request(
             ctx,
             principal,
@@ -194,14 +209,12 @@ def pact_reject(
             event_sender(request),
             org,
             request_id,
-            base_url=str(request.base_url).rstrip("/"),
+            base_url=_base(request),
             message=message.strip() or "The requested footprint could not be found.",
         )
-    except GreenchainError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _page(
-        request, ctx, principal, org, notice=f"Request {request_id} rejected ({done['delivery']})"
-    )
+        return f"Request {request_id} rejected ({done['delivery']})"
+
+    return _act(request, ctx, principal, org, action)
 
 
 @ui_router.post("/orgs/{org}/pact/connections", dependencies=[Csrf])
@@ -216,7 +229,8 @@ def pact_connect(
     client_secret: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     _, connections, box = _stores(request, ctx)
-    try:
+
+    def action() -> str:
         pact_client.register_for(
             ctx,
             principal,
@@ -228,9 +242,9 @@ def pact_connect(
             client_id=client_id,
             client_secret=client_secret,
         )
-    except GreenchainError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _page(request, ctx, principal, org, notice=f"Connected to {base_url}")
+        return f"Connected to {base_url}"
+
+    return _act(request, ctx, principal, org, action)
 
 
 @ui_router.post("/orgs/{org}/pact/connections/{connection_id}/request", dependencies=[Csrf])
@@ -245,7 +259,8 @@ def pact_ask(
     """Ask a supplier's host for footprints of products (one id per line or comma)."""
     _, connections, box = _stores(request, ctx)
     wanted = [p.strip() for p in product_ids.replace(",", "\n").splitlines() if p.strip()]
-    try:
+
+    def action() -> str:
         principal.membership(org, Role.ANALYST)
         done = pact_client.request_missing(
             ctx,
@@ -255,18 +270,14 @@ def pact_ask(
             org,
             connection_id,
             wanted,
-            str(request.base_url).rstrip("/") + "/3/events",
+            _base(request) + "/3/events",
         )
-    except GreenchainError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _page(
-        request,
-        ctx,
-        principal,
-        org,
-        notice=f"Asked for {len(wanted)} product(s) (event {done['event_id']}); the answer "
-        "arrives at your Events endpoint",
-    )
+        return (
+            f"Asked for {len(wanted)} product(s) (event {done['event_id']}); the answer "
+            "arrives at your Events endpoint"
+        )
+
+    return _act(request, ctx, principal, org, action)
 
 
 @ui_router.post("/orgs/{org}/pact/connections/{connection_id}/pull", dependencies=[Csrf])
@@ -274,17 +285,14 @@ def pact_pull(
     request: Request, org: str, connection_id: int, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     _, connections, box = _stores(request, ctx)
-    try:
+
+    def action() -> str:
         done = pact_client.pull_for(
             ctx, principal, connections, box, _transport(request), org, connection_id
         )
-    except GreenchainError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _page(
-        request,
-        ctx,
-        principal,
-        org,
-        notice=f"{done['footprints']} footprints pulled; products matched: "
-        f"{', '.join(done['matched']) or 'none'}",
-    )
+        return (
+            f"{done['footprints']} footprints pulled; products matched: "
+            f"{', '.join(done['matched']) or 'none'}"
+        )
+
+    return _act(request, ctx, principal, org, action)
