@@ -4,34 +4,28 @@ programs, for scripting."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from greenchain.bootstrap import bootstrap
-from greenchain.config import Settings
-from greenchain.domain.access import Membership, Principal, Role
 from greenchain.domain.errors import InvalidDataError
+from greenchain.entrypoints.cli.common import (
+    admin_of,
+    console,
+    open_context,
+    parse_date,
+    print_json,
+)
 from greenchain.entrypoints.cli.errors import guarded
 from greenchain.services import engagement, programs
-from greenchain.services.context import Context
 
 request_app = typer.Typer(
     help="Climate data requests to suppliers (answered in the supplier portal).",
     no_args_is_help=True,
 )
-console = Console(highlight=False)
 OrgOption = Annotated[str, typer.Option("--org", help="The buyer organisation (slug).")]
-
-
-def _ctx() -> tuple[Context, Settings]:
-    settings = Settings()
-    return bootstrap(settings), settings
 
 
 def _recipients(to: list[str], file: Path | None) -> list[tuple[str, str]]:
@@ -67,11 +61,8 @@ def request_send(
     message: Annotated[str, typer.Option(help="A note to the suppliers.")] = "",
 ) -> None:
     """Send the climate questionnaire; suppliers not on the platform get a sign-up link."""
-    try:
-        due = dt.date.fromisoformat(deadline)
-    except ValueError:
-        raise InvalidDataError(f"--deadline '{deadline}' is not a date (YYYY-MM-DD)") from None
-    ctx, settings = _ctx()
+    due = parse_date(deadline, "--deadline")
+    ctx, settings = open_context()
     sent = engagement.send_request(
         ctx,
         org,
@@ -91,7 +82,7 @@ def request_send(
 @guarded
 def request_list(org: OrgOption) -> None:
     """The organisation's requests with their response rate."""
-    ctx, _ = _ctx()
+    ctx, _ = open_context()
     table = Table("id", "year", "deadline", "suppliers", "answered", "statuses")
     for r in engagement.list_requests(ctx, org):
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(r["counts"].items()))
@@ -112,15 +103,15 @@ def request_show(
     request_id: Annotated[int, typer.Argument(help="Request id.")], org: OrgOption
 ) -> None:
     """A request with each supplier's status and the answers shared with you (JSON)."""
-    ctx, _ = _ctx()
-    print(json.dumps(engagement.request_detail(ctx, org, request_id), indent=2, default=str))
+    ctx, _ = open_context()
+    print_json(engagement.request_detail(ctx, org, request_id))
 
 
 @request_app.command("remind")
 @guarded
 def request_remind(org: OrgOption) -> None:
     """Remind suppliers that have not answered (at most every three days each)."""
-    ctx, settings = _ctx()
+    ctx, settings = open_context()
     count = engagement.remind(ctx, org, settings.base_url)
     console.print(f"{count} reminder(s) queued")
 
@@ -132,7 +123,7 @@ def request_accept(
     org: OrgOption,
 ) -> None:
     """Accept a shared answer: the next inventory run uses it for that supplier."""
-    ctx, _ = _ctx()
+    ctx, _ = open_context()
     done = engagement.accept(ctx, org, recipient)
     console.print(f"Accepted: {done['supplier_data']['year']} data of the supplier is in use")
 
@@ -145,7 +136,7 @@ def request_return(
     comment: Annotated[str, typer.Option(help="What needs correcting.")],
 ) -> None:
     """Return an answer to the supplier for correction."""
-    ctx, settings = _ctx()
+    ctx, settings = open_context()
     engagement.return_for_correction(ctx, org, recipient, comment, settings.base_url)
     console.print("Returned for correction; the supplier is told by email")
 
@@ -153,19 +144,6 @@ def request_return(
 program_app = typer.Typer(
     help="Supplier engagement programs (joint with partner companies).", no_args_is_help=True
 )
-
-
-def _as(ctx: Context, org: str) -> Principal:
-    """The command line acts as an administrator of ``org`` (it holds the database)."""
-    found = ctx.workspace.get_org(org)
-    return Principal(0, "cli", {org: Membership(found.id, found.slug, found.name, Role.ADMIN)})
-
-
-def _date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidDataError(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
 
 
 @program_app.command("create")
@@ -181,15 +159,15 @@ def program_create(
     ] = None,
 ) -> None:
     """Create a program; co-sponsors must accept it before it starts."""
-    ctx, _ = _ctx()
+    ctx, _ = open_context()
     made = programs.create_program(
         ctx,
-        _as(ctx, org),
+        admin_of(ctx, org),
         org,
         name=name,
         goals=goals,
-        start=_date(start, "--start"),
-        end=_date(end, "--end"),
+        start=parse_date(start, "--start"),
+        end=parse_date(end, "--end"),
         co_sponsors=co_sponsor or [],
     )
     console.print(
@@ -203,8 +181,8 @@ def program_accept(
     program: Annotated[int, typer.Argument(help="Program id.")], org: OrgOption
 ) -> None:
     """Accept the sponsorship of a joint program."""
-    ctx, _ = _ctx()
-    shown = programs.accept_sponsorship(ctx, _as(ctx, org), org, program)
+    ctx, _ = open_context()
+    shown = programs.accept_sponsorship(ctx, admin_of(ctx, org), org, program)
     console.print(f"{org} accepted; program {'active' if shown['active'] else 'awaiting sponsors'}")
 
 
@@ -218,8 +196,8 @@ def program_members(
         int | None, typer.Option(help="Add the hotspot suppliers of this year.")
     ] = None,
 ) -> None:
-    ctx, _ = _ctx()
-    done = programs.add_members(ctx, _as(ctx, org), org, program, supplier or [], hotspots)
+    ctx, _ = open_context()
+    done = programs.add_members(ctx, admin_of(ctx, org), org, program, supplier or [], hotspots)
     console.print(f"{done['added']} member(s) added; {done['members']} in all")
 
 
@@ -229,8 +207,8 @@ def program_match(
     program: Annotated[int, typer.Argument(help="Program id.")], org: OrgOption
 ) -> None:
     """Find the suppliers the sponsors share; list them with their status."""
-    ctx, _ = _ctx()
-    principal = _as(ctx, org)
+    ctx, _ = open_context()
+    principal = admin_of(ctx, org)
     found = programs.find_common_suppliers(ctx, principal, org, program)
     table = Table("match", "supplier", "partner", "their name", "basis", "score", "status")
     for m in programs.shared_suppliers(ctx, principal, org, program):
@@ -255,8 +233,8 @@ def program_decide(
     org: OrgOption,
     reject: Annotated[bool, typer.Option(help="Reject instead of confirming.")] = False,
 ) -> None:
-    ctx, _ = _ctx()
-    done = programs.decide_match(ctx, _as(ctx, org), org, program, match, not reject)
+    ctx, _ = open_context()
+    done = programs.decide_match(ctx, admin_of(ctx, org), org, program, match, not reject)
     console.print(f"{done['supplier_id']}: {done['status']}")
 
 
@@ -268,8 +246,8 @@ def program_monitor(
     out: Annotated[Path | None, typer.Option(help="Write the member table as CSV.")] = None,
 ) -> None:
     """Response rate and shares of members with data, targets, training and projects."""
-    ctx, _ = _ctx()
-    report = programs.monitoring(ctx, _as(ctx, org), org, program)
+    ctx, _ = open_context()
+    report = programs.monitoring(ctx, admin_of(ctx, org), org, program)
     if out is not None:
         out.write_text(programs.monitoring_csv(report), encoding="utf-8")
-    print(json.dumps({k: v for k, v in report.items() if k != "rows"}, indent=2))
+    print_json({k: v for k, v in report.items() if k != "rows"})

@@ -10,15 +10,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from greenchain.bootstrap import bootstrap
 from greenchain.config import Settings
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.records import SCHEMAS
+from greenchain.entrypoints.cli.common import (
+    OrgOption,
+    YearOption,
+    console,
+    open_context,
+    print_json,
+    sql_engine,
+)
 from greenchain.entrypoints.cli.engagement import program_app, request_app
 from greenchain.entrypoints.cli.errors import err_console, guarded
 from greenchain.entrypoints.cli.export import write_inventory_csv, write_inventory_xlsx
@@ -79,11 +85,6 @@ app.add_typer(supplier_app, name="supplier")
 app.add_typer(target_app, name="target")
 app.add_typer(credit_app, name="credit")
 
-console = Console(highlight=False)
-
-OrgOption = Annotated[str, typer.Option("--org", help="Organisation id (slug).")]
-YearOption = Annotated[int, typer.Option("--year", help="Reporting year.", min=1990, max=2100)]
-
 
 @contextmanager
 def rich_progress(label: str) -> Iterator[Step]:
@@ -106,15 +107,14 @@ def rich_progress(label: str) -> Iterator[Step]:
 
 
 def _ctx() -> Context:
-    return bootstrap(Settings(), progress=rich_progress)
+    return open_context(progress=rich_progress)[0]
 
 
 @app.command()
 @guarded
 def init() -> None:
     """Create or upgrade the database (GREENCHAIN_DB, default ./greenchain.db)."""
-    settings = Settings()
-    bootstrap(settings)
+    _, settings = open_context()
     console.print(f"Database ready: {settings.database_url}")
     console.print(f"Factor data folder: {settings.factors_dir}")
 
@@ -305,7 +305,7 @@ def report_progress(
     if out is not None and out.suffix.lower() not in (".pdf", ".html"):
         raise InvalidDataError(f"{out}: write the report to a .pdf or .html file")
     ctx = _ctx()
-    store = SqlReports(ctx.workspace.engine)  # type: ignore[attr-defined]
+    store = SqlReports(sql_engine(ctx))
     with rich_progress(f"Progress report {org} {year}") as step:
         made = progress_report.create_progress_report(
             ctx, store, org, year, renderer=ReportRenderer()
@@ -374,7 +374,7 @@ def hotspots(
         raise typer.BadParameter("--share must be a fraction between 0 and 1")
     result = inventory_service.get_hotspots(_ctx(), org, year, share)
     if format == "json":
-        print(json.dumps(result.to_dict(top), indent=2))
+        print_json(result.to_dict(top))
         return
     table = Table(title=f"Supplier hotspots, Scope 3 {year} ({org})")
     for col in ("#", "supplier", "name", "t CO2e", "share", "cumulative", "engage"):
@@ -451,7 +451,7 @@ def demo(
     latest = result.reports[-1]
     made = progress_report.create_progress_report(
         ctx,
-        SqlReports(ctx.workspace.engine),  # type: ignore[attr-defined]
+        SqlReports(sql_engine(ctx)),
         latest.org,
         latest.year,
         renderer=ReportRenderer(),
@@ -572,8 +572,7 @@ def serve(
     """Serve the web app and the JSON API (uvicorn)."""
     import uvicorn
 
-    settings = Settings()
-    bootstrap(settings)  # migrate once before workers start
+    _, settings = open_context()  # migrate once before workers start
     if settings.secret_key.startswith("dev-only") and host not in ("127.0.0.1", "localhost"):
         err_console.print(
             "[bold yellow]warning:[/] GREENCHAIN_SECRET_KEY is the development default; set a "
@@ -621,7 +620,7 @@ def ledger_head() -> None:
     """The latest signed tree head."""
     from greenchain.services import ledger
 
-    print(json.dumps(ledger.get_head(_ctx()), indent=2))
+    print_json(ledger.get_head(_ctx()))
 
 
 @ledger_app.command("show")
@@ -630,7 +629,7 @@ def ledger_show(seq: Annotated[int, typer.Argument(help="Entry number (from 0)."
     """One entry with its hash, signature and signing key."""
     from greenchain.services import ledger
 
-    print(json.dumps(ledger.show(_ctx(), seq), indent=2))
+    print_json(ledger.show(_ctx(), seq))
 
 
 @ledger_app.command("prove")
@@ -642,7 +641,7 @@ def ledger_prove(
     """Inclusion proof of an entry (RFC 9162 2.1.3): leaf_index, tree_size, leaf_hash, path."""
     from greenchain.services import ledger
 
-    print(json.dumps(ledger.prove(_ctx(), seq, size), indent=2))
+    print_json(ledger.prove(_ctx(), seq, size))
 
 
 @ledger_app.command("consistency")
@@ -654,7 +653,7 @@ def ledger_consistency(
     """Consistency proof between two tree sizes (RFC 9162 2.1.4)."""
     from greenchain.services import ledger
 
-    print(json.dumps(ledger.consistency(_ctx(), first, second), indent=2))
+    print_json(ledger.consistency(_ctx(), first, second))
 
 
 @ledger_app.command("export")

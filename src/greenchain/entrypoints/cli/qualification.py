@@ -13,15 +13,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from greenchain.adapters.db.qualification import SqlQualification
-from greenchain.bootstrap import bootstrap
-from greenchain.config import Settings
 from greenchain.domain.errors import InvalidDataError
 from greenchain.domain.qualification import GREEN_SUPPLY_CHAIN
 from greenchain.domain.scorecards import CONDITION_HELP
+from greenchain.entrypoints.cli.common import (
+    FormatOption,
+    OutputFormat,
+    console,
+    open_context,
+    parse_date,
+    print_json,
+    sql_engine,
+)
 from greenchain.entrypoints.cli.errors import guarded
 from greenchain.services import qualification as service
 from greenchain.services.context import Context
@@ -53,18 +59,12 @@ requirement_app = typer.Typer(
 )
 tier_app = typer.Typer(help="Sourcing tiers and incentives.", no_args_is_help=True)
 
-console = Console(highlight=False)
 
 OrgOption = Annotated[str, typer.Option("--org", help="Buyer organisation id (slug).")]
 YearOption = Annotated[int, typer.Option("--year", help="Year rated.", min=1990, max=2100)]
 WhoOption = Annotated[str, typer.Option("--who", help="Who makes the change.")]
 WhyOption = Annotated[str, typer.Option("--why", help="Why (kept with the transition).")]
 CaseOption = Annotated[int, typer.Option("--case", help="Case id.")]
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 class ScorecardFormat(StrEnum):
@@ -78,8 +78,6 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
     JSON = "json"
 
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 SCORECARD_CSV_COLUMNS = (
     "supplier_id",
@@ -97,21 +95,12 @@ SCORECARD_CSV_COLUMNS = (
 
 
 def _ctx() -> tuple[Context, SqlQualification]:
-    ctx = bootstrap(Settings())
-    return ctx, SqlQualification(ctx.workspace.engine)  # type: ignore[attr-defined]
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
+    ctx, _ = open_context()
+    return ctx, SqlQualification(sql_engine(ctx))
 
 
 def _date(text: str | None, what: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidDataError(f"{what} '{text}' is not a date (YYYY-MM-DD)") from None
+    return None if text is None else parse_date(text, what)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -174,7 +163,7 @@ def program_list(org: OrgOption, format: FormatOption = OutputFormat.TABLE) -> N
     ctx, store = _ctx()
     rows = service.list_programs(ctx, store, org)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     for row in rows:
         table = Table(
@@ -333,7 +322,7 @@ def case_show(org: OrgOption, case: CaseOption, format: FormatOption = OutputFor
     ctx, store = _ctx()
     result = service.get_case(ctx, store, org, case)
     if format is OutputFormat.JSON:
-        _print_json(result)
+        print_json(result)
         return
     console.print(
         f"Case {result['id']}: {result['supplier_id']} in {result['program']}, cycle "
@@ -373,7 +362,7 @@ def case_list(
     ctx, store = _ctx()
     rows = service.list_cases(ctx, store, org, status=status, stage=stage, supplier_id=supplier)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("case", "supplier", "program", "cycle", "stage", "status", "deadline", "left")
     for row in rows:
@@ -403,7 +392,7 @@ def reminders(
     expired = service.expire_cases(ctx, store, org)
     rows = service.list_reminders(ctx, store, org, within)
     if format is OutputFormat.JSON:
-        _print_json({"expired": expired, "reminders": rows})
+        print_json({"expired": expired, "reminders": rows})
         return
     for item in expired:
         console.print(
@@ -434,7 +423,7 @@ def announce(
     ctx, store = _ctx()
     messages = service.announce_preliminary_results(ctx, store, org, program=program)
     if format is OutputFormat.JSON:
-        _print_json(messages)
+        print_json(messages)
         return
     for message in messages:
         console.print(f"[bold]To {message['name']}: {message['subject']}[/]")
@@ -512,7 +501,7 @@ def audit_record(
         case_id=case,
     )
     if format is OutputFormat.JSON:
-        _print_json(result)
+        print_json(result)
         return
     console.print(
         f"Audit {result['id']} of {result['supplier_id']}: {result['score']:.1f}/100 "
@@ -586,7 +575,7 @@ def attributes_list(org: OrgOption, format: FormatOption = OutputFormat.TABLE) -
     ctx, store = _ctx()
     rows = service.list_supplier_attributes(ctx, store, org)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     columns = ["supplier_id", *service.ATTRIBUTE_FIELDS]
     table = Table(*columns)
@@ -640,7 +629,7 @@ def weights_show(org: OrgOption, format: FormatOption = OutputFormat.TABLE) -> N
     ctx, store = _ctx()
     rows = service.get_weights(ctx, store, org)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("indicator", "weight", "share", "missing", "normalisation")
     for row in rows:
@@ -684,7 +673,7 @@ def scorecard_rate(
     for card in cards:
         card["tier"] = tiers[card["supplier_id"]]["tier"]
     if format is ScorecardFormat.JSON:
-        _print_json(cards)
+        print_json(cards)
         return
     if format is ScorecardFormat.CSV:
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -777,7 +766,7 @@ def requirement_list(org: OrgOption, format: FormatOption = OutputFormat.TABLE) 
     ctx, store = _ctx()
     rows = service.list_requirements(ctx, store, org)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("name", "applies to", "conditions", "due")
     for row in rows:
@@ -807,7 +796,7 @@ def requirement_check(
     ctx, store = _ctx()
     rows = service.compliance(ctx, store, org, year)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("requirement", "supplier", "status", "due", "why")
     for row in rows:
@@ -934,7 +923,7 @@ def tier_incentives(
     ctx, store = _ctx()
     rows = service.list_incentives(ctx, store, org, supplier)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("date", "supplier", "kind", "amount", "reason")
     for row in rows:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from greenchain.adapters.db.targets import SqlTargets
-from greenchain.bootstrap import bootstrap
-from greenchain.config import Settings
 from greenchain.domain.errors import InvalidDataError
+from greenchain.entrypoints.cli.common import (
+    FormatOption,
+    OrgOption,
+    OutputFormat,
+    YearOption,
+    console,
+    open_context,
+    print_json,
+    sql_engine,
+)
 from greenchain.entrypoints.cli.errors import guarded
 from greenchain.services import targets as target_service
 from greenchain.services.context import Context
@@ -32,31 +37,14 @@ credit_app = typer.Typer(
     help="Carbon credits (never counted towards reduction targets).", no_args_is_help=True
 )
 
-console = Console(highlight=False)
-
-OrgOption = Annotated[str, typer.Option("--org", help="Organisation id (slug).")]
-YearOption = Annotated[int, typer.Option("--year", help="Reporting year.", min=1990, max=2100)]
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
-
 
 def _ctx() -> tuple[Context, SqlTargets]:
-    ctx = bootstrap(Settings())
-    return ctx, SqlTargets(ctx.workspace.engine)  # type: ignore[attr-defined]
+    ctx, _ = open_context()
+    return ctx, SqlTargets(sql_engine(ctx))
 
 
 def _number(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2))
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -136,7 +124,7 @@ def history_flags(
     ctx, store = _ctx()
     flags = target_service.base_year_flags(ctx, store, org, threshold)
     if format is OutputFormat.JSON:
-        _print_json(flags)
+        print_json(flags)
         return
     if not flags:
         console.print(f"No base year needs recalculating (threshold {threshold:.0%}).")
@@ -154,7 +142,7 @@ def history_list(org: OrgOption, format: FormatOption = OutputFormat.TABLE) -> N
     ctx, store = _ctx()
     rows = target_service.list_history(ctx, store, org)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table(title=f"Emission history, t CO2e ({org})")
     table.add_column("year", justify="right")
@@ -276,7 +264,7 @@ def target_list(org: OrgOption, format: FormatOption = OutputFormat.TABLE) -> No
     ctx, store = _ctx()
     rows = target_service.list_targets(ctx, store, org)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("name", "kind", "scopes", "base", "target", "ambition", "unit", "milestones")
     for row in rows:
@@ -325,7 +313,7 @@ def target_check(
     ctx, store = _ctx()
     results = target_service.check_targets(ctx, store, org, year)
     if format is OutputFormat.JSON:
-        _print_json(results)
+        print_json(results)
         return
     if not results:
         console.print(f"No targets for {org}; add one with 'target add'.")
@@ -353,7 +341,7 @@ def target_progress(
     ctx, store = _ctx()
     rows = target_service.target_progress(ctx, store, org, year)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table(title=f"Target progress {year} ({org})")
     for col in ("target", "base", "target value", "actual", "expected", "gap", "status", "unit"):
@@ -422,7 +410,7 @@ def credit_list(org: OrgOption, format: FormatOption = OutputFormat.TABLE) -> No
     ctx, store = _ctx()
     rows = target_service.list_credits(ctx, store, org)
     if format is OutputFormat.JSON:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("registry", "serials", "vintage", "type", "standard", "t CO2e", "retired for")
     for row in rows:

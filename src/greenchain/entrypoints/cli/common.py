@@ -1,0 +1,63 @@
+"""What the command groups share: the context a command runs in, acting as an administrator of
+``--org``, the common options, dates given as text and JSON output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from greenchain.bootstrap import bootstrap
+from greenchain.config import Settings
+from greenchain.domain.access import Membership, Principal, Role
+from greenchain.domain.errors import InvalidDataError
+from greenchain.services.context import Context, Progress, silent_progress
+
+console = Console(highlight=False)
+
+OrgOption = Annotated[str, typer.Option("--org", help="Organisation id (slug).")]
+YearOption = Annotated[int, typer.Option("--year", help="Reporting year.", min=1990, max=2100)]
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+
+
+def open_context(progress: Progress = silent_progress) -> tuple[Context, Settings]:
+    """The settings from the environment and a context on the migrated database."""
+    settings = Settings()
+    return bootstrap(settings, progress=progress), settings
+
+
+def sql_engine(ctx: Context) -> Engine:
+    """The SQL engine of the workspace, for the stores that work on it directly."""
+    engine: Engine = ctx.workspace.engine  # type: ignore[attr-defined]
+    return engine
+
+
+def admin_of(ctx: Context, org: str) -> Principal:
+    """The command line acts as an administrator of ``org`` (it holds the database)."""
+    found = ctx.workspace.get_org(org)
+    return Principal(0, "cli", {org: Membership(found.id, found.slug, found.name, Role.ADMIN)})
+
+
+def parse_date(text: str, option: str) -> dt.date:
+    """A date given as YYYY-MM-DD; ``option`` names it in the error."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDataError(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def print_json(data: Any) -> None:
+    """Indented JSON on standard output (dates and other values as text)."""
+    print(json.dumps(data, indent=2, default=str))
