@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 DEMO_DB ?= demo-workspace.db
 export GREENCHAIN_DB ?= $(DEMO_DB)
 
-.PHONY: install run demo test lint browser bench bench-web bench-ledger clean
+.PHONY: install run demo test lint browser bench bench-web bench-ledger bench-pact clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench: install
 
 bench-ledger: install
 	$(BIN)/python benchmarks/bench_ledger.py
+
+bench-pact: install
+	$(BIN)/python benchmarks/bench_pact.py
 
 bench-web: install
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null)
