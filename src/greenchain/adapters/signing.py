@@ -3,6 +3,8 @@ the settings."""
 
 from __future__ import annotations
 
+import threading
+
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -12,8 +14,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 
 class Ed25519Keys:
+    """Key pairs whose private halves are stored as PKCS#8 PEM encrypted with the secret.
+    Decrypting one (a key derivation, then the cipher) costs far more than a signature, so the
+    decrypted keys of this process are kept in memory, by their encrypted PEM, once opened;
+    what is stored stays encrypted."""
+
+    #: How many decrypted keys a process keeps (the least recently opened go first).
+    OPENED = 256
+
     def __init__(self, secret: str) -> None:
         self._secret = secret.encode()
+        self._opened: dict[str, Ed25519PrivateKey] = {}
+        self._lock = threading.Lock()
 
     def generate(self) -> tuple[str, str]:
         """A new key pair: (public key hex, encrypted private key PEM)."""
@@ -26,9 +38,20 @@ class Ed25519Keys:
         return _public_hex(key.public_key()), pem
 
     def sign(self, private_key_pem: str, message: bytes) -> str:
-        key = serialization.load_pem_private_key(private_key_pem.encode(), self._secret)
-        assert isinstance(key, Ed25519PrivateKey)
-        return key.sign(message).hex()
+        return self._private_key(private_key_pem).sign(message).hex()
+
+    def _private_key(self, private_key_pem: str) -> Ed25519PrivateKey:
+        with self._lock:
+            key = self._opened.get(private_key_pem)
+        if key is not None:
+            return key
+        loaded = serialization.load_pem_private_key(private_key_pem.encode(), self._secret)
+        assert isinstance(loaded, Ed25519PrivateKey)
+        with self._lock:
+            while len(self._opened) >= self.OPENED:
+                del self._opened[next(iter(self._opened))]
+            self._opened[private_key_pem] = loaded
+        return loaded
 
     def verify(self, public_key_hex: str, signature_hex: str, message: bytes) -> bool:
         return verify_signature(public_key_hex, signature_hex, message)

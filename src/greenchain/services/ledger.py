@@ -4,12 +4,14 @@ bundle can check it offline. The Merkle maths is ``greenchain.domain.ledger`` (R
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import threading
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import (
@@ -26,7 +28,7 @@ from greenchain.domain.ledger import (
     verify_inclusion,
 )
 from greenchain.services.context import Context
-from greenchain.services.ports import KeyRing, LedgerStore
+from greenchain.services.ports import KeyRing, LedgerAppend, LedgerStore
 
 #: The row fields an entry vouches for, per table (timestamps excluded: databases differ).
 ROW_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -125,13 +127,27 @@ def ensure_key(ctx: Context, org_id: int | None) -> str:
     return str(_key(ctx, org_id)["public_key"])
 
 
+class _KeySource(Protocol):
+    def signing_key(self, org_id: int | None) -> dict[str, Any] | None: ...
+    def add_signing_key(
+        self, org_id: int | None, public_key: str, private_key_pem: str, now: dt.datetime
+    ) -> None: ...
+
+
 def _key(ctx: Context, org_id: int | None) -> dict[str, Any]:
     store, keys = _parts(ctx)
-    key = store.signing_key(org_id)
+    return _current_key(store, keys, org_id, ctx.clock.now())
+
+
+def _current_key(
+    source: _KeySource, keys: KeyRing, org_id: int | None, now: dt.datetime
+) -> dict[str, Any]:
+    """The current signing key of ``org_id`` as ``source`` sees it, created if it has none."""
+    key = source.signing_key(org_id)
     if key is None:
         public, private = keys.generate()
-        store.add_signing_key(org_id, public, private, ctx.clock.now())
-        key = store.signing_key(org_id)
+        source.add_signing_key(org_id, public, private, now)
+        key = source.signing_key(org_id)
     assert key is not None
     return key
 
@@ -146,7 +162,11 @@ def record(
     subject_seq: int | None = None,
 ) -> int:
     """Append a signed entry (and a new signed tree head); returns its sequence number. The row
-    the entry describes is stamped with the entry's leaf hash."""
+    the entry describes is stamped with the entry's leaf hash.
+
+    One transaction on one connection, holding the log's write lock: read the current keys,
+    the described row and the leaf hashes added since this process last looked, sign the
+    entry, sign the head of the tree that ends with it, store both."""
     store, keys = _parts(ctx)
     now = ctx.clock.now()
     body: dict[str, Any] = {
@@ -155,47 +175,63 @@ def record(
         "recorded_at": now.isoformat(),
         "payload": dict(payload),
     }
-    if row is not None:
-        table, row_id = row
-        current = store.described_row(table, row_id)
-        if current is None:
-            raise NotFoundError(f"{table} row {row_id} not found")
-        body["row"] = {"table": table, "id": row_id, "sha256": row_digest(table, current)}
-    key = _key(ctx, org_id)
-    entry = canonical_entry(body)
-    signature = keys.sign(key["private_key_pem"], entry)
-    seq = store.append(
-        org_id,
-        kind,
-        entry.decode(),
-        leaf_hash(entry).hex(),
-        signature,
-        key["public_key"],
-        now,
-        row=row,
-        subject_seq=subject_seq,
-    )
-    _sign_head(ctx)
-    return seq
+
+    def seal(log: LedgerAppend) -> dict[str, Any]:
+        if row is not None:
+            table, row_id = row
+            current = log.described_row(table, row_id)
+            if current is None:
+                raise NotFoundError(f"{table} row {row_id} not found")
+            body["row"] = {"table": table, "id": row_id, "sha256": row_digest(table, current)}
+        key = _current_key(log, keys, org_id, now)
+        entry = canonical_entry(body)
+        leaf = leaf_hash(entry)
+        with _TREE_LOCK:
+            tree = _synced(store, log.leaf_hashes)
+            tree.append(leaf)
+            head = _signed_head(ctx, log, tree)
+        return {
+            "entry": entry.decode(),
+            "leaf_hash": leaf.hex(),
+            "signature": keys.sign(key["private_key_pem"], entry),
+            "public_key": key["public_key"],
+            "head": head,
+        }
+
+    try:
+        return store.append(org_id, kind, now, seal, row=row, subject_seq=subject_seq)
+    except BaseException:
+        # The kept tree may hold the leaf of the entry that was not stored.
+        with _TREE_LOCK:
+            _TREES.pop(store, None)
+        raise
 
 
 _TREES: weakref.WeakKeyDictionary[LedgerStore, MerkleTree] = weakref.WeakKeyDictionary()
+_TREE_LOCK = threading.Lock()
 
 
-def _tree(ctx: Context) -> MerkleTree:
-    """The Merkle tree of the stored log, kept between calls and extended with new entries
-    (rebuilt when the stored log no longer starts with what was kept)."""
-    store, _ = _parts(ctx)
+def _synced(store: LedgerStore, leaf_hashes: Callable[[int], list[str]]) -> MerkleTree:
+    """The Merkle tree of the stored log (``leaf_hashes`` reads it from a position), kept
+    between calls and extended with new entries; rebuilt when the stored log no longer holds,
+    at the kept tree's last position, the leaf kept there. Call with ``_TREE_LOCK`` held."""
     tree = _TREES.get(store)
     if tree is not None and len(tree):
-        fresh = store.leaf_hashes(len(tree) - 1)
+        fresh = leaf_hashes(len(tree) - 1)
         if fresh and bytes.fromhex(fresh[0]) == tree.leaf(len(tree) - 1):
             for h in fresh[1:]:
                 tree.append(bytes.fromhex(h))
             return tree
-    tree = MerkleTree(bytes.fromhex(h) for h in store.leaf_hashes())
+    tree = MerkleTree(bytes.fromhex(h) for h in leaf_hashes(0))
     _TREES[store] = tree
     return tree
+
+
+def _tree(ctx: Context) -> MerkleTree:
+    """The Merkle tree of the stored log."""
+    store, _ = _parts(ctx)
+    with _TREE_LOCK:
+        return _synced(store, store.leaf_hashes)
 
 
 def _head_message(tree_size: int, root_hash: str, timestamp: str, log_id: str) -> bytes:
@@ -204,24 +240,37 @@ def _head_message(tree_size: int, root_hash: str, timestamp: str, log_id: str) -
     )
 
 
-def _sign_head(ctx: Context) -> dict[str, Any]:
-    store, keys = _parts(ctx)
-    tree = _tree(ctx)
-    log_key = _key(ctx, None)
+def _signed_head(ctx: Context, source: _KeySource, tree: MerkleTree) -> dict[str, Any]:
+    """The head of ``tree`` signed with the log's current key (as ``source`` sees it)."""
+    _, keys = _parts(ctx)
+    log_key = _current_key(source, keys, None, ctx.clock.now())
     log_id = hashlib.sha256(bytes.fromhex(log_key["public_key"])).hexdigest()
     root = tree.root().hex()
     timestamp = ctx.clock.now().isoformat()
     signature = keys.sign(
         log_key["private_key_pem"], _head_message(len(tree), root, timestamp, log_id)
     )
-    store.save_head(len(tree), root, timestamp, signature, log_key["public_key"])
     return {
         "tree_size": len(tree),
         "root_hash": root,
         "timestamp": timestamp,
         "log_id": log_id,
         "signature": signature,
+        "public_key": log_key["public_key"],
     }
+
+
+def _sign_head(ctx: Context) -> dict[str, Any]:
+    store, _ = _parts(ctx)
+    head = _signed_head(ctx, store, _tree(ctx))
+    store.save_head(
+        head["tree_size"],
+        head["root_hash"],
+        head["timestamp"],
+        head["signature"],
+        head["public_key"],
+    )
+    return {k: head[k] for k in ("tree_size", "root_hash", "timestamp", "log_id", "signature")}
 
 
 def get_head(ctx: Context) -> dict[str, Any]:

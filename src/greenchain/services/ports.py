@@ -7,7 +7,7 @@ pass through the services opaquely, typed ``Any``: services never look inside th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -293,6 +293,20 @@ class JobQueue(Protocol):
     def list(self, org_id: int, limit: int = 50) -> list[dict[str, Any]]: ...
 
 
+class LedgerAppend(Protocol):
+    """An append in progress, seen from inside the transaction that holds the log's write
+    lock: ``seq`` is the number the new entry gets."""
+
+    seq: int
+
+    def signing_key(self, org_id: int | None) -> dict[str, Any] | None: ...
+    def add_signing_key(
+        self, org_id: int | None, public_key: str, private_key_pem: str, now: dt.datetime
+    ) -> None: ...
+    def leaf_hashes(self, start: int = 0) -> list[str]: ...
+    def described_row(self, table: str, row_id: int) -> dict[str, Any] | None: ...
+
+
 class LedgerStore(Protocol):
     def signing_key(self, org_id: int | None) -> dict[str, Any] | None: ...
     def add_signing_key(
@@ -304,14 +318,14 @@ class LedgerStore(Protocol):
         self,
         org_id: int | None,
         kind: str,
-        entry: str,
-        leaf_hash: str,
-        signature: str,
-        public_key: str,
         now: dt.datetime,
+        seal: Callable[[LedgerAppend], Mapping[str, Any]],
         row: tuple[str, int] | None = None,
         subject_seq: int | None = None,
-    ) -> int: ...
+    ) -> int:
+        """One transaction: lock the log, ``seal`` the entry and its tree head, store both."""
+        ...
+
     def leaf_hashes(self, start: int = 0) -> list[str]: ...
     def entries(self, upto: int | None = None) -> list[dict[str, Any]]: ...
     def entries_of(self, org_id: int) -> list[dict[str, Any]]: ...

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, Table, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from greenchain.adapters.db import tables as t
 
@@ -30,28 +31,14 @@ class SqlLedger:
 
     def signing_key(self, org_id: int | None) -> dict[str, Any] | None:
         """The current key of an organisation (``None``: the log's own key)."""
-        column = t.signing_keys.c.org_id
-        where = column.is_(None) if org_id is None else column == org_id
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.signing_keys)
-                .where(where, t.signing_keys.c.retired_at.is_(None))
-                .order_by(t.signing_keys.c.id.desc())
-            ).first()
-        return None if row is None else dict(row._mapping)
+            return _signing_key(conn, org_id)
 
     def add_signing_key(
         self, org_id: int | None, public_key: str, private_key_pem: str, now: dt.datetime
     ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(t.signing_keys).values(
-                    org_id=org_id,
-                    public_key=public_key,
-                    private_key_pem=private_key_pem,
-                    created_at=now,
-                )
-            )
+            _add_signing_key(conn, org_id, public_key, private_key_pem, now)
 
     def public_keys(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -79,57 +66,52 @@ class SqlLedger:
         self,
         org_id: int | None,
         kind: str,
-        entry: str,
-        leaf_hash: str,
-        signature: str,
-        public_key: str,
         now: dt.datetime,
+        seal: Callable[[_Append], Mapping[str, Any]],
         row: tuple[str, int] | None = None,
         subject_seq: int | None = None,
     ) -> int:
-        """Add an entry at the end of the log (and stamp the row it describes with its leaf
-        hash, in the same transaction). Concurrent writers race for the next number: the
-        loser's insert violates the primary key and is retried."""
-        for attempt in range(20):
-            try:
-                with self.engine.begin() as conn:
-                    size = conn.execute(
-                        select(func.coalesce(func.max(t.ledger_entries.c.seq) + 1, 0))
-                    ).scalar_one()
-                    conn.execute(
-                        insert(t.ledger_entries).values(
-                            seq=int(size),
-                            org_id=org_id,
-                            kind=kind,
-                            entry=entry,
-                            leaf_hash=leaf_hash,
-                            signature=signature,
-                            public_key=public_key,
-                            created_at=now,
-                            subject_seq=subject_seq,
-                        )
-                    )
-                    if row is not None:
-                        target = DESCRIBED[row[0]]
-                        conn.execute(
-                            update(target)
-                            .where(target.c.id == row[1])
-                            .values(ledger_leaf_hash=leaf_hash)
-                        )
-                return int(size)
-            except IntegrityError:
-                if attempt == 19:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        """Add an entry at the end of the log with its signed tree head, in one transaction on
+        one connection that holds the log's write lock throughout (concurrent appenders wait
+        their turn). ``seal`` gets the number the entry will have and reads inside that
+        transaction (current keys, leaf hashes, the described row) and returns the signed
+        entry (``entry``, ``leaf_hash``, ``signature``, ``public_key``) and the signed head
+        (``head``: ``tree_size``, ``root_hash``, ``timestamp``, ``signature``,
+        ``public_key``). The row the entry describes is stamped with its leaf hash."""
+        with self.engine.begin() as conn:
+            _lock_log(conn)
+            size = int(
+                conn.execute(
+                    select(func.coalesce(func.max(t.ledger_entries.c.seq) + 1, 0))
+                ).scalar_one()
+            )
+            sealed = seal(_Append(conn, size, org_id))
+            conn.execute(
+                insert(t.ledger_entries).values(
+                    seq=size,
+                    org_id=org_id,
+                    kind=kind,
+                    entry=sealed["entry"],
+                    leaf_hash=sealed["leaf_hash"],
+                    signature=sealed["signature"],
+                    public_key=sealed["public_key"],
+                    created_at=now,
+                    subject_seq=subject_seq,
+                )
+            )
+            _insert_head(conn, sealed["head"])
+            if row is not None:
+                target = DESCRIBED[row[0]]
+                conn.execute(
+                    update(target)
+                    .where(target.c.id == row[1])
+                    .values(ledger_leaf_hash=sealed["leaf_hash"])
+                )
+        return size
 
     def leaf_hashes(self, start: int = 0) -> list[str]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(t.ledger_entries.c.leaf_hash)
-                .where(t.ledger_entries.c.seq >= start)
-                .order_by(t.ledger_entries.c.seq)
-            )
-            return [r[0] for r in rows]
+            return _leaf_hashes(conn, start)
 
     def entries_of(self, org_id: int) -> list[dict[str, Any]]:
         query = (
@@ -211,20 +193,17 @@ class SqlLedger:
     def save_head(
         self, tree_size: int, root_hash: str, timestamp: str, signature: str, public_key: str
     ) -> None:
+        """Store a signed tree head unless one of that size is stored already."""
+        head = {
+            "tree_size": tree_size,
+            "root_hash": root_hash,
+            "timestamp": timestamp,
+            "signature": signature,
+            "public_key": public_key,
+        }
         with self.engine.begin() as conn:
-            exists = conn.execute(
-                select(t.tree_heads.c.tree_size).where(t.tree_heads.c.tree_size == tree_size)
-            ).first()
-            if exists is None:
-                conn.execute(
-                    insert(t.tree_heads).values(
-                        tree_size=tree_size,
-                        root_hash=root_hash,
-                        timestamp=timestamp,
-                        signature=signature,
-                        public_key=public_key,
-                    )
-                )
+            _lock_log(conn)
+            _insert_head(conn, head)
 
     def heads(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -234,18 +213,8 @@ class SqlLedger:
     def described_row(self, table: str, row_id: int) -> dict[str, Any] | None:
         """The current content of a row an entry describes (``DESCRIBED``); large binary and
         document columns come as the SHA-256 of their bytes."""
-        target = DESCRIBED[table]
         with self.engine.connect() as conn:
-            row = conn.execute(select(target).where(target.c.id == row_id)).first()
-        if row is None:
-            return None
-        values = dict(row._mapping)
-        for name in CONTENT_COLUMNS & values.keys():
-            content = values[name]
-            if content is not None:
-                data = content.encode() if isinstance(content, str) else bytes(content)
-                values[name] = hashlib.sha256(data).hexdigest()
-        return values
+            return _described_row(conn, table, row_id)
 
     def add_claim(self, values: dict[str, Any]) -> int:
         with self.engine.begin() as conn:
@@ -261,3 +230,123 @@ class SqlLedger:
         )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
+
+
+class _Append:
+    """An append in progress: reads inside the transaction that holds the log's write lock.
+    The current keys of the appending organisation and of the log come in one query."""
+
+    def __init__(self, conn: Connection, seq: int, org_id: int | None) -> None:
+        self._conn = conn
+        self.seq = seq
+        column = t.signing_keys.c.org_id
+        rows = conn.execute(
+            select(t.signing_keys)
+            .where(
+                column.is_(None) if org_id is None else or_(column.is_(None), column == org_id),
+                t.signing_keys.c.retired_at.is_(None),
+            )
+            .order_by(t.signing_keys.c.id)
+        )
+        # The newest current key of each wins, as in ``_signing_key``.
+        self._keys: dict[int | None, dict[str, Any]] = {r.org_id: dict(r._mapping) for r in rows}
+        self._known = {None, org_id}
+
+    def signing_key(self, org_id: int | None) -> dict[str, Any] | None:
+        if org_id in self._known:
+            return self._keys.get(org_id)
+        return _signing_key(self._conn, org_id)
+
+    def add_signing_key(
+        self, org_id: int | None, public_key: str, private_key_pem: str, now: dt.datetime
+    ) -> None:
+        _add_signing_key(self._conn, org_id, public_key, private_key_pem, now)
+        self._known.discard(org_id)
+
+    def leaf_hashes(self, start: int = 0) -> list[str]:
+        return _leaf_hashes(self._conn, start)
+
+    def described_row(self, table: str, row_id: int) -> dict[str, Any] | None:
+        return _described_row(self._conn, table, row_id)
+
+
+def _lock_log(conn: Connection) -> None:
+    """Take the log's write lock for the rest of the transaction: SQLite's write lock at once
+    (``BEGIN IMMEDIATE``; the driver would otherwise begin lazily, at the first write), on
+    PostgreSQL a table lock that only other writers of the log wait for (readers do not)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.execute(text("LOCK TABLE ledger_entries IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def _signing_key(conn: Connection, org_id: int | None) -> dict[str, Any] | None:
+    column = t.signing_keys.c.org_id
+    where = column.is_(None) if org_id is None else column == org_id
+    row = conn.execute(
+        select(t.signing_keys)
+        .where(where, t.signing_keys.c.retired_at.is_(None))
+        .order_by(t.signing_keys.c.id.desc())
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def _add_signing_key(
+    conn: Connection,
+    org_id: int | None,
+    public_key: str,
+    private_key_pem: str,
+    now: dt.datetime,
+) -> None:
+    conn.execute(
+        insert(t.signing_keys).values(
+            org_id=org_id,
+            public_key=public_key,
+            private_key_pem=private_key_pem,
+            created_at=now,
+        )
+    )
+
+
+def _leaf_hashes(conn: Connection, start: int) -> list[str]:
+    rows = conn.execute(
+        select(t.ledger_entries.c.leaf_hash)
+        .where(t.ledger_entries.c.seq >= start)
+        .order_by(t.ledger_entries.c.seq)
+    )
+    return [r[0] for r in rows]
+
+
+def _insert_head(conn: Connection, head: Mapping[str, Any]) -> None:
+    """Store a signed tree head unless one of its size is stored already (a head once signed
+    is never replaced)."""
+    values = {
+        "tree_size": int(head["tree_size"]),
+        "root_hash": head["root_hash"],
+        "timestamp": head["timestamp"],
+        "signature": head["signature"],
+        "public_key": head["public_key"],
+    }
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(conn.dialect.name)
+    if dialect is not None:
+        conn.execute(dialect.insert(t.tree_heads).values(**values).on_conflict_do_nothing())
+        return
+    exists = conn.execute(
+        select(t.tree_heads.c.tree_size).where(t.tree_heads.c.tree_size == values["tree_size"])
+    ).first()
+    if exists is None:
+        conn.execute(insert(t.tree_heads).values(**values))
+
+
+def _described_row(conn: Connection, table: str, row_id: int) -> dict[str, Any] | None:
+    target = DESCRIBED[table]
+    row = conn.execute(select(target).where(target.c.id == row_id)).first()
+    if row is None:
+        return None
+    values = dict(row._mapping)
+    for name in CONTENT_COLUMNS & values.keys():
+        content = values[name]
+        if content is not None:
+            data = content.encode() if isinstance(content, str) else bytes(content)
+            values[name] = hashlib.sha256(data).hexdigest()
+    return values
