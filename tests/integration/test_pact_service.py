@@ -283,3 +283,32 @@ def test_a_customers_delivery_settings_can_change_after_the_credential_is_issued
         service.configure_credential(
             ctx, viewer, store, "acme", cred["client_id"], reject_unknown=False
         )
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {"productId": ["urn:gtin:5695872369587"]},
+        {"geography": ["Europe"]},
+        {"geography": ["americas"], "status": ["Active"]},
+        {"classification": ["urn:pact:productclassification:un-cpc:7892"], "geography": ["DE"]},
+        {"companyId": ["urn:company:example:nobody"]},
+    ],
+)
+def test_selective_and_broad_filters_find_the_same_footprints(setup, monkeypatch, criteria):
+    from greenchain.adapters.db import pact as pact_store
+
+    ctx, store, admin, _, _ = setup
+    cred = service.create_credential(ctx, admin, store, "acme", "buyer", share_all=True)
+    row = store.credential_by_client_id(cred["client_id"])
+    wanted = pact.parse_filter(criteria)
+
+    def ids() -> list[str]:
+        page, _ = service.list_visible_footprints(store, row, wanted, limit=100)
+        return [d["id"] for d in page]
+
+    by_index = ids()
+    monkeypatch.setattr(pact_store, "SELECTIVE", 0)  # every criterion counts as broad
+    assert ids() == by_index
+    everything = [r["document"] for r in store.footprints_of(row["org_id"])]
+    assert by_index == [d["id"] for d in everything if wanted.matches(d)]

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import Engine, and_, exists, insert, select, update
+from sqlalchemy import Engine, and_, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from greenchain.adapters.db import tables as t
@@ -35,6 +35,10 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)
+
+
+#: A filter criterion matching at most this many footprint keys is read by index.
+SELECTIVE = 2000
 
 
 class SqlPact:
@@ -164,14 +168,20 @@ class SqlPact:
         fp = t.pact_footprints
         k = t.pact_footprint_keys
         conditions = [self._visible(credential), fp.c.seq > after_seq]
-        for kind, values in keys:
-            conditions.append(
-                exists().where(
-                    k.c.footprint_seq == fp.c.seq,
-                    k.c.kind == kind,
-                    k.c.value.in_([v[:500] for v in values]),
-                )
-            )
+        with self.engine.connect() as conn:
+            for kind, values in keys:
+                matching = and_(k.c.kind == kind, k.c.value.in_([v[:500] for v in values]))
+                # A selective criterion (few keys match) is read through the (kind, value)
+                # index; a broad one is checked per footprint while walking in seq order.
+                found = conn.execute(
+                    select(func.count()).select_from(
+                        select(k.c.footprint_seq).where(matching).limit(SELECTIVE + 1).subquery()
+                    )
+                ).scalar_one()
+                if found <= SELECTIVE:
+                    conditions.append(fp.c.seq.in_(select(k.c.footprint_seq).where(matching)))
+                else:
+                    conditions.append(exists().where(k.c.footprint_seq == fp.c.seq, matching))
         if status is not None:
             conditions.append(fp.c.status == status)
         if valid_on is not None:
