@@ -203,9 +203,14 @@ def get_footprint(
 
 
 def _import_one(
-    ctx: Context, store: PactStore, org_id: int, item: Mapping[str, Any]
+    ctx: Context,
+    store: PactStore,
+    org_id: int,
+    item: Mapping[str, Any],
+    active: list[dict[str, Any]],
 ) -> tuple[str, dict[str, Any], str | None]:
-    """('created' | 'revised' | 'unchanged', the footprint now Active, the id it replaced)."""
+    """('created' | 'revised' | 'unchanged', the footprint now Active, the id it replaced).
+    ``active``: the organisation's Active footprints, kept up to date here."""
     content = pact.content_of(item)
     given_id = item.get("id")
     previous: dict[str, Any] | None = None
@@ -218,11 +223,7 @@ def _import_one(
                 raise ConflictError(f"footprint {given_id} belongs to another organisation")
             previous = row
     else:
-        candidates = [
-            r
-            for r in store.footprints_of(org_id)
-            if r["status"] == pact.FootprintStatus.ACTIVE and pact.same_product(r["document"], item)
-        ]
+        candidates = [r for r in active if pact.same_product(r["document"], item)]
         previous = candidates[-1] if candidates else None
     if previous is None:
         created = item.get("created")
@@ -234,12 +235,15 @@ def _import_one(
             footprint_id=given_id,
             created=pact.parse_datetime(created, "created") if isinstance(created, str) else None,
         )
+        active.append({"id": document["id"], "document": document})
         return "created", document, None
     if pact.content_of(previous["document"]) == pact.without_nulls(content):
         return "unchanged", previous["document"], None
     if previous["status"] != pact.FootprintStatus.ACTIVE:
         raise ConflictError(f"footprint {previous['id']} is Deprecated and cannot change")
     revised = _store_new(ctx, store, org_id, content, replaces=previous["document"])
+    active[:] = [r for r in active if r["id"] != previous["id"]]
+    active.append({"id": revised["id"], "document": revised})
     return "revised", revised, str(previous["id"])
 
 
@@ -301,8 +305,9 @@ def import_footprints(
     counts = {"created": 0, "revised": 0, "unchanged": 0}
     ids: list[str] = []
     published: list[str] = []
+    active = [r for r in store.footprints_of(org.id) if r["status"] == pact.FootprintStatus.ACTIVE]
     for item in items:
-        outcome, document, replaced = _import_one(ctx, store, org.id, item)
+        outcome, document, replaced = _import_one(ctx, store, org.id, item, active)
         counts[outcome] += 1
         ids.append(document["id"])
         if outcome != "unchanged":
