@@ -578,10 +578,10 @@ def get_visible_footprint(
     FootprintAccessDeniedError (403); any other is FootprintNotFoundError (404)."""
     if not pact.is_uuid(footprint_id):
         raise InvalidDataError(f"'{footprint_id}' is not a UUID")
-    row = store.footprint(footprint_id)
-    if row is None or row["org_id"] != credential["org_id"]:
+    row, shared = store.footprint_for(credential, footprint_id)
+    if row is None:
         raise pact.FootprintNotFoundError(f"footprint {footprint_id} not found")
-    if not store.is_shared(credential, int(row["seq"])):
+    if not shared:
         raise pact.FootprintAccessDeniedError("this footprint is not shared with you")
     document: dict[str, Any] = row["document"]
     return document

@@ -108,6 +108,7 @@ class SqlPact:
     @staticmethod
     def _footprint_row(row: Any) -> dict[str, Any]:
         values = dict(row._mapping)
+        values.pop("shared", None)
         document = json.loads(values["document"])
         document["status"] = values["status"]
         values["document"] = document
@@ -182,17 +183,41 @@ class SqlPact:
                     conditions.append(fp.c.seq.in_(select(k.c.footprint_seq).where(matching)))
                 else:
                     conditions.append(exists().where(k.c.footprint_seq == fp.c.seq, matching))
-        if status is not None:
-            conditions.append(fp.c.status == status)
-        if valid_on is not None:
-            conditions += [fp.c.valid_from <= _utc(valid_on), fp.c.valid_until >= _utc(valid_on)]
-        if valid_after is not None:
-            conditions.append(fp.c.valid_from > _utc(valid_after))
-        if valid_before is not None:
-            conditions.append(fp.c.valid_until < _utc(valid_before))
-        query = select(fp).where(*conditions).order_by(fp.c.seq).limit(limit)
-        with self.engine.connect() as conn:
+            if status is not None:
+                conditions.append(fp.c.status == status)
+            if valid_on is not None:
+                conditions += [
+                    fp.c.valid_from <= _utc(valid_on),
+                    fp.c.valid_until >= _utc(valid_on),
+                ]
+            if valid_after is not None:
+                conditions.append(fp.c.valid_from > _utc(valid_after))
+            if valid_before is not None:
+                conditions.append(fp.c.valid_until < _utc(valid_before))
+            query = select(fp).where(*conditions).order_by(fp.c.seq).limit(limit)
             return [self._footprint_row(r) for r in conn.execute(query)]
+
+    def footprint_for(
+        self, credential: Mapping[str, Any], footprint_id: str
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """A footprint of the credential's organisation by id, and whether the credential
+        sees it, in one query."""
+        fp = t.pact_footprints
+        shares = t.pact_shares
+        query = select(fp).where(
+            fp.c.id == footprint_id.lower(), fp.c.org_id == credential["org_id"]
+        )
+        if not credential["share_all"]:
+            shared = exists().where(
+                shares.c.credential_id == credential["id"], shares.c.footprint_seq == fp.c.seq
+            )
+            query = query.add_columns(shared.label("shared"))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None, False
+        visible = bool(credential["share_all"] or row._mapping["shared"])
+        return self._footprint_row(row), visible
 
     def is_shared(self, credential: Mapping[str, Any], footprint_seq: int) -> bool:
         fp = t.pact_footprints
