@@ -5,6 +5,8 @@ Every tenant-owned table carries ``org_id``; repositories always filter on it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -1030,6 +1032,17 @@ pact_shares = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+
+def _delivery_columns() -> list[Column[Any]]:
+    """How far sending an event to a customer got (retried with backoff)."""
+    return [
+        Column("delivery", String(12), nullable=False),
+        Column("delivery_attempts", Integer, nullable=False),
+        Column("delivery_error", Text),
+        Column("next_attempt_at", DateTime(timezone=True)),
+    ]
+
+
 pact_requests = Table(
     "pact_requests",
     metadata,
@@ -1049,10 +1062,7 @@ pact_requests = Table(
     Column("status", String(12), nullable=False),  # pending | fulfilled | rejected
     Column("answered_at", DateTime(timezone=True)),
     Column("answer", JSON),  # the RequestFulfilled / RequestRejected event sent back
-    Column("delivery", String(12), nullable=False),  # none | pending | delivered | abandoned
-    Column("delivery_attempts", Integer, nullable=False),
-    Column("delivery_error", Text),
-    Column("next_attempt_at", DateTime(timezone=True)),
+    *_delivery_columns(),  # delivery: none | pending | delivered | abandoned
     UniqueConstraint(
         "credential_id", "source", "event_id", name="uq_pact_requests_credential_event"
     ),
@@ -1073,10 +1083,7 @@ pact_notifications = Table(
     ),
     Column("event", JSON, nullable=False),  # the PublishedEvent
     Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivery", String(12), nullable=False),  # pending | delivered | abandoned
-    Column("delivery_attempts", Integer, nullable=False),
-    Column("delivery_error", Text),
-    Column("next_attempt_at", DateTime(timezone=True)),
+    *_delivery_columns(),  # delivery: pending | delivered | abandoned
     Index("ix_pact_notifications_org", "org_id", "id"),
     sqlite_autoincrement=True,
 )

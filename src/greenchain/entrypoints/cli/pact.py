@@ -27,6 +27,24 @@ pact_app = typer.Typer(
 )
 console = Console(highlight=False)
 OrgOption = Annotated[str, typer.Option("--org", help="The supplier organisation (slug).")]
+EventsUrlOption = Annotated[
+    str | None, typer.Option(help="The customer's /3/events URL (answers and announcements).")
+]
+CallbackIdOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The client id the customer's host gave you for sending it events; its secret is "
+        "read from standard input."
+    ),
+]
+RejectUnknownOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--reject-unknown/--wait-unknown",
+        help="Reject at once a request none of your footprints matches, or keep it for you to "
+        "answer.",
+    ),
+]
 
 
 def _setup(org: str) -> tuple[Context, SqlPact, Principal, Settings]:
@@ -108,22 +126,9 @@ def pact_credential_create(
     org: OrgOption,
     customer: Annotated[str, typer.Option(help="Customer name or organisation slug.")],
     share_all: Annotated[bool, typer.Option(help="Share every footprint.")] = False,
-    events_url: Annotated[str | None, typer.Option(help="The customer's /3/events URL.")] = None,
-    callback_client_id: Annotated[
-        str | None,
-        typer.Option(
-            help="The client id the customer's host gave you for sending it events; its "
-            "secret is read from standard input."
-        ),
-    ] = None,
-    reject_unknown: Annotated[
-        bool,
-        typer.Option(
-            "--reject-unknown/--wait-unknown",
-            help="Reject at once a request none of your footprints matches, or keep it for "
-            "you to answer.",
-        ),
-    ] = False,
+    events_url: EventsUrlOption = None,
+    callback_client_id: CallbackIdOption = None,
+    reject_unknown: RejectUnknownOption = None,
 ) -> None:
     """Client credentials for a customer; the secret is printed once."""
 
@@ -140,7 +145,7 @@ def pact_credential_create(
             events_url=events_url,
             callback_client_id=callback_client_id,
             callback_client_secret=callback_secret,
-            reject_unknown=reject_unknown,
+            reject_unknown=bool(reject_unknown),
         )
     )
 
@@ -150,24 +155,14 @@ def pact_credential_create(
 def pact_credential_update(
     client_id: str,
     org: OrgOption,
-    events_url: Annotated[str | None, typer.Option(help="The customer's /3/events URL.")] = None,
+    events_url: EventsUrlOption = None,
     clear_events_url: Annotated[
         bool, typer.Option(help="Remove the Events URL (answers go to a request's source).")
     ] = False,
-    callback_client_id: Annotated[
-        str | None,
-        typer.Option(help="Client id the customer's host gave you; secret on standard input."),
-    ] = None,
-    reject_unknown: Annotated[
-        bool | None,
-        typer.Option(
-            "--reject-unknown/--wait-unknown",
-            help="Reject at once a request none of your footprints matches, or keep it.",
-        ),
-    ] = None,
+    callback_client_id: CallbackIdOption = None,
+    reject_unknown: RejectUnknownOption = None,
 ) -> None:
     """Change where a customer's answers and announcements go, and the unknown-product rule."""
-
     callback_secret = _read_secret("Callback client secret") if callback_client_id else None
     ctx, store, principal, _ = _setup(org)
     _print(
@@ -213,13 +208,7 @@ def pact_share(
     unshare: Annotated[
         list[str] | None, typer.Option(help="Footprint id to stop sharing (repeatable).")
     ] = None,
-    reject_unknown: Annotated[
-        bool | None,
-        typer.Option(
-            "--reject-unknown/--wait-unknown",
-            help="Reject at once a request none of your footprints matches, or keep it.",
-        ),
-    ] = None,
+    reject_unknown: RejectUnknownOption = None,
 ) -> None:
     """Choose what a customer sees (it is sent a PublishedEvent naming what is new to it)."""
     ctx, store, principal, settings = _setup(org)
