@@ -579,3 +579,84 @@ def test_a_buyer_asks_its_supplier_for_missing_footprints_from_its_pact_page(two
     )
     assert empty.status_code == 422
     assert "name the products" in empty.text
+
+
+def test_a_supplier_publishes_changes_and_deprecates_a_footprint_from_its_pact_page(two_orgs):
+    ctx, transport, _ = two_orgs
+    http = transport.http
+    _login(http, "pat@acme.example")
+    html = {"Accept": "text/html"}
+    form = {
+        "product_ids": "urn:gtin:4006381333931",
+        "product_name": "Solvent drum",
+        "declared_unit": "kilogram",
+        "declared_unit_amount": "1",
+        "product_mass_per_declared_unit": "1",
+        "pcf_excluding_biogenic_uptake": "2.5",
+        "pcf_including_biogenic_uptake": "2.5",
+        "fossil_ghg_emissions": "2.4",
+        "fossil_carbon_content": "0",
+        "exempted_emissions_percent": "0",
+        "packaging_emissions_included": "true",
+        "reference_period_start": "2025-01-01",
+        "reference_period_end": "2025-12-31",
+        "geography_country": "DE",
+        "primary_data_share": "55",
+        "technological_dqr": "1.5",
+        "geographical_dqr": "1.2",
+        "temporal_dqr": "1.0",
+        "verification_provider": "TÜV Example",
+    }
+    first = http.post(
+        "/orgs/acme/pact/footprints",
+        data={"csrf_token": _csrf(http, "/orgs/acme/pact"), **form},
+        headers=html,
+    )
+    assert first.status_code == 200, first.text
+    assert "published" in first.text
+    store = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    acme = ctx.workspace.get_org("acme").id
+    made = [r for r in store.footprints_of(acme) if r["product_name"] == "Solvent drum"]
+    assert made[0]["document"]["companyName"] == "Acme Chemicals"  # the organisation's name
+    assert made[0]["document"]["pcf"]["verification"]["providerName"] == "TÜV Example"
+
+    changed = http.post(
+        "/orgs/acme/pact/footprints",
+        data={
+            "csrf_token": _csrf(http, "/orgs/acme/pact"),
+            **form,
+            "pcf_excluding_biogenic_uptake": "2.1",
+        },
+        headers=html,
+    )
+    assert f"replacing {made[0]['id']} (now Deprecated)" in changed.text
+    rows = [r for r in store.footprints_of(acme) if r["product_name"] == "Solvent drum"]
+    assert [r["status"] for r in rows] == ["Deprecated", "Active"]
+    assert rows[1]["document"]["precedingPfIds"] == [made[0]["id"]]
+
+    bad = http.post(
+        "/orgs/acme/pact/footprints",
+        data={
+            "csrf_token": _csrf(http, "/orgs/acme/pact"),
+            **form,
+            "geography_country": "Germany",
+            "technological_dqr": "7",
+        },
+        headers=html,
+    )
+    assert bad.status_code == 422
+    assert "geographyCountry" in bad.text
+    assert "technologicalDQR" in bad.text
+
+    gone = http.post(
+        f"/orgs/acme/pact/footprints/{rows[1]['id']}/deprecate",
+        data={"csrf_token": _csrf(http, "/orgs/acme/pact")},
+        headers=html,
+    )
+    assert f"Footprint {rows[1]['id']} is Deprecated" in gone.text
+    again = http.post(
+        f"/orgs/acme/pact/footprints/{rows[1]['id']}/deprecate",
+        data={"csrf_token": _csrf(http, "/orgs/acme/pact")},
+        headers=html,
+    )
+    assert again.status_code == 422

@@ -247,6 +247,56 @@ def _import_one(
     return "revised", revised, str(previous["id"])
 
 
+def _problems(ctx: Context, item: Mapping[str, Any]) -> list[str]:
+    """What the data model says is wrong with a footprint to be published."""
+    probe = {
+        "id": str(uuid.uuid4()),
+        "specVersion": pact.SPEC_VERSION,
+        "created": pact.format_datetime(ctx.clock.now()),
+        "status": "Active",
+        **pact.content_of(item),
+    }
+    problems = pact.footprint_problems(probe)
+    if item.get("id") is not None and not pact.is_uuid(item["id"]):
+        problems.insert(0, f"id: {item['id']!r} is not a UUID")
+    return problems
+
+
+def publish_from_fields(
+    ctx: Context,
+    principal: Principal,
+    store: PactStore,
+    org_slug: str,
+    fields: Mapping[str, str],
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+) -> dict[str, Any]:
+    """Publish one footprint from form fields named as the CSV columns
+    (``pact.footprint_from_csv_row``); the company name and id default to the
+    organisation's. An Active footprint of the same products and geography is replaced (and
+    deprecated), as on import. Every problem is reported at once, by field."""
+    principal.membership(org_slug, Role.ANALYST)
+    org = ctx.workspace.get_org(org_slug)
+    values = {k: v for k, v in fields.items() if v and v.strip()}
+    values.setdefault("company_name", org.name)
+    values.setdefault("company_ids", f"urn:pact:company:{org.slug}")
+    content = pact.footprint_from_csv_row(values)
+    problems = _problems(ctx, content)
+    if problems:
+        raise InvalidDataError("; ".join(problems))
+    active = [r for r in store.footprints_of(org.id) if r["status"] == pact.FootprintStatus.ACTIVE]
+    outcome, document, replaced = _import_one(ctx, store, org.id, content, active)
+    if outcome != "unchanged":
+        queue_published(
+            ctx,
+            store,
+            org.id,
+            [document["id"], *([replaced] if replaced else [])],
+            base_url=base_url,
+        )
+    return {"outcome": outcome, "id": document["id"], "replaced": replaced}
+
+
 def import_footprints(
     ctx: Context,
     principal: Principal,
@@ -290,16 +340,7 @@ def import_footprints(
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             raise InvalidDataError(f"{file_name}: item {number} is not a JSON object")
-        probe = {
-            "id": str(uuid.uuid4()),
-            "specVersion": pact.SPEC_VERSION,
-            "created": pact.format_datetime(ctx.clock.now()),
-            "status": "Active",
-            **pact.content_of(item),
-        }
-        problems = pact.footprint_problems(probe)
-        if item.get("id") is not None and not pact.is_uuid(item["id"]):
-            problems.insert(0, f"id: {item['id']!r} is not a UUID")
+        problems = _problems(ctx, item)
         if problems:
             raise InvalidDataError(f"{file_name}: item {number}: " + "; ".join(problems[:5]))
     counts = {"created": 0, "revised": 0, "unchanged": 0}

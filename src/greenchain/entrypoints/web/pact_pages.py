@@ -13,6 +13,7 @@ from greenchain.adapters.db.pact import SqlPact
 from greenchain.adapters.db.pact_client import SqlPactConnections
 from greenchain.adapters.pact_http import UrllibPactTransport
 from greenchain.adapters.signing import SecretBox
+from greenchain.domain import pact as pact_domain
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import GreenchainError
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
@@ -24,6 +25,38 @@ from greenchain.services.context import Context
 
 ui_router = APIRouter(include_in_schema=False)
 MAX_FILE = 20 * 1024 * 1024
+
+#: The footprint form: (field, label, input type, required, hint); fields are the CSV columns.
+FOOTPRINT_FIELDS: list[tuple[str, str, str, bool, str]] = [
+    ("product_ids", "Product ids (URNs, ';' between)", "text", True, "urn:gtin:4712345060507"),
+    ("product_name", "Product name", "text", True, ""),
+    ("product_description", "Description", "text", False, ""),
+    ("product_classifications", "Classifications (URNs)", "text", False, "urn:pact:..."),
+    ("declared_unit", "Declared unit", "unit", True, ""),
+    ("declared_unit_amount", "Declared unit amount", "decimal", True, "1"),
+    ("product_mass_per_declared_unit", "Product mass per declared unit (kg)", "decimal", True, ""),
+    ("pcf_excluding_biogenic_uptake", "PCF excl. biogenic uptake (kg CO2e)", "decimal", True, ""),
+    ("pcf_including_biogenic_uptake", "PCF incl. biogenic uptake (kg CO2e)", "decimal", True, ""),
+    ("fossil_ghg_emissions", "Fossil GHG emissions (kg CO2e)", "decimal", True, ""),
+    ("fossil_carbon_content", "Fossil carbon content (kg C)", "decimal", True, "0"),
+    ("exempted_emissions_percent", "Exempted emissions (%)", "decimal", True, "0"),
+    ("packaging_emissions_included", "Packaging emissions included", "bool", True, ""),
+    ("reference_period_start", "Reference period start", "date", True, ""),
+    ("reference_period_end", "Reference period end", "date", True, ""),
+    ("geography_country", "Country (ISO 3166-1)", "text", False, "TW"),
+    ("geography_subdivision", "or subdivision (ISO 3166-2)", "text", False, ""),
+    ("geography_region", "or UN region / subregion", "text", False, "Western Europe"),
+    ("primary_data_share", "Primary data share (%)", "decimal", False, ""),
+    ("technological_dqr", "Technological DQR (1-3)", "decimal", False, ""),
+    ("geographical_dqr", "Geographical DQR (1-3)", "decimal", False, ""),
+    ("temporal_dqr", "Temporal DQR (1-3)", "decimal", False, ""),
+    ("validity_period_start", "Valid from", "date", False, ""),
+    ("validity_period_end", "Valid until", "date", False, ""),
+    ("verification_provider", "Verified by", "text", False, ""),
+    ("verification_standard", "Verification standard", "text", False, "ISO 14067"),
+    ("verification_completed_at", "Verified on", "date", False, ""),
+    ("comment", "Comment", "text", False, ""),
+]
 
 
 def _stores(request: Request, ctx: Context) -> tuple[SqlPact, SqlPactConnections, SecretBox]:
@@ -69,6 +102,8 @@ def _page(
         footprints=pact_service.list_footprints(ctx, principal, store, org),
         credentials=pact_service.list_credentials(ctx, principal, store, org) if is_admin else [],
         requests=pact_service.list_requests(ctx, principal, store, org)[:100],
+        footprint_fields=FOOTPRINT_FIELDS,
+        declared_units=sorted(pact_domain.DECLARED_UNITS),
         notifications=(
             pact_service.list_notifications(ctx, principal, store, org)[:50] if is_admin else []
         ),
@@ -130,6 +165,54 @@ async def pact_import(
         )
         background.add_task(deliver_notifications, ctx, store, request)
         return f"Imported: {done}"
+
+    return _act(request, ctx, principal, org, action)
+
+
+@ui_router.post("/orgs/{org}/pact/footprints", dependencies=[Csrf])
+async def pact_publish(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    background: BackgroundTasks,
+) -> Response:
+    """Publish one footprint from the form (replacing the Active one of the same products and
+    geography); customers who see it are told."""
+    store, _, _ = _stores(request, ctx)
+    form = await request.form()
+    fields = {name: str(form.get(name) or "")[:2000] for name, *_ in FOOTPRINT_FIELDS}
+
+    def action() -> str:
+        done = pact_service.publish_from_fields(
+            ctx, principal, store, org, fields, base_url=_base(request)
+        )
+        background.add_task(deliver_notifications, ctx, store, request)
+        if done["outcome"] == "unchanged":
+            return f"Nothing changed: footprint {done['id']} already says this"
+        replaced = f", replacing {done['replaced']} (now Deprecated)" if done["replaced"] else ""
+        return f"Footprint {done['id']} published{replaced}"
+
+    return _act(request, ctx, principal, org, action)
+
+
+@ui_router.post("/orgs/{org}/pact/footprints/{footprint_id}/deprecate", dependencies=[Csrf])
+def pact_deprecate(
+    request: Request,
+    org: str,
+    footprint_id: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    background: BackgroundTasks,
+) -> Response:
+    store, _, _ = _stores(request, ctx)
+
+    def action() -> str:
+        pact_service.deprecate_footprint(
+            ctx, principal, store, org, footprint_id, base_url=_base(request)
+        )
+        background.add_task(deliver_notifications, ctx, store, request)
+        return f"Footprint {footprint_id} is Deprecated"
 
     return _act(request, ctx, principal, org, action)
 
