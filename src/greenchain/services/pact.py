@@ -484,6 +484,13 @@ def revoke_credential(
     return _public_credential(_own_credential(store, org.id, client_id), store)
 
 
+def _seen_by(store: PactStore, credential: Mapping[str, Any]) -> set[str]:
+    """The ids of the footprints a customer sees."""
+    if credential["share_all"]:
+        return {str(r["id"]) for r in store.footprints_of(int(credential["org_id"]))}
+    return set(store.shared_ids(int(credential["id"])))
+
+
 def set_sharing(
     ctx: Context,
     principal: Principal,
@@ -502,11 +509,7 @@ def set_sharing(
     principal.membership(org_slug, Role.ADMIN)
     org = ctx.workspace.get_org(org_slug)
     credential = _own_credential(store, org.id, client_id)
-    before = {
-        str(r["id"])
-        for r in store.footprints_of(org.id)
-        if store.is_shared(credential, int(r["seq"]))
-    }
+    before = _seen_by(store, credential)
     if share_all is not None:
         store.set_share_all(int(credential["id"]), share_all)
     if reject_unknown is not None:
@@ -517,11 +520,7 @@ def set_sharing(
     if gone:
         store.unshare(int(credential["id"]), gone)
     updated = _own_credential(store, org.id, client_id)
-    now_seen = [
-        str(r["id"])
-        for r in store.footprints_of(org.id)
-        if str(r["id"]) not in before and store.is_shared(updated, int(r["seq"]))
-    ]
+    now_seen = sorted(_seen_by(store, updated) - before)
     queue_published(ctx, store, org.id, now_seen, base_url=base_url, credentials=[updated])
     return _public_credential(updated, store)
 
@@ -759,7 +758,8 @@ def queue_published(
     for credential in store.credentials(org_id) if credentials is None else credentials:
         if credential.get("revoked_at") is not None or not credential.get("events_url"):
             continue
-        visible = [str(r["id"]) for r in rows if store.is_shared(credential, int(r["seq"]))]
+        seen = _seen_by(store, credential)
+        visible = [str(r["id"]) for r in rows if str(r["id"]) in seen]
         if not visible:
             continue
         event = pact.make_event(

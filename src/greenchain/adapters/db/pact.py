@@ -219,14 +219,6 @@ class SqlPact:
         visible = bool(credential["share_all"] or row._mapping["shared"])
         return self._footprint_row(row), visible
 
-    def is_shared(self, credential: Mapping[str, Any], footprint_seq: int) -> bool:
-        fp = t.pact_footprints
-        with self.engine.connect() as conn:
-            found = conn.execute(
-                select(fp.c.seq).where(self._visible(credential), fp.c.seq == footprint_seq)
-            ).first()
-        return found is not None
-
     # --- credentials and shares ----------------------------------------------------------
     def _credential_row(self, row: Any) -> dict[str, Any]:
         values = dict(row._mapping)
