@@ -247,6 +247,10 @@ def _import_one(
     return "revised", revised, str(previous["id"])
 
 
+def _active_of(store: PactStore, org_id: int) -> list[dict[str, Any]]:
+    return [r for r in store.footprints_of(org_id) if r["status"] == pact.FootprintStatus.ACTIVE]
+
+
 def _problems(ctx: Context, item: Mapping[str, Any]) -> list[str]:
     """What the data model says is wrong with a footprint to be published."""
     probe = {
