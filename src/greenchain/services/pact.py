@@ -288,7 +288,7 @@ def publish_from_fields(
     problems = _problems(ctx, content)
     if problems:
         raise InvalidDataError("; ".join(problems))
-    active = [r for r in store.footprints_of(org.id) if r["status"] == pact.FootprintStatus.ACTIVE]
+    active = _active_of(store, org.id)
     outcome, document, replaced = _import_one(ctx, store, org.id, content, active)
     if outcome != "unchanged":
         queue_published(
@@ -350,7 +350,7 @@ def import_footprints(
     counts = {"created": 0, "revised": 0, "unchanged": 0}
     ids: list[str] = []
     published: list[str] = []
-    active = [r for r in store.footprints_of(org.id) if r["status"] == pact.FootprintStatus.ACTIVE]
+    active = _active_of(store, org.id)
     for item in items:
         outcome, document, replaced = _import_one(ctx, store, org.id, item, active)
         counts[outcome] += 1
