@@ -109,6 +109,18 @@ def test_a_supplier_only_organisation_sees_its_own_pages_and_no_empty_buyer_page
         assert f'href="/orgs/steelco/{key}" aria-current="page"' in page.text
 
 
+def test_a_supplier_only_organisation_sees_only_its_own_side_of_qualification(site):
+    _login(site, "sam@steel.example")
+    page = site.get("/orgs/steelco/qualification", headers=HTML).text
+    assert "Your qualification with your customers" in page
+    assert "Chip Co" in page
+    assert 'id="h-programs"' not in page  # no buyer program form
+    assert 'id="h-cases"' not in page
+    _login(site, "alice@chip.example")
+    buyer = site.get("/orgs/chipco/qualification", headers=HTML).text
+    assert 'id="h-programs"' in buyer
+
+
 def test_a_supplier_only_organisation_starts_on_its_portal(site):
     _login(site, "sam@steel.example")
     assert _landing(site) == "/orgs/steelco/portal"

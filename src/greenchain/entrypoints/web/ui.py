@@ -158,6 +158,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.setdefault("member", None)
     context.setdefault("active", "")
     context["nav"] = _navigation(request, context)
+    context["supplier_only"] = context["nav"] is SUPPLIER_NAV
     context["csrf_token"] = csrf_token(request)
     context["method_labels"] = METHOD_LABELS
     return templates.TemplateResponse(request, template, context, status_code=status_code)
