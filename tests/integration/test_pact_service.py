@@ -312,3 +312,37 @@ def test_selective_and_broad_filters_find_the_same_footprints(setup, monkeypatch
     assert ids() == by_index
     everything = [r["document"] for r in store.footprints_of(row["org_id"])]
     assert by_index == [d["id"] for d in everything if wanted.matches(d)]
+
+
+def test_an_import_that_fails_part_way_stores_nothing(setup):
+    ctx, store, admin, _, docs = setup
+    org_id = store.credential_by_client_id(
+        service.create_credential(ctx, admin, store, "acme", "buyer")["client_id"]
+    )["org_id"]
+    before = [(r["id"], r["status"]) for r in store.footprints_of(org_id)]
+    new_one = {**pact.content_of(docs[0]), "productIds": ["urn:gtin:0000000000017"]}
+    changed = {**docs[1], "comment": "changed"}
+    twice = {**docs[1], "comment": "changed again"}
+    with pytest.raises(ConflictError, match="item 3: .*appears twice|item 3: .*changed twice"):
+        service.import_footprints(
+            ctx,
+            admin,
+            store,
+            "acme",
+            json.dumps([new_one, changed, twice]).encode(),
+            "batch.json",
+        )
+    assert [(r["id"], r["status"]) for r in store.footprints_of(org_id)] == before
+
+
+def test_one_file_can_create_a_footprint_and_change_it(setup):
+    ctx, store, admin, _, docs = setup
+    first = {**pact.content_of(docs[0]), "productIds": ["urn:gtin:0000000000024"]}
+    second = {**first, "comment": "second version"}
+    done = service.import_footprints(
+        ctx, admin, store, "acme", json.dumps([first, second]).encode(), "two.json"
+    )
+    assert (done["created"], done["revised"]) == (1, 1)
+    old, new = (store.footprint(i) for i in done["ids"])
+    assert old["status"] == "Deprecated"
+    assert new["document"]["precedingPfIds"] == [old["id"]]

@@ -30,6 +30,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from greenchain.domain import pact
@@ -89,32 +90,71 @@ def _public_credential(row: Mapping[str, Any], store: PactStore) -> dict[str, An
 
 
 # --- footprints (management) -----------------------------------------------------------
+@dataclass
+class _Batch:
+    """Footprints to store together, checked against the store and against each other
+    before anything is written (an import is stored whole or not at all)."""
+
+    org_id: int
+    active: list[dict[str, Any]] = field(default_factory=list)
+    items: list[tuple[dict[str, Any], list[tuple[str, str]], str | None]] = field(
+        default_factory=list
+    )
+    ids: set[str] = field(default_factory=set)
+    replaced: set[str] = field(default_factory=set)
+
+    def store(self, ctx: Context, store: PactStore) -> None:
+        if self.items:
+            store.add_footprints(self.org_id, self.items, ctx.clock.now())
+
+
+def _plan_new(
+    ctx: Context,
+    store: PactStore,
+    batch: _Batch,
+    content: Mapping[str, Any],
+    *,
+    footprint_id: str | None = None,
+    created: dt.datetime | None = None,
+    replaces: Mapping[str, Any] | None = None,
+    looked_up: bool = False,
+) -> dict[str, Any]:
+    """Plan a new footprint into ``batch``; a given id must be new (``looked_up``: the caller
+    found it free in the store already), a generated one is a random UUID."""
+    document = pact.new_footprint(
+        content,
+        footprint_id=footprint_id or str(uuid.uuid4()),
+        created=created or ctx.clock.now(),
+        preceding_ids=pact.preceding_chain(replaces) if replaces is not None else (),
+    )
+    key = str(document["id"]).lower()
+    taken = footprint_id is not None and not looked_up and store.footprint(key) is not None
+    if key in batch.ids or taken:
+        raise ConflictError(f"a footprint with id {document['id']} exists already")
+    replaced = str(replaces["id"]).lower() if replaces is not None else None
+    if replaced is not None:
+        if replaced in batch.replaced:
+            raise ConflictError(f"footprint {replaces['id']} is changed twice")  # type: ignore[index]
+        batch.replaced.add(replaced)
+    batch.ids.add(key)
+    keys = [(kind.value, value) for kind, value in pact.filter_keys(document)]
+    batch.items.append((document, keys, replaced))
+    batch.active[:] = [r for r in batch.active if str(r["id"]).lower() != replaced]
+    batch.active.append({"id": document["id"], "document": document, "status": "Active"})
+    return document
+
+
 def _store_new(
     ctx: Context,
     store: PactStore,
     org_id: int,
     content: Mapping[str, Any],
     *,
-    footprint_id: str | None = None,
-    created: dt.datetime | None = None,
     replaces: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    now = ctx.clock.now()
-    document = pact.new_footprint(
-        content,
-        footprint_id=footprint_id or str(uuid.uuid4()),
-        created=created or now,
-        preceding_ids=pact.preceding_chain(replaces) if replaces is not None else (),
-    )
-    if store.footprint(document["id"]) is not None:
-        raise ConflictError(f"a footprint with id {document['id']} exists already")
-    store.add_footprint(
-        org_id,
-        document,
-        [(kind.value, value) for kind, value in pact.filter_keys(document)],
-        now,
-        replaces=replaces["id"] if replaces is not None else None,
-    )
+    batch = _Batch(org_id)
+    document = _plan_new(ctx, store, batch, content, replaces=replaces)
+    batch.store(ctx, store)
     return document
 
 
@@ -203,47 +243,43 @@ def get_footprint(
 
 
 def _import_one(
-    ctx: Context,
-    store: PactStore,
-    org_id: int,
-    item: Mapping[str, Any],
-    active: list[dict[str, Any]],
+    ctx: Context, store: PactStore, batch: _Batch, item: Mapping[str, Any]
 ) -> tuple[str, dict[str, Any], str | None]:
-    """('created' | 'revised' | 'unchanged', the footprint now Active, the id it replaced).
-    ``active``: the organisation's Active footprints, kept up to date here."""
+    """('created' | 'revised' | 'unchanged', the footprint now Active, the id it replaced),
+    planned into ``batch`` (nothing is written here)."""
     content = pact.content_of(item)
     given_id = item.get("id")
     previous: dict[str, Any] | None = None
     if given_id is not None:
         if not pact.is_uuid(given_id):
             raise InvalidDataError(f"id: {given_id!r} is not a UUID")
+        if str(given_id).lower() in batch.ids:
+            raise ConflictError(f"footprint {given_id} appears twice")
         row = store.footprint(given_id)
         if row is not None:
-            if row["org_id"] != org_id:
+            if row["org_id"] != batch.org_id:
                 raise ConflictError(f"footprint {given_id} belongs to another organisation")
             previous = row
     else:
-        candidates = [r for r in active if pact.same_product(r["document"], item)]
+        candidates = [r for r in batch.active if pact.same_product(r["document"], item)]
         previous = candidates[-1] if candidates else None
     if previous is None:
         created = item.get("created")
-        document = _store_new(
+        document = _plan_new(
             ctx,
             store,
-            org_id,
+            batch,
             content,
             footprint_id=given_id,
             created=pact.parse_datetime(created, "created") if isinstance(created, str) else None,
+            looked_up=True,
         )
-        active.append({"id": document["id"], "document": document})
         return "created", document, None
     if pact.content_of(previous["document"]) == pact.without_nulls(content):
         return "unchanged", previous["document"], None
     if previous["status"] != pact.FootprintStatus.ACTIVE:
         raise ConflictError(f"footprint {previous['id']} is Deprecated and cannot change")
-    revised = _store_new(ctx, store, org_id, content, replaces=previous["document"])
-    active[:] = [r for r in active if r["id"] != previous["id"]]
-    active.append({"id": revised["id"], "document": revised})
+    revised = _plan_new(ctx, store, batch, content, replaces=previous["document"])
     return "revised", revised, str(previous["id"])
 
 
@@ -288,8 +324,9 @@ def publish_from_fields(
     problems = _problems(ctx, content)
     if problems:
         raise InvalidDataError("; ".join(problems))
-    active = _active_of(store, org.id)
-    outcome, document, replaced = _import_one(ctx, store, org.id, content, active)
+    batch = _Batch(org.id, _active_of(store, org.id))
+    outcome, document, replaced = _import_one(ctx, store, batch, content)
+    batch.store(ctx, store)
     if outcome != "unchanged":
         queue_published(
             ctx,
@@ -350,13 +387,17 @@ def import_footprints(
     counts = {"created": 0, "revised": 0, "unchanged": 0}
     ids: list[str] = []
     published: list[str] = []
-    active = _active_of(store, org.id)
-    for item in items:
-        outcome, document, replaced = _import_one(ctx, store, org.id, item, active)
+    batch = _Batch(org.id, _active_of(store, org.id))
+    for number, item in enumerate(items, start=1):
+        try:
+            outcome, document, replaced = _import_one(ctx, store, batch, item)
+        except GreenchainError as error:  # nothing is stored
+            raise type(error)(f"{file_name}: item {number}: {error.message}") from None
         counts[outcome] += 1
         ids.append(document["id"])
         if outcome != "unchanged":
             published += [document["id"], *([replaced] if replaced else [])]
+    batch.store(ctx, store)
     queue_published(ctx, store, org.id, published, base_url=base_url)
     return {**counts, "ids": ids}
 

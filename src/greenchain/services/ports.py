@@ -523,16 +523,14 @@ class PactStore(Protocol):
     search keys), customer credentials, shares, footprint requests and inbound events.
     Management methods filter on the supplier's ``org_id``."""
 
-    def add_footprint(
+    def add_footprints(
         self,
         org_id: int,
-        document: Mapping[str, Any],
-        keys: Sequence[tuple[str, str]],
+        items: Sequence[tuple[Mapping[str, Any], Sequence[tuple[str, str]], str | None]],
         now: dt.datetime,
-        replaces: str | None = None,
-    ) -> int:
-        """Store a footprint; ``replaces`` (an id) is marked Deprecated in the same
-        transaction and its shares carried over."""
+    ) -> list[int]:
+        """Store footprints (document, filter keys, id it replaces) in one transaction; a
+        replaced one is marked Deprecated and its shares carried over."""
         ...
 
     def footprint(self, footprint_id: str) -> dict[str, Any] | None: ...

@@ -47,62 +47,74 @@ class SqlPact:
         self._box = SecretBox(sealing_secret, b"pact-callback-secret\0")
 
     # --- footprints ------------------------------------------------------------------
-    def add_footprint(
+    def add_footprints(
         self,
+        org_id: int,
+        items: Sequence[tuple[Mapping[str, Any], Sequence[tuple[str, str]], str | None]],
+        now: dt.datetime,
+    ) -> list[int]:
+        """Store footprints (document, filter keys, id of the footprint it replaces) in one
+        transaction, in order; a replaced footprint becomes Deprecated and its shares carry
+        over to its successor."""
+        with self.engine.begin() as conn:
+            return [
+                self._insert_footprint(conn, org_id, document, keys, replaces, now)
+                for document, keys, replaces in items
+            ]
+
+    @staticmethod
+    def _insert_footprint(
+        conn: Any,
         org_id: int,
         document: Mapping[str, Any],
         keys: Sequence[tuple[str, str]],
+        replaces: str | None,
         now: dt.datetime,
-        replaces: str | None = None,
     ) -> int:
         start, end = validity_period(document)
         fp = t.pact_footprints
-        with self.engine.begin() as conn:
-            seq = int(
-                conn.execute(
-                    insert(fp)
-                    .values(
-                        id=str(document["id"]).lower(),
-                        org_id=org_id,
-                        status=document["status"],
-                        product_name=str(document["productNameCompany"])[:300],
-                        created_at=parse_datetime(document["created"]),
-                        valid_from=start,
-                        valid_until=end,
-                        document=canonical_json(document),
-                    )
-                    .returning(fp.c.seq)
-                ).scalar_one()
+        seq = int(
+            conn.execute(
+                insert(fp)
+                .values(
+                    id=str(document["id"]).lower(),
+                    org_id=org_id,
+                    status=document["status"],
+                    product_name=str(document["productNameCompany"])[:300],
+                    created_at=parse_datetime(document["created"]),
+                    valid_from=start,
+                    valid_until=end,
+                    document=canonical_json(document),
+                )
+                .returning(fp.c.seq)
+            ).scalar_one()
+        )
+        if keys:
+            conn.execute(
+                insert(t.pact_footprint_keys),
+                [{"footprint_seq": seq, "kind": k, "value": v[:500]} for k, v in keys],
             )
-            if keys:
-                conn.execute(
-                    insert(t.pact_footprint_keys),
-                    [{"footprint_seq": seq, "kind": k, "value": v[:500]} for k, v in keys],
+        if replaces is not None:
+            old = conn.execute(
+                select(fp.c.seq).where(fp.c.org_id == org_id, fp.c.id == replaces.lower())
+            ).scalar_one()
+            conn.execute(
+                update(fp)
+                .where(fp.c.seq == old)
+                .values(
+                    status="Deprecated",
+                    deprecated_at=_utc(now),
+                    replaced_by=str(document["id"]).lower(),
                 )
-            if replaces is not None:
-                old = conn.execute(
-                    select(fp.c.seq).where(fp.c.org_id == org_id, fp.c.id == replaces.lower())
-                ).scalar_one()
-                conn.execute(
-                    update(fp)
-                    .where(fp.c.seq == old)
-                    .values(
-                        status="Deprecated",
-                        deprecated_at=_utc(now),
-                        replaced_by=str(document["id"]).lower(),
-                    )
-                )
-                shares = conn.execute(
-                    select(t.pact_shares.c.credential_id).where(
-                        t.pact_shares.c.footprint_seq == old
-                    )
-                ).scalars()
-                rows = [
-                    {"credential_id": c, "footprint_seq": seq, "created_at": _utc(now)}
-                    for c in shares
-                ]
-                if rows:
-                    conn.execute(insert(t.pact_shares), rows)
+            )
+            shares = conn.execute(
+                select(t.pact_shares.c.credential_id).where(t.pact_shares.c.footprint_seq == old)
+            ).scalars()
+            rows = [
+                {"credential_id": c, "footprint_seq": seq, "created_at": _utc(now)} for c in shares
+            ]
+            if rows:
+                conn.execute(insert(t.pact_shares), rows)
         return seq
 
     @staticmethod
