@@ -434,6 +434,8 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
     )
     wanted = urlparse(settings.base_url).port or 8000
     with socket.socket() as probe:
+        # as the server will (connections of a server just stopped may linger in TIME_WAIT)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", wanted))
         except OSError:
