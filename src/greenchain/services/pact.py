@@ -52,6 +52,8 @@ GIVE_UP_AFTER = dt.timedelta(hours=72)
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+#: The message of a rejected request (the spec's example).
+NOT_FOUND_MESSAGE = "The requested footprint could not be found."
 
 
 def _hasher(ctx: Context) -> PasswordHasher:
@@ -795,16 +797,17 @@ def queue_published(
 ) -> int:
     """Queue a PublishedEvent naming ``footprint_ids`` (those it may see) for each customer
     with a registered Events endpoint; returns how many were queued."""
-    rows = [row for i in dict.fromkeys(footprint_ids) if (row := store.footprint(i)) is not None]
-    if not rows:
-        return 0
+    listening = [
+        c
+        for c in (store.credentials(org_id) if credentials is None else credentials)
+        if c.get("revoked_at") is None and c.get("events_url")
+    ]
+    ids = list(dict.fromkeys(footprint_ids))
     now = ctx.clock.now()
     queued = 0
-    for credential in store.credentials(org_id) if credentials is None else credentials:
-        if credential.get("revoked_at") is not None or not credential.get("events_url"):
-            continue
+    for credential in listening:
         seen = _seen_by(store, credential)
-        visible = [str(r["id"]) for r in rows if str(r["id"]) in seen]
+        visible = [i for i in ids if str(i).lower() in seen]
         if not visible:
             continue
         event = pact.make_event(
@@ -986,19 +989,31 @@ def reject_request(
     request_id: int,
     *,
     base_url: str,
-    message: str = "The requested footprint could not be found.",
+    message: str = NOT_FOUND_MESSAGE,
     code: pact.ErrorCode = pact.ErrorCode.NOT_FOUND,
 ) -> dict[str, Any]:
     principal.membership(org_slug, Role.ANALYST)
     org = ctx.workspace.get_org(org_slug)
     request = _own_request(store, org.id, request_id)
+    return _reject(ctx, store, sender, request, base_url, message or "rejected", code)
+
+
+def _reject(
+    ctx: Context,
+    store: PactStore,
+    sender: PactEventSender,
+    request: Mapping[str, Any],
+    base_url: str,
+    message: str = NOT_FOUND_MESSAGE,
+    code: pact.ErrorCode = pact.ErrorCode.NOT_FOUND,
+) -> dict[str, Any]:
     return _answer(
         ctx,
         store,
         sender,
         request,
         status="rejected",
-        data={"error": pact.error_body(code, message or "rejected")},
+        data={"error": pact.error_body(code, message)},
         kind=pact.EventType.REQUEST_REJECTED,
         base_url=base_url,
     )
@@ -1028,20 +1043,7 @@ def answer_from_shared(
             criteria.matches(r["document"]) for r in store.footprints_of(org_id)
         ):
             return None
-        return _answer(
-            ctx,
-            store,
-            sender,
-            request,
-            status="rejected",
-            data={
-                "error": pact.error_body(
-                    pact.ErrorCode.NOT_FOUND, "The requested footprint could not be found."
-                )
-            },
-            kind=pact.EventType.REQUEST_REJECTED,
-            base_url=base_url,
-        )
+        return _reject(ctx, store, sender, request, base_url)
     return _answer(
         ctx,
         store,

@@ -264,9 +264,7 @@ def pact_fulfil(
 def pact_reject(
     request_id: int,
     org: OrgOption,
-    message: Annotated[
-        str, typer.Option(help="Why.")
-    ] = "The requested footprint could not be found.",
+    message: Annotated[str, typer.Option(help="Why.")] = pact_service.NOT_FOUND_MESSAGE,
 ) -> None:
     ctx, store, principal, settings = _setup(org)
     _print(

@@ -584,7 +584,7 @@ def requests_fulfil(
 
 
 class RejectIn(BaseModel):
-    message: str = Field("The requested footprint could not be found.", max_length=2000)
+    message: str = Field(pact_service.NOT_FOUND_MESSAGE, max_length=2000)
 
 
 @api_router.post("/orgs/{org}/pact/requests/{request_id}/reject", responses=ERRORS)

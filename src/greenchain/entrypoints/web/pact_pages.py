@@ -293,7 +293,7 @@ def pact_reject(
             org,
             request_id,
             base_url=_base(request),
-            message=message.strip() or "The requested footprint could not be found.",
+            message=message.strip() or pact_service.NOT_FOUND_MESSAGE,
         )
         return f"Request {request_id} rejected ({done['delivery']})"
 
