@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).secrets
 	$(BIN)/greenchain demo
 	$(BIN)/greenchain report inventory --org demo-semiconductor --year 2025
 	$(BIN)/greenchain hotspots --org demo-semiconductor --year 2025 --top 15
@@ -57,4 +57,4 @@ bench-web: install
 	$(BIN)/python benchmarks/bench_web.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO_DB)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO_DB) $(DEMO_DB).secrets

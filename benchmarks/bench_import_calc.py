@@ -25,7 +25,7 @@ import pandas as pd
 from greenchain.adapters.compute.engine import RESULT_COLUMNS
 from greenchain.adapters.demo_data import generate_purchase_lines
 from greenchain.bootstrap import bootstrap
-from greenchain.config import Settings
+from greenchain.config import Settings, new_key
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.records import PURCHASES
 from greenchain.services.context import Context
@@ -96,7 +96,9 @@ def write_inputs(folder: Path, n: int) -> tuple[Path, Path, Path]:
 
 
 def run_greenchain(folder: Path, suppliers: Path, supplier_data: Path, purchases: Path) -> float:
-    ctx: Context = bootstrap(Settings(db=str(folder / "greenchain.db")))
+    ctx: Context = bootstrap(
+        Settings(db=str(folder / "greenchain.db"), secret_key=new_key(), sealing_key=new_key())
+    )
     import_factor_sets(ctx, ["epa-supply-chain-v1.3"])
     add_organisation(ctx, "bench")
     import_records(ctx, "bench", "suppliers", suppliers)

@@ -43,7 +43,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 
 from greenchain.bootstrap import bootstrap
-from greenchain.config import Settings
+from greenchain.config import Settings, new_key
 from greenchain.domain.ledger import (
     MerkleTree,
     canonical_entry,
@@ -173,7 +173,7 @@ def run_signed(db: str, count: int, hold: bool = False) -> dict[str, Any]:
     ``hold`` a second connection stays open meanwhile. Returns seconds, the stored rows, the
     connections, statements and commits per append, and the cost of one signature with the
     key already opened and with its decryption."""
-    settings = Settings(db=db)
+    settings = Settings(db=db, secret_key=new_key(), sealing_key=new_key())
     ctx = bootstrap(settings)
     org = add_organisation(ctx, ORG)
     # Warm-up, not timed: creates the organisation's and the log's signing keys.
@@ -215,7 +215,7 @@ def run_signed(db: str, count: int, hold: bool = False) -> dict[str, Any]:
     opened = (time.perf_counter() - start) / len(messages)
     start = time.perf_counter()
     for message in messages[:50]:
-        type(ctx.keys)(settings.ledger_secret).sign(key["private_key_pem"], message)
+        type(ctx.keys)(settings.secrets().sealing_keys).sign(key["private_key_pem"], message)
     decrypting = (time.perf_counter() - start) / len(messages[:50])
     ctx.workspace.close()  # type: ignore[attr-defined]
     return {

@@ -66,7 +66,7 @@ from sqlalchemy import create_engine, select, text
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.pact import SqlPact
 from greenchain.bootstrap import bootstrap
-from greenchain.config import Settings
+from greenchain.config import Settings, new_key
 from greenchain.domain import pact
 from greenchain.domain.access import Role
 from greenchain.services import pact as service
@@ -77,7 +77,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 EXAMPLE = ROOT.parent / "shared" / "specs" / "pact-v3" / "examples" / "example-1.json"
 SUPPLIER, CUSTOMER, BASELINE_ORG = "bench-supplier", "bench-customer", "bench-baseline"
-SECRET = "bench-pact-secret-" + "0" * 24
+SECRET = new_key()  # this run's session and sealing key
 PAGE = 100
 PER_PRODUCT = 10
 GEOGRAPHIES = [
@@ -285,6 +285,7 @@ def uvicorn_server(db: str) -> Iterator[int]:
         **os.environ,
         "GREENCHAIN_DB": db,
         "GREENCHAIN_SECRET_KEY": SECRET,
+        "GREENCHAIN_SEALING_KEY": SECRET,
         "GREENCHAIN_JOB_WORKERS": "0",
     }
     server = subprocess.Popen(
@@ -427,7 +428,7 @@ class Bench:
         self.rng = random.Random(args.seed)
         self.template = json.loads(EXAMPLE.read_text())
         pact.expand_geography(["europe"])  # loads the UN M49 table once, not timed
-        self.ctx = bootstrap(Settings(db=db, secret_key=SECRET))
+        self.ctx = bootstrap(Settings(db=db, secret_key=SECRET, sealing_key=SECRET))
         self.engine = self.ctx.workspace.engine  # type: ignore[attr-defined]
         self.org_id = add_organisation(self.ctx, SUPPLIER, "Bench Supplier").id
         add_organisation(self.ctx, CUSTOMER, "Bench Customer")

@@ -31,9 +31,15 @@ from greenchain.adapters.files import (
 )
 from greenchain.adapters.security import Argon2PasswordHasher
 from greenchain.adapters.signing import Ed25519Keys
-from greenchain.config import Settings
+from greenchain.config import Settings, new_key
 from greenchain.services.context import Context
 from tests.fakes import FixedClock
+
+# The one place tests get workspace secrets: random keys for this test session, given the way a
+# server deployment gives them (environment). Tests of the secrets file remove these.
+os.environ.setdefault("GREENCHAIN_SECRET_KEY", new_key())
+os.environ.setdefault("GREENCHAIN_SEALING_KEY", new_key())
+SEALING_KEY = os.environ["GREENCHAIN_SEALING_KEY"]
 
 PG_ADMIN_URL = os.environ.get(
     "GREENCHAIN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -106,7 +112,7 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
         engagement=SqlEngagement(workspace.engine),
         qualification=SqlQualification(workspace.engine),
         programs=SqlPrograms(workspace.engine),
-        keys=Ed25519Keys("test-ledger-secret"),
+        keys=Ed25519Keys(SEALING_KEY),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from greenchain.adapters.compute.engine import DuckDbEngine
 from greenchain.adapters.conversions import BundledConversions
 from greenchain.adapters.db.accounts import SqlAccounts
@@ -25,8 +27,16 @@ from greenchain.services.context import Context, Progress, silent_progress
 
 
 def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_progress) -> Context:
-    """A ready context: the database migrated to the newest schema."""
+    """A ready context: the database migrated to the newest schema. The workspace's sealing
+    keys are read when a signing key is first made or opened (MissingSecretsError then if the
+    workspace has none); entry points that need them check up front."""
     settings = settings or Settings()
+    resolved = settings
+
+    @functools.cache
+    def sealing_keys() -> tuple[str, ...]:
+        return resolved.secrets().sealing_keys
+
     workspace = SqlWorkspace(settings.database_url)
     workspace.migrate()
     return Context(
@@ -45,7 +55,7 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         engagement=SqlEngagement(workspace.engine),
         qualification=SqlQualification(workspace.engine),
         programs=SqlPrograms(workspace.engine),
-        keys=Ed25519Keys(settings.ledger_secret),
+        keys=Ed25519Keys(sealing_keys),
         mail_transport=(
             SmtpTransport(settings.smtp_host, settings.smtp_port, settings.mail_from)
             if settings.smtp_host

@@ -26,6 +26,7 @@ from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory
 from greenchain.services.orgs import add_organisation
+from tests.conftest import SEALING_KEY
 from tests.factories import purchase, supplier, write_csv
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "specs" / "pact-v3" / "examples"
@@ -74,7 +75,7 @@ def two_orgs(ctx: Context, tmp_path: Path):
     add_organisation(ctx, "acme", "Acme Chemicals")
     add_organisation(ctx, "buyer", "Buyer Co")
     acme = add_user(ctx, "pat@acme.example", PASSWORD, "acme", Role.ADMIN)
-    store = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    store = SqlPact(ctx.workspace.engine, SEALING_KEY)  # type: ignore[attr-defined]
     for name in ("example-1.json", "example-2.json", "example-3.json"):
         pact_host.import_footprints(ctx, acme, store, "acme", (EXAMPLES / name).read_bytes(), name)
     issued = pact_host.create_credential(ctx, acme, store, "acme", "buyer", share_all=True)
@@ -309,7 +310,7 @@ def test_an_asynchronous_answer_to_the_buyers_events_endpoint_feeds_its_inventor
     )
     # the buyer lets its supplier post answers to its own host
     buyer_admin = add_user(ctx, "bea@buyer.example", PASSWORD, "buyer", Role.ADMIN)
-    pact_store = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    pact_store = SqlPact(ctx.workspace.engine, SEALING_KEY)  # type: ignore[attr-defined]
     back = pact_host.create_credential(ctx, buyer_admin, pact_store, "buyer", "acme")
     status, token = transport.token("http://localhost", back["client_id"], back["client_secret"])
     assert status == 200
@@ -345,8 +346,8 @@ def test_a_changed_footprint_reaches_the_buyers_inventory_through_a_published_ev
     app = transport.http.app
     app.state.pact_transport = transport
     store = SqlPactConnections(ctx.workspace.engine)  # type: ignore[attr-defined]
-    host = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
-    box = SecretBox(app.state.settings.ledger_secret)
+    host = SqlPact(ctx.workspace.engine, SEALING_KEY)  # type: ignore[attr-defined]
+    box = SecretBox(app.state.secrets.sealing_keys)
     buyer_admin = add_user(ctx, "bea@buyer.example", PASSWORD, "buyer", Role.ADMIN)
     acme = add_user(ctx, "ann@acme.example", PASSWORD, "acme", Role.ADMIN)
     # the buyer's host lets Acme post events; Acme's credential for the buyer names that host
@@ -494,7 +495,7 @@ def test_a_supplier_answers_waiting_requests_from_its_pact_page(two_orgs):
     sender = RecordingSender()
     http.app.state.pact_sender = sender
     acme = add_user(ctx, "ann@acme.example", PASSWORD, "acme", Role.ANALYST)
-    store = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    store = SqlPact(ctx.workspace.engine, SEALING_KEY)  # type: ignore[attr-defined]
     admin = add_user(ctx, "adm@acme.example", PASSWORD, "acme", Role.ADMIN)
     nothing_shared = pact_host.create_credential(ctx, admin, store, "acme", "Retail Co")
     status, token = transport.token(
@@ -552,7 +553,7 @@ def test_a_buyer_asks_its_supplier_for_missing_footprints_from_its_pact_page(two
     connection = client.register(
         ctx,
         store,
-        SecretBox(http.app.state.settings.ledger_secret),
+        SecretBox(http.app.state.secrets.sealing_keys),
         "buyer",
         supplier_id="ACME",
         base_url="http://localhost",
@@ -568,7 +569,7 @@ def test_a_buyer_asks_its_supplier_for_missing_footprints_from_its_pact_page(two
     )
     assert asked.status_code == 200, asked.text
     assert "Asked for 2 product(s)" in asked.text
-    host = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    host = SqlPact(ctx.workspace.engine, SEALING_KEY)  # type: ignore[attr-defined]
     waiting = host.requests(ctx.workspace.get_org("acme").id)
     assert waiting[0]["criteria"] == {"productId": ["NOT-IN-PACT", "X-2"]}
     assert waiting[0]["source"] == "http://testserver/3/events"
@@ -614,7 +615,7 @@ def test_a_supplier_publishes_changes_and_deprecates_a_footprint_from_its_pact_p
     )
     assert first.status_code == 200, first.text
     assert "published" in first.text
-    store = SqlPact(ctx.workspace.engine, "test-ledger-secret")  # type: ignore[attr-defined]
+    store = SqlPact(ctx.workspace.engine, SEALING_KEY)  # type: ignore[attr-defined]
     acme = ctx.workspace.get_org("acme").id
     made = [r for r in store.footprints_of(acme) if r["product_name"] == "Solvent drum"]
     assert made[0]["document"]["companyName"] == "Acme Chemicals"  # the organisation's name

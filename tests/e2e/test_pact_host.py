@@ -32,6 +32,7 @@ from greenchain.entrypoints.web.pact import api_router, pact_router
 from greenchain.services.accounts import add_user, create_api_token
 from greenchain.services.context import Context
 from greenchain.services.orgs import add_organisation
+from tests.conftest import SEALING_KEY
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "specs" / "pact-v3"
 EXAMPLES = SPEC / "examples"
@@ -327,7 +328,7 @@ def test_revoking_a_credential_ends_its_tokens_and_its_token_requests(world):
 def test_secrets_are_kept_as_hashes(world):
     from greenchain.adapters.db.pact import SqlPact
 
-    store = SqlPact(world["ctx"].workspace.engine)
+    store = SqlPact(world["ctx"].workspace.engine, SEALING_KEY)
     row = store.credential_by_client_id(world["buyer"]["client_id"])
     assert world["buyer"]["client_secret"] not in row["secret_hash"]
     assert row["secret_hash"].startswith("$argon2")
@@ -683,7 +684,7 @@ def test_an_unreachable_requester_is_recorded_and_retried(world):
 
     world["sender"].fail = False
     world["ctx"].clock.current += dt.timedelta(minutes=5)
-    store = SqlPact(world["ctx"].workspace.engine, "dev-only-change-me-" + "0" * 24)
+    store = SqlPact(world["ctx"].workspace.engine, SEALING_KEY)
     [retried] = deliver_due_answers(world["ctx"], store, world["sender"])
     assert retried["delivery"] == "delivered"
     assert retried["delivery_attempts"] == 2

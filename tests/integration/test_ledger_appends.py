@@ -20,9 +20,9 @@ from greenchain.domain.ledger import MerkleTree
 from greenchain.services import ledger
 from greenchain.services.context import Context
 from greenchain.services.orgs import add_organisation
-from tests.conftest import make_context
+from tests.conftest import SEALING_KEY, make_context
 
-SECRET = "test-ledger-secret"  # as in tests.conftest.make_context
+SECRET = SEALING_KEY  # as in tests.conftest.make_context
 
 
 def _store(ctx: Context) -> SqlLedger:

@@ -22,6 +22,7 @@ from greenchain.services import pact as service
 from greenchain.services.accounts import add_user
 from greenchain.services.context import Context
 from greenchain.services.orgs import add_organisation
+from tests.conftest import SEALING_KEY
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "specs" / "pact-v3" / "examples"
 KEY = b"k" * 32
@@ -33,7 +34,7 @@ def setup(ctx: Context):
     add_organisation(ctx, "buyer", "Buyer")
     admin = add_user(ctx, "a@acme.example", "correct horse battery", "acme", Role.ADMIN)
     viewer = add_user(ctx, "v@acme.example", "correct horse battery", "acme", Role.VIEWER)
-    store = SqlPact(ctx.workspace.engine, "secret")  # type: ignore[attr-defined]
+    store = SqlPact(ctx.workspace.engine, SEALING_KEY)  # type: ignore[attr-defined]
     docs = [json.loads((SPEC / f"example-{n}.json").read_text()) for n in (1, 2, 3, 4)]
     service.import_footprints(ctx, admin, store, "acme", json.dumps(docs).encode(), "x.json")
     return ctx, store, admin, viewer, docs

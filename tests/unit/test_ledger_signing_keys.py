@@ -19,7 +19,7 @@ def test_a_private_key_is_stored_encrypted_and_signs_the_same_once_opened():
 
 def test_a_key_ring_with_another_secret_cannot_sign_with_a_stored_key():
     _, pem = Ed25519Keys("secret").generate()
-    with pytest.raises(ValueError, match="password"):
+    with pytest.raises(ValueError, match="no sealing key"):
         Ed25519Keys("another secret").sign(pem, b"entry")
 
 

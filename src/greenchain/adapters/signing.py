@@ -1,11 +1,15 @@
-"""Ed25519 signatures (``cryptography``); private keys are kept encrypted with a secret from
-the settings."""
+"""Ed25519 signatures (``cryptography``); private keys are kept encrypted with the workspace's
+sealing keys (newest first: the newest seals, any of them opens)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
+from collections.abc import Callable, Sequence
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -22,10 +26,19 @@ class Ed25519Keys:
     #: How many decrypted keys a process keeps (the least recently opened go first).
     OPENED = 256
 
-    def __init__(self, secret: str) -> None:
-        self._secret = secret.encode()
+    def __init__(self, secrets: str | Sequence[str] | Callable[[], Sequence[str]]) -> None:
+        """``secrets``: the sealing keys, newest first, or a function giving them when first
+        needed (a workspace without secrets then fails on the first signature, not at start)."""
+        self._source = secrets
         self._opened: dict[str, Ed25519PrivateKey] = {}
         self._lock = threading.Lock()
+
+    @property
+    def _secrets(self) -> list[bytes]:
+        source = self._source
+        keys = source() if callable(source) else source
+        listed = [keys] if isinstance(keys, str) else list(keys)
+        return [key.encode() for key in listed]
 
     def generate(self) -> tuple[str, str]:
         """A new key pair: (public key hex, encrypted private key PEM)."""
@@ -33,7 +46,7 @@ class Ed25519Keys:
         pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(self._secret),
+            serialization.BestAvailableEncryption(self._secrets[0]),
         ).decode()
         return _public_hex(key.public_key()), pem
 
@@ -45,13 +58,35 @@ class Ed25519Keys:
             key = self._opened.get(private_key_pem)
         if key is not None:
             return key
-        loaded = serialization.load_pem_private_key(private_key_pem.encode(), self._secret)
-        assert isinstance(loaded, Ed25519PrivateKey)
+        loaded = self._load(private_key_pem)
         with self._lock:
             while len(self._opened) >= self.OPENED:
                 del self._opened[next(iter(self._opened))]
             self._opened[private_key_pem] = loaded
         return loaded
+
+    def _load(self, private_key_pem: str) -> Ed25519PrivateKey:
+        """Open a stored key with whichever sealing key sealed it (newest tried first)."""
+        for secret in self._secrets:
+            try:
+                loaded = serialization.load_pem_private_key(private_key_pem.encode(), secret)
+            except (ValueError, TypeError):
+                continue
+            assert isinstance(loaded, Ed25519PrivateKey)
+            return loaded
+        raise ValueError("no sealing key of this workspace opens the stored signing key")
+
+    def reseal(self, private_key_pem: str) -> str:
+        """The same private key sealed with the newest sealing key (after a rotation)."""
+        return (
+            self._load(private_key_pem)
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(self._secrets[0]),
+            )
+            .decode()
+        )
 
     def verify(self, public_key_hex: str, signature_hex: str, message: bytes) -> bool:
         return verify_signature(public_key_hex, signature_hex, message)
@@ -73,20 +108,27 @@ def verify_signature(public_key_hex: str, signature_hex: str, message: bytes) ->
 
 
 class SecretBox:
-    """Seals short secrets (e.g. a supplier's PACT client secret) at rest with a key derived
-    from a setting (Fernet: AES-128-CBC with HMAC-SHA256)."""
+    """Seals short secrets (e.g. a supplier's PACT client secret) at rest with keys derived
+    from the workspace's sealing keys (Fernet: AES-128-CBC with HMAC-SHA256; MultiFernet:
+    the newest key seals, every key opens, ``reseal`` moves a value to the newest key)."""
 
-    def __init__(self, secret: str, purpose: bytes = b"sealed:") -> None:
-        import base64
-        import hashlib
-
-        from cryptography.fernet import Fernet
-
-        key = base64.urlsafe_b64encode(hashlib.sha256(purpose + secret.encode()).digest())
-        self._fernet = Fernet(key)
+    def __init__(self, secrets: str | Sequence[str], purpose: bytes = b"sealed:") -> None:
+        listed = [secrets] if isinstance(secrets, str) else list(secrets)
+        if not listed:
+            raise ValueError("a SecretBox needs at least one sealing key")
+        self._fernet = MultiFernet(
+            [
+                Fernet(base64.urlsafe_b64encode(hashlib.sha256(purpose + key.encode()).digest()))
+                for key in listed
+            ]
+        )
 
     def seal(self, text: str) -> str:
         return self._fernet.encrypt(text.encode()).decode()
 
     def open(self, sealed: str) -> str:
+        """The sealed text; ``cryptography.fernet.InvalidToken`` when no key opens it."""
         return self._fernet.decrypt(sealed.encode()).decode()
+
+    def reseal(self, sealed: str) -> str:
+        return self._fernet.rotate(sealed.encode()).decode()

@@ -12,6 +12,7 @@
     ├── PermissionDeniedError            the caller may not do this
     │   └── RateLimitedError             too many attempts; wait
     ├── ConfigurationError               a setting points nowhere useful
+    │   └── MissingSecretsError          the workspace has no secrets yet (how to make them)
     └── LedgerIntegrityError             a recorded entry no longer matches what it describes
 
 Entry points translate these in one place (CLI exit code and message, HTTP status); services
@@ -92,11 +93,25 @@ class PermissionDeniedError(GreenchainError):
 
 
 class RateLimitedError(PermissionDeniedError):
+    """Too many attempts; ``retry_after_seconds`` says when the next one is allowed (the API
+    sends it as ``Retry-After``)."""
+
     code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_seconds: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class ConfigurationError(GreenchainError):
     code = "configuration"
+
+
+class MissingSecretsError(ConfigurationError):
+    """The workspace's secrets (session and sealing keys) are neither in its secrets file nor
+    in the environment; the message says how to make them."""
+
+    code = "missing_secrets"
 
 
 @dataclass

@@ -595,14 +595,18 @@ def issue_token(
     return f"{message}.{_sign(key, message)}", int(TOKEN_LIFETIME.total_seconds())
 
 
-def authenticate(ctx: Context, store: PactStore, token: str, key: bytes) -> dict[str, Any]:
+def authenticate(
+    ctx: Context, store: PactStore, token: str, keys: bytes | Sequence[bytes]
+) -> dict[str, Any]:
     """The credential a bearer token was issued to; a forged, expired or revoked one is
-    PactAuthenticationError."""
+    PactAuthenticationError. ``keys``: the signing keys, newest first (a token signed with a
+    key that was rotated out but is still listed stays valid until it expires)."""
     parts = token.split(".")
     if len(parts) != 4 or parts[0] != TOKEN_PREFIX:
         raise pact.PactAuthenticationError("invalid access token")
     message = ".".join(parts[:3])
-    if not hmac.compare_digest(_sign(key, message), parts[3]):
+    listed = [keys] if isinstance(keys, bytes) else list(keys)
+    if not any(hmac.compare_digest(_sign(key, message), parts[3]) for key in listed):
         raise pact.PactAuthenticationError("invalid access token")
     try:
         credential_id, expires = int(parts[1]), int(parts[2])

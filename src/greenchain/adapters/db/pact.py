@@ -6,7 +6,7 @@ filters on: the status and the validity period as columns, product ids, company 
 classifications and geographies as lower-cased rows of ``pact_footprint_keys``. Only the
 status of a stored footprint ever changes (to Deprecated); the document's ``status`` is taken
 from the column when read. Callback secrets (issued to us by a customer's host) are sealed
-with Fernet under a key derived from the host's secret; our own client secrets are hashes.
+with Fernet under keys derived from the workspace's sealing keys; our own client secrets are hashes.
 """
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ SELECTIVE = 2000
 
 
 class SqlPact:
-    def __init__(self, engine: Engine, sealing_secret: str = "greenchain-pact") -> None:
+    def __init__(self, engine: Engine, sealing_keys: str | Sequence[str]) -> None:
+        """``sealing_keys``: the workspace's sealing keys, newest first."""
         self.engine = engine
-        self._box = SecretBox(sealing_secret, b"pact-callback-secret\0")
+        self._box = SecretBox(sealing_keys, b"pact-callback-secret\0")
 
     # --- footprints ------------------------------------------------------------------
     def add_footprints(

@@ -32,9 +32,15 @@ class OutputFormat(StrEnum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 
-def open_context(progress: Progress = silent_progress) -> tuple[Context, Settings]:
-    """The settings from the environment and a context on the migrated database."""
+def open_context(
+    progress: Progress = silent_progress, *, require_secrets: bool = True
+) -> tuple[Context, Settings]:
+    """The settings from the environment and a context on the migrated database. Unless told
+    otherwise it refuses (MissingSecretsError, saying how to make them) when the workspace has
+    no secrets: a command that records, signs or seals must not start without them."""
     settings = Settings()
+    if require_secrets:
+        settings.require_secrets()
     return bootstrap(settings, progress=progress), settings
 
 

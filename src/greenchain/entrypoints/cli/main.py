@@ -35,6 +35,7 @@ from greenchain.entrypoints.cli.qualification import (
     scorecard_app,
     tier_app,
 )
+from greenchain.entrypoints.cli.secrets import announce_secrets, secrets_app
 from greenchain.entrypoints.cli.targets import credit_app, history_app, target_app
 from greenchain.services import demo as demo_service
 from greenchain.services import factors as factor_service
@@ -61,6 +62,7 @@ user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 mail_app = typer.Typer(help="The mail outbox.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The transparency log (RFC 9162 Merkle tree).", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 app.add_typer(org_app, name="org")
 app.add_typer(factors_app, name="factors")
 app.add_typer(import_app, name="import")
@@ -113,9 +115,11 @@ def _ctx() -> Context:
 @app.command()
 @guarded
 def init() -> None:
-    """Create or upgrade the database (GREENCHAIN_DB, default ./greenchain.db)."""
-    _, settings = open_context()
+    """Create or upgrade the database (GREENCHAIN_DB, default ./greenchain.db) and make the
+    workspace's secrets once (GREENCHAIN_DB.secrets, readable by you only)."""
+    _, settings = open_context(require_secrets=False)
     console.print(f"Database ready: {settings.database_url}")
+    announce_secrets(settings)
     console.print(f"Factor data folder: {settings.factors_dir}")
 
 
@@ -446,7 +450,8 @@ def demo(
     from greenchain.adapters.report_render import ReportRenderer
     from greenchain.services import progress_report
 
-    ctx = _ctx()
+    ctx, settings = open_context(progress=rich_progress, require_secrets=False)
+    announce_secrets(settings)
     result = demo_service.build_demo_workspace(ctx, folder, seed=seed, fresh=fresh)
     latest = result.reports[-1]
     made = progress_report.create_progress_report(
@@ -469,7 +474,7 @@ def demo(
     )
     from greenchain.entrypoints.cli.pact import run_demo_exchange
 
-    console.print(run_demo_exchange(ctx, Settings(), folder, latest.org, latest.year))
+    console.print(run_demo_exchange(ctx, settings, folder, latest.org, latest.year))
     console.print(f"Demo files in {result.folder}; organisation '{demo_service.DEMO_ORG}'.")
 
 
@@ -572,12 +577,7 @@ def serve(
     """Serve the web app and the JSON API (uvicorn)."""
     import uvicorn
 
-    _, settings = open_context()  # migrate once before workers start
-    if settings.secret_key.startswith("dev-only") and host not in ("127.0.0.1", "localhost"):
-        err_console.print(
-            "[bold yellow]warning:[/] GREENCHAIN_SECRET_KEY is the development default; set a "
-            "long random value before serving beyond this machine (see docs/deploy.md)."
-        )
+    open_context()  # refuse without secrets; migrate once before workers start
     scheme = "https" if certfile else "http"
     err_console.print(f"Greenchain on {scheme}://{host}:{port}  (Ctrl+C to stop)")
     uvicorn.run(

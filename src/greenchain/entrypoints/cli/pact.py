@@ -59,7 +59,7 @@ def _setup(org: str) -> tuple[Context, SqlPact, Principal, Settings]:
         email="cli",
         memberships={org: Membership(record.id, record.slug, record.name, Role.ADMIN)},
     )
-    return ctx, SqlPact(engine, settings.secret_key), principal, settings
+    return ctx, SqlPact(engine, settings.secrets().sealing_keys), principal, settings
 
 
 def _read_secret(prompt: str) -> str:
@@ -291,7 +291,7 @@ def pact_deliver() -> None:
     engine = getattr(ctx.workspace, "engine", None)
     if not isinstance(engine, Engine):  # pragma: no cover - wiring error
         raise ConfigurationError("PACT needs the SQL workspace")
-    store = SqlPact(engine, settings.secret_key)
+    store = SqlPact(engine, settings.secrets().sealing_keys)
     sender = HttpPactEventSender()
     _print(
         {
@@ -319,7 +319,7 @@ def _client_parts() -> tuple[Context, Any, Any, Settings]:
     settings = Settings()
     ctx = bootstrap(settings)
     engine = ctx.workspace.engine  # type: ignore[attr-defined]
-    return ctx, SqlPactConnections(engine), SecretBox(settings.ledger_secret), settings
+    return ctx, SqlPactConnections(engine), SecretBox(settings.secrets().sealing_keys), settings
 
 
 @pact_app.command("connect")
@@ -425,7 +425,7 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
         ws.add_org(DEMO_PACT_SUPPLIER, f"{name} (demo PACT host)", ctx.clock.now())
     principal = add_user(ctx, DEMO_PACT_EMAIL, DEMO_PASSWORD, DEMO_PACT_SUPPLIER, Role.ADMIN)
     link_supplier(ctx, buyer, seller, DEMO_PACT_SUPPLIER)
-    store = SqlPact(ws.engine, _secret_of(settings))  # type: ignore[attr-defined]
+    store = SqlPact(ws.engine, settings.secrets().sealing_keys)  # type: ignore[attr-defined]
     path = write_pact_footprints(folder, seller, name)
     pact_service.import_footprints(
         ctx, principal, store, DEMO_PACT_SUPPLIER, path.read_bytes(), path.name
@@ -466,7 +466,7 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
         time.sleep(0.05)
     try:
         connections = SqlPactConnections(ws.engine)  # type: ignore[attr-defined]
-        box = SecretBox(settings.ledger_secret)
+        box = SecretBox(settings.secrets().sealing_keys)
         made = pact_client.register(
             ctx,
             connections,
@@ -512,7 +512,3 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
         f"announced ({delivered} PublishedEvent delivered) and fetched; run {report.run_id} "
         f"of {year} restates {len(report.restatements)} supplier(s)"
     )
-
-
-def _secret_of(settings: Settings) -> str:
-    return str(settings.secret_key)

@@ -95,6 +95,9 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    # Refuse to start without the workspace's secrets; read once (a rotation takes effect
+    # when the app restarts).
+    app.state.secrets = settings.secrets()
     app.state.ctx = ctx or bootstrap(settings)
 
     headers = dict(SECURITY_HEADERS)
@@ -103,7 +106,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.add_middleware(SecurityHeaders, headers=headers)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=app.state.secrets.session_key,
         session_cookie="greenchain_session",
         max_age=8 * 3600,
         same_site="lax",

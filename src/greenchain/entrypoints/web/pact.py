@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from greenchain.adapters.db.pact import HttpPactEventSender, SqlPact
+from greenchain.config import WorkspaceSecrets
 from greenchain.domain import pact as pact_domain
 from greenchain.domain.errors import GreenchainError, InvalidDataError, NotFoundError
 from greenchain.entrypoints.web.api import ERRORS
@@ -43,9 +44,10 @@ CURSOR = "x-gc-after"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _secret(request: Request) -> str:
-    settings = getattr(request.app.state, "settings", None)
-    return str(getattr(settings, "secret_key", "greenchain-pact"))
+def workspace_secrets(request: Request) -> WorkspaceSecrets:
+    """The app's secrets, read when it started."""
+    found: WorkspaceSecrets = request.app.state.secrets
+    return found
 
 
 def pact_store(request: Request) -> PactStore:
@@ -53,7 +55,7 @@ def pact_store(request: Request) -> PactStore:
     engine = getattr(ctx.workspace, "engine", None)
     if not isinstance(engine, Engine):  # pragma: no cover - wiring error
         raise NotFoundError("PACT is not available in this deployment")
-    return SqlPact(engine, _secret(request))
+    return SqlPact(engine, workspace_secrets(request).sealing_keys)
 
 
 def event_sender(request: Request) -> PactEventSender:
@@ -62,8 +64,12 @@ def event_sender(request: Request) -> PactEventSender:
     return sender if sender is not None else HttpPactEventSender()
 
 
-def token_key(request: Request) -> bytes:
-    return hashlib.sha256(b"pact-access-token\0" + _secret(request).encode()).digest()
+def token_keys(request: Request) -> list[bytes]:
+    """The keys of PACT access tokens, newest first: derived from the session keys."""
+    return [
+        hashlib.sha256(b"pact-access-token\0" + key.encode()).digest()
+        for key in workspace_secrets(request).session_keys
+    ]
 
 
 def _base_url(request: Request) -> str:
@@ -105,7 +111,7 @@ def _credential(request: Request, ctx: Context, store: PactStore) -> dict[str, A
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise pact_domain.PactAuthenticationError("send an access token (Authorization: Bearer)")
-    return pact_service.authenticate(ctx, store, token.strip(), token_key(request))
+    return pact_service.authenticate(ctx, store, token.strip(), token_keys(request))
 
 
 # --- Action Authenticate -----------------------------------------------------------------
@@ -161,7 +167,7 @@ async def auth_token(request: Request) -> Response:
     ctx: Context = request.app.state.ctx
     try:
         token, lifetime = pact_service.issue_token(
-            ctx, pact_store(request), pair[0], pair[1], token_key(request)
+            ctx, pact_store(request), pair[0], pair[1], token_keys(request)[0]
         )
     except pact_domain.PactAuthenticationError:
         return _oauth_error(401, "invalid_client", "Authentication failed")
@@ -297,7 +303,7 @@ def _fetch_published(
     from greenchain.services import pact_client
 
     transport = getattr(request.app.state, "pact_transport", None) or UrllibPactTransport()
-    box = SecretBox(request.app.state.settings.ledger_secret)
+    box = SecretBox(workspace_secrets(request).sealing_keys)
     engine = ctx.workspace.engine  # type: ignore[attr-defined]
     try:
         pact_client.fetch_published(

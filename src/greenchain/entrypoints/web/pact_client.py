@@ -23,9 +23,8 @@ Id = Annotated[int, PathParam(ge=1, le=10**9)]
 
 
 def _parts(request: Request, ctx: Context) -> tuple[SqlPactConnections, SecretBox]:
-    settings = request.app.state.settings
     engine = ctx.workspace.engine  # type: ignore[attr-defined]
-    return SqlPactConnections(engine), SecretBox(settings.ledger_secret)
+    return SqlPactConnections(engine), SecretBox(request.app.state.secrets.sealing_keys)
 
 
 class ConnectionIn(BaseModel):

@@ -60,12 +60,12 @@ FOOTPRINT_FIELDS: list[tuple[str, str, str, bool, str]] = [
 
 
 def _stores(request: Request, ctx: Context) -> tuple[SqlPact, SqlPactConnections, SecretBox]:
-    settings = request.app.state.settings
+    sealing_keys = request.app.state.secrets.sealing_keys
     engine = ctx.workspace.engine  # type: ignore[attr-defined]
     return (
-        SqlPact(engine, str(settings.secret_key)),
+        SqlPact(engine, sealing_keys),
         SqlPactConnections(engine),
-        SecretBox(settings.ledger_secret),
+        SecretBox(sealing_keys),
     )
 
 
