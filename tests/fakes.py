@@ -15,6 +15,19 @@ class FixedClock:
         return self.current
 
 
+class StoppedClock:
+    """A clock that stands still until told to move (``advance``)."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.current = start or dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += dt.timedelta(seconds=seconds)
+
+
 class FixedConversions:
     """Round numbers so that expected values can be worked out by hand.
 

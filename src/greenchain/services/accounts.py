@@ -1,15 +1,22 @@
-"""People and access: users, memberships, API tokens, invitations, password resets, login
-rate limiting and the audit trail. Tenant checks live in ``Principal.membership``."""
+"""People and access: users, memberships, browser sessions, API tokens, invitations, password
+resets, login throttling and the audit trail. Tenant checks live in ``Principal.membership``.
+
+A browser session is a database row; the cookie carries only a random 256-bit token whose
+SHA-256 the row keeps. Every request reads the row, so logging out, a password reset, a role
+change, removal from an organisation and disabling a user end that user's sessions at once, in
+every web process."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from greenchain.domain.access import (
+    LoginBackoff,
     Membership,
     Principal,
     Role,
@@ -25,8 +32,14 @@ from greenchain.domain.errors import (
 from greenchain.services.context import Context
 
 TOKEN_PREFIX = "gc_"
-LOGIN_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILED_LOGINS = 5
+SESSION_LIFETIME = dt.timedelta(hours=8)
+# Login back-off (see LoginBackoff): one account from one address gets 5 free failures, then
+# waits 1 s, 2 s, 4 s ... up to 15 minutes; one address gets 20 across all accounts; one account
+# gets 50 across all addresses and then waits at most a minute, so that nobody can lock its
+# owner out for long by knowing an email.
+BACKOFF_ACCOUNT_AND_CLIENT = LoginBackoff(5, 1.0, 900.0, 3600.0)
+BACKOFF_CLIENT = LoginBackoff(20, 1.0, 900.0, 3600.0)
+BACKOFF_ACCOUNT = LoginBackoff(50, 1.0, 60.0, 3600.0)
 INVITATION_VALIDITY = dt.timedelta(days=7)
 RESET_VALIDITY = dt.timedelta(hours=1)
 
@@ -47,7 +60,7 @@ def add_user(ctx: Context, email: str, password: str, org_slug: str, role: Role)
         user_id = accounts.add_user(email, hasher.hash(password), True, now)
     else:
         user_id = int(existing["id"])
-    accounts.set_membership(user_id, org.id, role, now)
+    _set_membership(ctx, user_id, org.id, role)
     accounts.audit(
         org_id=org.id,
         user_id=None,
@@ -60,35 +73,149 @@ def add_user(ctx: Context, email: str, password: str, org_slug: str, role: Role)
 
 
 def authenticate(ctx: Context, email: str, password: str, client: str) -> Principal:
-    """Check a password, with rate limiting per email and per client address.
+    """Check a password, throttled per account, per client address and per both.
 
-    More than ``MAX_FAILED_LOGINS`` failures within ``LOGIN_WINDOW`` lock further attempts
-    until the window has passed. Unknown users and wrong passwords give the same message.
-    """
+    The attempt is counted as a failure before the password is checked, in the transaction
+    that checks the counts under a lock (``Accounts.reserve_login_attempt``), so parallel
+    attempts cannot get more password checks than the limit; a success takes the count back.
+    A key over its limit waits with exponential back-off (:data:`BACKOFF_ACCOUNT_AND_CLIENT`
+    and the others); the error says when to try again. Unknown users and wrong passwords give
+    the same message."""
     accounts, hasher = ctx.require_accounts()
     now = ctx.clock.now()
+    client = client[:100]
     try:
         email = normalise_email(email)
     except InvalidDataError:
-        raise PermissionDeniedError("wrong email or password") from None
-    keys = (f"email:{email}", f"client:{client}")
-    since = now - LOGIN_WINDOW
-    if any(accounts.failed_logins_since(k, since) >= MAX_FAILED_LOGINS for k in keys):
+        email = ""
+    limits = [(f"client:{client}", BACKOFF_CLIENT)]
+    if email:
+        limits += [
+            (f"account:{email}", BACKOFF_ACCOUNT),
+            (f"account+client:{email}|{client}", BACKOFF_ACCOUNT_AND_CLIENT),
+        ]
+    retry_at = accounts.reserve_login_attempt(limits, now)
+    if retry_at is not None:
+        wait = max(1, math.ceil((retry_at - now).total_seconds()))
         raise RateLimitedError(
-            "too many failed attempts; try again in 15 minutes or reset your password"
+            f"too many failed attempts; try again in {_duration(wait)} (or reset your password)",
+            retry_after_seconds=wait,
         )
-    user = accounts.find_user(email)
+    user = accounts.find_user(email) if email else None
     ok = bool(
         user
         and user["is_active"]
         and user["password_hash"]
         and hasher.verify(user["password_hash"], password)
     )
-    for key in keys:
-        accounts.record_login_attempt(key, ok, now)
     if not ok or user is None:
         raise PermissionDeniedError("wrong email or password")
+    accounts.clear_login_failures([key for key, _ in limits[1:]], now)
+    accounts.undo_login_attempt([limits[0][0]])
     return accounts.principal(int(user["id"]))
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+@dataclass(frozen=True)
+class StartedSession:
+    """A new browser session: ``token`` goes into the cookie, only its SHA-256 is stored."""
+
+    token: str
+    expires_at: dt.datetime
+
+
+def start_session(ctx: Context, principal: Principal, client: str) -> StartedSession:
+    """Open a session for a user who just proved who they are (login, accepted invitation)."""
+    accounts, _ = ctx.require_accounts()
+    token = secrets.token_urlsafe(32)  # 256 bits
+    now = ctx.clock.now()
+    expires = now + SESSION_LIFETIME
+    accounts.add_session(_sha256(token), principal.user_id, now, expires, client)
+    return StartedSession(token, expires)
+
+
+def principal_for_session(ctx: Context, token: str) -> Principal | None:
+    """The user of a live session, or ``None`` (unknown, ended or expired token, or a user no
+    longer active). Read from the database on every request: nothing is cached."""
+    accounts, _ = ctx.require_accounts()
+    if not token or len(token) > 100:
+        return None
+    user_id = accounts.user_for_session(_sha256(token), ctx.clock.now())
+    if user_id is None:
+        return None
+    try:
+        return accounts.principal(user_id)
+    except NotFoundError:
+        return None
+
+
+def end_session(ctx: Context, token: str) -> None:
+    """Log out: the session's token stops working at once."""
+    accounts, _ = ctx.require_accounts()
+    accounts.end_session(_sha256(token), ctx.clock.now())
+
+
+def end_sessions(ctx: Context, user_id: int) -> int:
+    """End every session of a user (after a password reset, a role change, a removal or when
+    the user is disabled); returns how many were ended. API tokens of a disabled user stop
+    working too (the principal of a token must be active)."""
+    accounts, _ = ctx.require_accounts()
+    _principals.clear()
+    return accounts.end_user_sessions(user_id, ctx.clock.now())
+
+
+def _set_membership(ctx: Context, user_id: int, org_id: int, role: Role) -> None:
+    """Give a user ``role`` in an organisation; a changed role ends the user's sessions."""
+    accounts, _ = ctx.require_accounts()
+    before = accounts.role_of(user_id, org_id)
+    accounts.set_membership(user_id, org_id, role, ctx.clock.now())
+    if before is not None and before != role:
+        end_sessions(ctx, user_id)
+
+
+def set_role(ctx: Context, email: str, org_slug: str, role: Role) -> None:
+    """Change the role of a member of ``org_slug``; the member's sessions end."""
+    accounts, _ = ctx.require_accounts()
+    org = ctx.workspace.get_org(org_slug)
+    user = _user(ctx, email)
+    if accounts.role_of(int(user["id"]), org.id) is None:
+        raise NotFoundError(f"'{email}' is not a member of '{org_slug}'")
+    _set_membership(ctx, int(user["id"]), org.id, role)
+    record(ctx, None, org.id, "membership.set", str(user["email"]), role=role.value)
+
+
+def remove_member(ctx: Context, email: str, org_slug: str) -> None:
+    """Remove a user from an organisation; the user's sessions end."""
+    accounts, _ = ctx.require_accounts()
+    org = ctx.workspace.get_org(org_slug)
+    user = _user(ctx, email)
+    if not accounts.remove_membership(int(user["id"]), org.id):
+        raise NotFoundError(f"'{email}' is not a member of '{org_slug}'")
+    end_sessions(ctx, int(user["id"]))
+    record(ctx, None, org.id, "membership.remove", str(user["email"]))
+
+
+def set_user_active(ctx: Context, email: str, active: bool) -> None:
+    """Disable a user (sessions end, password and API tokens stop working) or enable again."""
+    accounts, _ = ctx.require_accounts()
+    user = _user(ctx, email)
+    accounts.set_active(int(user["id"]), active)
+    if not active:
+        end_sessions(ctx, int(user["id"]))
+    record(ctx, None, None, "user.enable" if active else "user.disable", str(user["email"]))
+
+
+def _user(ctx: Context, email: str) -> dict[str, Any]:
+    accounts, _ = ctx.require_accounts()
+    user = accounts.find_user(normalise_email(email))
+    if user is None:
+        raise NotFoundError(f"user '{email}' not found")
+    return user
 
 
 def get_principal(ctx: Context, user_id: int) -> Principal:
@@ -223,7 +350,7 @@ def accept_invitation(ctx: Context, token: str, password: str | None) -> Princip
             raise InvalidDataError("choose a password to accept the invitation")
         check_password_strength(password)
         accounts.set_password(int(user["id"]), hasher.hash(password))
-    accounts.set_membership(int(user["id"]), int(used["org_id"]), Role(used["role"]), now)
+    _set_membership(ctx, int(user["id"]), int(used["org_id"]), Role(used["role"]))
     accounts.audit(
         org_id=int(used["org_id"]),
         user_id=int(user["id"]),
@@ -265,9 +392,10 @@ def reset_password(ctx: Context, token: str, password: str) -> None:
     check_password_strength(password)
     now = ctx.clock.now()
     used = accounts.use_one_time_token(_sha256(token), "password_reset", now)
-    if used is None:
+    if used is None or not accounts.get_user(int(used["user_id"]))["is_active"]:
         raise NotFoundError("this reset link is unknown, used or expired")
     accounts.set_password(int(used["user_id"]), hasher.hash(password))
+    end_sessions(ctx, int(used["user_id"]))
     accounts.audit(
         org_id=None,
         user_id=int(used["user_id"]),

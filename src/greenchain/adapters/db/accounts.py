@@ -1,14 +1,16 @@
-"""Users, memberships, API tokens, one-time tokens, login attempts, outbox and audit trail."""
+"""Users, memberships, API tokens, one-time tokens, browser sessions, login throttling, outbox
+and audit trail."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
 from greenchain.adapters.db import tables as t
-from greenchain.domain.access import Membership, Principal, Role
+from greenchain.domain.access import LoginBackoff, Membership, Principal, Role
 from greenchain.domain.errors import ConflictError, NotFoundError
 
 
@@ -192,27 +194,174 @@ class SqlAccounts:
             ).first()
         return None if row is None else dict(row._mapping)
 
-    # login attempts ------------------------------------------------------------------------
-    def record_login_attempt(self, key: str, succeeded: bool, now: dt.datetime) -> None:
+    # sessions ------------------------------------------------------------------------------
+    def add_session(
+        self,
+        token_sha256: str,
+        user_id: int,
+        now: dt.datetime,
+        expires_at: dt.datetime,
+        client: str,
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(t.login_attempts).values(key=key, at=now, succeeded=succeeded))
-
-    def failed_logins_since(self, key: str, since: dt.datetime) -> int:
-        with self.engine.connect() as conn:
-            last_success = (
-                select(func.max(t.login_attempts.c.at))
-                .where(t.login_attempts.c.key == key, t.login_attempts.c.succeeded.is_(True))
-                .scalar_subquery()
-            )
-            count = conn.execute(
-                select(func.count()).where(
-                    t.login_attempts.c.key == key,
-                    t.login_attempts.c.succeeded.is_(False),
-                    t.login_attempts.c.at >= since,
-                    and_((last_success.is_(None)) | (t.login_attempts.c.at > last_success)),
+            conn.execute(
+                insert(t.user_sessions).values(
+                    token_sha256=token_sha256,
+                    user_id=user_id,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=expires_at,
+                    client=client[:100],
                 )
-            ).scalar_one()
-        return int(count)
+            )
+
+    def user_for_session(self, token_sha256: str, now: dt.datetime) -> int | None:
+        """The user of a live session (one indexed query; never cached, so an ended session
+        is refused by every process at once); ``last_seen_at`` is refreshed once a minute at
+        most."""
+        s = t.user_sessions
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(s.c.id, s.c.user_id, s.c.last_seen_at).where(
+                    s.c.token_sha256 == token_sha256,
+                    s.c.revoked_at.is_(None),
+                    s.c.expires_at > now,
+                )
+            ).first()
+        if row is None:
+            return None
+        last = row.last_seen_at
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=dt.UTC)
+        if now - last > dt.timedelta(minutes=1):
+            with self.engine.begin() as conn:
+                conn.execute(update(s).where(s.c.id == row.id).values(last_seen_at=now))
+        return int(row.user_id)
+
+    def end_session(self, token_sha256: str, now: dt.datetime) -> None:
+        s = t.user_sessions
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(s)
+                .where(s.c.token_sha256 == token_sha256, s.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+
+    def end_user_sessions(self, user_id: int, now: dt.datetime) -> int:
+        """End every live session of a user; returns how many were ended."""
+        s = t.user_sessions
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(s)
+                .where(s.c.user_id == user_id, s.c.revoked_at.is_(None), s.c.expires_at > now)
+                .values(revoked_at=now)
+            )
+        return int(done.rowcount)
+
+    def set_active(self, user_id: int, active: bool) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(t.users).where(t.users.c.id == user_id).values(is_active=active)
+            )
+        if done.rowcount == 0:
+            raise NotFoundError(f"user {user_id} not found")
+
+    def remove_membership(self, user_id: int, org_id: int) -> bool:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                delete(t.memberships).where(
+                    t.memberships.c.user_id == user_id, t.memberships.c.org_id == org_id
+                )
+            )
+        return bool(done.rowcount)
+
+    def role_of(self, user_id: int, org_id: int) -> Role | None:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(t.memberships.c.role).where(
+                    t.memberships.c.user_id == user_id, t.memberships.c.org_id == org_id
+                )
+            ).scalar()
+        return None if found is None else Role(found)
+
+    # login throttling ----------------------------------------------------------------------
+    def reserve_login_attempt(
+        self, limits: Sequence[tuple[str, LoginBackoff]], now: dt.datetime
+    ) -> dt.datetime | None:
+        """Count an attempt as a failure in advance, under a lock, unless a key is waiting.
+
+        Returns ``None`` when the attempt may go ahead (it is then counted for every key), or
+        the moment the first waiting key may try again (nothing counted). The check and the
+        count are one transaction holding the write lock (SQLite ``BEGIN IMMEDIATE``;
+        PostgreSQL ``SELECT ... FOR UPDATE`` on the keys' rows, in key order so that two
+        attempts never wait for each other), so parallel attempts are counted one by one."""
+        th = t.login_throttles
+        by_key = dict(limits)
+        keys = sorted(by_key)
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                from sqlalchemy.dialects.sqlite import insert as upsert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as upsert  # type: ignore[assignment]
+            conn.execute(
+                upsert(th)
+                .values([{"key": k, "failures": 0} for k in keys])
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            rows = {
+                r.key: r
+                for r in conn.execute(
+                    select(th).where(th.c.key.in_(keys)).order_by(th.c.key).with_for_update()
+                )
+            }
+            counts: dict[str, int] = {}
+            waits: list[dt.datetime] = []
+            for key in keys:
+                row, backoff = rows[key], by_key[key]
+                failures = int(row.failures)
+                last = _aware(row.last_failure_at)
+                if last is not None and (now - last).total_seconds() > backoff.forget_after_seconds:
+                    failures = 0
+                blocked = _aware(row.blocked_until)
+                if failures and blocked is not None and blocked > now:
+                    waits.append(blocked)
+                counts[key] = failures
+            if waits:
+                return max(waits)
+            for key in keys:
+                failures = counts[key] + 1
+                wait = by_key[key].wait_seconds(failures)
+                conn.execute(
+                    update(th)
+                    .where(th.c.key == key)
+                    .values(
+                        failures=failures,
+                        last_failure_at=now,
+                        blocked_until=now + dt.timedelta(seconds=wait) if wait else None,
+                    )
+                )
+        return None
+
+    def clear_login_failures(self, keys: Sequence[str], now: dt.datetime) -> None:
+        """Forget the failures of ``keys`` after a successful login."""
+        th = t.login_throttles
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(th)
+                .where(th.c.key.in_(list(keys)))
+                .values(failures=0, last_failure_at=None, blocked_until=None)
+            )
+
+    def undo_login_attempt(self, keys: Sequence[str]) -> None:
+        """Take back the failure counted in advance for ``keys`` (the attempt succeeded)."""
+        th = t.login_throttles
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(th)
+                .where(th.c.key.in_(list(keys)), th.c.failures > 0)
+                .values(failures=th.c.failures - 1)
+            )
 
     # outbox --------------------------------------------------------------------------------
     def queue_mail(self, recipient: str, subject: str, body: str, now: dt.datetime) -> int:
@@ -275,3 +424,10 @@ class SqlAccounts:
                 .limit(limit)
             )
             return [dict(r._mapping) for r in rows]
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment

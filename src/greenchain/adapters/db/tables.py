@@ -123,6 +123,29 @@ supplier_links = Table(
     Column("linked_at", DateTime(timezone=True), nullable=False),
 )
 
+# A buyer's request to link one of its supplier records to another organisation; the link exists
+# only once an admin of that organisation accepts (status pending -> accepted | declined).
+supplier_link_invitations = Table(
+    "supplier_link_invitations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "buyer_org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("supplier_id", String(64), nullable=False),
+    Column(
+        "supplier_org_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("status", String(10), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+    Index("ix_supplier_link_invitations_supplier_org", "supplier_org_id", "status"),
+    sqlite_autoincrement=True,
+)
+
 _ORG_FK = "organisations.id"
 
 # A buyer's request for climate data, sent to some of its suppliers.
@@ -552,6 +575,35 @@ login_attempts = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("succeeded", Boolean, nullable=False),
     Index("ix_login_attempts_key_at", "key", "at"),
+)
+
+# A browser's login: the cookie holds a random token, only its SHA-256 is stored. Every request
+# reads the row (one indexed query), so ending a session takes effect at once in every process.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("client", String(100), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_user_sessions_user_id", "user_id"),
+    sqlite_autoincrement=True,
+)
+
+# Failed logins per key ("account:", "client:", "account+client:"): a row is locked (SQLite
+# BEGIN IMMEDIATE, PostgreSQL SELECT ... FOR UPDATE) while an attempt is counted, so parallel
+# attempts cannot all pass the check before any of them is recorded.
+login_throttles = Table(
+    "login_throttles",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True)),
+    Column("blocked_until", DateTime(timezone=True)),
 )
 
 outbox = Table(

@@ -524,6 +524,54 @@ def user_invite(
     console.print(f"Invitation for {email} queued; deliver it with 'greenchain mail send'.")
 
 
+@user_app.command("role")
+@guarded
+def user_role(
+    email: Annotated[str, typer.Argument(help="The member's email address.")],
+    org: OrgOption,
+    role: Annotated[str, typer.Option(help="admin, analyst or viewer.")],
+) -> None:
+    """Change a member's role; the member's browser sessions end."""
+    from greenchain.domain.access import Role
+    from greenchain.services import accounts as account_service
+
+    account_service.set_role(_ctx(), email, org, Role.parse(role))
+    console.print(f"{email} is {Role.parse(role).value} of {org}; their sessions were ended.")
+
+
+@user_app.command("remove")
+@guarded
+def user_remove(
+    email: Annotated[str, typer.Argument(help="The member's email address.")],
+    org: OrgOption,
+) -> None:
+    """Remove a user from an organisation; the user's browser sessions end."""
+    from greenchain.services import accounts as account_service
+
+    account_service.remove_member(_ctx(), email, org)
+    console.print(f"{email} is no longer a member of {org}; their sessions were ended.")
+
+
+@user_app.command("disable")
+@guarded
+def user_disable(email: Annotated[str, typer.Argument(help="The user's email address.")]) -> None:
+    """Disable a user: sessions end at once; password logins and API tokens stop working."""
+    from greenchain.services import accounts as account_service
+
+    account_service.set_user_active(_ctx(), email, False)
+    console.print(f"{email} is disabled; their sessions were ended.")
+
+
+@user_app.command("enable")
+@guarded
+def user_enable(email: Annotated[str, typer.Argument(help="The user's email address.")]) -> None:
+    """Enable a disabled user again."""
+    from greenchain.services import accounts as account_service
+
+    account_service.set_user_active(_ctx(), email, True)
+    console.print(f"{email} is enabled.")
+
+
 @token_app.command("create")
 @guarded
 def token_create(

@@ -127,7 +127,10 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         problems = getattr(exc, "problems", None)
         if problems:
             body["problems"] = [p.__dict__ for p in problems[:100]]
-        return JSONResponse(body, status_code=status)
+        headers = {}
+        if isinstance(exc, RateLimitedError) and exc.retry_after_seconds:
+            headers["Retry-After"] = str(exc.retry_after_seconds)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

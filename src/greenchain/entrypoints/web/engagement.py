@@ -18,7 +18,7 @@ from greenchain.domain.access import Principal
 from greenchain.domain.engagement import CLIMATE_TEMPLATE, FieldType
 from greenchain.domain.errors import ConflictError, InvalidDataError
 from greenchain.entrypoints.web.api import ERRORS
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, log_in
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import engagement, programs
 from greenchain.services import portal as portal_service
@@ -607,6 +607,7 @@ def signup(
             organisation=organisation,
         )
     request.session.clear()
-    request.session["user_id"] = principal.user_id
     slug = next(iter(principal.memberships))
-    return RedirectResponse(f"/orgs/{slug}/portal", status_code=303)
+    response = RedirectResponse(f"/orgs/{slug}/portal", status_code=303)
+    log_in(request, response, principal)
+    return response

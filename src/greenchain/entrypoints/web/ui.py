@@ -31,7 +31,15 @@ from greenchain.domain.ghg import DEFAULT_GWP_SET, GwpSet
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.ledger import verify_inclusion
 from greenchain.domain.records import SCHEMAS
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, optional_principal
+from greenchain.entrypoints.web.deps import (
+    CtxDep,
+    PrincipalDep,
+    client_address,
+    log_in,
+    log_out,
+    optional_principal,
+    session_principal,
+)
 from greenchain.services import accounts as account_service
 from greenchain.services import inventory as inventory_service
 from greenchain.services import jobs as job_service
@@ -99,7 +107,8 @@ MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
 def csrf_token(request: Request) -> str:
-    """The session's CSRF token (created on first use; the session is a signed cookie)."""
+    """The browser's CSRF token (created on first use; kept in the signed cookie of the session
+    middleware, which proves no identity: logins are server-side sessions, see ``deps``)."""
     token = request.session.get("csrf")
     if not isinstance(token, str):
         token = secrets.token_urlsafe(32)
@@ -166,11 +175,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 def _session_principal(request: Request) -> Principal | None:
     """The logged-in user for the error page's header; never fails."""
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if not isinstance(user_id, int):
-        return None
     try:
-        return account_service.get_principal(request.app.state.ctx, user_id)
+        return session_principal(request)
     except GreenchainError:
         return None
 
@@ -198,7 +204,7 @@ def error_page(request: Request, status: int, message: str) -> Response:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request)
 
 
 def _safe_next(target: str | None) -> str:
@@ -231,19 +237,24 @@ def login(
     try:
         principal = account_service.authenticate(ctx, email, password, _client(request))
     except PermissionDeniedError as exc:
-        return render(
+        limited = isinstance(exc, RateLimitedError)
+        page = render(
             request,
             "login.html",
-            status_code=429 if isinstance(exc, RateLimitedError) else 401,
+            status_code=429 if limited else 401,
             title="Log in",
             error=exc.message,
             next=_safe_next(next),
             email=email,
         )
-    request.session.clear()
-    request.session["user_id"] = principal.user_id
+        if isinstance(exc, RateLimitedError) and exc.retry_after_seconds:
+            page.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return page
+    request.session.clear()  # a new CSRF token with the new login
     account_service.record(ctx, principal, None, "login", principal.email, client=_client(request))
-    return RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    log_in(request, response, principal)
+    return response
 
 
 @router.post("/logout", dependencies=[Csrf])
@@ -251,7 +262,9 @@ def logout(request: Request, ctx: CtxDep, principal: MaybePrincipal) -> Response
     if principal is not None:
         account_service.record(ctx, principal, None, "logout", principal.email)
     request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login", status_code=303)
+    log_out(request, response)
+    return response
 
 
 @router.get("/password-reset")
@@ -313,8 +326,9 @@ def accept(
             error=exc.message,
         )
     request.session.clear()
-    request.session["user_id"] = principal.user_id
-    return RedirectResponse("/", status_code=303)
+    response = RedirectResponse("/", status_code=303)
+    log_in(request, response, principal)
+    return response
 
 
 @router.get("/")
