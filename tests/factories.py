@@ -79,3 +79,11 @@ def activity(activity_id: str, **overrides: object) -> dict[str, object]:
     }
     row.update(overrides)
     return row
+
+
+def link_supplier(ctx: object, buyer: str, supplier_id: str, supplier_org: str) -> None:
+    """Link a buyer's supplier record to a supplier organisation the only way there is: the
+    buyer invites, the supplier organisation accepts."""
+    from greenchain.services.demo import link_by_consent
+
+    link_by_consent(ctx, buyer, supplier_id, supplier_org)  # type: ignore[arg-type]

@@ -303,6 +303,9 @@ ROUTES = [
     ("POST", "/api/v1/orgs/org-a/portal/requests/{recipient}/evidence"),
     ("POST", "/api/v1/orgs/org-a/portal/answers/1/revoke"),
     ("POST", "/api/v1/orgs/org-a/supplier-links/S1"),
+    ("GET", "/api/v1/orgs/org-a/link-invitations"),
+    ("POST", "/api/v1/orgs/org-a/link-invitations/1/accept"),
+    ("POST", "/api/v1/orgs/org-a/link-invitations/1/decline"),
     ("POST", "/api/v1/orgs/org-a/roadmap/scenarios"),
     ("DELETE", "/api/v1/orgs/org-a/roadmap/scenarios?name=plan"),
     ("DELETE", "/api/v1/orgs/org-a/targets?name=SBT%202030"),
@@ -476,6 +479,7 @@ def test_the_route_table_covers_every_organisation_route(world):
         .replace("{recipient}", "{recipient_id}")
         .replace("evidence/1", "evidence/{evidence_id}")
         .replace("answers/1", "answers/{response_id}")
+        .replace("link-invitations/1", "link-invitations/{invitation_id}")
         .replace("S1", "{supplier_id}")
         .replace("supplier-links/{supplier_id}", "supplier-links/{supplier_id}")
         .replace("purchases", "{kind}")
@@ -701,10 +705,17 @@ def test_a_supplier_organisation_sees_the_customers_that_linked_it(world):
         "/api/v1/orgs/org-a/supplier-links/NOPE", json={"supplier_org": "org-b"}, headers=alice
     )
     assert unknown.status_code == 404
-    linked = client.post(
+    invited = client.post(
         "/api/v1/orgs/org-a/supplier-links/S1", json={"supplier_org": "org-b"}, headers=alice
     )
-    assert linked.status_code == 201, linked.text
+    assert invited.status_code == 202, invited.text
+    assert client.get("/api/v1/orgs/org-b/customers", headers=bob).json() == []
+    pending = client.get("/api/v1/orgs/org-b/link-invitations", headers=bob).json()
+    assert [(i["buyer"], i["supplier_id"]) for i in pending] == [("org-a", "S1")]
+    accepted = client.post(
+        f"/api/v1/orgs/org-b/link-invitations/{pending[0]['id']}/accept", headers=bob
+    )
+    assert accepted.status_code == 200, accepted.text
     seen = client.get("/api/v1/orgs/org-b/customers", headers=bob).json()
     assert [(c["buyer"], c["supplier_id"]) for c in seen] == [("org-a", "S1")]
     viewer = _auth(tokens["victor@a.example"])
@@ -712,3 +723,27 @@ def test_a_supplier_organisation_sees_the_customers_that_linked_it(world):
         "/api/v1/orgs/org-a/supplier-links/S2", json={"supplier_org": "org-b"}, headers=viewer
     )
     assert refused.status_code == 403
+
+
+def test_a_supplier_link_needs_the_consent_of_the_supplier_organisation(world):
+    _, client, tokens = world
+    alice, bob = _auth(tokens["alice@a.example"]), _auth(tokens["bob@b.example"])
+
+    def invite(slug: str) -> object:
+        return client.post(
+            "/api/v1/orgs/org-a/supplier-links/S1", json={"supplier_org": slug}, headers=alice
+        )
+
+    known, unknown = invite("org-b"), invite("no-such-org")
+    assert known.status_code == unknown.status_code == 202
+    assert {**known.json(), "supplier_org": ""} == {**unknown.json(), "supplier_org": ""}
+    assert client.get("/api/v1/orgs/org-b/customers", headers=bob).json() == []
+    pending = client.get("/api/v1/orgs/org-b/link-invitations", headers=bob).json()
+    assert len(pending) == 1
+    # the buyer cannot answer for the supplier; nobody else can either
+    path = f"/api/v1/orgs/org-b/link-invitations/{pending[0]['id']}"
+    assert client.post(f"{path}/accept", headers=alice).status_code == 404
+    assert client.post(f"{path}/decline", headers=bob).status_code == 200
+    assert client.post(f"{path}/accept", headers=bob).status_code == 404  # answered already
+    assert client.get("/api/v1/orgs/org-b/customers", headers=bob).json() == []
+    assert client.get("/api/v1/orgs/org-b/link-invitations", headers=bob).json() == []

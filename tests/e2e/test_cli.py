@@ -340,3 +340,13 @@ def test_history_import_is_all_or_nothing(demo_workspace, tmp_path):
     )
     row = next(r for r in json.loads(listed.output) if r["year"] == 2018)
     assert row["emissions"] == {"1": 10.0, "3": 50.0}
+
+
+def test_the_demo_links_its_supplier_through_an_accepted_invitation(demo_workspace):
+    runner, _ = demo_workspace
+    customers = runner.invoke(app, ["supplier", "customers", "--org", "demo-supplier"])
+    assert customers.exit_code == 0, customers.output
+    assert "demo-semiconductor" in customers.output
+    assert "demo-osat-partner" in customers.output
+    pending = runner.invoke(app, ["supplier", "link-invitations", "--org", "demo-supplier"])
+    assert "demo-semiconductor" not in pending.output  # accepted, no longer pending

@@ -22,10 +22,9 @@ from greenchain.services.accounts import add_user
 from greenchain.services.factors import import_factor_sets
 from greenchain.services.imports import import_records
 from greenchain.services.orgs import add_organisation
-from greenchain.services.portal import link_supplier
 from tests.conftest import make_context
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
-from tests.factories import supplier, write_csv
+from tests.factories import link_supplier, supplier, write_csv
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery"

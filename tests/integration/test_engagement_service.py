@@ -18,8 +18,7 @@ from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory
 from greenchain.services.orgs import add_organisation
-from greenchain.services.portal import link_supplier
-from tests.factories import purchase, supplier, write_csv
+from tests.factories import link_supplier, purchase, supplier, write_csv
 
 PASSWORD = "correct horse battery"
 ANSWER = {

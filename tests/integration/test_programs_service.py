@@ -211,7 +211,7 @@ def test_training_attendance_and_a_completed_project_show_in_monitoring(joint):
 
 
 def test_a_member_supplier_sees_its_activities_and_the_library_in_its_portal(joint):
-    from greenchain.services.portal import link_supplier
+    from tests.factories import link_supplier
 
     ctx, chip, osat, pid = joint
     prog.accept_sponsorship(ctx, osat, "osatco", pid)

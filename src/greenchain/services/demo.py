@@ -78,6 +78,20 @@ DEMO_SUPPLIER_ORG = "demo-supplier"
 DEMO_SUPPLIER_EMAIL = "supplier@tainan-materials.example"
 
 
+def link_by_consent(ctx: Context, buyer_slug: str, supplier_id: str, supplier_org: str) -> None:
+    """Link a demo buyer's supplier record the way a real one is linked: the buyer invites the
+    supplier organisation, whose admin (the demo supplier) accepts."""
+    from greenchain.services import portal
+
+    portal.invite_supplier_link(ctx, buyer_slug, supplier_id, supplier_org)
+    pending = [
+        i
+        for i in portal.link_invitations(ctx, supplier_org)
+        if i["buyer"] == buyer_slug and i["supplier_id"] == supplier_id
+    ]
+    portal.accept_supplier_link(ctx, supplier_org, pending[-1]["id"])
+
+
 def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
     """A joint program of the demo buyer and its partner company over their common suppliers,
     with a training that suppliers attended, a workshop, a library, reduction projects, data
@@ -88,8 +102,6 @@ def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
     from greenchain.services import programs as prog
     from greenchain.services.accounts import add_user
     from greenchain.services.inventory import get_hotspots
-    from greenchain.services.portal import link_supplier
-
     ws = ctx.workspace
     for slug, name in (
         (DEMO_PARTNER, "Keystone Assembly & Test (demo partner)"),
@@ -108,13 +120,13 @@ def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
     names = ws.supplier_names(buyer_org.id)
     by_name = {n.upper(): k for k, n in ws.supplier_names(partner_org.id).items()}
     shared = next((s for s in hot if names.get(s, "").upper() in by_name), hot[0])
-    link_supplier(ctx, DEMO_ORG, shared, DEMO_SUPPLIER_ORG)
+    link_by_consent(ctx, DEMO_ORG, shared, DEMO_SUPPLIER_ORG)
     if ctx.qualification is not None:
         from greenchain.services.demo_qualification import seed_qualification_demo
 
         seed_qualification_demo(ctx, DEMO_ORG, DEMO_SUPPLIER_ORG)
     if names.get(shared, "").upper() in by_name:
-        link_supplier(ctx, DEMO_PARTNER, by_name[names[shared].upper()], DEMO_SUPPLIER_ORG)
+        link_by_consent(ctx, DEMO_PARTNER, by_name[names[shared].upper()], DEMO_SUPPLIER_ORG)
 
     program = prog.create_program(
         ctx,

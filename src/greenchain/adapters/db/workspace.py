@@ -26,6 +26,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    update,
 )
 
 from greenchain.adapters.db import tables as t
@@ -291,6 +292,98 @@ class SqlWorkspace:
                     linked_at=now,
                 )
             )
+
+    def add_link_invitation(
+        self, buyer_org_id: int, supplier_id: str, supplier_org_id: int, now: dt.datetime
+    ) -> int:
+        """Ask ``supplier_org_id`` to operate the buyer's supplier record; a pending request for
+        the same record and organisation is replaced."""
+        inv = t.supplier_link_invitations
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(inv).where(
+                    inv.c.buyer_org_id == buyer_org_id,
+                    inv.c.supplier_id == supplier_id,
+                    inv.c.supplier_org_id == supplier_org_id,
+                    inv.c.status == "pending",
+                )
+            )
+            key = conn.execute(
+                insert(inv).values(
+                    buyer_org_id=buyer_org_id,
+                    supplier_id=supplier_id,
+                    supplier_org_id=supplier_org_id,
+                    status="pending",
+                    created_at=now,
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def link_invitations(self, supplier_org_id: int) -> list[dict[str, Any]]:
+        """The pending link requests to an organisation, oldest first, with the buyer and the
+        name the buyer knows the supplier by."""
+        inv, org, sup = t.supplier_link_invitations, t.organisations, t.suppliers
+        query = (
+            select(
+                inv.c.id,
+                inv.c.supplier_id,
+                inv.c.created_at,
+                org.c.slug.label("buyer"),
+                org.c.name.label("buyer_name"),
+                sup.c.name.label("supplier_name"),
+            )
+            .join(org, org.c.id == inv.c.buyer_org_id)
+            .outerjoin(
+                sup,
+                (sup.c.org_id == inv.c.buyer_org_id) & (sup.c.supplier_id == inv.c.supplier_id),
+            )
+            .where(inv.c.supplier_org_id == supplier_org_id, inv.c.status == "pending")
+            .order_by(inv.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def decide_link_invitation(
+        self, invitation_id: int, supplier_org_id: int, accept: bool, now: dt.datetime
+    ) -> dict[str, Any] | None:
+        """Accept (the link is made, replacing any other) or decline a pending request to
+        ``supplier_org_id``, in one transaction; the request's row with the buyer's slug, or
+        ``None`` when there is no such pending request."""
+        inv, link = t.supplier_link_invitations, t.supplier_links
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(inv)
+                .where(
+                    inv.c.id == invitation_id,
+                    inv.c.supplier_org_id == supplier_org_id,
+                    inv.c.status == "pending",
+                )
+                .values(status="accepted" if accept else "declined", decided_at=now)
+            )
+            if done.rowcount != 1:
+                return None
+            row = conn.execute(
+                select(inv, t.organisations.c.slug.label("buyer"))
+                .join(t.organisations, t.organisations.c.id == inv.c.buyer_org_id)
+                .where(inv.c.id == invitation_id)
+            ).one()
+            if accept:
+                conn.execute(
+                    delete(link).where(
+                        link.c.buyer_org_id == row.buyer_org_id,
+                        link.c.supplier_id == row.supplier_id,
+                    )
+                )
+                conn.execute(
+                    insert(link).values(
+                        buyer_org_id=row.buyer_org_id,
+                        supplier_id=row.supplier_id,
+                        supplier_org_id=supplier_org_id,
+                        linked_at=now,
+                    )
+                )
+        return dict(row._mapping)
 
     def supplier_org_of(self, buyer_org_id: int, supplier_id: str) -> int | None:
         link = t.supplier_links

@@ -271,11 +271,56 @@ def supplier_link(
     supplier: Annotated[str, typer.Option(help="The buyer's supplier id.")],
     to: Annotated[str, typer.Option("--to", help="The supplier's own organisation (slug).")],
 ) -> None:
-    """Link a supplier record to the organisation that is that supplier on the platform."""
+    """Ask the organisation that is this supplier on the platform to operate the supplier
+    record; the link exists once its admin accepts ('supplier accept-link')."""
     from greenchain.services import portal
 
-    done = portal.link_supplier(_ctx(), org, supplier, to)
-    console.print(f"{done['supplier_id']} ({done['supplier_name']}) of {org} is {to}")
+    done = portal.invite_supplier_link(_ctx(), org, supplier, to)
+    console.print(done["message"])
+
+
+@supplier_app.command("link-invitations")
+@guarded
+def supplier_link_invitations(org: OrgOption) -> None:
+    """The customers asking this organisation to operate their supplier record."""
+    from greenchain.services import portal
+
+    table = Table("id", "customer", "name", "knows you as", "asked on")
+    for i in portal.link_invitations(_ctx(), org):
+        table.add_row(
+            str(i["id"]),
+            i["buyer"],
+            i["buyer_name"],
+            f"{i['supplier_id']} ({i['supplier_name'] or '?'})",
+            (i["invited_at"] or "")[:10],
+        )
+    console.print(table)
+
+
+@supplier_app.command("accept-link")
+@guarded
+def supplier_accept_link(
+    org: OrgOption,
+    invitation: Annotated[int, typer.Argument(help="The invitation id (see link-invitations).")],
+) -> None:
+    """Accept a customer's request: this organisation then operates its supplier record."""
+    from greenchain.services import portal
+
+    done = portal.decide_supplier_link(_ctx(), org, invitation, True)
+    console.print(f"{org} is now supplier {done['supplier_id']} of {done['buyer']}.")
+
+
+@supplier_app.command("decline-link")
+@guarded
+def supplier_decline_link(
+    org: OrgOption,
+    invitation: Annotated[int, typer.Argument(help="The invitation id (see link-invitations).")],
+) -> None:
+    """Decline a customer's request to link its supplier record to this organisation."""
+    from greenchain.services import portal
+
+    done = portal.decide_supplier_link(_ctx(), org, invitation, False)
+    console.print(f"Declined the request of {done['buyer']} ({done['supplier_id']}).")
 
 
 @supplier_app.command("customers")

@@ -410,9 +410,8 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
     from greenchain.entrypoints.web.app import create_app
     from greenchain.services import pact_client
     from greenchain.services.accounts import add_user
-    from greenchain.services.demo import DEMO_PASSWORD
+    from greenchain.services.demo import DEMO_PASSWORD, link_by_consent
     from greenchain.services.inventory import calculate_inventory
-    from greenchain.services.portal import link_supplier
 
     ws = ctx.workspace
     buyer_org = ws.get_org(buyer)
@@ -424,7 +423,7 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
     except NotFoundError:
         ws.add_org(DEMO_PACT_SUPPLIER, f"{name} (demo PACT host)", ctx.clock.now())
     principal = add_user(ctx, DEMO_PACT_EMAIL, DEMO_PASSWORD, DEMO_PACT_SUPPLIER, Role.ADMIN)
-    link_supplier(ctx, buyer, seller, DEMO_PACT_SUPPLIER)
+    link_by_consent(ctx, buyer, seller, DEMO_PACT_SUPPLIER)
     store = SqlPact(ws.engine, settings.secrets().sealing_keys)  # type: ignore[attr-defined]
     path = write_pact_footprints(folder, seller, name)
     pact_service.import_footprints(

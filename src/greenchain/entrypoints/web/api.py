@@ -484,14 +484,39 @@ class SupplierLinkIn(BaseModel):
     )
 
 
-@router.post("/orgs/{org}/supplier-links/{supplier_id}", status_code=201, responses=ERRORS)
+@router.post("/orgs/{org}/supplier-links/{supplier_id}", status_code=202, responses=ERRORS)
 def supplier_link(
     org: str, supplier_id: str, body: SupplierLinkIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    """Link one of the organisation's supplier records to the organisation that is that
-    supplier on the platform (admins); its users then see this customer's requests,
-    qualification and their own ratings."""
-    return portal_service.link_supplier_for(ctx, principal, org, supplier_id, body.supplier_org)
+    """Ask the organisation that is this supplier on the platform to operate one of the
+    organisation's supplier records (admins). The link exists once an admin of that
+    organisation accepts; its users then see this customer's requests, qualification and their
+    own ratings. The answer is the same whether or not ``supplier_org`` exists."""
+    return portal_service.invite_supplier_link_for(
+        ctx, principal, org, supplier_id, body.supplier_org
+    )
+
+
+@router.get("/orgs/{org}/link-invitations", responses=ERRORS)
+def link_invitations(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """Customers asking this organisation to operate their supplier record (admins)."""
+    return portal_service.link_invitations_for(ctx, principal, org)
+
+
+@router.post("/orgs/{org}/link-invitations/{invitation_id}/accept", responses=ERRORS)
+def accept_link_invitation(
+    org: str, invitation_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Accept a customer's request: this organisation then operates its supplier record."""
+    return portal_service.decide_supplier_link_for(ctx, principal, org, invitation_id, True)
+
+
+@router.post("/orgs/{org}/link-invitations/{invitation_id}/decline", responses=ERRORS)
+def decline_link_invitation(
+    org: str, invitation_id: int, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Decline a customer's request to link its supplier record to this organisation."""
+    return portal_service.decide_supplier_link_for(ctx, principal, org, invitation_id, False)
 
 
 @router.get("/orgs/{org}/customers", responses=ERRORS)

@@ -7,14 +7,15 @@ see what."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from greenchain.domain.access import Principal
+from greenchain.domain.access import Principal, Role
 from greenchain.domain.engagement import CLIMATE_TEMPLATE, FieldType
 from greenchain.domain.errors import ConflictError, InvalidDataError
 from greenchain.entrypoints.web.api import ERRORS
@@ -421,6 +422,9 @@ def portal_page(
         portal=engagement.portal(ctx, principal, org),
         programs=programs.programs_for_supplier(ctx, principal, org),
         customers=portal_service.customers(ctx, org),
+        link_invitations=(
+            portal_service.link_invitations(ctx, org) if member.role is Role.ADMIN else []
+        ),
         can_edit=_can_edit(member),
         notice=notice,
     )
@@ -567,6 +571,27 @@ def answer_revoke(
     return portal_page(
         request, org, ctx, principal, notice=f"{buyer} can no longer see this answer"
     )
+
+
+@ui_router.post("/orgs/{org}/portal/link-invitations/{invitation_id}", dependencies=[Csrf])
+def link_invitation_decide(
+    request: Request,
+    org: str,
+    invitation_id: int,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    decision: Annotated[Literal["accept", "decline"], Form()],
+) -> Response:
+    """An admin of the supplier organisation accepts or declines a customer's link request."""
+    done = portal_service.decide_supplier_link_for(
+        ctx, principal, org, invitation_id, decision == "accept"
+    )
+    notice = (
+        f"You are now supplier {done['supplier_id']} of {done['buyer']}"
+        if decision == "accept"
+        else f"Declined the request of {done['buyer']}"
+    )
+    return RedirectResponse(f"/orgs/{org}/portal?{urlencode({'notice': notice})}", status_code=303)
 
 
 # --- sign-up of a supplier from its invitation --------------------------------------------------
