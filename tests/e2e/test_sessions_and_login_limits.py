@@ -304,3 +304,27 @@ def test_two_app_processes_on_one_database_share_sessions_and_limits(
     finally:
         first_ctx.workspace.close()  # type: ignore[attr-defined]
         second_ctx.workspace.close()  # type: ignore[attr-defined]
+
+
+def test_a_weak_password_is_refused_when_accepting_an_invitation(people):
+    inviter = account_service.get_principal(
+        people,
+        int(people.accounts.find_user("alice@a.example")["id"]),  # type: ignore[union-attr]
+    )
+    link = account_service.invite(people, inviter, "org-a", "new@a.example", Role.VIEWER, "x")
+    token = link.rsplit("/", 1)[1]
+    with pytest.raises(InvalidDataError, match="too common or too easy to guess"):
+        account_service.accept_invitation(people, token, "letmein12345")
+
+
+def test_the_cli_refuses_a_short_password_with_the_reason(people, monkeypatch):
+    from typer.testing import CliRunner
+
+    from greenchain.entrypoints.cli import main as cli
+
+    monkeypatch.setattr(cli, "_ctx", lambda: people)
+    result = CliRunner().invoke(
+        cli.app, ["user", "add", "new@a.example", "--org", "org-a"], input="tiny pw\n"
+    )
+    assert result.exit_code != 0
+    assert "at least 12 characters" in result.output

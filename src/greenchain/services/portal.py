@@ -71,6 +71,8 @@ def decide_supplier_link(
     """Accept (the buyer's record is then operated by this organisation) or decline a pending
     link request made to ``supplier_org_slug``."""
     org = ctx.workspace.get_org(supplier_org_slug)
+    if not 0 < invitation_id < 2**63:
+        raise NotFoundError(f"link invitation {invitation_id} not found or already answered")
     decided = ctx.workspace.decide_link_invitation(invitation_id, org.id, accept, ctx.clock.now())
     if decided is None:
         raise NotFoundError(f"link invitation {invitation_id} not found or already answered")

@@ -203,9 +203,12 @@ class SqlAccounts:
         expires_at: dt.datetime,
         client: str,
     ) -> None:
+        """Record a new session; the user's expired sessions are dropped on the way."""
+        s = t.user_sessions
         with self.engine.begin() as conn:
+            conn.execute(delete(s).where(s.c.user_id == user_id, s.c.expires_at < now))
             conn.execute(
-                insert(t.user_sessions).values(
+                insert(s).values(
                     token_sha256=token_sha256,
                     user_id=user_id,
                     created_at=now,
