@@ -323,3 +323,34 @@ def test_a_file_with_only_a_header_imports_nothing_and_says_so(ctx: Context, tmp
     empty.write_text("line_id,supplier_id,date,amount,currency,naics_code\n", encoding="utf-8")
     summary = import_records(ctx, "acme", "purchases", empty)
     assert (summary.total_rows, summary.inserted) == (0, 0)
+
+
+def _import_activities(ctx: Context, tmp_path: Path, rows: list[dict[str, object]]) -> None:
+    write_csv(tmp_path / "activity.csv", "activity", rows)
+    import_records(ctx, "acme", "activity", tmp_path / "activity.csv")
+
+
+def test_a_factor_named_directly_reports_under_its_own_scope_and_category(
+    ctx: Context, tmp_path: Path
+):
+    add_organisation(ctx, "acme")
+    _import_activities(
+        ctx,
+        tmp_path,
+        [
+            # DEFRA 2025 flat file, 1_100_1007_8_1: Fuels / Gaseous fuels / Propane, litres,
+            # 1.54358 kg CO2e (Scope 1)
+            activity("A1", activity="defra-2025:1_100_1007_8", amount="100", unit="litres"),
+            # 11_100_1007_8_1: WTT- fuels / Propane, litres, 0.18170 kg CO2e (Scope 3, cat. 3)
+            activity("A2", activity="defra-2025:11_100_1007_8", amount="100", unit="litres"),
+            # 20_507_5311_15_1: Waste disposal / Commercial and industrial waste, incineration
+            # with energy recovery, 4.68568 kg CO2e per tonne (Scope 3, cat. 5)
+            activity("A3", activity="defra-2025:20_507_5311_15", amount="2", unit="tonnes"),
+        ],
+    )
+    report = calculate_inventory(ctx, "acme", 2024)
+    assert report.lines == 3
+    assert report.by_scope["1"] == pytest.approx(100 * 1.54358 / 1000, abs=2e-6)
+    assert report.by_category["3"] == pytest.approx(100 * 0.18170 / 1000, abs=2e-6)
+    assert report.by_category["5"] == pytest.approx(2 * 4.68568 / 1000, abs=2e-6)
+    assert report.total_t_co2e == pytest.approx((154.358 + 18.170 + 9.37136) / 1000, abs=1e-5)

@@ -66,3 +66,23 @@ def test_a_factor_can_be_named_directly():
         "stationary:propane:gallon",
     )
     assert resolved.scope is None
+
+
+def test_a_factor_outside_the_scopes_or_without_a_category_is_an_error_not_a_silent_drop():
+    from greenchain.domain.activities import scope_of_factor
+    from greenchain.domain.factors import EmissionFactor, FactorKind
+
+    biogenic = EmissionFactor(
+        "x", "Outside of scopes / Biomass", "kWh", 0.1, FactorKind.OTHER, scope="Outside of Scopes"
+    )
+    with pytest.raises(InvalidDataError, match="outside the scopes"):
+        scope_of_factor(biogenic)
+    other = EmissionFactor("y", "Something / else", "kg", 1.0, FactorKind.OTHER, scope="3")
+    with pytest.raises(InvalidDataError, match="give the row a scope3_category"):
+        scope_of_factor(other)
+    assert scope_of_factor(other, 12) == ("3", 12)
+    freight = EmissionFactor(
+        "z", "Freighting goods / HGV", "tonne.km", 0.1, FactorKind.FREIGHT, scope="3"
+    )
+    assert scope_of_factor(freight) == ("3", 4)
+    assert scope_of_factor(freight, 9) == ("3", 9)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from greenchain.domain.errors import InvalidDataError, UnsupportedConversionError
+from greenchain.domain.factors import EmissionFactor, FactorKind
 from greenchain.domain.units import convert
 
 ANY_REGION = "*"
@@ -309,3 +310,73 @@ def resolve_activity(activity: str, region: str, unit: str) -> ResolvedActivity:
     raise UnsupportedConversionError(
         f"{definition.name} cannot be measured in '{unit}'; use one of {', '.join(units)}"
     )
+
+
+#: Scope 3 category of factors by their publisher's heading (DEFRA 2025 "Level 1"; the EPA Hub
+#: transport tables), after the category definitions of the GHG Protocol Scope 3 Standard
+#: (ch. 5, table 5.4): well-to-tank and T&D losses of the company's own fuel and electricity are
+#: category 3, those of transport follow the transport.
+_CATEGORY_OF_HEADING: dict[str, int] = {
+    "WTT- fuels": 3,
+    "WTT- bioenergy": 3,
+    "WTT- UK electricity": 3,
+    "WTT- heat and steam": 3,
+    "Transmission and distribution": 3,
+    "UK electricity T&D for EVs": 3,
+    "Material use": 1,
+    "Water supply": 1,
+    "Freighting goods": 4,
+    "WTT- delivery vehs & freight": 4,
+    "Freight": 4,
+    "Waste disposal": 5,
+    "Water treatment": 5,
+    "Business travel- air": 6,
+    "Business travel- land": 6,
+    "Business travel- sea": 6,
+    "Hotel stay": 6,
+    "WTT- business travel- air": 6,
+    "WTT- business travel- sea": 6,
+    "WTT- pass vehs & travel- land": 6,
+    "Travel": 6,
+    "Homeworking": 7,
+    "Managed assets- electricity": 8,
+    "Managed assets- vehicles": 8,
+}
+_CATEGORY_OF_KIND = {
+    FactorKind.EEIO: 1,
+    FactorKind.MATERIAL: 1,
+    FactorKind.FREIGHT: 4,
+    FactorKind.WASTE: 5,
+    FactorKind.TRAVEL: 6,
+}
+GHG_SCOPES = ("1", "2", "3")
+
+
+def scope_of_factor(
+    factor: EmissionFactor, scope3_category: int | None = None
+) -> tuple[str, int | None]:
+    """The scope and Scope 3 category a factor named directly (``<set>:<id>``) reports under.
+
+    The scope is the publisher's; the category is ``scope3_category`` when the row gives one
+    (freight can be category 4 or 9, car travel 6 or 7), otherwise the one the factor's heading
+    or kind implies. Raises :class:`InvalidDataError` when either cannot be known, so the line
+    is rejected with that reason instead of dropping out of the totals.
+    """
+    scope = (factor.scope or "").strip()
+    if scope not in GHG_SCOPES:
+        raise InvalidDataError(
+            f"factor '{factor.factor_id}' ({factor.name}) is reported outside the scopes "
+            f"('{factor.scope or 'no scope'}'), not in the inventory totals"
+        )
+    if scope != "3":
+        return scope, None
+    if scope3_category is not None:
+        return scope, scope3_category
+    heading = factor.name.split(" / ", 1)[0].strip()
+    category = _CATEGORY_OF_HEADING.get(heading, _CATEGORY_OF_KIND.get(factor.kind))
+    if category is None:
+        raise InvalidDataError(
+            f"factor '{factor.factor_id}' ({factor.name}) is Scope 3 but its category is not "
+            f"known; give the row a scope3_category (1 to 15)"
+        )
+    return scope, category

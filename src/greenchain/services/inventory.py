@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from greenchain.domain.activities import resolve_activity
+from greenchain.domain.activities import resolve_activity, scope_of_factor
 from greenchain.domain.errors import GreenchainError, NotFoundError, UnsupportedConversionError
 from greenchain.domain.factors import EmissionFactor, FactorSetInfo
 from greenchain.domain.ghg import Gas, GwpSet, to_co2e_kg
@@ -80,6 +80,10 @@ def _activity_map(
             resolved = resolve_activity(activity, country, unit)
             info, factor = cache.get(resolved.factor.set_key, resolved.factor.factor_id)
             multiplier = convert(1.0, unit, factor.unit)
+            if resolved.scope is None:  # a factor named directly reports under its own scope
+                scope, category = scope_of_factor(factor)
+            else:
+                scope, category = resolved.scope, resolved.scope3_category
         except GreenchainError as exc:
             row["error"] = f"{activity} ({country}, {unit}): {exc.message}"
             rows.append(row)
@@ -87,8 +91,8 @@ def _activity_map(
         used_sets.add(f"{info.key} {info.version}")
         region = (factor.region or "").upper()
         row.update(
-            scope=resolved.scope,
-            scope3_category=resolved.scope3_category,
+            scope=scope,
+            scope3_category=category,
             factor_set=info.key,
             factor_id=factor.factor_id,
             factor_unit=factor.unit,
