@@ -354,3 +354,24 @@ def test_a_factor_named_directly_reports_under_its_own_scope_and_category(
     assert report.by_category["3"] == pytest.approx(100 * 0.18170 / 1000, abs=2e-6)
     assert report.by_category["5"] == pytest.approx(2 * 4.68568 / 1000, abs=2e-6)
     assert report.total_t_co2e == pytest.approx((154.358 + 18.170 + 9.37136) / 1000, abs=1e-5)
+
+
+def test_a_suppliers_spend_is_the_amount_whatever_the_method(ctx: Context, tmp_path: Path):
+    lines = [
+        purchase("L1", amount="1000", quantity="5000", unit="kg", product_id="P1"),
+        purchase("L2", amount="2000"),
+    ]
+    _setup(ctx, tmp_path, lines=lines)
+    footprint = {
+        "product_id": "P1",
+        "supplier_id": "S1",
+        "declared_unit": "kg",
+        "kg_co2e_per_unit": "2.0",
+        "reference_year": "2024",
+    }
+    write_csv(tmp_path / "pf.csv", "product-footprints", [footprint])
+    import_records(ctx, "acme", "product-footprints", tmp_path / "pf.csv")
+    report = calculate_inventory(ctx, "acme", 2024)
+    assert report.by_method["product_level"] == pytest.approx(10.0)  # 5,000 kg x 2.0 kg CO2e/kg
+    # 1,000 + 2,000 USD; the 5,000 kg of the product-level line are not money
+    assert report.by_supplier[0].spend_usd == pytest.approx(3000.0)

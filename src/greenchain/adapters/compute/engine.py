@@ -237,7 +237,7 @@ def _purchase_sql(
                            WHEN 'product_level' THEN product_id END AS factor_id,
                CASE method WHEN 'product_level' THEN quantity ELSE amount END AS activity_amount,
                CASE method WHEN 'product_level' THEN unit ELSE currency END AS activity_unit,
-               fx_rate AS fx_usd_per_unit,
+               fx_rate AS fx_usd_per_unit, amount * fx_rate AS spend_usd,
                CASE method WHEN 'spend_based' THEN {cpi_ratio!r} END AS cpi_ratio,
                {spend_gases},
                CASE method
@@ -427,8 +427,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
             """
             WITH by_method AS (
                 SELECT supplier_id, method, sum(kg) AS kg,
-                       sum(CASE WHEN source = 'purchase' THEN activity_amount * fx_usd_per_unit
-                           END) AS spend
+                       sum(spend_usd) AS spend
                 FROM t WHERE scope = '3' AND supplier_id IS NOT NULL GROUP BY 1, 2
             )
             SELECT supplier_id, sum(kg), arg_max(method, kg), sum(spend)
