@@ -83,6 +83,30 @@ class BulkTransaction:
         table: pa.Table = self._cursor.fetch_arrow_table()
         return table
 
+    def fetch_declared(self, sql: str, schema: pa.Schema) -> pa.Table:
+        """The rows of ``sql`` (its columns named as in ``schema``, in any order) read with the
+        declared column types, never types inferred from the values.
+
+        SQLite has no column types in a result: the ADBC driver infers each column's type from
+        the first batch of rows (1,024), so a column whose first values are all empty and a
+        later one decimal fails ("Type mismatch ... expected INT64 but got DOUBLE"). Here a
+        leading row of typed placeholder values, marked and dropped after reading, declares
+        every column's type to the driver. PostgreSQL results carry their types already."""
+        if self.dialect != "sqlite":
+            return self.fetch(sql)
+        names = ", ".join(f'q."{field.name}"' for field in schema)
+        placeholders = ", ".join(
+            f'{_placeholder(field.type)} AS "{field.name}"' for field in schema
+        )
+        table = self.fetch(
+            f"SELECT 1 AS {_TYPED_ROW}, {placeholders} "
+            f"UNION ALL SELECT 0, {names} FROM ({sql}) AS q"
+        )
+        marker = table.column(_TYPED_ROW)
+        if table.num_rows == 0 or marker[0].as_py() != 1:  # pragma: no cover - SQLite order
+            raise RuntimeError("the typed placeholder row did not come first")
+        return table.slice(1).drop_columns([_TYPED_ROW])
+
     def scalar(self, sql: str) -> Any:
         self._cursor.execute(sql)
         row = self._cursor.fetchone()
@@ -154,6 +178,18 @@ class BulkTransaction:
                 text += ".000000"
             return pa.array([text], pa.string())
         return pa.array([value], pa.timestamp("us", tz="UTC"))
+
+
+_TYPED_ROW = "gc_typed_row"
+
+
+def _placeholder(kind: pa.DataType) -> str:
+    """A non-null SQLite value of the storage class ``kind`` is read back as."""
+    if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "CAST(0.5 AS REAL)"
+    if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
+        return "0"
+    return "''"  # text, and dates and times, which SQLite keeps as text
 
 
 def _literal(value: str) -> str:

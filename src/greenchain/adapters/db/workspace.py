@@ -604,7 +604,8 @@ class SqlWorkspace:
         }
         with self.bulk.transaction() as tx:
             return {
-                name: _typed(tx.fetch(sql), INPUT_SCHEMAS[name]) for name, sql in queries.items()
+                name: _typed(tx.fetch_declared(sql, INPUT_SCHEMAS[name]), INPUT_SCHEMAS[name])
+                for name, sql in queries.items()
             }
 
     def save_run(
