@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sqlite3
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from greenchain.entrypoints.cli.main import app
-from tests.factories import purchase, supplier, write_csv
+from tests.factories import activity, purchase, supplier, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -178,6 +179,45 @@ def test_a_bad_file_exits_non_zero_naming_file_row_and_field(cli, tmp_path):
     result = cli("calc", "--org", "acme", "--year", "2024")
     assert result.exit_code == 4
     assert "no purchase lines" in result.output
+
+
+def test_a_line_that_is_not_calculated_says_why_in_the_table_and_the_csv(cli, tmp_path):
+    assert cli("init").exit_code == 0
+    assert cli("org", "add", "acme").exit_code == 0
+    for key in ("epa-supply-chain-v1.3", "defra-2025", "epa-hub-2025"):
+        assert cli("factors", "import", key).exit_code == 0
+    write_csv(
+        tmp_path / "a.csv",
+        "activity",
+        [
+            activity("A1", amount="1200", unit="MWh", country="MY"),
+            activity("A2", amount="1000", unit="kWh", country="GB"),
+        ],
+    )
+    assert cli("import", "activity", str(tmp_path / "a.csv"), "--org", "acme").exit_code == 0
+    result = cli("calc", "--org", "acme", "--year", "2024")
+    assert result.exit_code == 0, result.output
+    assert "no electricity factor for region 'MY'" in " ".join(result.output.split())
+    result = cli("report", "inventory", "--org", "acme", "--year", "2024")
+    flat = " ".join(result.output.split())
+    assert "1 line(s), 1,200 MWh (A1): electricity (MY, MWh): no electricity factor" in flat
+    out = tmp_path / "inv.csv"
+    result = cli(
+        "report",
+        "inventory",
+        "--org",
+        "acme",
+        "--year",
+        "2024",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["source_id"]: r for r in csv.DictReader(out.read_text(encoding="utf-8").splitlines())}
+    assert "no electricity factor for region 'MY'" in rows["A1"]["reject_reason"]
+    assert rows["A2"]["reject_reason"] == ""
 
 
 def test_unknown_organisation_is_a_clear_error(cli):

@@ -20,7 +20,7 @@ from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory
 from greenchain.services.orgs import add_organisation
-from tests.factories import purchase, supplier, write_csv
+from tests.factories import activity, purchase, supplier, write_csv
 from tests.fakes import StoppedClock
 
 PASSWORD = "correct horse battery"
@@ -96,6 +96,19 @@ def test_login_leads_to_the_dashboard_with_charts(site, ctx):
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert page.headers["x-frame-options"] == "DENY"
     assert "login" in _audit_actions(ctx)
+
+
+def test_the_dashboard_says_why_a_line_was_not_calculated(site, ctx, tmp_path):
+    write_csv(
+        tmp_path / "a.csv", "activity", [activity("A1", amount="1200", unit="MWh", country="MY")]
+    )
+    import_records(ctx, "org-a", "activity", tmp_path / "a.csv")
+    calculate_inventory(ctx, "org-a", 2024)
+    _login(site, "alice@a.example")
+    page = site.get("/orgs/org-a/dashboard?year=2024", headers=HTML).text
+    assert "Lines not calculated" in page
+    assert "1,200 MWh" in page
+    assert "no electricity factor for region &#39;MY&#39;" in page
 
 
 def test_login_follows_only_local_next_addresses(site):

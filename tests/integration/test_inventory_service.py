@@ -10,7 +10,12 @@ from greenchain.domain.errors import FileRejectedError, NotFoundError
 from greenchain.domain.ghg import GwpSet, gwp
 from greenchain.services.context import Context
 from greenchain.services.imports import import_records
-from greenchain.services.inventory import calculate_inventory, get_hotspots, get_inventory_report
+from greenchain.services.inventory import (
+    calculate_inventory,
+    get_hotspots,
+    get_inventory_report,
+    get_run_lines,
+)
 from greenchain.services.orgs import add_organisation
 from tests.factories import activity, purchase, supplier, supplier_report, write_csv
 
@@ -375,3 +380,26 @@ def test_a_suppliers_spend_is_the_amount_whatever_the_method(ctx: Context, tmp_p
     assert report.by_method["product_level"] == pytest.approx(10.0)  # 5,000 kg x 2.0 kg CO2e/kg
     # 1,000 + 2,000 USD; the 5,000 kg of the product-level line are not money
     assert report.by_supplier[0].spend_usd == pytest.approx(3000.0)
+
+
+def test_a_rejected_line_says_why_in_the_report_and_the_lines(ctx: Context, tmp_path: Path):
+    add_organisation(ctx, "acme")
+    _import_activities(
+        ctx,
+        tmp_path,
+        [
+            activity("A1", amount="1200", unit="MWh", country="MY"),  # 1.2 GWh in Malaysia
+            activity("A2", amount="1000", unit="kWh", country="GB"),
+        ],
+    )
+    report = calculate_inventory(ctx, "acme", 2024)
+    assert report.rejected_lines == 1
+    (group,) = report.rejected
+    assert (group.lines, group.amount, group.unit, group.examples) == (1, 1200.0, "MWh", ["A1"])
+    assert "no electricity factor for region 'MY'" in group.reason
+    stored = get_inventory_report(ctx, "acme", 2024)
+    assert stored.to_dict()["rejected"][0]["reason"] == group.reason
+    lines = get_run_lines(ctx, "acme", report.run_id, with_rejected=True).to_pylist()
+    why = {r["source_id"]: r["reject_reason"] for r in lines}
+    assert why["A1"] == group.reason
+    assert why["A2"] is None

@@ -56,6 +56,23 @@ class Restatement:
 
 
 @dataclass(frozen=True)
+class RejectedLines:
+    """Input lines that could not be calculated for one reason: how many, how much of what
+    (``amount`` in ``unit``: the activity unit, or the currency of purchase lines) and the
+    first few line ids."""
+
+    reason: str
+    lines: int
+    amount: float
+    unit: str
+    examples: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        ids = ", ".join(self.examples) + (", ..." if self.lines > len(self.examples) else "")
+        return f"{self.lines} line(s), {self.amount:,.6g} {self.unit} ({ids}): {self.reason}"
+
+
+@dataclass(frozen=True)
 class InventoryReport:
     """The inventory of one organisation and reporting year, in tonnes CO2e.
 
@@ -86,6 +103,8 @@ class InventoryReport:
     #: instruments (REC, GO, I-REC, PPA) retired for the organisation (None: no electricity).
     electricity_mwh: float = 0.0
     renewable_electricity_share: float | None = None
+    #: why the ``rejected_lines`` were not calculated, by reason
+    rejected: list[RejectedLines] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -106,6 +125,7 @@ class InventoryReport:
         values = dict(data)
         values["by_supplier"] = [SupplierTotal(**s) for s in data.get("by_supplier", [])]
         values["restatements"] = [Restatement(**r) for r in data.get("restatements", [])]
+        values["rejected"] = [RejectedLines(**r) for r in data.get("rejected", [])]
         return cls(**values)
 
 
@@ -134,6 +154,7 @@ def build_report(
     created_at: str = "",
     electricity_mwh: float = 0.0,
     instrument_mwh: float = 0.0,
+    rejected: Sequence[RejectedLines] = (),
 ) -> InventoryReport:
     """Assemble the report from kilogram aggregates; every key is present, zero when empty."""
     by_scope = {k: _tonnes(kg_by_scope.get(k, 0.0)) for k in SCOPE_KEYS}
@@ -162,6 +183,7 @@ def build_report(
         renewable_electricity_share=(
             round(min(1.0, instrument_mwh / electricity_mwh), 6) if electricity_mwh > 0 else None
         ),
+        rejected=list(rejected),
     )
 
 

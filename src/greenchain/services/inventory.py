@@ -16,6 +16,7 @@ from greenchain.domain.ghg import Gas, GwpSet, to_co2e_kg
 from greenchain.domain.inventory import (
     InventoryReport,
     ParetoRow,
+    RejectedLines,
     Restatement,
     SupplierTotal,
     build_report,
@@ -199,6 +200,10 @@ def calculate_inventory(
             created_at=now.isoformat(timespec="seconds"),
             electricity_mwh=result.electricity_mwh,
             instrument_mwh=result.instrument_mwh,
+            rejected=[
+                RejectedLines(reason, n, round(amount, 6), unit, ids)
+                for reason, n, amount, unit, ids in result.rejected_summary
+            ],
         )
         summary = report.to_dict()
         summary.pop("run_id")
@@ -276,9 +281,11 @@ def get_inventory_json(
     return report.run_id, body
 
 
-def get_run_lines(ctx: Context, org_slug: str, run_id: int) -> Any:
+def get_run_lines(ctx: Context, org_slug: str, run_id: int, with_rejected: bool = False) -> Any:
+    """The result lines of a run; ``with_rejected``: and after them the input lines that were
+    not calculated, each with its ``reject_reason``."""
     org = ctx.workspace.get_org(org_slug)
-    return ctx.workspace.run_lines(org.id, run_id)
+    return ctx.workspace.run_lines(org.id, run_id, with_rejected)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ The formulas are those of ``greenchain.domain.methods.formulas``; here they run 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -70,6 +70,8 @@ class CalculationOutput:
     line_count: int
     electricity_mwh: float = 0.0  # purchased electricity of the year (Scope 2 lines)
     instrument_mwh: float = 0.0  # of which covered by contractual instruments
+    #: per reason and input unit: reason, lines, input amount, unit, first five line ids
+    rejected_summary: list[tuple[str, int, float, str, list[str]]] = field(default_factory=list)
 
 
 def _quality_table() -> pa.Table:
@@ -260,6 +262,7 @@ def _purchase_sql(
                         || '(scope 1 + 2 market + reported upstream scope 3)'
                    WHEN 'product_level' THEN 'quantity x product footprint'
                    WHEN NULL THEN NULL END AS note,
+               amount AS input_amount, currency AS input_unit,
                CASE WHEN method IS NULL THEN
                    CASE WHEN fx_rate IS NULL THEN 'no exchange rate for ' || currency
                         ELSE 'no spend-based factor for NAICS ' || naics_code END
@@ -299,7 +302,7 @@ def _activity_sql(year: int) -> str:
                NULL::DOUBLE AS fx_usd_per_unit, NULL::DOUBLE AS cpi_ratio, {gases},
                false AS q_verified, COALESCE(am.region_matches, false) AS q_region,
                least(abs({year} - COALESCE(am.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
-               false AS is_primary,
+               false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
                CASE WHEN am.error IS NULL AND am.factor_id IS NULL
                     THEN 'no factor for activity ' || a.activity ELSE am.error END
                    AS reject_reason
@@ -362,6 +365,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         f"""
         CREATE TEMP TABLE results AS
         SELECT r.* EXCLUDE (q_verified, q_region, q_gap, reject_reason, note,
+                            input_amount, input_unit,
                             electricity_mwh, covered_mwh, {", ".join(GAS_COLS)}),
                {", ".join(f"COALESCE({c}, 0) AS {c}" for c in GAS_COLS)},
                q.dq_technological, q.dq_geographical, q.dq_temporal, q.dq_completeness,
@@ -406,6 +410,18 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         "SELECT source, source_id, reject_reason FROM activity_results) "
         "WHERE reject_reason IS NOT NULL ORDER BY source, source_id"
     ).to_arrow_table()
+    rejected_summary = [
+        (str(reason), int(n), float(amount or 0.0), str(unit or ""), [str(i) for i in ids])
+        for reason, n, amount, unit, ids in con.execute(
+            # one row per reason and unit: what could not be calculated and how much of it
+            "SELECT reject_reason, count(*), sum(input_amount), input_unit, "
+            "list(source_id ORDER BY source_id)[1:5] FROM "
+            "(SELECT source_id, reject_reason, input_amount, input_unit FROM purchase_results "
+            "UNION ALL SELECT source_id, reject_reason, input_amount, input_unit "
+            "FROM activity_results WHERE scope IS DISTINCT FROM '2_market') "
+            "WHERE reject_reason IS NOT NULL GROUP BY reject_reason, input_unit ORDER BY 2 DESC, 1"
+        ).fetchall()
+    ]
     con.execute(f"CREATE TEMP VIEW t AS SELECT *, ({kg_sum}) AS kg FROM results")
     in_total = "scope <> '2_location'"
     kg_by_scope = dict(con.execute("SELECT scope, sum(kg) FROM t GROUP BY scope").fetchall())
@@ -464,6 +480,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         primary_scope3_kg=float(primary),
         data_quality_score=float(dq),
         line_count=int(count),
+        rejected_summary=rejected_summary,
     )
 
 

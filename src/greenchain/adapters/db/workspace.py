@@ -720,19 +720,52 @@ class SqlWorkspace:
             rows = conn.execute(query.order_by(t.calculation_runs.c.id)).all()
         return [self._run_from_row(r) for r in rows]
 
-    def run_lines(self, org_id: int, run_id: int) -> pa.Table:
-        """Every result line of a run with its lineage (tenant-checked)."""
+    def run_lines(self, org_id: int, run_id: int, with_rejected: bool = False) -> pa.Table:
+        """Every result line of a run with its lineage (tenant-checked); ``with_rejected``:
+        then the input lines that were not calculated, each with its ``reject_reason``."""
         with self.engine.connect() as conn:
             blob = conn.execute(
                 select(t.calculation_runs.c.lines_arrow).where(
                     t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.id == run_id
                 )
             ).scalar()
+            rejected = (
+                conn.execute(
+                    select(
+                        t.rejected_lines.c.source,
+                        t.rejected_lines.c.source_id,
+                        t.rejected_lines.c.reason,
+                    )
+                    .where(t.rejected_lines.c.run_id == run_id)
+                    .order_by(t.rejected_lines.c.source, t.rejected_lines.c.source_id)
+                ).all()
+                if with_rejected and blob is not None
+                else []
+            )
         if blob is None:
             raise NotFoundError(f"calculation run {run_id} not found")
         with pa.ipc.open_stream(pa.BufferReader(bytes(blob))) as reader:
             table: pa.Table = reader.read_all()
-        return table
+        if not with_rejected:
+            return table
+        plain = pa.schema(
+            [
+                pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                for f in table.schema
+            ]
+        )
+        calculated = table.cast(plain).append_column(
+            "reject_reason", pa.nulls(table.num_rows, pa.string())
+        )
+        columns: dict[str, pa.Array] = {
+            f.name: pa.nulls(len(rejected), f.type) for f in calculated.schema
+        }
+        columns["source"] = pa.array([r.source for r in rejected], plain.field("source").type)
+        columns["source_id"] = pa.array(
+            [r.source_id for r in rejected], plain.field("source_id").type
+        )
+        columns["reject_reason"] = pa.array([r.reason for r in rejected], pa.string())
+        return pa.concat_tables([calculated, pa.table(columns, schema=calculated.schema)])
 
 
 _RUN_COLUMNS = [c for c in t.calculation_runs.c if c.name != "lines_arrow"]

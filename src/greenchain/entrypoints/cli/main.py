@@ -395,7 +395,9 @@ def report_inventory(
     elif format is ReportFormat.TABLE:
         _print_report(report)
     else:
-        lines = inventory_service.get_run_lines(ctx, org, report.run_id)
+        lines = inventory_service.get_run_lines(
+            ctx, org, report.run_id, with_rejected=format is ReportFormat.CSV
+        )
         if format is ReportFormat.CSV:
             write_inventory_csv(lines, out)
             if out:
@@ -936,12 +938,19 @@ def _print_summary(report: InventoryReport) -> None:
         f"total {report.total_t_co2e:,.1f} t CO2e from {report.lines} lines, "
         f"{report.rejected_lines} rejected; primary data {report.primary_data_share:.1%} of Scope 3"
     )
+    _print_rejected(report)
     if report.restatements:
         console.print(
             f"{len(report.restatements)} restatement(s) against run {report.previous_run_id}:"
         )
         for reason, count in inventory_service.summarise_restatements(report).items():
             console.print(f"  {count} supplier(s): {reason}")
+
+
+def _print_rejected(report: InventoryReport) -> None:
+    """Why lines were not calculated, one line per reason."""
+    for group in report.rejected:
+        console.print(f"  not calculated: {group.describe()}", markup=False, highlight=False)
 
 
 def _share(part: float, whole: float) -> str:
@@ -1004,6 +1013,7 @@ def _print_report(report: InventoryReport) -> None:
         f"data quality {report.data_quality_score:.2f} (1 best .. 5 worst); "
         f"{report.lines} lines, {report.rejected_lines} rejected."
     )
+    _print_rejected(report)
     if report.restatements:
         console.print(f"Restatements against run {report.previous_run_id}:")
         for reason, count in inventory_service.summarise_restatements(report).items():
