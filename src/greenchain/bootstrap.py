@@ -20,6 +20,7 @@ from greenchain.adapters.files import (
     SystemClock,
     write_demo_files,
 )
+from greenchain.adapters.importers.tabular import WorkbookLimits
 from greenchain.adapters.security import Argon2PasswordHasher, SmtpTransport
 from greenchain.adapters.signing import Ed25519Keys, verify_signature
 from greenchain.config import Settings
@@ -43,7 +44,12 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         workspace=workspace,
         conversions=BundledConversions(),
         engine=DuckDbEngine(),
-        tabular=SpreadsheetFiles(),
+        tabular=SpreadsheetFiles(
+            WorkbookLimits(
+                max_rows=settings.xlsx_max_rows,
+                max_unpacked_bytes=settings.xlsx_max_unpacked_mb * 2**20,
+            )
+        ),
         factor_files=PublicFactorFiles(settings.factors_dir),
         clock=SystemClock(),
         demo_writer=write_demo_files,

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     mail_from: str = "Greenchain <no-reply@greenchain.local>"
     upload_dir: Path = Field(default=Path("uploads"), description="Where uploads are kept")
+    xlsx_max_rows: int = Field(
+        default=1_048_576, ge=1, description="Rows an XLSX import reads at most"
+    )
+    xlsx_max_unpacked_mb: int = Field(
+        default=512, ge=1, description="MiB an XLSX workbook may unpack to (checked first)"
+    )
     job_workers: int = Field(default=1, ge=0, description="In-process job workers per web worker")
 
     @field_validator("db")

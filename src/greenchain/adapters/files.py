@@ -7,14 +7,18 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+from greenchain.adapters.exports import write_csv
 from greenchain.adapters.importers.factor_files import (
     read_defra_2025,
     read_epa_hub_2025,
     read_epa_supply_chain,
 )
 from greenchain.adapters.importers.tabular import (
+    CsvSource,
     ValidatedFile,
+    WorkbookLimits,
     file_sha256,
     open_source,
     validate_table,
@@ -68,6 +72,11 @@ class PublicFactorFiles:
 
 
 class SpreadsheetFiles:
+    """Spreadsheet imports (CSV, XLSX) and the CSV files written for people."""
+
+    def __init__(self, limits: WorkbookLimits | None = None) -> None:
+        self.limits = limits or WorkbookLimits()
+
     def validate(
         self,
         path: Path,
@@ -78,18 +87,26 @@ class SpreadsheetFiles:
         # Hash the file while DuckDB reads it (hashlib releases the GIL on large blocks).
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(file_sha256, path)
-            table = open_source(path, file_name)
+            table = open_source(path, file_name, self.limits)
             sha256 = digest.result()
-        return validate_table(
-            table,
-            schema,
-            file_name=file_name or path.name,
-            sha256=sha256,
-            references={k: list(v) for k, v in references.items()},
-        )
+        try:
+            return validate_table(
+                table,
+                schema,
+                file_name=file_name or path.name,
+                sha256=sha256,
+                references={k: list(v) for k, v in references.items()},
+            )
+        finally:
+            if isinstance(table, CsvSource):
+                table.close()
 
     def write_rejected(self, validated: ValidatedFile, out: Path) -> Path:
         return write_rejected_report(validated, out)
+
+    def write_rows(self, rows: Iterable[Sequence[Any]], out: Path) -> Path:
+        write_csv(out, rows)
+        return out
 
 
 def write_demo_files(folder: Path, *, seed: int) -> dict[str, Path]:

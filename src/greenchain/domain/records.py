@@ -34,6 +34,21 @@ REFERENCE_HINTS: dict[Reference, str] = {
 }
 
 
+#: Plausibility limits, far above any real figure of one company and far below what breaks
+#: arithmetic (1e308 passes a number check but overflows sums). Money is in the row's own
+#: currency, so the limit leaves room for currencies of small units (a large Korean or
+#: Vietnamese company reports revenue of 1e14-1e16 KRW or VND). Documented in docs/formats.md.
+MAX_MONEY = 1e17
+#: Tonnes CO2e a year of one company: the largest emitters report ~1e8-1e9 t.
+MAX_TONNES = 1e10
+#: Quantities and activity amounts (kWh, kg, km, t.km, units...): 1e13 kWh is 10,000 TWh.
+MAX_AMOUNT = 1e13
+#: kg CO2e per declared unit of a product.
+MAX_KG_PER_UNIT = 1e9
+#: MWh of one energy attribute instrument.
+MAX_MWH = 1e9
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     name: str
@@ -43,6 +58,8 @@ class ColumnSpec:
     minimum: float | None = None
     exclusive_minimum: bool = False
     maximum: float | None = None
+    #: Plausibility limit: a larger value is a typing or unit error, not data (see LIMITS).
+    plausible_maximum: float | None = None
     max_length: int | None = None
     pattern: str | None = None
     pattern_hint: str = ""
@@ -117,6 +134,7 @@ PURCHASES = RecordSchema(
             ColumnType.DECIMAL,
             minimum=0,
             exclusive_minimum=True,
+            plausible_maximum=MAX_MONEY,
             help="spend in `currency`, purchaser price, excluding VAT",
         ),
         ColumnSpec("currency", upper=True, reference=Reference.CURRENCY),
@@ -131,7 +149,12 @@ PURCHASES = RecordSchema(
             maximum=15,
         ),
         ColumnSpec(
-            "quantity", ColumnType.DECIMAL, required=False, minimum=0, exclusive_minimum=True
+            "quantity",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            exclusive_minimum=True,
+            plausible_maximum=MAX_AMOUNT,
         ),
         ColumnSpec("unit", required=False, max_length=30),
         ColumnSpec("product_id", required=False, max_length=64),
@@ -147,12 +170,30 @@ SUPPLIER_DATA = RecordSchema(
     columns=(
         ColumnSpec("supplier_id", reference=Reference.SUPPLIER),
         ColumnSpec("year", ColumnType.INTEGER, minimum=1990, maximum=2100),
-        ColumnSpec("revenue", ColumnType.DECIMAL, minimum=0, exclusive_minimum=True),
+        ColumnSpec(
+            "revenue",
+            ColumnType.DECIMAL,
+            minimum=0,
+            exclusive_minimum=True,
+            plausible_maximum=MAX_MONEY,
+        ),
         ColumnSpec("currency", upper=True, reference=Reference.CURRENCY),
-        ColumnSpec("scope1_t", ColumnType.DECIMAL, minimum=0),
-        ColumnSpec("scope2_market_t", ColumnType.DECIMAL, minimum=0),
-        ColumnSpec("scope2_location_t", ColumnType.DECIMAL, required=False, minimum=0),
-        ColumnSpec("scope3_upstream_t", ColumnType.DECIMAL, required=False, minimum=0),
+        ColumnSpec("scope1_t", ColumnType.DECIMAL, minimum=0, plausible_maximum=MAX_TONNES),
+        ColumnSpec("scope2_market_t", ColumnType.DECIMAL, minimum=0, plausible_maximum=MAX_TONNES),
+        ColumnSpec(
+            "scope2_location_t",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            plausible_maximum=MAX_TONNES,
+        ),
+        ColumnSpec(
+            "scope3_upstream_t",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            plausible_maximum=MAX_TONNES,
+        ),
         ColumnSpec("verified", ColumnType.BOOLEAN, required=False, default="false"),
         ColumnSpec(
             "sbt_status",
@@ -182,7 +223,7 @@ ACTIVITY = RecordSchema(
         ColumnSpec("activity_id", **_ID),  # type: ignore[arg-type]
         ColumnSpec("date", ColumnType.DATE),
         ColumnSpec("activity", max_length=120),
-        ColumnSpec("amount", ColumnType.DECIMAL, minimum=0),
+        ColumnSpec("amount", ColumnType.DECIMAL, minimum=0, plausible_maximum=MAX_AMOUNT),
         ColumnSpec("unit", max_length=30),
         ColumnSpec(
             "country",
@@ -202,7 +243,9 @@ PRODUCT_FOOTPRINTS = RecordSchema(
         ColumnSpec("product_id", **_ID),  # type: ignore[arg-type]
         ColumnSpec("supplier_id", reference=Reference.SUPPLIER),
         ColumnSpec("declared_unit", max_length=30),
-        ColumnSpec("kg_co2e_per_unit", ColumnType.DECIMAL, minimum=0),
+        ColumnSpec(
+            "kg_co2e_per_unit", ColumnType.DECIMAL, minimum=0, plausible_maximum=MAX_KG_PER_UNIT
+        ),
         ColumnSpec(
             "reference_year", ColumnType.INTEGER, required=False, minimum=1990, maximum=2100
         ),
@@ -226,7 +269,9 @@ ENERGY_ATTRIBUTES = RecordSchema(
             pattern="REC|GO|I-REC|PPA",
             pattern_hint="one of REC, GO, I-REC, PPA",
         ),
-        ColumnSpec("mwh", ColumnType.DECIMAL, minimum=0, exclusive_minimum=True),
+        ColumnSpec(
+            "mwh", ColumnType.DECIMAL, minimum=0, exclusive_minimum=True, plausible_maximum=MAX_MWH
+        ),
         ColumnSpec("period_start", ColumnType.DATE, help="first day of generation covered"),
         ColumnSpec("period_end", ColumnType.DATE, help="last day of generation covered"),
         ColumnSpec(

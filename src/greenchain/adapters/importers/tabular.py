@@ -7,16 +7,19 @@ so a million rows are checked in about a second. Rows are numbered as a spreadsh
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import tempfile
 import warnings
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from greenchain.adapters.exports import write_table_csv
 from greenchain.domain.errors import InvalidDataError, RowProblem
 from greenchain.domain.records import (
     FALSE_WORDS,
@@ -53,6 +56,15 @@ class CsvSource:
 
     path: Path
     header: tuple[str, ...]
+    #: The folder of a UTF-8 copy of a file in another encoding, removed with this object.
+    copy_folder: tempfile.TemporaryDirectory[str] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    def close(self) -> None:
+        """Remove the UTF-8 copy, if one was made."""
+        if self.copy_folder is not None:
+            self.copy_folder.cleanup()
 
     @property
     def column_names(self) -> list[str]:
@@ -70,25 +82,115 @@ class CsvSource:
         return (
             f"SELECT (row_number() OVER () + 1)::BIGINT AS {ROW}, {', '.join(names)} "
             f"FROM read_csv('{path}', "
-            "all_varchar = true, header = true, delim = ',', quote = '\"', "
+            "all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
             "strict_mode = false, null_padding = true)"
         )
 
 
-def open_source(path: Path, file_name: str | None = None) -> pa.Table | CsvSource:
+@dataclass(frozen=True)
+class WorkbookLimits:
+    """How much of an XLSX upload is read at most. An XLSX file is a zip archive: a few
+    megabytes can unpack to gigabytes of XML, so its declared unpacked size is checked before
+    anything is opened, and rows are counted while they stream. The defaults: Excel's own
+    row limit and 512 MiB unpacked (a full 1,048,576-row sheet of a dozen columns is about
+    200-300 MiB). Settings: GREENCHAIN_XLSX_MAX_ROWS, GREENCHAIN_XLSX_MAX_UNPACKED_MB."""
+
+    max_rows: int = 1_048_576
+    max_unpacked_bytes: int = 512 * 1024 * 1024
+
+
+def open_source(
+    path: Path, file_name: str | None = None, limits: WorkbookLimits | None = None
+) -> pa.Table | CsvSource:
     """A CSV file as a :class:`CsvSource`; an XLSX workbook read into an Arrow table."""
     if not path.is_file():
         raise InvalidDataError(f"{file_name or path}: file not found")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ""):
-        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        text, folder = utf8_text(path, file_name or path.name)
+        with text.open("r", encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle), None)
         if not header:
             raise InvalidDataError(
                 f"{file_name or path.name}: the file is empty (a header row is expected)"
             )
-        return CsvSource(path, tuple(header))
-    return read_text_table(path, file_name)
+        return CsvSource(text, tuple(header), folder)
+    return read_text_table(path, file_name, limits)
+
+
+#: Encodings a CSV file may come in besides UTF-8: UTF-16 and UTF-32 with a byte order mark
+#: (Excel's "Unicode text"), and the single-byte encodings of Western and Central European
+#: spreadsheets, recognised by charset-normalizer.
+FALLBACK_ENCODINGS = frozenset({"cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2"})
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def utf8_text(path: Path, shown: str) -> tuple[Path, tempfile.TemporaryDirectory[str] | None]:
+    """``path`` itself when it is UTF-8 text, else a UTF-8 copy of it (and the temporary
+    folder holding the copy). A file in an encoding that cannot be told for sure is refused,
+    naming the file and the encodings accepted, rather than read as mojibake."""
+    with path.open("rb") as handle:
+        start = handle.read(4)
+    encoding = next((name for bom, name in _BOMS if start.startswith(bom)), None)
+    if encoding is None:
+        position = _first_non_utf8(path)
+        if position is None:
+            return path, None
+        encoding = _guess_single_byte(path)
+        if encoding is None:
+            raise InvalidDataError(
+                f"{shown}: not UTF-8 text (byte {position:,} is not UTF-8) and its encoding "
+                "cannot be told for sure; save it as 'CSV UTF-8' (accepted: UTF-8, UTF-16 or "
+                "UTF-32 with a byte order mark, Windows-1252/Latin-1, Windows-1250)"
+            )
+    folder = tempfile.TemporaryDirectory(prefix="greenchain-text-")
+    copy = Path(folder.name) / f"{path.stem}.utf8.csv"
+    try:
+        with (
+            path.open("r", encoding=encoding, newline="") as source,
+            copy.open("w", encoding="utf-8", newline="") as target,
+        ):
+            for block in iter(lambda: source.read(1 << 20), ""):
+                target.write(block)
+    except (UnicodeError, ValueError):
+        folder.cleanup()
+        raise InvalidDataError(
+            f"{shown}: not readable as {encoding} text; save it as 'CSV UTF-8'"
+        ) from None
+    return copy, folder
+
+
+def _first_non_utf8(path: Path) -> int | None:
+    """The offset of the first byte that is not UTF-8, or None (read in 1 MiB blocks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                return offset + error.start
+            offset += len(block)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        return offset + error.start
+    return None
+
+
+def _guess_single_byte(path: Path) -> str | None:
+    from charset_normalizer import from_path
+
+    best = from_path(path).best()
+    if best is None:
+        return None
+    encoding = str(best.encoding)
+    return encoding if encoding in FALLBACK_ENCODINGS else None
 
 
 def file_sha256(path: Path) -> str:
@@ -103,41 +205,53 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_text_table(path: Path, file_name: str | None = None) -> pa.Table:
+def read_text_table(
+    path: Path, file_name: str | None = None, limits: WorkbookLimits | None = None
+) -> pa.Table:
     """All cells of a CSV or XLSX file as text, plus the spreadsheet row number ``_row``."""
     if not path.is_file():
         raise InvalidDataError(f"{file_name or path}: file not found")
     try:
-        return _read(path)
+        return _read(path, limits or WorkbookLimits())
     except InvalidDataError as exc:
         if file_name:
             raise InvalidDataError(exc.message.replace(path.name, file_name, 1)) from None
         raise
 
 
-def _read(path: Path) -> pa.Table:
+def _read(path: Path, limits: WorkbookLimits) -> pa.Table:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, limits)
     if suffix not in (".csv", ".txt", ""):
         raise InvalidDataError(f"{path.name}: unsupported file type '{suffix}' (use .csv or .xlsx)")
+    shown = path.name
+    path, folder = utf8_text(path, shown)
+    try:
+        return _read_csv(path, shown)
+    finally:
+        if folder is not None:
+            folder.cleanup()
+
+
+def _read_csv(path: Path, shown: str) -> pa.Table:
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle), None)
     if not header:
-        raise InvalidDataError(f"{path.name}: the file is empty (a header row is expected)")
+        raise InvalidDataError(f"{shown}: the file is empty (a header row is expected)")
     con = duckdb.connect()
     try:
         # DuckDB keeps the file's row order; the row numbers are added after reading.
         relation = con.sql(
             "SELECT * FROM read_csv(?, all_varchar = true, header = true, delim = ',', "
-            "quote = '\"', strict_mode = false, null_padding = true)",
+            "quote = '\"', escape = '\"', strict_mode = false, null_padding = true)",
             params=[str(path)],
         )
         table = relation.to_arrow_table()
         rows = pa.array(range(2, table.num_rows + 2), pa.int64())
         table = table.add_column(0, ROW, rows)
     except duckdb.Error as exc:
-        raise InvalidDataError(f"{path.name}: not a readable CSV file ({exc})") from None
+        raise InvalidDataError(f"{shown}: not a readable CSV file ({exc})") from None
     finally:
         con.close()
     renamed = [ROW] + [_clean_header(n) for n in table.column_names[1:]]
@@ -148,9 +262,27 @@ def _clean_header(name: str) -> str:
     return name.strip().lstrip("\ufeff").strip().lower()
 
 
-def _read_xlsx(path: Path) -> pa.Table:
+def _check_unpacked_size(path: Path, limits: WorkbookLimits) -> None:
+    """Refuse a workbook whose parts would unpack beyond the limit, before reading any."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidDataError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+    if unpacked > limits.max_unpacked_bytes:
+        raise InvalidDataError(
+            f"{path.name}: the workbook unpacks to {unpacked / 2**20:,.0f} MiB, more than the "
+            f"limit of {limits.max_unpacked_bytes / 2**20:,.0f} MiB; split it or save it as "
+            "CSV (limit: GREENCHAIN_XLSX_MAX_UNPACKED_MB)"
+        )
+
+
+def _read_xlsx(path: Path, limits: WorkbookLimits) -> pa.Table:
     import openpyxl
 
+    _check_unpacked_size(path, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -167,6 +299,11 @@ def _read_xlsx(path: Path) -> pa.Table:
         columns: list[list[str | None]] = [[] for _ in header]
         numbers: list[int] = []
         for index, row in enumerate(rows, start=2):
+            if index - 1 > limits.max_rows:
+                raise InvalidDataError(
+                    f"{path.name}: more than {limits.max_rows:,} rows; split the workbook or "
+                    "save it as CSV (limit: GREENCHAIN_XLSX_MAX_ROWS)"
+                )
             if row is None or all(v is None or v == "" for v in row):
                 continue
             numbers.append(index)
@@ -349,6 +486,15 @@ def _column_checks(col: ColumnSpec, references: Mapping[Reference, Collection[st
             checks.append(
                 _problem(col.name, f"{value} > {col.maximum}", f"must be at most {col.maximum:g}")
             )
+        if col.plausible_maximum is not None:
+            checks.append(
+                _problem(
+                    col.name,
+                    f"{value} > {col.plausible_maximum}",
+                    f"larger than the plausibility limit {col.plausible_maximum:.0e} (a typing or "
+                    "unit error?); see docs/formats.md",
+                )
+            )
     if col.max_length is not None:
         checks.append(
             _problem(
@@ -409,14 +555,7 @@ def _typed(col: ColumnSpec) -> str:
 
 
 def write_rejected_report(validated: ValidatedFile, out: Path) -> Path:
-    """Write the rejected rows (original values plus ``_field`` and ``_reason``) as CSV."""
-    con = duckdb.connect()
-    try:
-        con.register("rejected", validated.rejected)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(
-            f"COPY rejected TO '{str(out).replace(chr(39), chr(39) * 2)}' (HEADER, DELIMITER ',')"
-        )
-    finally:
-        con.close()
+    """Write the rejected rows (original values plus ``_field`` and ``_reason``) as CSV, through
+    the one export writer (text that a spreadsheet would run as a formula is made inert)."""
+    write_table_csv(validated.rejected, out)
     return out
