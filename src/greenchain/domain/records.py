@@ -58,7 +58,7 @@ class ColumnSpec:
     minimum: float | None = None
     exclusive_minimum: bool = False
     maximum: float | None = None
-    #: Plausibility limit: a larger value is a typing or unit error, not data (see LIMITS).
+    #: Plausibility limit: a larger value is a typing or unit error, not data (see MAX_MONEY...).
     plausible_maximum: float | None = None
     max_length: int | None = None
     pattern: str | None = None
