@@ -248,3 +248,39 @@ def test_the_workbook_limits_are_settings() -> None:
 
     settings = Settings(xlsx_max_rows=10, xlsx_max_unpacked_mb=3)
     assert (settings.xlsx_max_rows, settings.xlsx_max_unpacked_mb) == (10, 3)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "activity_id,date,activity,amount,unit,country\nA1,2024-01-01,electricity,1e308,kWh,DE\n",
+            "activity.csv: row 2, field 'amount': larger than the plausibility limit",
+        ),
+        (
+            "activity_id,date,activity,amount,unit,country\n\x81\x8d\x8f\x90\x9d\x00\xff",
+            "activity.csv: not UTF-8 text",
+        ),
+    ],
+)
+def test_the_command_line_names_the_file_row_and_field_of_bad_input_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, factors_dir: Path, content: str, expected: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from greenchain.entrypoints.cli.main import app
+
+    monkeypatch.setenv("GREENCHAIN_DB", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("GREENCHAIN_DATA_DIR", str(factors_dir.parent))
+    runner = CliRunner()
+    for args in (["init"], ["org", "add", "acme"]):
+        assert runner.invoke(app, args, catch_exceptions=False).exit_code == 0
+    path = tmp_path / "activity.csv"
+    path.write_bytes(content.encode("latin-1"))
+    result = runner.invoke(
+        app, ["import", "activity", str(path), "--org", "acme"], catch_exceptions=False
+    )
+    assert result.exit_code == 3, result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert "internal error" not in result.output
