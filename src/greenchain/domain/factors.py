@@ -77,13 +77,28 @@ class EmissionFactor:
         return any(s != CO2E_SPECIES for s in self.gases_kg_per_unit)
 
     def kg_co2e_per_unit_with(self, gwp_set: GwpSet, basis: GwpSet) -> float:
-        """CO2e per unit under ``gwp_set``: recomputed from gases when they are known.
+        """CO2e per unit under ``gwp_set``.
 
-        Without a gas breakdown the published value (on ``basis``) is the only one there is.
+        On the set's own GWP ``basis`` this is the published value. Under another GWP set the
+        gas breakdown re-weights it: the published value times (gases x ``gwp_set``) / (gases x
+        ``basis``), so a rounded breakdown never moves the published figure (EPA v1.3 publishes
+        the by-gas file rounded: 557 of its 1,016 NAICS codes sum to more than 0.1 % off the
+        CO2e file). Without a gas breakdown the published value is the only one there is.
+        """
+        return sum(self.kg_co2e_by_species(gwp_set, basis).values())
+
+    def kg_co2e_by_species(self, gwp_set: GwpSet, basis: GwpSet) -> dict[str, float]:
+        """kg CO2e per unit by species under ``gwp_set``, proportional to the published CO2e.
+
+        Each species' mass x GWP is scaled by published CO2e / (gases x ``basis`` GWPs), so on
+        ``basis`` the parts add up to the published value exactly and under another set they
+        are re-weighted from it. Without a gas breakdown: all of it under ``CO2e``.
         """
         if not self.has_gas_breakdown:
-            return self.kg_co2e_per_unit
-        return sum(m * gwp(s, gwp_set) for s, m in self.gases_kg_per_unit.items())
+            return {CO2E_SPECIES: self.kg_co2e_per_unit}
+        on_basis = sum(m * gwp(s, basis) for s, m in self.gases_kg_per_unit.items())
+        scale = self.kg_co2e_per_unit / on_basis if on_basis else 1.0
+        return {s: m * gwp(s, gwp_set) * scale for s, m in self.gases_kg_per_unit.items()}
 
 
 @dataclass(frozen=True)

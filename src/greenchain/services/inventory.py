@@ -12,7 +12,7 @@ from weakref import WeakKeyDictionary
 from greenchain.domain.activities import resolve_activity, scope_of_factor
 from greenchain.domain.errors import GreenchainError, NotFoundError, UnsupportedConversionError
 from greenchain.domain.factors import EmissionFactor, FactorSetInfo
-from greenchain.domain.ghg import Gas, GwpSet, to_co2e_kg
+from greenchain.domain.ghg import Gas, GwpSet, gas_of_species
 from greenchain.domain.inventory import (
     InventoryReport,
     ParetoRow,
@@ -40,17 +40,19 @@ _GAS_COLUMN = {
 }
 
 
-def factor_gas_columns(factor: EmissionFactor, gwp_set: GwpSet) -> dict[str, float]:
+def factor_gas_columns(
+    factor: EmissionFactor, gwp_set: GwpSet, basis: GwpSet = GwpSet.AR5
+) -> dict[str, float]:
     """kg CO2e per unit of ``factor`` by gas column under ``gwp_set``.
 
-    With a gas breakdown every species is weighted with the chosen GWP set; without one the
-    published CO2e value is all there is and goes under ``unspecified``.
+    On the factor set's GWP ``basis`` the columns add up to the published CO2e value; under
+    another set the gas breakdown re-weights it, the split staying proportional to the
+    published value (``EmissionFactor.kg_co2e_by_species``). Without a breakdown the published
+    value is all there is and goes under ``unspecified``.
     """
-    if factor.has_gas_breakdown:
-        by_gas = to_co2e_kg(factor.gases_kg_per_unit, gwp_set)
-        return {_GAS_COLUMN[g]: v for g, v in by_gas.items()}
     columns = dict.fromkeys(_GAS_COLUMN.values(), 0.0)
-    columns["kg_unspecified"] = factor.kg_co2e_per_unit
+    for species, kg in factor.kg_co2e_by_species(gwp_set, basis).items():
+        columns[_GAS_COLUMN[gas_of_species(species)]] += kg
     return columns
 
 
@@ -101,7 +103,7 @@ def _activity_map(
             region_matches=bool(region) and (country == region or country.startswith(region)),
             factor_year=info.reference_year or year,
             error=None,
-            **factor_gas_columns(factor, gwp_set),
+            **factor_gas_columns(factor, gwp_set, info.gwp_basis),
         )
         rows.append(row)
     return rows, used_sets
@@ -146,7 +148,10 @@ def calculate_inventory(
     if cpi_year != year:
         spend_note += f"; CPI-U {year} not yet published, {cpi_year} used"
     fx = _year_rates(ctx, ctx.engine.distinct_currencies(inputs), year)
-    eeio = [{"naics_code": f.factor_id, **factor_gas_columns(f, gwp_set)} for f in eeio_factors]
+    eeio = [
+        {"naics_code": f.factor_id, **factor_gas_columns(f, gwp_set, eeio_info.gwp_basis)}
+        for f in eeio_factors
+    ]
     keys = ctx.engine.distinct_activities(inputs["activities"])
     activity_map, activity_sets = _activity_map(ctx, keys, gwp_set, year)
     with (
