@@ -529,3 +529,17 @@ def test_credits_are_retired_from_the_page_and_a_serial_is_never_retired_twice(w
     assert again.status_code == 422
     assert "1050" in again.text
     assert "Puro.earth" in again.text
+
+
+def test_the_roadmap_form_sent_as_a_browser_sends_it_with_empty_fields_shows_the_page(world):
+    """A GET form sends its empty optional fields as ``name=``: they mean "not given"."""
+    _, client, tokens = world
+    _enter_history(client, tokens["alice@a.example"])
+    _login(client, "alice@a.example")
+    response = client.get(
+        "/orgs/org-a/targets?year=&until=2030&supplier_share=&supplier_rate=&renewable_share="
+        "&renewable_by=&renewable_current=&efficiency_rate=",
+        headers=HTML,
+    )
+    assert response.status_code == 200, response.text[:500]
+    assert "Input should be a valid" not in response.text

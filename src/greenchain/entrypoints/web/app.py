@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -74,6 +75,27 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class EmptyFormFieldsAbsent:
+    """Drops empty parameters from the query string of page requests (not ``/api`` or the PACT
+    routes): a browser sends every field of a GET form, the empty optional ones as ``name=``,
+    and an empty optional field means "not given", not "an invalid number"."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("query_string") and _is_page(scope["path"]):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            kept = [(name, value) for name, value in pairs if value.strip()]
+            if len(kept) != len(pairs):
+                scope = dict(scope, query_string=urlencode(kept).encode("latin-1"))
+        await self.app(scope, receive, send)
+
+
+def _is_page(path: str) -> bool:
+    return not path.startswith(("/api/", "/3/", "/2/", "/auth/", "/.well-known/"))
+
+
 def status_for(error: GreenchainError) -> int:
     return next((code for kind, code in STATUS if isinstance(error, kind)), 400)
 
@@ -103,6 +125,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     headers = dict(SECURITY_HEADERS)
     if settings.secure_cookies:
         headers["Strict-Transport-Security"] = "max-age=31536000"
+    app.add_middleware(EmptyFormFieldsAbsent)
     app.add_middleware(SecurityHeaders, headers=headers)
     app.add_middleware(
         SessionMiddleware,
