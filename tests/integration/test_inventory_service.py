@@ -406,3 +406,37 @@ def test_a_rejected_line_says_why_in_the_report_and_the_lines(ctx: Context, tmp_
     why = {r["source_id"]: r["reject_reason"] for r in lines}
     assert why["A1"] == group.reason
     assert why["A2"] is None
+
+
+def test_a_supplier_without_upstream_scope3_gets_a_hybrid_line_with_the_gap_filled(
+    ctx: Context, tmp_path: Path
+):
+    _setup(ctx, tmp_path, lines=[purchase("L1", date="2022-03-01", amount="10000")])
+    report_row = supplier_report("S1", year="2022", scope3_upstream_t="", verified="false")
+    write_csv(tmp_path / "sd.csv", "supplier-data", [report_row])
+    import_records(ctx, "acme", "supplier-data", tmp_path / "sd.csv")
+    report = calculate_inventory(ctx, "acme", 2022)
+    # primary: 10,000 / 1,000,000 USD revenue x (100 + 50) t = 1.5 t (scope 1 + 2 market)
+    # secondary: 10,000 USD (2022) x 0.787 (EPA v1.3 CO2e file, NAICS 331110, with margins)
+    # = 7.87 t cradle-to-gate, less the supplier's own 1.5 t = 6.37 t upstream
+    assert report.total_t_co2e == pytest.approx(7.87, abs=1e-6)
+    assert report.primary_data_share == pytest.approx(1.5 / 7.87, abs=1e-6)
+    (line,) = get_run_lines(ctx, "acme", report.run_id).to_pylist()
+    assert line["method"] == "supplier_specific"
+    assert line["primary_kg_co2e"] == pytest.approx(1500.0)
+    assert line["kg_co2e"] - line["primary_kg_co2e"] == pytest.approx(6370.0)
+    assert line["dq_completeness"] == 3
+    assert "upstream scope 3 not reported" in line["note"]
+    assert line["kg_co2"] > 0.9 * 6370.0 * 0.738 / 0.787  # the fill is split by gas like EEIO
+
+
+def test_a_supplier_reporting_upstream_scope3_is_all_primary(ctx: Context, tmp_path: Path):
+    _setup(ctx, tmp_path, lines=[purchase("L1", date="2022-03-01", amount="10000")])
+    write_csv(tmp_path / "sd.csv", "supplier-data", [supplier_report("S1", year="2022")])
+    import_records(ctx, "acme", "supplier-data", tmp_path / "sd.csv")
+    report = calculate_inventory(ctx, "acme", 2022)
+    # 10,000 / 1,000,000 x (100 + 50 + 50) t = 2 t, all of it supplier data
+    assert report.total_t_co2e == pytest.approx(2.0)
+    assert report.primary_data_share == 1.0
+    (line,) = get_run_lines(ctx, "acme", report.run_id).to_pylist()
+    assert line["dq_completeness"] == 2

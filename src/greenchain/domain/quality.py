@@ -47,17 +47,27 @@ def temporal_rating(year_gap: int) -> int:
 
 
 def rate_line(
-    method: Method, *, verified: bool, region_matches: bool, year_gap: int
+    method: Method,
+    *,
+    verified: bool,
+    region_matches: bool,
+    year_gap: int,
+    upstream_estimated: bool = False,
 ) -> DataQuality:
     """Ratings of one result line.
 
     ``verified``: third-party verified supplier data; ``region_matches``: the factor's region is
     where the activity happened (for spend-based: a US supplier for the US EEIO model);
-    ``year_gap``: years between the data and the reporting year.
+    ``year_gap``: years between the data and the reporting year; ``upstream_estimated``: the
+    supplier reported only its Scope 1 and 2 and the upstream part is a secondary estimate
+    (hybrid method): completeness is then fair (3, table 7.6: data of a part of the sites or
+    sources), the reliability that of the weaker of the two parts.
     """
     temporal = temporal_rating(year_gap)
     if method is Method.PRODUCT_LEVEL:
         return DataQuality(1, temporal, 1, 2, 1 if verified else 2)
+    if method is Method.SUPPLIER_SPECIFIC and upstream_estimated:
+        return DataQuality(2, temporal, 2, 3, 3)
     if method is Method.SUPPLIER_SPECIFIC:
         return DataQuality(2, temporal, 1, 2, 1 if verified else 3)
     if method is Method.AVERAGE_DATA:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Any
 
 import duckdb
@@ -45,6 +46,7 @@ RESULT_COLUMNS = [
     "fx_usd_per_unit",
     "cpi_ratio",
     "kg_co2e",
+    "primary_kg_co2e",
     *GAS_COLS,
     "dq_technological",
     "dq_geographical",
@@ -82,6 +84,7 @@ def _quality_table() -> pa.Table:
             "q_verified",
             "q_region",
             "q_gap",
+            "q_partial",
             "dq_technological",
             "dq_geographical",
             "dq_temporal",
@@ -92,13 +95,20 @@ def _quality_table() -> pa.Table:
     for method in Method:
         for verified in (False, True):
             for region in (False, True):
-                for gap in range(MAX_YEAR_GAP + 1):
-                    q = rate_line(method, verified=verified, region_matches=region, year_gap=gap)
+                for gap, partial in product(range(MAX_YEAR_GAP + 1), (False, True)):
+                    q = rate_line(
+                        method,
+                        verified=verified,
+                        region_matches=region,
+                        year_gap=gap,
+                        upstream_estimated=partial,
+                    )
                     for key, value in (
                         ("q_method", method.value),
                         ("q_verified", verified),
                         ("q_region", region),
                         ("q_gap", gap),
+                        ("q_partial", partial),
                         ("dq_technological", q.technological),
                         ("dq_geographical", q.geographical),
                         ("dq_temporal", q.temporal),
@@ -190,8 +200,11 @@ def _purchase_sql(
     year: int, cpi_ratio: float, eeio_key: str, eeio_year: int, spend_note: str
 ) -> str:
     note = spend_note.replace("'", "''")
+    e_total = "nullif(" + " + ".join(f"e_{c}" for c in GAS_COLS) + ", 0)"
     spend_gases = ", ".join(
-        f"CASE WHEN method = 'spend_based' THEN spend_fusd * e_{c} ELSE 0 END AS {c}"
+        f"CASE WHEN method = 'spend_based' THEN spend_fusd * e_{c} "
+        f"WHEN method = 'supplier_specific' THEN upstream_fill_kg * e_{c} / ({e_total}) "
+        f"ELSE 0 END AS {c}"
         for c in GAS_COLS[:-1]
     )
     return f"""
@@ -209,6 +222,7 @@ def _purchase_sql(
         SELECT d.supplier_id, d.revenue * fx.usd_per_unit AS revenue_usd,
                (d.scope1_t + d.scope2_market_t + COALESCE(d.scope3_upstream_t, 0)) * 1000.0
                    AS supplier_kg,
+               d.scope3_upstream_t IS NULL AS upstream_missing,
                d.verified::BOOLEAN AS verified
         FROM supplier_data d JOIN fx ON fx.currency = d.currency
         WHERE d.year = {year}
@@ -217,19 +231,33 @@ def _purchase_sql(
     m AS (
         SELECT p.*, pf.kg_co2e_per_unit AS pcf, pf.verified::BOOLEAN AS pcf_verified,
                pf.reference_year AS pcf_year, sd.revenue_usd, sd.supplier_kg,
-               sd.verified AS sd_verified, e.*,
+               sd.upstream_missing, sd.verified AS sd_verified, e.*,
                CASE WHEN pf.product_id IS NOT NULL THEN 'product_level'
                     WHEN sd.supplier_id IS NOT NULL AND p.fx_rate IS NOT NULL
                          THEN 'supplier_specific'
                     WHEN e.naics_code IS NOT NULL AND p.fx_rate IS NOT NULL THEN 'spend_based'
                END AS method,
-               p.amount * p.fx_rate * {cpi_ratio!r} AS spend_fusd
+               p.amount * p.fx_rate * {cpi_ratio!r} AS spend_fusd,
+               p.amount * p.fx_rate * {cpi_ratio!r} * ({e_total}) AS eeio_kg,
+               p.amount * p.fx_rate / sd.revenue_usd * sd.supplier_kg AS allocated_kg
         FROM p
         LEFT JOIN product_footprints pf
                ON pf.product_id = p.product_id AND pf.supplier_id = p.supplier_id
               AND lower(pf.declared_unit) = lower(p.unit) AND p.quantity IS NOT NULL
         LEFT JOIN sd ON sd.supplier_id = p.supplier_id
         LEFT JOIN e ON e.naics_code = p.naics_code
+    ),
+    h AS (
+        -- Hybrid (GHG Protocol Scope 3 Calculation Guidance, ch. 1, category 1): a supplier's
+        -- reported Scope 1 + 2 allocated by spend / revenue is primary; an upstream Scope 3 it
+        -- did not report is filled with a secondary estimate, the line's spend-based EEIO
+        -- cradle-to-gate emissions less the supplier's own (what the sector's supply chain adds
+        -- before the supplier's gate), split by gas like the EEIO factor.
+        SELECT m.*,
+               CASE WHEN method = 'supplier_specific' AND upstream_missing
+                    THEN greatest(COALESCE(eeio_kg, 0) - allocated_kg, 0) ELSE 0 END
+                   AS upstream_fill_kg
+        FROM m
     ),
     r AS (
         SELECT 'purchase' AS source, line_id AS source_id, supplier_id, '3' AS scope,
@@ -244,13 +272,19 @@ def _purchase_sql(
                {spend_gases},
                CASE method
                    WHEN 'product_level' THEN quantity * pcf
-                   WHEN 'supplier_specific' THEN amount * fx_rate / revenue_usd * supplier_kg
+                   WHEN 'supplier_specific'
+                        THEN allocated_kg
+                             + COALESCE(upstream_fill_kg * e_kg_unspecified / ({e_total}), 0)
                    WHEN 'spend_based' THEN spend_fusd * e_kg_unspecified
                    ELSE 0 END AS kg_unspecified,
+               CASE method WHEN 'product_level' THEN quantity * pcf
+                           WHEN 'supplier_specific' THEN allocated_kg
+                           ELSE 0 END AS primary_kg_co2e,
                CASE method WHEN 'product_level' THEN pcf_verified
                            WHEN 'supplier_specific' THEN sd_verified ELSE false END AS q_verified,
                CASE method WHEN 'spend_based' THEN supplier_country = 'US' ELSE true END
                    AS q_region,
+               method = 'supplier_specific' AND upstream_missing AS q_partial,
                least(greatest(CASE method
                    WHEN 'product_level' THEN abs({year} - COALESCE(pcf_year, {year}))
                    WHEN 'supplier_specific' THEN 0
@@ -258,8 +292,14 @@ def _purchase_sql(
                method IN ('product_level', 'supplier_specific') AS is_primary,
                CASE method
                    WHEN 'spend_based' THEN '{note}'
-                   WHEN 'supplier_specific' THEN 'allocated by spend / supplier revenue '
-                        || '(scope 1 + 2 market + reported upstream scope 3)'
+                   WHEN 'supplier_specific' THEN CASE WHEN upstream_missing THEN
+                        'hybrid: supplier scope 1 + 2 market allocated by spend / supplier '
+                        || 'revenue (primary); upstream scope 3 not reported, filled with the '
+                        || 'spend-based EEIO cradle-to-gate estimate of the line less the '
+                        || 'supplier''s own (secondary; GHG Protocol Scope 3 Calculation '
+                        || 'Guidance ch. 1, hybrid method)'
+                        ELSE 'allocated by spend / supplier revenue '
+                        || '(scope 1 + 2 market + reported upstream scope 3)' END
                    WHEN 'product_level' THEN 'quantity x product footprint'
                    WHEN NULL THEN NULL END AS note,
                amount AS input_amount, currency AS input_unit,
@@ -267,7 +307,7 @@ def _purchase_sql(
                    CASE WHEN fx_rate IS NULL THEN 'no exchange rate for ' || currency
                         ELSE 'no spend-based factor for NAICS ' || naics_code END
                END AS reject_reason
-        FROM m
+        FROM h
     )
     SELECT * FROM r
     """
@@ -301,6 +341,7 @@ def _activity_sql(year: int) -> str:
                a.amount::DOUBLE * am.multiplier AS activity_amount, am.factor_unit AS activity_unit,
                NULL::DOUBLE AS fx_usd_per_unit, NULL::DOUBLE AS cpi_ratio, {gases},
                false AS q_verified, COALESCE(am.region_matches, false) AS q_region,
+               false AS q_partial, 0.0 AS primary_kg_co2e,
                least(abs({year} - COALESCE(am.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
                false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
                CASE WHEN am.error IS NULL AND am.factor_id IS NULL
@@ -364,7 +405,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
     con.execute(
         f"""
         CREATE TEMP TABLE results AS
-        SELECT r.* EXCLUDE (q_verified, q_region, q_gap, reject_reason, note,
+        SELECT r.* EXCLUDE (q_verified, q_region, q_gap, q_partial, reject_reason, note,
                             input_amount, input_unit,
                             electricity_mwh, covered_mwh, {", ".join(GAS_COLS)}),
                {", ".join(f"COALESCE({c}, 0) AS {c}" for c in GAS_COLS)},
@@ -373,6 +414,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         FROM (SELECT * FROM purchase_results UNION ALL BY NAME SELECT * FROM activity_results) r
         JOIN quality q ON q.q_method = r.method AND q.q_verified = r.q_verified
                       AND q.q_region = r.q_region AND q.q_gap = r.q_gap
+                      AND q.q_partial = r.q_partial
         WHERE r.reject_reason IS NULL
         """
     )
@@ -397,7 +439,8 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
             f"supplier_id, scope::scope_t AS scope, scope3_category, method::method_t AS method, "
             f"factor_set::factor_set_t AS factor_set, factor_id::factor_id_t AS factor_id, "
             f"activity_amount, activity_unit::activity_unit_t AS activity_unit, fx_usd_per_unit, "
-            f"cpi_ratio, ({kg_sum}) AS kg_co2e, {', '.join(GAS_COLS)}, dq_technological, "
+            f"cpi_ratio, ({kg_sum}) AS kg_co2e, primary_kg_co2e, {', '.join(GAS_COLS)}, "
+            f"dq_technological, "
             f"dq_geographical, dq_temporal, dq_completeness, dq_reliability, is_primary, "
             f"note::note_t AS note FROM results"
         )
@@ -452,7 +495,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         ).fetchall()
     ]
     (primary,) = con.execute(
-        "SELECT COALESCE(sum(kg), 0) FROM t WHERE scope = '3' AND is_primary"
+        "SELECT COALESCE(sum(primary_kg_co2e), 0) FROM t WHERE scope = '3'"
     ).fetchone() or (0.0,)
     (dq,) = con.execute(
         f"SELECT COALESCE(sum(kg * (dq_technological + dq_geographical + dq_temporal + "
