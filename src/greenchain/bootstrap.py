@@ -68,6 +68,7 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
             else None
         ),
         settings_hotspot_share=settings.hotspot_share,
+        settings_supplier_data_max_age_years=settings.supplier_data_max_age_years,
         progress=progress,
     )
 

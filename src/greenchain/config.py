@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         description="Folder with the public factor data (factors/epa-supply-chain-v1.3, ...)",
     )
     hotspot_share: float = Field(default=0.67, gt=0, le=1)
+    supplier_data_max_age_years: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Supplier-reported emissions of up to this many years before the reporting "
+        "year are used (the latest one) when the year itself was not reported; the line notes "
+        "the year and its temporal quality rating drops",
+    )
     secret_key: str | None = Field(
         default=None,
         description="Keys that sign session and PACT access tokens, comma-separated, newest "

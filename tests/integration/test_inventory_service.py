@@ -104,12 +104,44 @@ def test_supplier_data_replaces_the_spend_estimate_and_the_run_records_it(
     assert get_inventory_report(ctx, "acme", 2024, first.run_id) == first
 
 
-def test_supplier_data_of_another_year_does_not_apply(ctx: Context, tmp_path: Path):
+def test_supplier_data_older_than_the_allowed_age_or_of_a_later_year_does_not_apply(
+    ctx: Context, tmp_path: Path
+):
+    _setup(ctx, tmp_path, lines=[purchase("L1", date="2024-03-01", amount="10000")])
+    rows = [supplier_report("S1", year="2021"), supplier_report("S1", year="2025")]
+    write_csv(tmp_path / "sd.csv", "supplier-data", rows)
+    import_records(ctx, "acme", "supplier-data", tmp_path / "sd.csv")
+    report = calculate_inventory(ctx, "acme", 2024)  # 2021 is three years before: default 2
+    assert report.by_supplier[0].method == "spend_based"
+
+
+def test_the_latest_supplier_data_of_up_to_two_years_before_applies_with_a_temporal_penalty(
+    ctx: Context, tmp_path: Path
+):
+    _setup(ctx, tmp_path, lines=[purchase("L1", date="2024-03-01", amount="10000")])
+    rows = [
+        supplier_report("S1", year="2022", scope1_t="400"),
+        supplier_report("S1", year="2023", scope1_t="100"),
+    ]
+    write_csv(tmp_path / "sd.csv", "supplier-data", rows)
+    import_records(ctx, "acme", "supplier-data", tmp_path / "sd.csv")
+    report = calculate_inventory(ctx, "acme", 2024)
+    # the 2023 report: 10,000 / 1,000,000 USD x (100 + 50 + 50) t = 2 t
+    assert report.by_supplier[0].method == "supplier_specific"
+    assert report.total_t_co2e == pytest.approx(2.0)
+    (line,) = get_run_lines(ctx, "acme", report.run_id).to_pylist()
+    assert line["dq_temporal"] == 2  # Scope 3 Standard table 7.6: less than 3 years apart
+    assert "supplier data of 2023 (1 year(s) before the reporting year" in line["note"]
+
+
+def test_the_supplier_data_age_is_a_setting(ctx: Context, tmp_path: Path):
+    from dataclasses import replace
+
     _setup(ctx, tmp_path, lines=[purchase("L1", date="2024-03-01", amount="10000")])
     write_csv(tmp_path / "sd.csv", "supplier-data", [supplier_report("S1", year="2023")])
     import_records(ctx, "acme", "supplier-data", tmp_path / "sd.csv")
-    report = calculate_inventory(ctx, "acme", 2024)
-    assert report.by_supplier[0].method == "spend_based"
+    strict = replace(ctx, settings_supplier_data_max_age_years=0)
+    assert calculate_inventory(strict, "acme", 2024).by_supplier[0].method == "spend_based"
 
 
 def test_electricity_gives_location_and_market_based_scope2(ctx: Context, tmp_path: Path):

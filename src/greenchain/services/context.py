@@ -63,6 +63,7 @@ class Context:
     qualification: QualificationStore | None = None
     programs: ProgramStore | None = None
     settings_hotspot_share: float = 0.67
+    settings_supplier_data_max_age_years: int = 2
     progress: Progress = field(default=silent_progress)
 
     def require_accounts(self) -> tuple[Accounts, PasswordHasher]:

@@ -132,7 +132,8 @@ def calculate_inventory(
     """
     ws = ctx.workspace
     org = ws.get_org(org_slug)
-    inputs = ws.load_calculation_inputs(org.id, year)
+    max_age = ctx.settings_supplier_data_max_age_years
+    inputs = ws.load_calculation_inputs(org.id, year, max_age)
     if all(ctx.engine.row_count(inputs[k]) == 0 for k in ("purchases", "activities")):
         raise NotFoundError(
             f"no purchase lines or activity data dated {year} for '{org_slug}'; import them first"
@@ -169,6 +170,7 @@ def calculate_inventory(
             eeio_set_key=EEIO_SET,
             eeio_data_year=factor_year,
             spend_note=spend_note,
+            supplier_data_max_age_years=max_age,
         )
         step("calculated")
         names = ws.supplier_names(org.id)

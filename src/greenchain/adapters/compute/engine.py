@@ -160,6 +160,7 @@ def calculate(
     eeio_data_year: int,
     spend_note: str,
     instruments: pa.Table | None = None,
+    supplier_data_max_age_years: int = 0,
 ) -> CalculationOutput:
     """Calculate every purchase and activity line of one reporting ``year``.
 
@@ -170,6 +171,11 @@ def calculate(
     ``eeio``: kg CO2e per factor-year USD by gas column (GWP already applied) per NAICS code;
     ``fx``: USD per currency unit, mean of ``year``; ``cpi_ratio``: CPI(factor year) /
     CPI(``year``); ``activity_map``: per (activity, country, unit) the factor resolution.
+
+    ``supplier_data_max_age_years``: a supplier that did not report for ``year`` is allocated
+    with its latest report of up to that many years before (temporal rating by the gap, GHG
+    Protocol Scope 3 Standard table 7.6; the line says which year), with the revenue at the
+    exchange rate of ``year``.
     """
     con = duckdb.connect()
     try:
@@ -184,7 +190,16 @@ def calculate(
         fx_rows = [{"currency": k, "usd_per_unit": v} for k, v in sorted(fx.items())]
         con.register("fx", _table(fx_rows, FX_SCHEMA))
         con.register("quality", _quality_table())
-        con.execute(_purchase_sql(year, cpi_ratio, eeio_set_key, eeio_data_year, spend_note))
+        con.execute(
+            _purchase_sql(
+                year,
+                cpi_ratio,
+                eeio_set_key,
+                eeio_data_year,
+                spend_note,
+                max_age=supplier_data_max_age_years,
+            )
+        )
         con.execute(_activity_sql(year))
         return _collect(con)
 
@@ -197,7 +212,12 @@ def _gas_expr(prefix: str, factor: str) -> str:
 
 
 def _purchase_sql(
-    year: int, cpi_ratio: float, eeio_key: str, eeio_year: int, spend_note: str
+    year: int,
+    cpi_ratio: float,
+    eeio_key: str,
+    eeio_year: int,
+    spend_note: str,
+    max_age: int = 0,
 ) -> str:
     note = spend_note.replace("'", "''")
     e_total = "nullif(" + " + ".join(f"e_{c}" for c in GAS_COLS) + ", 0)"
@@ -223,15 +243,16 @@ def _purchase_sql(
                (d.scope1_t + d.scope2_market_t + COALESCE(d.scope3_upstream_t, 0)) * 1000.0
                    AS supplier_kg,
                d.scope3_upstream_t IS NULL AS upstream_missing,
-               d.verified::BOOLEAN AS verified
+               d.verified::BOOLEAN AS verified, d.year AS data_year
         FROM supplier_data d JOIN fx ON fx.currency = d.currency
-        WHERE d.year = {year}
+        WHERE d.year BETWEEN {year - max_age} AND {year}
+        QUALIFY row_number() OVER (PARTITION BY d.supplier_id ORDER BY d.year DESC) = 1
     ),
     e AS (SELECT naics_code, {", ".join(f"{c} AS e_{c}" for c in GAS_COLS)} FROM eeio),
     m AS (
         SELECT p.*, pf.kg_co2e_per_unit AS pcf, pf.verified::BOOLEAN AS pcf_verified,
                pf.reference_year AS pcf_year, sd.revenue_usd, sd.supplier_kg,
-               sd.upstream_missing, sd.verified AS sd_verified, e.*,
+               sd.upstream_missing, sd.verified AS sd_verified, sd.data_year, e.*,
                CASE WHEN pf.product_id IS NOT NULL THEN 'product_level'
                     WHEN sd.supplier_id IS NOT NULL AND p.fx_rate IS NOT NULL
                          THEN 'supplier_specific'
@@ -287,7 +308,7 @@ def _purchase_sql(
                method = 'supplier_specific' AND upstream_missing AS q_partial,
                least(greatest(CASE method
                    WHEN 'product_level' THEN abs({year} - COALESCE(pcf_year, {year}))
-                   WHEN 'supplier_specific' THEN 0
+                   WHEN 'supplier_specific' THEN {year} - data_year
                    ELSE abs({year} - {eeio_year}) END, 0), {MAX_YEAR_GAP}) AS q_gap,
                method IN ('product_level', 'supplier_specific') AS is_primary,
                CASE method
@@ -300,6 +321,10 @@ def _purchase_sql(
                         || 'Guidance ch. 1, hybrid method)'
                         ELSE 'allocated by spend / supplier revenue '
                         || '(scope 1 + 2 market + reported upstream scope 3)' END
+                        || CASE WHEN data_year < {year} THEN '; supplier data of '
+                           || data_year || ' (' || ({year} - data_year) || ' year(s) before '
+                           || 'the reporting year, none reported for {year}; temporal '
+                           || 'rating lowered)' ELSE '' END
                    WHEN 'product_level' THEN 'quantity x product footprint'
                    WHEN NULL THEN NULL END AS note,
                amount AS input_amount, currency AS input_unit,
@@ -568,6 +593,7 @@ class DuckDbEngine:
         eeio_set_key: str,
         eeio_data_year: int,
         spend_note: str,
+        supplier_data_max_age_years: int = 0,
     ) -> CalculationOutput:
         return calculate(
             year=year,
@@ -584,4 +610,5 @@ class DuckDbEngine:
             eeio_set_key=eeio_set_key,
             eeio_data_year=eeio_data_year,
             spend_note=spend_note,
+            supplier_data_max_age_years=supplier_data_max_age_years,
         )

@@ -574,8 +574,14 @@ class SqlWorkspace:
             )
 
     # calculation ---------------------------------------------------------------------------
-    def load_calculation_inputs(self, org_id: int, year: int) -> dict[str, pa.Table]:
+    def load_calculation_inputs(
+        self, org_id: int, year: int, supplier_data_max_age_years: int = 0
+    ) -> dict[str, pa.Table]:
+        """The input tables of ``year``; supplier data of ``year`` and of up to
+        ``supplier_data_max_age_years`` before it (the engine uses the latest of each supplier).
+        """
         start, end = f"{year}-01-01", f"{year}-12-31"
+        first_data_year = year - supplier_data_max_age_years
         date_filter = (
             f"date >= '{start}' AND date <= '{end}'"
             if self.bulk.dialect == "sqlite"
@@ -588,7 +594,8 @@ class SqlWorkspace:
             "suppliers": f"SELECT supplier_id, country FROM suppliers WHERE org_id = {org_id}",
             "supplier_data": "SELECT supplier_id, year, revenue, currency, scope1_t, "
             "scope2_market_t, scope3_upstream_t, verified FROM supplier_data "
-            f"WHERE org_id = {org_id} AND year = {year} ORDER BY supplier_id",
+            f"WHERE org_id = {org_id} AND year >= {first_data_year} AND year <= {year} "
+            "ORDER BY supplier_id, year",
             "product_footprints": "SELECT product_id, supplier_id, declared_unit, "
             "kg_co2e_per_unit, reference_year, verified FROM product_footprints "
             f"WHERE org_id = {org_id} ORDER BY product_id",
