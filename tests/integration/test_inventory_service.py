@@ -185,6 +185,32 @@ def test_certificates_cover_market_based_scope2_pro_rata_to_their_period(
     assert report.total_t_co2e == pytest.approx(report.by_scope["3"] + 0.354, rel=1e-3)
 
 
+def test_electricity_that_is_not_calculated_still_counts_in_the_renewable_share(
+    ctx: Context, tmp_path: Path
+):
+    add_organisation(ctx, "acme")
+    rows = [
+        activity("A1", amount="1000", unit="MWh", country="GB"),
+        activity("A2", amount="1.2", unit="GWh", country="MY"),  # no grid factor: rejected
+    ]
+    _import_activities(ctx, tmp_path, rows)
+    certificate = {
+        "instrument_id": "GO-1",
+        "instrument": "go",
+        "mwh": "1000",
+        "period_start": "2024-01-01",
+        "period_end": "2024-12-31",
+        "country": "GB",
+    }
+    write_csv(tmp_path / "eac.csv", "energy-attributes", [certificate])
+    import_records(ctx, "acme", "energy-attributes", tmp_path / "eac.csv")
+    report = calculate_inventory(ctx, "acme", 2024)
+    assert report.rejected_lines == 1
+    # 1,000 MWh certified of 1,000 + 1,200 MWh consumed
+    assert report.electricity_mwh == pytest.approx(2200.0)
+    assert report.renewable_electricity_share == pytest.approx(1000 / 2200, abs=1e-6)
+
+
 def test_certificates_of_another_market_or_year_do_not_count(ctx: Context, tmp_path: Path):
     _setup(ctx, tmp_path)
     write_csv(tmp_path / "act.csv", "activity", [activity("A1", date="2022-01-31")])

@@ -535,6 +535,15 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         "SELECT COALESCE(sum(electricity_mwh), 0), COALESCE(sum(covered_mwh), 0) "
         "FROM activity_results WHERE scope = '2_market' AND reject_reason IS NULL"
     ).fetchone() or (0.0, 0.0)
+    # Electricity that could not be calculated (no grid factor for its country) was still
+    # consumed: it belongs in the denominator of the renewable share, uncovered.
+    (rejected_mwh,) = con.execute(
+        "SELECT COALESCE(sum(a.amount * CASE lower(a.unit) WHEN 'mwh' THEN 1.0 "
+        "WHEN 'kwh' THEN 0.001 WHEN 'gwh' THEN 1000.0 WHEN 'wh' THEN 0.000001 END), 0) "
+        "FROM activity_results r JOIN activities a ON a.activity_id = r.source_id "
+        "WHERE r.reject_reason IS NOT NULL AND lower(trim(a.activity)) = 'electricity'"
+    ).fetchone() or (0.0,)
+    electricity_mwh += rejected_mwh
     return CalculationOutput(
         electricity_mwh=float(electricity_mwh),
         instrument_mwh=float(covered_mwh),
