@@ -498,3 +498,51 @@ def test_a_supplier_reporting_upstream_scope3_is_all_primary(ctx: Context, tmp_p
     assert report.primary_data_share == 1.0
     (line,) = get_run_lines(ctx, "acme", report.run_id).to_pylist()
     assert line["dq_completeness"] == 2
+
+
+def test_a_pact_footprints_primary_data_share_and_ratings_carry_into_the_line(
+    ctx: Context, tmp_path: Path
+):
+    from greenchain.adapters.db.pact_client import SqlPactConnections
+    from greenchain.services.pact_client import product_rows
+
+    _setup(
+        ctx,
+        tmp_path,
+        lines=[purchase("L1", amount="1000", quantity="100", unit="kg", product_id="P1")],
+    )
+    # PACT v3 data model: primaryDataShare in percent; DQRs from 1 (best) to 3
+    footprint = {
+        "status": "Active",
+        "productIds": ["urn:pact:sample.com:product-id:P1"],
+        "pcf": {
+            "declaredUnitOfMeasurement": "kilogram",
+            "pcfExcludingBiogenicUptake": "2.0",
+            "referencePeriodEnd": "2024-01-01T00:00:00Z",
+            "primaryDataShare": "56.12",
+            "dqi": {
+                "technologicalDQR": "2.0",
+                "temporalDQR": "2.0",
+                "geographicalDQR": "1.0",
+                "completenessDQR": "2.0",
+                "reliabilityDQR": "3.0",
+            },
+        },
+    }
+    rows = product_rows(footprint, "S1", {"P1": None})
+    assert rows[0]["primary_data_share"] == pytest.approx(0.5612)
+    org_id = ctx.workspace.get_org("acme").id
+    SqlPactConnections(ctx.workspace.engine).put_product_footprints(org_id, rows)  # type: ignore[attr-defined]
+    report = calculate_inventory(ctx, "acme", 2024)
+    # 100 kg x 2.0 kg CO2e/kg = 200 kg, of which 56.12 % primary
+    assert report.total_t_co2e == pytest.approx(0.2)
+    assert report.primary_data_share == pytest.approx(0.5612)
+    (line,) = get_run_lines(ctx, "acme", report.run_id).to_pylist()
+    assert line["primary_kg_co2e"] == pytest.approx(200 * 0.5612)
+    # DQR 1 -> 1, 2 -> 3, 3 -> 5 on the 1..5 scale
+    ratings = [
+        line[f"dq_{k}"]
+        for k in ("technological", "temporal", "geographical", "completeness", "reliability")
+    ]
+    assert ratings == [3, 3, 1, 3, 5]
+    assert "primary data 56.1 %" in line["note"]

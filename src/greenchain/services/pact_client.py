@@ -143,6 +143,27 @@ def product_rows(
         return []
     per_unit = _decimal(pcf.get("pcfExcludingBiogenicUptake", "0"), "pcfExcludingBiogenicUptake")
     end = str(pcf.get("referencePeriodEnd", ""))[:4]
+    share = pcf.get("primaryDataShare")
+    dqi = pcf.get("dqi") or {}
+    quality = {
+        "primary_data_share": (
+            None if share is None else _decimal(share, "primaryDataShare") / 100.0
+        ),
+        **{
+            f"dqr_{aspect}": (
+                None
+                if dqi.get(f"{aspect}DQR") is None
+                else _decimal(dqi[f"{aspect}DQR"], f"{aspect}DQR")
+            )
+            for aspect in (
+                "technological",
+                "temporal",
+                "geographical",
+                "completeness",
+                "reliability",
+            )
+        },
+    }
     rows = []
     for pid in footprint.get("productIds", []):
         for candidate in (str(pid), str(pid).rsplit(":", 1)[-1]):
@@ -155,6 +176,7 @@ def product_rows(
                         "kg_co2e_per_unit": per_unit,
                         "reference_year": int(end) if end.isdigit() else None,
                         "verified": bool(pcf.get("verification") or pcf.get("assurance")),
+                        **quality,
                     }
                 )
     return rows

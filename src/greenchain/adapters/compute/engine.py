@@ -123,6 +123,37 @@ def _table(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pylist([dict(r) for r in rows], schema=schema)
 
 
+DQ_COLUMNS = (
+    "dq_technological",
+    "dq_geographical",
+    "dq_temporal",
+    "dq_completeness",
+    "dq_reliability",
+)
+
+
+def _line_rating(column: str) -> str:
+    """A line's rating: the footprint's own where it declares one (for temporal the worse of it
+    and the age of the footprint against the reporting year), otherwise the method's."""
+    own = f"COALESCE(r.pf_{column}, q.{column})"
+    return (
+        f"greatest({own}, q.{column}) AS {column}"
+        if column == "dq_temporal"
+        else (f"{own} AS {column}")
+    )
+
+
+def _pact_ratings() -> str:
+    """The data quality ratings a product footprint declares (PACT v3 ``dqi``: DQRs from 1 best
+    to 3, PACT Methodology table 9) on this model's scale of 1 best to 5 (GHG Protocol Scope 3
+    Standard table 7.6), linearly: 1 -> 1, 2 -> 3, 3 -> 5; NULL where not declared."""
+    return ", ".join(
+        f"CAST(CASE WHEN pf.dqr_{d.removeprefix('dq_')} IS NOT NULL THEN least(5, greatest(1, "
+        f"round(1 + (pf.dqr_{d.removeprefix('dq_')} - 1) * 2))) END AS INTEGER) AS pf_{d}"
+        for d in DQ_COLUMNS
+    )
+
+
 EEIO_SCHEMA = pa.schema([("naics_code", pa.string())] + [(c, pa.float64()) for c in GAS_COLS])
 FX_SCHEMA = pa.schema([("currency", pa.string()), ("usd_per_unit", pa.float64())])
 ACTIVITY_MAP_SCHEMA = pa.schema(
@@ -251,7 +282,8 @@ def _purchase_sql(
     e AS (SELECT naics_code, {", ".join(f"{c} AS e_{c}" for c in GAS_COLS)} FROM eeio),
     m AS (
         SELECT p.*, pf.kg_co2e_per_unit AS pcf, pf.verified::BOOLEAN AS pcf_verified,
-               pf.reference_year AS pcf_year, sd.revenue_usd, sd.supplier_kg,
+               pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
+               {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,
                sd.upstream_missing, sd.verified AS sd_verified, sd.data_year, e.*,
                CASE WHEN pf.product_id IS NOT NULL THEN 'product_level'
                     WHEN sd.supplier_id IS NOT NULL AND p.fx_rate IS NOT NULL
@@ -298,7 +330,8 @@ def _purchase_sql(
                              + COALESCE(upstream_fill_kg * e_kg_unspecified / ({e_total}), 0)
                    WHEN 'spend_based' THEN spend_fusd * e_kg_unspecified
                    ELSE 0 END AS kg_unspecified,
-               CASE method WHEN 'product_level' THEN quantity * pcf
+               CASE method WHEN 'product_level'
+                                THEN quantity * pcf * COALESCE(pcf_primary_share, 1.0)
                            WHEN 'supplier_specific' THEN allocated_kg
                            ELSE 0 END AS primary_kg_co2e,
                CASE method WHEN 'product_level' THEN pcf_verified
@@ -311,6 +344,7 @@ def _purchase_sql(
                    WHEN 'supplier_specific' THEN {year} - data_year
                    ELSE abs({year} - {eeio_year}) END, 0), {MAX_YEAR_GAP}) AS q_gap,
                method IN ('product_level', 'supplier_specific') AS is_primary,
+               {", ".join(f"pf_{d}" for d in DQ_COLUMNS)},
                CASE method
                    WHEN 'spend_based' THEN '{note}'
                    WHEN 'supplier_specific' THEN CASE WHEN upstream_missing THEN
@@ -326,6 +360,12 @@ def _purchase_sql(
                            || 'the reporting year, none reported for {year}; temporal '
                            || 'rating lowered)' ELSE '' END
                    WHEN 'product_level' THEN 'quantity x product footprint'
+                        || CASE WHEN pcf_primary_share IS NOT NULL THEN '; primary data '
+                           || round(pcf_primary_share * 100, 1) || ' % of it (PACT '
+                           || 'primaryDataShare)' ELSE '' END
+                        || CASE WHEN pf_dq_technological IS NOT NULL
+                                  OR pf_dq_reliability IS NOT NULL
+                           THEN '; data quality from the footprint''s PACT DQRs' ELSE '' END
                    WHEN NULL THEN NULL END AS note,
                amount AS input_amount, currency AS input_unit,
                CASE WHEN method IS NULL THEN
@@ -431,11 +471,11 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         f"""
         CREATE TEMP TABLE results AS
         SELECT r.* EXCLUDE (q_verified, q_region, q_gap, q_partial, reject_reason, note,
+                            {", ".join(f"pf_{d}" for d in DQ_COLUMNS)},
                             input_amount, input_unit,
                             electricity_mwh, covered_mwh, {", ".join(GAS_COLS)}),
                {", ".join(f"COALESCE({c}, 0) AS {c}" for c in GAS_COLS)},
-               q.dq_technological, q.dq_geographical, q.dq_temporal, q.dq_completeness,
-               q.dq_reliability, r.note
+               {", ".join(_line_rating(d) for d in DQ_COLUMNS)}, r.note
         FROM (SELECT * FROM purchase_results UNION ALL BY NAME SELECT * FROM activity_results) r
         JOIN quality q ON q.q_method = r.method AND q.q_verified = r.q_verified
                       AND q.q_region = r.q_region AND q.q_gap = r.q_gap

@@ -451,6 +451,13 @@ product_footprints = Table(
     Column("reference_year", Integer),
     Column("verified", Boolean, nullable=False),
     Column("import_id", Integer),
+    # PACT: share of primary data (fraction 0..1) and data quality ratings (1 best .. 3)
+    Column("primary_data_share", Float),
+    Column("dqr_technological", Float),
+    Column("dqr_temporal", Float),
+    Column("dqr_geographical", Float),
+    Column("dqr_completeness", Float),
+    Column("dqr_reliability", Float),
 )
 
 imports = Table(

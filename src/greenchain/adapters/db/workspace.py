@@ -597,7 +597,9 @@ class SqlWorkspace:
             f"WHERE org_id = {org_id} AND year >= {first_data_year} AND year <= {year} "
             "ORDER BY supplier_id, year",
             "product_footprints": "SELECT product_id, supplier_id, declared_unit, "
-            "kg_co2e_per_unit, reference_year, verified FROM product_footprints "
+            "kg_co2e_per_unit, reference_year, verified, primary_data_share, "
+            "dqr_technological, dqr_temporal, dqr_geographical, dqr_completeness, "
+            "dqr_reliability FROM product_footprints "
             f"WHERE org_id = {org_id} ORDER BY product_id",
             "activities": "SELECT activity_id, activity, amount, unit, country FROM "
             f"activity_data WHERE org_id = {org_id} AND {date_filter} ORDER BY activity_id",
@@ -825,6 +827,12 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
             ("kg_co2e_per_unit", _F),
             ("reference_year", _I),
             ("verified", _B),
+            ("primary_data_share", _F),
+            ("dqr_technological", _F),
+            ("dqr_temporal", _F),
+            ("dqr_geographical", _F),
+            ("dqr_completeness", _F),
+            ("dqr_reliability", _F),
         ]
     ),
     "activities": pa.schema(
