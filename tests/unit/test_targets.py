@@ -135,14 +135,35 @@ def test_a_combined_scope_1_2_and_3_target_needs_the_1_5_degree_rate():
     assert check_target(target, {}, submitted_year=2024).get("ambition").passed is False
 
 
-def test_an_intensity_target_is_held_to_the_absolute_rate_and_says_so():
-    target = _absolute(kind=TargetKind.INTENSITY, denominator="revenue")
+def test_a_scope_1_2_economic_intensity_target_is_not_an_eligible_method():
+    # SBTi near-term criteria v5.x: no economic intensity targets for Scope 1 and 2
+    target = _absolute(kind=TargetKind.INTENSITY, denominator="revenue", reduction=0.9)
     ambition = check_target(target, {}, submitted_year=2024).get("ambition")
+    assert ambition.passed is False
+    assert "not an eligible method for Scope 1 and 2" in ambition.reason
+
+
+def test_a_scope_3_economic_intensity_target_needs_7_percent_a_year_year_on_year():
+    # 10 years at 7 % year on year: 1 - 0.93 ** 10 = 51.6 % (SBTi near-term criteria v5.x)
+    passing = _absolute(
+        kind=TargetKind.INTENSITY, denominator="revenue", scopes=("3",), reduction=0.52
+    )
+    failing = _absolute(
+        kind=TargetKind.INTENSITY, denominator="revenue", scopes=("3",), reduction=0.42
+    )  # enough for an absolute Scope 3 target, not here
+    ambition = check_target(passing, {}, submitted_year=2024).get("ambition")
     assert ambition.passed is True
-    assert "4.20 %/yr linear intensity reduction" in ambition.reason
-    assert "same absolute reduction" in ambition.reason
-    weak = _absolute(kind=TargetKind.INTENSITY, denominator="revenue", reduction=0.35)
-    assert check_target(weak, {}, submitted_year=2024).get("ambition").passed is False
+    assert "7.08 %/yr year-on-year economic intensity reduction" in ambition.reason
+    failed = check_target(failing, {}, submitted_year=2024).get("ambition")
+    assert failed.passed is False
+    assert "5.30 %/yr" in failed.reason
+
+
+def test_a_physical_intensity_target_says_plainly_that_no_sector_pathway_is_available():
+    target = _absolute(kind=TargetKind.INTENSITY, denominator="t_steel", scopes=("1",))
+    ambition = check_target(target, {}, submitted_year=2024).get("ambition")
+    assert ambition.passed is None
+    assert "no sector pathway is available" in ambition.reason
 
 
 # --- timeframe and base year ------------------------------------------------------------------

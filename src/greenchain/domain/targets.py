@@ -26,6 +26,10 @@ _EPS = 1e-9
 
 MIN_RATE_SCOPE_1_2 = 0.042  # 1.5 °C: linear annual reduction, Scope 1 and 2
 MIN_RATE_SCOPE_3 = 0.025  # well-below 2 °C: linear annual reduction, Scope-3-only targets
+#: Scope 3 economic intensity (per unit of value added or revenue): at least 7 % year on year,
+#: compounding (SBTi Corporate Near-Term Criteria v5.x, Scope 3 level of ambition).
+MIN_YOY_SCOPE_3_ECONOMIC_INTENSITY = 0.07
+ECONOMIC_DENOMINATORS = frozenset({"revenue"})
 MIN_COVERAGE_SCOPE_1_2 = 0.95
 MIN_COVERAGE_SCOPE_3_NEAR_TERM = 0.67
 MIN_COVERAGE_SCOPE_3_LONG_TERM = 0.90
@@ -407,6 +411,8 @@ def _base_year(target: Target) -> CriterionResult:
 
 
 def _ambition(target: Target) -> CriterionResult:
+    if target.kind is TargetKind.INTENSITY:
+        return _intensity_ambition(target)
     rate = linear_annual_reduction(target)
     has_scope_1_2 = "1" in target.scopes or bool(_SCOPE_2 & set(target.scopes))
     if has_scope_1_2:
@@ -415,18 +421,67 @@ def _ambition(target: Target) -> CriterionResult:
         minimum, pathway, group = MIN_RATE_SCOPE_3, "well-below 2 °C", "Scope 3"
     ok = rate >= minimum - _EPS
     years = target.target_year - target.base_year
-    what = "intensity reduction" if target.kind is TargetKind.INTENSITY else "reduction"
     reason = (
-        f"{rate * 100:.2f} %/yr linear {what} ({_pct(target.reduction or 0.0)} over {years} "
+        f"{rate * 100:.2f} %/yr linear reduction ({_pct(target.reduction or 0.0)} over {years} "
         f"years) {'meets' if ok else 'is below'} the {minimum * 100:g} %/yr minimum for "
         f"{pathway} ({group})"
     )
-    if target.kind is TargetKind.INTENSITY:
-        reason += (
-            "; SBTi requires intensity targets to lead to at least the same absolute reduction, "
-            "so the intensity rate is held to the same minimum"
-        )
     return CriterionResult("ambition", "Ambition (linear annual reduction)", ok, reason)
+
+
+def year_on_year_reduction(target: Target) -> float:
+    """Compound annual reduction rate: ``1 - (1 - reduction) ** (1 / years)``, fraction/yr."""
+    if target.reduction is None:
+        raise InvalidDataError(f"target '{target.name}' is a share target, not a reduction")
+    years = target.target_year - target.base_year
+    return 1.0 - (1.0 - target.reduction) ** (1.0 / years)
+
+
+def _intensity_ambition(target: Target) -> CriterionResult:
+    """Ambition of an intensity target (SBTi Corporate Near-Term Criteria v5.x).
+
+    Scope 1 and 2 economic intensity (per revenue) is not an eligible target-setting method;
+    Scope 3 economic intensity needs at least 7 % a year, year on year; a physical intensity
+    target (per tonne, per unit...) follows the sector pathway of the Sectoral Decarbonization
+    Approach, which is judged only against that pathway (none is held here: undetermined).
+    """
+    name = "Ambition (intensity)"
+    years = target.target_year - target.base_year
+    has_scope_1_2 = "1" in target.scopes or bool(_SCOPE_2 & set(target.scopes))
+    economic = (target.denominator or "") in ECONOMIC_DENOMINATORS
+    cut = f"{_pct(target.reduction or 0.0)} over {years} years"
+    if economic and has_scope_1_2:
+        return CriterionResult(
+            "ambition",
+            name,
+            False,
+            f"economic intensity ({target.denominator}) is not an eligible method for Scope 1 "
+            "and 2 targets (SBTi near-term criteria v5.x); set an absolute target of at least "
+            f"{MIN_RATE_SCOPE_1_2 * 100:g} %/yr (1.5 °C) or a physical intensity target on a "
+            "sector pathway",
+        )
+    if economic:
+        rate = year_on_year_reduction(target)
+        ok = rate >= MIN_YOY_SCOPE_3_ECONOMIC_INTENSITY - _EPS
+        return CriterionResult(
+            "ambition",
+            name,
+            ok,
+            f"{rate * 100:.2f} %/yr year-on-year economic intensity reduction ({cut}) "
+            f"{'meets' if ok else 'is below'} the "
+            f"{MIN_YOY_SCOPE_3_ECONOMIC_INTENSITY * 100:g} %/yr minimum for Scope 3 economic "
+            "intensity targets",
+        )
+    rate = linear_annual_reduction(target)
+    return CriterionResult(
+        "ambition",
+        name,
+        None,
+        f"{rate * 100:.2f} %/yr linear physical intensity reduction ({cut}) per "
+        f"{target.denominator}: a physical intensity target must follow its sector's pathway "
+        "(SBTi Sectoral Decarbonization Approach); no sector pathway is available in "
+        "Greenchain, so its ambition is not judged here",
+    )
 
 
 def _boundary(

@@ -341,9 +341,9 @@ def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:
             submitted_year=2022,
         ),
         dict(
-            name="Scope 1+2 intensity -60 % by 2030",
+            name="Scope 3 intensity -60 % by 2030",
             kind="intensity",
-            scopes=["1", "2_market"],
+            scopes=["3"],
             base_year=2020,
             target_year=2030,
             reduction=0.6,
