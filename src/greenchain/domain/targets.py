@@ -434,7 +434,7 @@ def year_on_year_reduction(target: Target) -> float:
     if target.reduction is None:
         raise InvalidDataError(f"target '{target.name}' is a share target, not a reduction")
     years = target.target_year - target.base_year
-    return 1.0 - (1.0 - target.reduction) ** (1.0 / years)
+    return 1.0 - float((1.0 - target.reduction) ** (1.0 / years))
 
 
 def _intensity_ambition(target: Target) -> CriterionResult:
