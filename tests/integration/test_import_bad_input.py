@@ -13,7 +13,7 @@ from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory
 from greenchain.services.orgs import add_organisation
-from tests.factories import purchase, supplier, supplier_report, write_csv
+from tests.factories import activity, purchase, supplier, supplier_report, write_csv
 
 #: More rows than one batch the SQLite driver reads to infer a column's type (1,024).
 FIRST_BATCH = 1100
@@ -41,6 +41,10 @@ def _row(kind: str, index: int) -> dict[str, object]:
             "reference_year": "2023",
             "verified": "true",
         }
+    if kind == "activity":
+        return activity(
+            f"A{index:05d}", date="2024-05-01", activity="road_freight", unit="tonne.km"
+        )
     raise AssertionError(f"no builder for {kind}")  # pragma: no cover
 
 

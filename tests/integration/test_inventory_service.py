@@ -546,3 +546,26 @@ def test_a_pact_footprints_primary_data_share_and_ratings_carry_into_the_line(
     ]
     assert ratings == [3, 3, 1, 3, 5]
     assert "primary data 56.1 %" in line["note"]
+
+
+def test_an_activity_row_can_give_its_scope3_category(ctx: Context, tmp_path: Path):
+    add_organisation(ctx, "acme")
+    rows = [
+        # DEFRA 2025 27_304_3140_14_1: Freighting goods / HGV (all diesel) / All HGVs, average
+        # laden, 0.10163 kg CO2e per tonne.km; delivered to customers: category 9
+        activity(
+            "F1", activity="road_freight", amount="1000", unit="tonne.km", scope3_category="9"
+        ),
+        activity("F2", activity="road_freight", amount="1000", unit="tonne.km"),  # 4
+        # 25_301_3074_4_1: Business travel- land / Cars / Average car, unknown fuel, 0.16725
+        # kg CO2e per km; employees commuting: category 7
+        activity(
+            "C1", activity="defra-2025:25_301_3074_4", amount="100", unit="km", scope3_category="7"
+        ),
+    ]
+    _import_activities(ctx, tmp_path, rows)
+    report = calculate_inventory(ctx, "acme", 2024)
+    assert report.by_category["9"] == pytest.approx(0.10163, abs=2e-6)
+    assert report.by_category["4"] == pytest.approx(0.10163, abs=2e-6)
+    assert report.by_category["7"] == pytest.approx(0.016725, abs=2e-6)
+    assert report.by_category["6"] == 0.0

@@ -231,6 +231,15 @@ ACTIVITY = RecordSchema(
             max_length=20,
             help="ISO alpha-2, or US-<eGRID subregion> for US electricity",
         ),
+        ColumnSpec(
+            "scope3_category",
+            ColumnType.INTEGER,
+            required=False,
+            minimum=1,
+            maximum=15,
+            help="Scope 3 category of a Scope 3 activity where it can be either (freight 4 or "
+            "9, car travel 6 or 7); default: the activity's or the factor's own",
+        ),
     ),
 )
 

@@ -10,7 +10,12 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from greenchain.domain.activities import resolve_activity, scope_of_factor
-from greenchain.domain.errors import GreenchainError, NotFoundError, UnsupportedConversionError
+from greenchain.domain.errors import (
+    GreenchainError,
+    InvalidDataError,
+    NotFoundError,
+    UnsupportedConversionError,
+)
 from greenchain.domain.factors import EmissionFactor, FactorSetInfo
 from greenchain.domain.ghg import Gas, GwpSet, gas_of_species
 from greenchain.domain.inventory import (
@@ -83,8 +88,15 @@ def _activity_map(
             resolved = resolve_activity(activity, country, unit)
             info, factor = cache.get(resolved.factor.set_key, resolved.factor.factor_id)
             multiplier = convert(1.0, unit, factor.unit)
+            category_error = None
             if resolved.scope is None:  # a factor named directly reports under its own scope
-                scope, category = scope_of_factor(factor)
+                try:
+                    scope, category = scope_of_factor(factor)
+                except InvalidDataError as exc:
+                    if (factor.scope or "").strip() != "3":
+                        raise
+                    # a row that gives its scope3_category is calculated; the others not
+                    scope, category, category_error = "3", None, f"{activity}: {exc.message}"
             else:
                 scope, category = resolved.scope, resolved.scope3_category
         except GreenchainError as exc:
@@ -103,6 +115,7 @@ def _activity_map(
             region_matches=bool(region) and (country == region or country.startswith(region)),
             factor_year=info.reference_year or year,
             error=None,
+            category_error=category_error,
             **factor_gas_columns(factor, gwp_set, info.gwp_basis),
         )
         rows.append(row)

@@ -170,6 +170,7 @@ ACTIVITY_MAP_SCHEMA = pa.schema(
         ("region_matches", pa.bool_()),
         ("factor_year", pa.int32()),
         ("error", pa.string()),
+        ("category_error", pa.string()),
         *[(c, pa.float64()) for c in GAS_COLS],
     ]
 )
@@ -399,7 +400,9 @@ def _activity_sql(year: int) -> str:
     CREATE TEMP TABLE activity_results AS
     WITH base AS (
         SELECT 'activity' AS source, a.activity_id AS source_id, NULL::VARCHAR AS supplier_id,
-               am.scope AS scope, am.scope3_category AS scope3_category,
+               am.scope AS scope,
+               CASE WHEN am.scope = '3' THEN COALESCE(a.scope3_category, am.scope3_category) END
+                   AS scope3_category,
                CASE WHEN am.error IS NULL AND am.factor_id IS NOT NULL THEN 'average_data' END
                    AS method,
                am.factor_set, am.factor_id,
@@ -410,7 +413,10 @@ def _activity_sql(year: int) -> str:
                least(abs({year} - COALESCE(am.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
                false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
                CASE WHEN am.error IS NULL AND am.factor_id IS NULL
-                    THEN 'no factor for activity ' || a.activity ELSE am.error END
+                    THEN 'no factor for activity ' || a.activity
+                    WHEN am.error IS NULL AND am.scope = '3' AND a.scope3_category IS NULL
+                         AND am.scope3_category IS NULL THEN am.category_error
+                    ELSE am.error END
                    AS reject_reason
         FROM activities a
         LEFT JOIN activity_map am

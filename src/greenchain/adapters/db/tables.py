@@ -423,6 +423,7 @@ activity_data = Table(
     Column("unit", String(30), nullable=False),
     Column("country", String(20), nullable=False),
     Column("import_id", Integer),
+    Column("scope3_category", Integer),
 )
 
 energy_attributes = Table(

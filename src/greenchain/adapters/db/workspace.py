@@ -601,7 +601,8 @@ class SqlWorkspace:
             "dqr_technological, dqr_temporal, dqr_geographical, dqr_completeness, "
             "dqr_reliability FROM product_footprints "
             f"WHERE org_id = {org_id} ORDER BY product_id",
-            "activities": "SELECT activity_id, activity, amount, unit, country FROM "
+            "activities": "SELECT activity_id, activity, amount, unit, country, "
+            "scope3_category FROM "
             f"activity_data WHERE org_id = {org_id} AND {date_filter} ORDER BY activity_id",
             # instruments whose generation period overlaps the year (pro-rated in the engine)
             "instruments": "SELECT instrument_id, instrument, mwh, period_start, period_end, "
@@ -836,7 +837,14 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "activities": pa.schema(
-        [("activity_id", _S), ("activity", _S), ("amount", _F), ("unit", _S), ("country", _S)]
+        [
+            ("activity_id", _S),
+            ("activity", _S),
+            ("amount", _F),
+            ("unit", _S),
+            ("country", _S),
+            ("scope3_category", _I),
+        ]
     ),
     "instruments": pa.schema(
         [

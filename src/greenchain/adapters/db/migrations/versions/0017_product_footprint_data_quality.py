@@ -1,4 +1,5 @@
-"""product footprints keep their primary data share and data quality ratings
+"""product footprints keep their primary data share and data quality ratings; activity rows
+may name their Scope 3 category
 
 Revision ID: 0017
 Revises: 0016
@@ -29,9 +30,13 @@ def upgrade() -> None:
     with op.batch_alter_table("product_footprints") as batch:
         for name in COLUMNS:
             batch.add_column(sa.Column(name, sa.Float(), nullable=True))
+    with op.batch_alter_table("activity_data") as batch:
+        batch.add_column(sa.Column("scope3_category", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("activity_data") as batch:
+        batch.drop_column("scope3_category")
     with op.batch_alter_table("product_footprints") as batch:
         for name in reversed(COLUMNS):
             batch.drop_column(name)
