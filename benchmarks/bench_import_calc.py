@@ -173,6 +173,7 @@ def run_pandas(folder: Path, suppliers: Path, supplier_data: Path, purchases: Pa
     )
     m["method"] = supplier_specific.map({True: "supplier_specific", False: "spend_based"})
     m["kg_co2e"] = m[gas_cols].sum(axis=1)
+    m["primary_kg_co2e"] = m["kg_co2e"].where(supplier_specific, 0.0)
     # the same lineage Greenchain stores with every line
     us = m["naics_code"].notna() & m["supplier_id"].map(sup.set_index("supplier_id")["country"]).eq(
         "US"

@@ -292,7 +292,6 @@ def _purchase_sql(
                     WHEN e.naics_code IS NOT NULL AND p.fx_rate IS NOT NULL THEN 'spend_based'
                END AS method,
                p.amount * p.fx_rate * {cpi_ratio!r} AS spend_fusd,
-               p.amount * p.fx_rate * {cpi_ratio!r} * ({e_total}) AS eeio_kg,
                p.amount * p.fx_rate / sd.revenue_usd * sd.supplier_kg AS allocated_kg
         FROM p
         LEFT JOIN product_footprints pf
@@ -309,7 +308,8 @@ def _purchase_sql(
         -- before the supplier's gate), split by gas like the EEIO factor.
         SELECT m.*,
                CASE WHEN method = 'supplier_specific' AND upstream_missing
-                    THEN greatest(COALESCE(eeio_kg, 0) - allocated_kg, 0) ELSE 0 END
+                    THEN greatest(COALESCE(spend_fusd * ({e_total}), 0) - allocated_kg, 0)
+                    ELSE 0 END
                    AS upstream_fill_kg
         FROM m
     ),
@@ -524,10 +524,9 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         "SELECT source, source_id, reject_reason FROM activity_results) "
         "WHERE reject_reason IS NOT NULL ORDER BY source, source_id"
     ).to_arrow_table()
-    rejected_summary = [
-        (str(reason), int(n), float(amount or 0.0), str(unit or ""), [str(i) for i in ids])
-        for reason, n, amount, unit, ids in con.execute(
-            # one row per reason and unit: what could not be calculated and how much of it
+    # one row per reason and unit: what could not be calculated and how much of it
+    summary_rows = (
+        con.execute(
             "SELECT reject_reason, count(*), sum(input_amount), input_unit, "
             "list(source_id ORDER BY source_id)[1:5] FROM "
             "(SELECT source_id, reject_reason, input_amount, input_unit FROM purchase_results "
@@ -535,6 +534,12 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
             "FROM activity_results WHERE scope IS DISTINCT FROM '2_market') "
             "WHERE reject_reason IS NOT NULL GROUP BY reject_reason, input_unit ORDER BY 2 DESC, 1"
         ).fetchall()
+        if rejected.num_rows
+        else []
+    )
+    rejected_summary = [
+        (str(reason), int(n), float(amount or 0.0), str(unit or ""), [str(i) for i in ids])
+        for reason, n, amount, unit, ids in summary_rows
     ]
     con.execute(f"CREATE TEMP VIEW t AS SELECT *, ({kg_sum}) AS kg FROM results")
     in_total = "scope <> '2_location'"
