@@ -102,6 +102,7 @@ def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
     from greenchain.services import programs as prog
     from greenchain.services.accounts import add_user
     from greenchain.services.inventory import get_hotspots
+
     ws = ctx.workspace
     for slug, name in (
         (DEMO_PARTNER, "Keystone Assembly & Test (demo partner)"),
