@@ -5,9 +5,10 @@ value moves to the newest key or none does."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Column, Connection, Engine, Table, select, update
 
 from greenchain.adapters.db.tables import pact_connections, pact_credentials, signing_keys
 from greenchain.adapters.signing import Ed25519Keys, SecretBox
@@ -22,35 +23,25 @@ def reseal_stored_secrets(engine: Engine, sealing_keys: Sequence[str]) -> dict[s
     keys = Ed25519Keys(list(sealing_keys))
     box = SecretBox(list(sealing_keys))
     callbacks = SecretBox(list(sealing_keys), CALLBACK_PURPOSE)
-    counts = {"signing_keys": 0, "pact_connections": 0, "pact_credentials": 0}
+    columns: list[tuple[Table, Column[Any], Callable[[str], str]]] = [
+        (signing_keys, signing_keys.c.private_key_pem, keys.reseal),
+        (pact_connections, pact_connections.c.secret_sealed, box.reseal),
+        (pact_credentials, pact_credentials.c.callback_secret, callbacks.reseal),
+    ]
     with engine.begin() as connection:
-        for key_id, pem in connection.execute(
-            select(signing_keys.c.id, signing_keys.c.private_key_pem)
-        ):
-            connection.execute(
-                update(signing_keys)
-                .where(signing_keys.c.id == key_id)
-                .values(private_key_pem=keys.reseal(pem))
-            )
-            counts["signing_keys"] += 1
-        for row_id, sealed in connection.execute(
-            select(pact_connections.c.id, pact_connections.c.secret_sealed)
-        ):
-            connection.execute(
-                update(pact_connections)
-                .where(pact_connections.c.id == row_id)
-                .values(secret_sealed=box.reseal(sealed))
-            )
-            counts["pact_connections"] += 1
-        for row_id, sealed in connection.execute(
-            select(pact_credentials.c.id, pact_credentials.c.callback_secret).where(
-                pact_credentials.c.callback_secret.is_not(None)
-            )
-        ):
-            connection.execute(
-                update(pact_credentials)
-                .where(pact_credentials.c.id == row_id)
-                .values(callback_secret=callbacks.reseal(sealed))
-            )
-            counts["pact_credentials"] += 1
-    return counts
+        return {
+            table.name: _reseal_column(connection, table, column, reseal)
+            for table, column, reseal in columns
+        }
+
+
+def _reseal_column(
+    connection: Connection, table: Table, column: Column[Any], reseal: Callable[[str], str]
+) -> int:
+    """Re-seal every stored value of ``column``; returns how many there were."""
+    rows = connection.execute(select(table.c.id, column).where(column.is_not(None))).all()
+    for row_id, sealed in rows:
+        connection.execute(
+            update(table).where(table.c.id == row_id).values({column.name: reseal(sealed)})
+        )
+    return len(rows)
