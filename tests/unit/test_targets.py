@@ -786,3 +786,19 @@ def test_a_projection_without_levers_stays_flat():
 def test_a_bad_projection_input_is_rejected(latest, levers, until, message):
     with pytest.raises(InvalidDataError, match=message):
         project(2024, latest, levers, until)
+
+
+@pytest.mark.parametrize("quantity", [5e-324, 0.0009, 0.0, -1.0, float("nan")])
+def test_a_credit_block_below_one_kilogram_is_refused(quantity: float):
+    with pytest.raises(InvalidDataError, match="at least 0.001 t"):
+        _credit(1, 800, quantity_t=quantity)
+
+
+def test_a_chart_of_values_it_cannot_scale_says_so_instead_of_failing():
+    from greenchain.adapters.report_render import credits_chart
+
+    for quantity in (5e-324, 1e308):
+        chart = credits_chart(
+            {"items": [{"retired_for": "x", "quantity_t": quantity, "project_type": "removal"}]}
+        )
+        assert chart is not None and "Chart not drawn" in chart

@@ -74,7 +74,16 @@ def _svg(chart: Any) -> Markup:
     ``<script>`` even with ``js=[]``: that element is dropped, and so are the legend ids it
     repeats in every chart for its scripts.
     """
-    svg = _SCRIPTS.sub("", chart.render(is_unicode=True))
+    try:
+        rendered = chart.render(is_unicode=True)
+    except (ArithmeticError, ValueError):
+        # pygal's axis scaling fails on values near the ends of the float range; the figures
+        # stay in the report's tables, the chart says why it is missing.
+        return Markup(
+            '<p class="chart-missing">Chart not drawn: its values are outside the range a '
+            "chart can show; see the table.</p>"
+        )
+    svg = _SCRIPTS.sub("", rendered)
     return Markup(_LEGEND_IDS.sub("", svg))
 
 

@@ -34,6 +34,10 @@ REFERENCE_HINTS: dict[Reference, str] = {
 }
 
 
+#: The largest id a stored row can have: primary keys are INTEGER columns, 32-bit on
+#: PostgreSQL. Ids given in a path or on the command line are checked against it at the edge.
+MAX_ROW_ID = 2**31 - 1
+
 #: Plausibility limits, far above any real figure of one company and far below what breaks
 #: arithmetic (1e308 passes a number check but overflows sums). Money is in the row's own
 #: currency, so the limit leaves room for currencies of small units (a large Korean or

@@ -807,6 +807,11 @@ def progress(target: Target, history: Mapping[int, YearData], year: int) -> Prog
 # --- Carbon credits ------------------------------------------------------------------------------
 
 
+#: The smallest quantity a credit block can hold: one kilogram. Registries issue whole tonnes
+#: and some allow fractions retired; below a kilogram a figure is a unit error, not data.
+MIN_CREDIT_T = 0.001
+
+
 @dataclass(frozen=True)
 class Credit:
     """A block of carbon credits (1 credit = 1 t CO2e) with serials ``serial_start..serial_end``.
@@ -837,10 +842,10 @@ class Credit:
                 f"{label}: project type '{self.project_type}' must be 'avoidance' or 'removal'"
             ) from None
         count = self.serial_end - self.serial_start + 1
-        if not (math.isfinite(self.quantity_t) and 0 < self.quantity_t <= count):
+        if not (math.isfinite(self.quantity_t) and MIN_CREDIT_T <= self.quantity_t <= count):
             raise InvalidDataError(
-                f"{label}: quantity {self.quantity_t} t must be > 0 and at most the {count} "
-                "serials of the block"
+                f"{label}: quantity {self.quantity_t} t must be at least {MIN_CREDIT_T} t (one "
+                f"kilogram) and at most the {count} serials of the block"
             )
 
     @property

@@ -143,7 +143,8 @@ def run_one(ctx: Context, worker: str | None = None) -> bool:
             path = Path(payload.get("path", ""))
             if path.name:
                 report_path = path.with_name(path.stem + ".rejected.csv")
-                _write_problems(report_path, problems)
+                rows = [[p.row, p.field, p.value, p.reason] for p in problems]
+                ctx.tabular.write_rows([["row", "field", "value", "reason"], *rows], report_path)
                 result["rejected_report"] = str(report_path)
         queue.finish(job_id, ok=False, message=exc.message, result=result, now=ctx.clock.now())
         return True
@@ -158,16 +159,6 @@ def run_one(ctx: Context, worker: str | None = None) -> bool:
         return True
     queue.finish(job_id, ok=True, message=message, result=result, now=ctx.clock.now())
     return True
-
-
-def _write_problems(path: Path, problems: Any) -> None:
-    import csv
-
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "field", "value", "reason"])
-        for p in problems:
-            writer.writerow([p.row, p.field, p.value, p.reason])
 
 
 def run_until_empty(ctx: Context) -> int:

@@ -10,10 +10,9 @@ matches), by its own id and name: never another sponsor's spend or emissions.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Sequence
+from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
@@ -644,18 +643,18 @@ def monitoring(
     }
 
 
-def monitoring_csv(report: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+def monitoring_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """The member table of a monitoring report (header first), as its CSV export has it:
+    numbers in a fixed format, the intensity over the years in one cell."""
+    rows: list[list[Any]] = [
         ["supplier_id", "t_co2e", "spend_usd", "reported", "sbt", "trained", "project", "intensity"]
-    )
+    ]
     for r in report["rows"]:
-        writer.writerow(
+        rows.append(
             [
                 r["supplier_id"],
-                f"{r['t_co2e']:.3f}",
-                f"{r['spend_usd']:.2f}",
+                Decimal(f"{r['t_co2e']:.3f}"),
+                Decimal(f"{r['spend_usd']:.2f}"),
                 r["reported"],
                 r["sbt"],
                 r["trained"],
@@ -665,7 +664,39 @@ def monitoring_csv(report: dict[str, Any]) -> str:
                 ),
             ]
         )
-    return out.getvalue()
+    return rows
+
+
+def monitoring_sheets(report: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
+    """The sheets of a monitoring workbook: Summary, Members and Intensity."""
+    summary: list[list[Any]] = [
+        ["program", report["program"]],
+        ["year", report["year"]],
+        ["members", report["members"]],
+        ["response rate", report["response_rate"]],
+    ]
+    for flag, share in report["shares"].items():
+        summary.append([f"{flag} by emissions", share["by_emissions"]])
+        summary.append([f"{flag} by spend", share["by_spend"]])
+    members: list[list[Any]] = [
+        ["supplier_id", "t_co2e", "spend_usd", "reported", "sbt", "trained", "project"]
+    ]
+    intensity: list[list[Any]] = [["supplier_id", "year", "t CO2e per million revenue", "currency"]]
+    for r in report["rows"]:
+        members.append(
+            [
+                r["supplier_id"],
+                r["t_co2e"],
+                r["spend_usd"],
+                r["reported"],
+                r["sbt"],
+                r["trained"],
+                r["project"],
+            ]
+        )
+        for i in r["intensity"]:
+            intensity.append([r["supplier_id"], i["year"], i["t_per_million"], i["currency"]])
+    return [("Summary", summary), ("Members", members), ("Intensity", intensity)]
 
 
 def programs_for_supplier(ctx: Context, principal: Principal, org: str) -> list[dict[str, Any]]:

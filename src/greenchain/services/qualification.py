@@ -1484,6 +1484,18 @@ def tier_rules() -> list[dict[str, str]]:
     return [{"qualification": q, "ratings": r, "tier": t.value} for q, r, t in TIER_RULES]
 
 
+def tier_table(rows: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """The tier export, header first, one row per supplier (columns ``TIER_COLUMNS``)."""
+    return [list(TIER_COLUMNS), *([row[k] for k in TIER_COLUMNS] for row in rows)]
+
+
+def tier_sheets(rows: Sequence[Mapping[str, Any]], year: int) -> list[tuple[str, list[list[Any]]]]:
+    """The sheets of the tier workbook: the tiers of ``year`` and the rule table."""
+    rules: list[list[Any]] = [["qualification", "ratings", "tier"]]
+    rules += [[r["qualification"], r["ratings"], r["tier"]] for r in tier_rules()]
+    return [(f"Tiers {year}", tier_table(rows)), ("Rules", rules)]
+
+
 def sourcing_overview(
     ctx: Context, store: QualificationStore, org_slug: str, year: int
 ) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from greenchain.adapters.exports import write_csv
 from greenchain.domain.errors import InvalidDataError
+from greenchain.domain.records import MAX_ROW_ID
 from greenchain.entrypoints.cli.common import (
     admin_of,
     console,
@@ -100,7 +102,8 @@ def request_list(org: OrgOption) -> None:
 @request_app.command("show")
 @guarded
 def request_show(
-    request_id: Annotated[int, typer.Argument(help="Request id.")], org: OrgOption
+    request_id: Annotated[int, typer.Argument(help="Request id.", min=1, max=MAX_ROW_ID)],
+    org: OrgOption,
 ) -> None:
     """A request with each supplier's status and the answers shared with you (JSON)."""
     ctx, _ = open_context()
@@ -119,7 +122,9 @@ def request_remind(org: OrgOption) -> None:
 @request_app.command("accept")
 @guarded
 def request_accept(
-    recipient: Annotated[int, typer.Argument(help="The supplier's line of the request (id).")],
+    recipient: Annotated[
+        int, typer.Argument(help="The supplier's line of the request (id).", min=1, max=MAX_ROW_ID)
+    ],
     org: OrgOption,
 ) -> None:
     """Accept a shared answer: the next inventory run uses it for that supplier."""
@@ -131,7 +136,9 @@ def request_accept(
 @request_app.command("return")
 @guarded
 def request_return(
-    recipient: Annotated[int, typer.Argument(help="The supplier's line of the request (id).")],
+    recipient: Annotated[
+        int, typer.Argument(help="The supplier's line of the request (id).", min=1, max=MAX_ROW_ID)
+    ],
     org: OrgOption,
     comment: Annotated[str, typer.Option(help="What needs correcting.")],
 ) -> None:
@@ -178,7 +185,8 @@ def program_create(
 @program_app.command("accept")
 @guarded
 def program_accept(
-    program: Annotated[int, typer.Argument(help="Program id.")], org: OrgOption
+    program: Annotated[int, typer.Argument(help="Program id.", min=1, max=MAX_ROW_ID)],
+    org: OrgOption,
 ) -> None:
     """Accept the sponsorship of a joint program."""
     ctx, _ = open_context()
@@ -189,7 +197,7 @@ def program_accept(
 @program_app.command("members")
 @guarded
 def program_members(
-    program: Annotated[int, typer.Argument(help="Program id.")],
+    program: Annotated[int, typer.Argument(help="Program id.", min=1, max=MAX_ROW_ID)],
     org: OrgOption,
     supplier: Annotated[list[str] | None, typer.Option(help="Supplier id (repeatable).")] = None,
     hotspots: Annotated[
@@ -204,7 +212,8 @@ def program_members(
 @program_app.command("match")
 @guarded
 def program_match(
-    program: Annotated[int, typer.Argument(help="Program id.")], org: OrgOption
+    program: Annotated[int, typer.Argument(help="Program id.", min=1, max=MAX_ROW_ID)],
+    org: OrgOption,
 ) -> None:
     """Find the suppliers the sponsors share; list them with their status."""
     ctx, _ = open_context()
@@ -228,8 +237,8 @@ def program_match(
 @program_app.command("decide")
 @guarded
 def program_decide(
-    program: Annotated[int, typer.Argument(help="Program id.")],
-    match: Annotated[int, typer.Argument(help="Match id.")],
+    program: Annotated[int, typer.Argument(help="Program id.", min=1, max=MAX_ROW_ID)],
+    match: Annotated[int, typer.Argument(help="Match id.", min=1, max=MAX_ROW_ID)],
     org: OrgOption,
     reject: Annotated[bool, typer.Option(help="Reject instead of confirming.")] = False,
 ) -> None:
@@ -241,7 +250,7 @@ def program_decide(
 @program_app.command("monitor")
 @guarded
 def program_monitor(
-    program: Annotated[int, typer.Argument(help="Program id.")],
+    program: Annotated[int, typer.Argument(help="Program id.", min=1, max=MAX_ROW_ID)],
     org: OrgOption,
     out: Annotated[Path | None, typer.Option(help="Write the member table as CSV.")] = None,
 ) -> None:
@@ -249,5 +258,5 @@ def program_monitor(
     ctx, _ = open_context()
     report = programs.monitoring(ctx, admin_of(ctx, org), org, program)
     if out is not None:
-        out.write_text(programs.monitoring_csv(report), encoding="utf-8")
+        write_csv(out, programs.monitoring_rows(report))
     print_json({k: v for k, v in report.items() if k != "rows"})

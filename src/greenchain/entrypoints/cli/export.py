@@ -1,80 +1,63 @@
-"""CSV and XLSX exports of calculation runs."""
+"""CSV and XLSX exports of calculation runs (written by the one export writer, which keeps
+text cells from being read as formulas)."""
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
+from greenchain.adapters.exports import table_rows, write_table_csv, write_xlsx
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 
 
 def write_inventory_csv(lines: pa.Table, out: Path | None) -> None:
     """All result lines with their lineage, as CSV (to ``out`` or standard output)."""
-    if out is None:
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(lines, sink)
-        sys.stdout.write(sink.getvalue().to_pybytes().decode("utf-8"))
-        return
-    pacsv.write_csv(lines, str(out))
+    write_table_csv(lines, out)
+
+
+def _summary(report: InventoryReport) -> Iterator[list[Any]]:
+    yield ["Organisation", report.org]
+    yield ["Reporting year", report.year]
+    yield ["Run", report.run_id]
+    yield ["GWP set", report.gwp]
+    yield ["Total t CO2e (S1 + S2 market + S3)", report.total_t_co2e]
+    yield ["Primary data share of Scope 3", report.primary_data_share]
+    yield ["Data quality score (1 best .. 5 worst)", report.data_quality_score]
+    yield []
+    yield ["Scope", "t CO2e"]
+    yield from ([key, value] for key, value in report.by_scope.items())
+    yield []
+    yield ["Scope 3 category", "t CO2e"]
+    for key, value in report.by_category.items():
+        yield [f"{key}. {SCOPE3_CATEGORY_NAMES[int(key)]}", value]
+    yield []
+    yield ["Method", "t CO2e"]
+    yield from ([key, value] for key, value in report.by_method.items())
+    yield []
+    yield ["Gas", "t CO2e"]
+    yield from ([key, value] for key, value in report.by_gas.items())
 
 
 def write_inventory_xlsx(report: InventoryReport, lines: pa.Table, out: Path) -> None:
     """A workbook: Summary, Suppliers, Restatements and Lines sheets."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    summary = book.create_sheet("Summary")
-    summary.append(["Organisation", report.org])
-    summary.append(["Reporting year", report.year])
-    summary.append(["Run", report.run_id])
-    summary.append(["GWP set", report.gwp])
-    summary.append(["Total t CO2e (S1 + S2 market + S3)", report.total_t_co2e])
-    summary.append(["Primary data share of Scope 3", report.primary_data_share])
-    summary.append(["Data quality score (1 best .. 5 worst)", report.data_quality_score])
-    summary.append([])
-    summary.append(["Scope", "t CO2e"])
-    for key, value in report.by_scope.items():
-        summary.append([key, value])
-    summary.append([])
-    summary.append(["Scope 3 category", "t CO2e"])
-    for key, value in report.by_category.items():
-        summary.append([f"{key}. {SCOPE3_CATEGORY_NAMES[int(key)]}", value])
-    summary.append([])
-    summary.append(["Method", "t CO2e"])
-    for key, value in report.by_method.items():
-        summary.append([key, value])
-    summary.append([])
-    summary.append(["Gas", "t CO2e"])
-    for key, value in report.by_gas.items():
-        summary.append([key, value])
-    suppliers = book.create_sheet("Suppliers")
-    suppliers.append(["supplier_id", "name", "t_co2e", "method"])
-    for s in report.by_supplier:
-        suppliers.append([s.supplier_id, s.name, s.t_co2e, s.method])
-    restatements = book.create_sheet("Restatements")
-    restatements.append(
+    suppliers: list[list[Any]] = [["supplier_id", "name", "t_co2e", "method"]]
+    suppliers += [[s.supplier_id, s.name, s.t_co2e, s.method] for s in report.by_supplier]
+    restatements: list[list[Any]] = [
         ["supplier_id", "previous_method", "new_method", "previous_t_co2e", "new_t_co2e", "reason"]
+    ]
+    restatements += [
+        [r.supplier_id, r.previous_method, r.new_method, r.previous_t_co2e, r.new_t_co2e, r.reason]
+        for r in report.restatements
+    ]
+    write_xlsx(
+        out,
+        [
+            ("Summary", _summary(report)),
+            ("Suppliers", suppliers),
+            ("Restatements", restatements),
+            ("Lines", table_rows(lines)),
+        ],
     )
-    for r in report.restatements:
-        restatements.append(
-            [
-                r.supplier_id,
-                r.previous_method,
-                r.new_method,
-                r.previous_t_co2e,
-                r.new_t_co2e,
-                r.reason,
-            ]
-        )
-    sheet = book.create_sheet("Lines")
-    sheet.append(list(lines.column_names))
-    for batch in lines.to_batches(50_000):
-        columns: list[list[Any]] = [col.to_pylist() for col in batch.columns]
-        for row in zip(*columns, strict=True):
-            sheet.append(list(row))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    book.save(out)

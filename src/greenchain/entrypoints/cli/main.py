@@ -16,7 +16,7 @@ from rich.table import Table
 from greenchain.config import Settings
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
-from greenchain.domain.records import SCHEMAS
+from greenchain.domain.records import MAX_ROW_ID, SCHEMAS
 from greenchain.entrypoints.cli.common import (
     OrgOption,
     YearOption,
@@ -301,7 +301,9 @@ def supplier_link_invitations(org: OrgOption) -> None:
 @guarded
 def supplier_accept_link(
     org: OrgOption,
-    invitation: Annotated[int, typer.Argument(help="The invitation id (see link-invitations).")],
+    invitation: Annotated[
+        int, typer.Argument(help="The invitation id (see link-invitations).", min=1, max=MAX_ROW_ID)
+    ],
 ) -> None:
     """Accept a customer's request: this organisation then operates its supplier record."""
     from greenchain.services import portal
@@ -314,7 +316,9 @@ def supplier_accept_link(
 @guarded
 def supplier_decline_link(
     org: OrgOption,
-    invitation: Annotated[int, typer.Argument(help="The invitation id (see link-invitations).")],
+    invitation: Annotated[
+        int, typer.Argument(help="The invitation id (see link-invitations).", min=1, max=MAX_ROW_ID)
+    ],
 ) -> None:
     """Decline a customer's request to link its supplier record to this organisation."""
     from greenchain.services import portal
@@ -380,7 +384,9 @@ def report_inventory(
         ReportFormat.TABLE
     ),
     out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
-    run: Annotated[int | None, typer.Option(help="A specific run id (default latest).")] = None,
+    run: Annotated[
+        int | None, typer.Option(help="A specific run id (default latest).", min=1, max=MAX_ROW_ID)
+    ] = None,
 ) -> None:
     """Show the inventory of the latest (or a given) calculation run."""
     ctx = _ctx()
@@ -640,7 +646,7 @@ def token_create(
 @token_app.command("revoke")
 @guarded
 def token_revoke(
-    token_id: Annotated[int, typer.Argument(help="Token id.")],
+    token_id: Annotated[int, typer.Argument(help="Token id.", min=1, max=MAX_ROW_ID)],
     user: Annotated[str, typer.Option("--user", help="Email of the token's user.")],
 ) -> None:
     """Revoke an API token."""
@@ -720,7 +726,9 @@ def ledger_head() -> None:
 
 @ledger_app.command("show")
 @guarded
-def ledger_show(seq: Annotated[int, typer.Argument(help="Entry number (from 0).", min=0)]) -> None:
+def ledger_show(
+    seq: Annotated[int, typer.Argument(help="Entry number (from 0).", min=0, max=MAX_ROW_ID)],
+) -> None:
     """One entry with its hash, signature and signing key."""
     from greenchain.services import ledger
 
@@ -730,7 +738,7 @@ def ledger_show(seq: Annotated[int, typer.Argument(help="Entry number (from 0)."
 @ledger_app.command("prove")
 @guarded
 def ledger_prove(
-    seq: Annotated[int, typer.Argument(help="Entry number.", min=0)],
+    seq: Annotated[int, typer.Argument(help="Entry number.", min=0, max=MAX_ROW_ID)],
     size: Annotated[int | None, typer.Option(help="Tree size (default: the whole log).")] = None,
 ) -> None:
     """Inclusion proof of an entry (RFC 9162 2.1.3): leaf_index, tree_size, leaf_hash, path."""
@@ -858,7 +866,7 @@ class Opinion(StrEnum):
 @ledger_app.command("attest")
 @guarded
 def ledger_attest(
-    seq: Annotated[int, typer.Argument(help="The entry reviewed.", min=0)],
+    seq: Annotated[int, typer.Argument(help="The entry reviewed.", min=0, max=MAX_ROW_ID)],
     verifier: Annotated[str, typer.Option(help="The verifier organisation (slug).")],
     scope: Annotated[str, typer.Option(help="What was reviewed, e.g. 'Scope 3 cat. 1 2024'.")],
     standard: Annotated[str, typer.Option(help="Verification standard.")] = "ISO 14064-3:2019",

@@ -17,6 +17,7 @@ from greenchain.bootstrap import bootstrap
 from greenchain.config import Settings
 from greenchain.domain.access import Membership, Principal, Role
 from greenchain.domain.errors import ConfigurationError, InvalidDataError, NotFoundError
+from greenchain.domain.records import MAX_ROW_ID
 from greenchain.entrypoints.cli.errors import guarded
 from greenchain.services import pact as pact_service
 from greenchain.services.context import Context
@@ -352,7 +353,9 @@ def pact_connect(
 @pact_app.command("pull")
 @guarded
 def pact_pull(
-    connection: Annotated[int, typer.Argument(help="Connection id (see 'pact connections').")],
+    connection: Annotated[
+        int, typer.Argument(help="Connection id (see 'pact connections').", min=1, max=MAX_ROW_ID)
+    ],
     org: OrgOption,
     cafile: Annotated[
         Path | None, typer.Option(help="CA certificate for a host with a private CA.")

@@ -3,11 +3,10 @@ climate scorecards, requirements for suppliers and sourcing tiers."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import sys
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,8 +15,10 @@ import typer
 from rich.table import Table
 
 from greenchain.adapters.db.qualification import SqlQualification
+from greenchain.adapters.exports import csv_text, write_csv, write_xlsx
 from greenchain.domain.errors import InvalidDataError
 from greenchain.domain.qualification import GREEN_SUPPLY_CHAIN
+from greenchain.domain.records import MAX_ROW_ID
 from greenchain.domain.scorecards import CONDITION_HELP
 from greenchain.entrypoints.cli.common import (
     FormatOption,
@@ -64,7 +65,7 @@ OrgOption = Annotated[str, typer.Option("--org", help="Buyer organisation id (sl
 YearOption = Annotated[int, typer.Option("--year", help="Year rated.", min=1990, max=2100)]
 WhoOption = Annotated[str, typer.Option("--who", help="Who makes the change.")]
 WhyOption = Annotated[str, typer.Option("--why", help="Why (kept with the transition).")]
-CaseOption = Annotated[int, typer.Option("--case", help="Case id.")]
+CaseOption = Annotated[int, typer.Option("--case", help="Case id.", min=1, max=MAX_ROW_ID)]
 
 
 class ScorecardFormat(StrEnum):
@@ -436,7 +437,9 @@ def announce(
 @guarded
 def action_status(
     org: OrgOption,
-    action: Annotated[int, typer.Option("--id", help="Corrective action id.")],
+    action: Annotated[
+        int, typer.Option("--id", help="Corrective action id.", min=1, max=MAX_ROW_ID)
+    ],
     status: Annotated[str, typer.Option(help="open, in_progress or done.")],
 ) -> None:
     """Update a corrective action's status."""
@@ -471,7 +474,9 @@ def audit_record(
         typer.Option(help="Checklist items passed (e.g. GD1,GM2); every other item failed."),
     ] = None,
     audited_on: Annotated[str | None, typer.Option(help="Audit date (default today).")] = None,
-    case: Annotated[int | None, typer.Option("--case", help="Qualification case id.")] = None,
+    case: Annotated[
+        int | None, typer.Option("--case", help="Qualification case id.", min=1, max=MAX_ROW_ID)
+    ] = None,
     finding: Annotated[
         list[str] | None,
         typer.Option(help="Finding ITEM|SEVERITY|DESCRIPTION[|OWNER|YYYY-MM-DD] (repeatable)."),
@@ -676,25 +681,25 @@ def scorecard_rate(
         print_json(cards)
         return
     if format is ScorecardFormat.CSV:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(SCORECARD_CSV_COLUMNS)
+        rows: list[list[Any]] = [list(SCORECARD_CSV_COLUMNS)]
         for card in cards:
             for i in card["indicators"]:
-                writer.writerow(
+                rows.append(
                     [
                         card["supplier_id"],
-                        f"{card['score']:.2f}",
+                        Decimal(f"{card['score']:.2f}"),
                         card["rating"],
                         card["tier"],
                         i["indicator"],
-                        "" if i["value"] is None else i["value"],
-                        "" if i["points"] is None else f"{i['points']:.2f}",
+                        i["value"],
+                        None if i["points"] is None else Decimal(f"{i['points']:.2f}"),
                         i["weight"],
-                        f"{i['weight_share']:.4f}",
-                        f"{i['contribution']:.2f}",
+                        Decimal(f"{i['weight_share']:.4f}"),
+                        Decimal(f"{i['contribution']:.2f}"),
                         i["status"],
                     ]
                 )
+        write_csv(None, rows)
         return
     summary = Table("supplier", "score", "rating", "tier", "missing", title=f"Ratings {year}")
     for card in cards:
@@ -813,31 +818,6 @@ def requirement_check(
 # --- tiers and incentives ------------------------------------------------------------------------
 
 
-def _tier_csv(rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(service.TIER_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row[k] is None else row[k] for k in service.TIER_COLUMNS})
-    return buffer.getvalue()
-
-
-def _tier_xlsx(rows: list[dict[str, Any]], out: Path, year: int) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(f"Tiers {year}")
-    sheet.append(list(service.TIER_COLUMNS))
-    for row in rows:
-        sheet.append([row[k] for k in service.TIER_COLUMNS])
-    rules = book.create_sheet("Rules")
-    rules.append(["qualification", "ratings", "tier"])
-    for rule in service.tier_rules():
-        rules.append([rule["qualification"], rule["ratings"], rule["tier"]])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    book.save(out)
-
-
 @tier_app.command("export")
 @guarded
 def tier_export(
@@ -858,10 +838,14 @@ def tier_export(
     rows = service.tiers(ctx, store, org, year)
     if format is ExportFormat.XLSX:
         assert out is not None
-        _tier_xlsx(rows, out, year)
+        write_xlsx(out, service.tier_sheets(rows, year))
         console.print(f"{len(rows)} supplier(s) written to {out}.")
         return
-    text = _tier_csv(rows) if format is ExportFormat.CSV else json.dumps(rows, indent=2) + "\n"
+    text = (
+        csv_text(service.tier_table(rows))
+        if format is ExportFormat.CSV
+        else json.dumps(rows, indent=2) + "\n"
+    )
     if out is None:
         sys.stdout.write(text)
         return

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -17,8 +16,8 @@ from greenchain.bootstrap import signature_verifier
 from greenchain.domain.access import Role
 from greenchain.domain.errors import InvalidDataError, NotFoundError
 from greenchain.domain.ghg import GwpSet
-from greenchain.domain.records import SCHEMAS
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.domain.records import MAX_ROW_ID, SCHEMAS
+from greenchain.entrypoints.web.deps import CtxDep, EntrySeq, PrincipalDep, RowId
 from greenchain.services import accounts as account_service
 from greenchain.services import factors as factor_service
 from greenchain.services import jobs as job_service
@@ -232,14 +231,14 @@ def jobs(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[JobOut]:
 
 
 @router.get("/orgs/{org}/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
-def job(org: str, job_id: int, ctx: CtxDep, principal: PrincipalDep) -> JobOut:
+def job(org: str, job_id: RowId, ctx: CtxDep, principal: PrincipalDep) -> JobOut:
     return _job(job_service.get_job(ctx, principal, org, job_id))
 
 
 @router.get(
     "/orgs/{org}/jobs/{job_id}/rejected-rows", responses=ERRORS, response_class=FileResponse
 )
-def rejected_rows(org: str, job_id: int, ctx: CtxDep, principal: PrincipalDep) -> FileResponse:
+def rejected_rows(org: str, job_id: RowId, ctx: CtxDep, principal: PrincipalDep) -> FileResponse:
     """The rejected rows of an upload, with the reason for each, as CSV."""
     found = job_service.get_job(ctx, principal, org, job_id)
     report = (found.get("result") or {}).get("rejected_report")
@@ -271,7 +270,7 @@ def runs(
 
 
 @router.get("/orgs/{org}/runs/{run_id}", responses=ERRORS)
-def run(org: str, run_id: int, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+def run(org: str, run_id: RowId, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
     report = queries.get_inventory_report(ctx, principal, org, 0, run_id)
     return report.to_dict()
 
@@ -279,7 +278,7 @@ def run(org: str, run_id: int, ctx: CtxDep, principal: PrincipalDep) -> dict[str
 @router.get("/orgs/{org}/runs/{run_id}/lines", response_model=LinesPage, responses=ERRORS)
 def run_lines(
     org: str,
-    run_id: int,
+    run_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -295,7 +294,7 @@ async def inventory(
     year: Year,
     ctx: CtxDep,
     principal: PrincipalDep,
-    run_id: Annotated[int | None, Query(ge=1)] = None,
+    run_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> dict[str, Any]:
     """The same object as ``greenchain report inventory --format json``."""
     body = queries.get_inventory_json(ctx, principal, org, year, run_id)
@@ -367,9 +366,7 @@ def ledger_consistency(
 
 
 @router.get("/orgs/{org}/ledger/entries/{seq}", responses=ERRORS)
-def ledger_entry(
-    org: str, seq: Annotated[int, PathParam(ge=0, le=10**9)], ctx: CtxDep, principal: PrincipalDep
-) -> dict[str, Any]:
+def ledger_entry(org: str, seq: EntrySeq, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
     """One of the organisation's entries with its hash and signature."""
     return ledger_service.show_for(ctx, principal, org, seq)
 
@@ -377,7 +374,7 @@ def ledger_entry(
 @router.get("/orgs/{org}/ledger/entries/{seq}/proof", responses=ERRORS)
 def ledger_proof(
     org: str,
-    seq: Annotated[int, PathParam(ge=0, le=10**9)],
+    seq: EntrySeq,
     ctx: CtxDep,
     principal: PrincipalDep,
     size: Annotated[int | None, Query(ge=1, le=10**9)] = None,
@@ -434,7 +431,7 @@ class ReviewIn(BaseModel):
 @router.post("/orgs/{org}/ledger/entries/{seq}/verifications", status_code=201, responses=ERRORS)
 def ledger_attest(
     org: str,
-    seq: Annotated[int, PathParam(ge=0, le=10**9)],
+    seq: EntrySeq,
     body: ReviewIn,
     ctx: CtxDep,
     principal: PrincipalDep,
@@ -505,7 +502,7 @@ def link_invitations(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dic
 
 @router.post("/orgs/{org}/link-invitations/{invitation_id}/accept", responses=ERRORS)
 def accept_link_invitation(
-    org: str, invitation_id: int, ctx: CtxDep, principal: PrincipalDep
+    org: str, invitation_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Accept a customer's request: this organisation then operates its supplier record."""
     return portal_service.decide_supplier_link_for(ctx, principal, org, invitation_id, True)
@@ -513,7 +510,7 @@ def accept_link_invitation(
 
 @router.post("/orgs/{org}/link-invitations/{invitation_id}/decline", responses=ERRORS)
 def decline_link_invitation(
-    org: str, invitation_id: int, ctx: CtxDep, principal: PrincipalDep
+    org: str, invitation_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Decline a customer's request to link its supplier record to this organisation."""
     return portal_service.decide_supplier_link_for(ctx, principal, org, invitation_id, False)

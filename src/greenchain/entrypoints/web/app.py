@@ -92,6 +92,55 @@ class EmptyFormFieldsAbsent:
         await self.app(scope, receive, send)
 
 
+class NoNulCharacters:
+    """Refuses a request whose path, query or JSON/form body holds a NUL character (422): no
+    field of the product can hold one, PostgreSQL text cannot store one, and a request that
+    carries one is malformed or probing. File uploads (multipart) are not read here: binary
+    files hold NUL bytes, and their text cells are checked by the import."""
+
+    BODY_TYPES = (b"application/json", b"application/x-www-form-urlencoded")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"%00" in target or "\x00" in scope["path"]:
+            await self._refuse(scope, receive, send)
+            return
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
+        if not content_type.startswith(self.BODY_TYPES):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            body += message.get("body", b"")
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        if b"\x00" in body or b"%00" in body or b"\\u0000" in body.lower():
+            await self._refuse(scope, receive, send)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"code": "invalid_request", "message": "the request holds a NUL character (\\u0000)"},
+            status_code=422,
+        )
+        await response(scope, receive, send)
+
+
 def _is_page(path: str) -> bool:
     return not path.startswith(("/api/", "/3/", "/2/", "/auth/", "/.well-known/"))
 
@@ -126,6 +175,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     if settings.secure_cookies:
         headers["Strict-Transport-Security"] = "max-age=31536000"
     app.add_middleware(EmptyFormFieldsAbsent)
+    app.add_middleware(NoNulCharacters)
     app.add_middleware(SecurityHeaders, headers=headers)
     app.add_middleware(
         SessionMiddleware,

@@ -13,13 +13,26 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from fastapi import Path as PathParam
 
 from greenchain.domain.access import Principal
 from greenchain.domain.errors import GreenchainError
+from greenchain.domain.records import MAX_ROW_ID
 from greenchain.services import accounts as account_service
 from greenchain.services.context import Context
 
 SESSION_COOKIE = "greenchain_login"
+
+#: The id of a stored row in a path (job, run, report, request, program, case...): checked at
+#: the edge, so an id no row can have answers 422 naming the parameter, never a database error.
+RowId = Annotated[
+    int, PathParam(ge=1, le=MAX_ROW_ID, description="Id of the row (1 to 2,147,483,647)")
+]
+
+#: The sequence number of a ledger entry in a path (the first entry is 0).
+EntrySeq = Annotated[
+    int, PathParam(ge=0, le=MAX_ROW_ID, description="Sequence number of the ledger entry")
+]
 
 
 class NotAuthenticatedError(GreenchainError):

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -19,7 +18,7 @@ from greenchain.domain.access import Principal, Role
 from greenchain.domain.engagement import CLIMATE_TEMPLATE, FieldType
 from greenchain.domain.errors import ConflictError, InvalidDataError
 from greenchain.entrypoints.web.api import ERRORS
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, log_in
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId, log_in
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import engagement, programs
 from greenchain.services import portal as portal_service
@@ -27,7 +26,6 @@ from greenchain.services.context import Context
 
 api_router = APIRouter(prefix="/api/v1", tags=["supplier engagement"])
 ui_router = APIRouter(include_in_schema=False)
-Id = Annotated[int, PathParam(ge=1, le=10**9)]
 MAX_EVIDENCE_UPLOAD = engagement.MAX_EVIDENCE_BYTES + 1024
 
 
@@ -75,7 +73,7 @@ def requests_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[s
 
 @api_router.get("/orgs/{org}/requests/{request_id}", responses=ERRORS)
 def requests_detail(
-    org: str, request_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, request_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Each supplier's status and, while the supplier shares it with you, its answer."""
     return engagement.request_detail_for(ctx, principal, org, request_id)
@@ -83,7 +81,7 @@ def requests_detail(
 
 @api_router.post("/orgs/{org}/recipients/{recipient_id}/accept", responses=ERRORS)
 def recipients_accept(
-    org: str, recipient_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Accept a shared answer: the next inventory run uses it for that supplier."""
     return engagement.accept_for(ctx, principal, org, recipient_id)
@@ -96,7 +94,7 @@ class ReturnIn(BaseModel):
 @api_router.post("/orgs/{org}/recipients/{recipient_id}/return", responses=ERRORS)
 def recipients_return(
     org: str,
-    recipient_id: Id,
+    recipient_id: RowId,
     body: ReturnIn,
     request: Request,
     ctx: CtxDep,
@@ -113,7 +111,7 @@ def recipients_return(
     response_class=Response,
 )
 def evidence_file(
-    org: str, recipient_id: Id, evidence_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, recipient_id: RowId, evidence_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     """An evidence file (its SHA-256 in the ``X-Content-SHA256`` header)."""
     return _evidence(ctx, principal, org, recipient_id, evidence_id)
@@ -164,7 +162,7 @@ def _public_request(opened: dict[str, Any]) -> dict[str, Any]:
 
 @api_router.get("/orgs/{org}/portal/requests/{recipient_id}", responses=ERRORS)
 def portal_request(
-    org: str, recipient_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """A request as the supplier sees it: the questions and the current answer."""
     return _public_request(engagement.open_request(ctx, principal, org, recipient_id))
@@ -183,7 +181,7 @@ class SubmitIn(AnswersIn):
 
 @api_router.put("/orgs/{org}/portal/requests/{recipient_id}/draft", responses=ERRORS)
 def portal_draft(
-    org: str, recipient_id: Id, body: AnswersIn, ctx: CtxDep, principal: PrincipalDep
+    org: str, recipient_id: RowId, body: AnswersIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Save a draft (required fields may be empty; each problem names its field)."""
     return engagement.save_draft(ctx, principal, org, recipient_id, body.answers)
@@ -191,7 +189,7 @@ def portal_draft(
 
 @api_router.post("/orgs/{org}/portal/requests/{recipient_id}/submit", responses=ERRORS)
 def portal_submit(
-    org: str, recipient_id: Id, body: SubmitIn, ctx: CtxDep, principal: PrincipalDep
+    org: str, recipient_id: RowId, body: SubmitIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return engagement.submit(ctx, principal, org, recipient_id, body.answers, body.share_with)
 
@@ -201,7 +199,7 @@ def portal_submit(
 )
 async def portal_evidence(
     org: str,
-    recipient_id: Id,
+    recipient_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, CSV or XLSX, up to 10 MB")],
@@ -216,7 +214,7 @@ class RevokeIn(BaseModel):
 
 @api_router.post("/orgs/{org}/portal/answers/{response_id}/revoke", responses=ERRORS)
 def portal_revoke(
-    org: str, response_id: Id, body: RevokeIn, ctx: CtxDep, principal: PrincipalDep
+    org: str, response_id: RowId, body: RevokeIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Withdraw a customer's access to an answer (its future runs stop using it)."""
     return engagement.revoke(ctx, principal, org, response_id, body.buyer)
@@ -341,7 +339,7 @@ def _request_page(
 
 @ui_router.get("/orgs/{org}/requests/{request_id}")
 def request_page(
-    request: Request, org: str, request_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, request_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     return _request_page(request, ctx, principal, org, request_id)
 
@@ -350,8 +348,8 @@ def request_page(
 def request_accept_form(
     request: Request,
     org: str,
-    request_id: int,
-    recipient_id: int,
+    request_id: RowId,
+    recipient_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
 ) -> Response:
@@ -375,8 +373,8 @@ def request_accept_form(
 def request_return_form(
     request: Request,
     org: str,
-    request_id: int,
-    recipient_id: int,
+    request_id: RowId,
+    recipient_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     comment: Annotated[str, Form(max_length=5000)] = "",
@@ -394,7 +392,7 @@ def request_return_form(
 
 @ui_router.get("/orgs/{org}/recipients/{recipient_id}/evidence/{evidence_id}")
 def evidence_page_download(
-    org: str, recipient_id: int, evidence_id: int, ctx: CtxDep, principal: PrincipalDep
+    org: str, recipient_id: RowId, evidence_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     return _evidence(ctx, principal, org, recipient_id, evidence_id)
 
@@ -472,7 +470,7 @@ def _answer_page(
 
 @ui_router.get("/orgs/{org}/portal/requests/{recipient_id}")
 def answer_page(
-    request: Request, org: str, recipient_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     return _answer_page(request, ctx, principal, org, recipient_id)
 
@@ -495,7 +493,7 @@ async def _form_answers(request: Request) -> tuple[dict[str, Any], list[str]]:
 
 @ui_router.post("/orgs/{org}/portal/requests/{recipient_id}/draft", dependencies=[Csrf])
 async def answer_draft(
-    request: Request, org: str, recipient_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     """Autosave (HTMX): returns the save status line."""
     answers, _ = await _form_answers(request)
@@ -509,7 +507,7 @@ async def answer_draft(
 
 @ui_router.post("/orgs/{org}/portal/requests/{recipient_id}/submit", dependencies=[Csrf])
 async def answer_submit(
-    request: Request, org: str, recipient_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     answers, share = await _form_answers(request)
     try:
@@ -539,7 +537,7 @@ async def answer_submit(
 async def answer_evidence(
     request: Request,
     org: str,
-    recipient_id: int,
+    recipient_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     file: Annotated[UploadFile, File()],
@@ -562,7 +560,7 @@ async def answer_evidence(
 def answer_revoke(
     request: Request,
     org: str,
-    response_id: int,
+    response_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     buyer: Annotated[str, Form(max_length=63)],
@@ -577,7 +575,7 @@ def answer_revoke(
 def link_invitation_decide(
     request: Request,
     org: str,
-    invitation_id: int,
+    invitation_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     decision: Annotated[Literal["accept", "decline"], Form()],

@@ -32,7 +32,7 @@ from greenchain.config import WorkspaceSecrets
 from greenchain.domain import pact as pact_domain
 from greenchain.domain.errors import GreenchainError, InvalidDataError, NotFoundError
 from greenchain.entrypoints.web.api import ERRORS
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.services import pact as pact_service
 from greenchain.services.context import Context
 from greenchain.services.ports import PactEventSender, PactStore
@@ -571,7 +571,7 @@ class FulfilIn(BaseModel):
 @api_router.post("/orgs/{org}/pact/requests/{request_id}/fulfil", responses=ERRORS)
 def requests_fulfil(
     org: str,
-    request_id: int,
+    request_id: RowId,
     body: FulfilIn,
     request: Request,
     ctx: CtxDep,
@@ -596,7 +596,7 @@ class RejectIn(BaseModel):
 @api_router.post("/orgs/{org}/pact/requests/{request_id}/reject", responses=ERRORS)
 def requests_reject(
     org: str,
-    request_id: int,
+    request_id: RowId,
     body: RejectIn,
     request: Request,
     ctx: CtxDep,

@@ -3,10 +3,9 @@ footprints (JSON API under /api/v1)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from greenchain.adapters.db.pact_client import SqlPactConnections
@@ -14,12 +13,11 @@ from greenchain.adapters.pact_http import UrllibPactTransport
 from greenchain.adapters.signing import SecretBox
 from greenchain.domain.access import Role
 from greenchain.entrypoints.web.api import ERRORS
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.services import pact_client as client
 from greenchain.services.context import Context
 
 api_router = APIRouter(prefix="/api/v1", tags=["PACT client"])
-Id = Annotated[int, PathParam(ge=1, le=10**9)]
 
 
 def _parts(request: Request, ctx: Context) -> tuple[SqlPactConnections, SecretBox]:
@@ -53,7 +51,7 @@ def connections_list(
 
 @api_router.post("/orgs/{org}/pact/connections/{connection_id}/pull", responses=ERRORS)
 def connections_pull(
-    org: str, connection_id: Id, request: Request, ctx: CtxDep, principal: PrincipalDep
+    org: str, connection_id: RowId, request: Request, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Pull the footprints shared with the organisation; those of products it buys become
     product-level data of its next calculation run."""
@@ -68,7 +66,7 @@ class ProductsIn(BaseModel):
 @api_router.post("/orgs/{org}/pact/connections/{connection_id}/requests", responses=ERRORS)
 def connections_request(
     org: str,
-    connection_id: Id,
+    connection_id: RowId,
     body: ProductsIn,
     request: Request,
     ctx: CtxDep,

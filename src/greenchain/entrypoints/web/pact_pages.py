@@ -16,7 +16,7 @@ from greenchain.adapters.signing import SecretBox
 from greenchain.domain import pact as pact_domain
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import GreenchainError
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.pact import deliver_notifications, event_sender
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import pact as pact_service
@@ -260,7 +260,7 @@ def pact_revoke(
 
 @ui_router.post("/orgs/{org}/pact/requests/{request_id}/fulfil", dependencies=[Csrf])
 def pact_fulfil(
-    request: Request, org: str, request_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, request_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     store, _, _ = _stores(request, ctx)
 
@@ -277,7 +277,7 @@ def pact_fulfil(
 def pact_reject(
     request: Request,
     org: str,
-    request_id: int,
+    request_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     message: Annotated[str, Form(max_length=2000)] = "",
@@ -334,7 +334,7 @@ def pact_connect(
 def pact_ask(
     request: Request,
     org: str,
-    connection_id: int,
+    connection_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     product_ids: Annotated[str, Form(max_length=20000)] = "",
@@ -365,7 +365,7 @@ def pact_ask(
 
 @ui_router.post("/orgs/{org}/pact/connections/{connection_id}/pull", dependencies=[Csrf])
 def pact_pull(
-    request: Request, org: str, connection_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, connection_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     _, connections, box = _stores(request, ctx)
 

@@ -5,24 +5,22 @@ the program and shows it only its own members, projects and monitoring."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from greenchain.adapters.exports import csv_text, xlsx_bytes
 from greenchain.domain.errors import ConflictError, InvalidDataError
 from greenchain.domain.programs import ACTIVITY_KINDS, PROJECT_TYPES, ProjectStatus
 from greenchain.entrypoints.web.api import ERRORS
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import programs as prog
 
 api_router = APIRouter(prefix="/api/v1", tags=["programs"])
 ui_router = APIRouter(include_in_schema=False)
-Id = Annotated[int, PathParam(ge=1, le=10**9)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -57,13 +55,15 @@ def programs_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[s
 
 
 @api_router.get("/orgs/{org}/programs/{program_id}", responses=ERRORS)
-def programs_show(org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
+def programs_show(
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
     return prog.show_program(ctx, principal, org, program_id)
 
 
 @api_router.post("/orgs/{org}/programs/{program_id}/accept", responses=ERRORS)
 def programs_accept(
-    org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Accept the sponsorship of a joint program (admins)."""
     return prog.accept_sponsorship(ctx, principal, org, program_id)
@@ -76,7 +76,7 @@ class MembersIn(BaseModel):
 
 @api_router.post("/orgs/{org}/programs/{program_id}/members", responses=ERRORS)
 def programs_members(
-    org: str, program_id: Id, body: MembersIn, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, body: MembersIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Add member suppliers by hand or from the hotspots of a year."""
     return prog.add_members(ctx, principal, org, program_id, body.supplier_ids, body.hotspots_year)
@@ -91,7 +91,7 @@ class AreasIn(BaseModel):
 )
 def programs_improvement_areas(
     org: str,
-    program_id: Id,
+    program_id: RowId,
     supplier_id: str,
     body: AreasIn,
     ctx: CtxDep,
@@ -105,7 +105,7 @@ def programs_improvement_areas(
 
 @api_router.post("/orgs/{org}/programs/{program_id}/matching", responses=ERRORS)
 def programs_matching(
-    org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Find the suppliers the sponsors share (identifiers, then name and country)."""
     return prog.find_common_suppliers(ctx, principal, org, program_id)
@@ -113,7 +113,7 @@ def programs_matching(
 
 @api_router.get("/orgs/{org}/programs/{program_id}/shared-suppliers", responses=ERRORS)
 def programs_shared(
-    org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> list[dict[str, Any]]:
     return prog.shared_suppliers(ctx, principal, org, program_id)
 
@@ -125,8 +125,8 @@ class DecisionIn(BaseModel):
 @api_router.post("/orgs/{org}/programs/{program_id}/matches/{match_id}", responses=ERRORS)
 def programs_decide(
     org: str,
-    program_id: Id,
-    match_id: Id,
+    program_id: RowId,
+    match_id: RowId,
     body: DecisionIn,
     ctx: CtxDep,
     principal: PrincipalDep,
@@ -146,14 +146,14 @@ class ActivityIn(BaseModel):
 
 @api_router.get("/orgs/{org}/programs/{program_id}/activities", responses=ERRORS)
 def programs_activities(
-    org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> list[dict[str, Any]]:
     return prog.activities(ctx, principal, org, program_id)
 
 
 @api_router.post("/orgs/{org}/programs/{program_id}/activities", status_code=201, responses=ERRORS)
 def programs_add_activity(
-    org: str, program_id: Id, body: ActivityIn, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, body: ActivityIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return prog.add_activity(ctx, principal, org, program_id, **body.model_dump())
 
@@ -167,8 +167,8 @@ class AttendanceIn(BaseModel):
 )
 def programs_attendance(
     org: str,
-    program_id: Id,
-    activity_id: Id,
+    program_id: RowId,
+    activity_id: RowId,
     body: AttendanceIn,
     ctx: CtxDep,
     principal: PrincipalDep,
@@ -187,14 +187,14 @@ class ProjectIn(BaseModel):
 
 @api_router.get("/orgs/{org}/programs/{program_id}/projects", responses=ERRORS)
 def programs_projects(
-    org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> list[dict[str, Any]]:
     return prog.projects(ctx, principal, org, program_id)
 
 
 @api_router.post("/orgs/{org}/programs/{program_id}/projects", status_code=201, responses=ERRORS)
 def programs_add_project(
-    org: str, program_id: Id, body: ProjectIn, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, body: ProjectIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return prog.add_project(ctx, principal, org, program_id, **body.model_dump())
 
@@ -208,8 +208,8 @@ class ProjectUpdateIn(BaseModel):
 @api_router.post("/orgs/{org}/programs/{program_id}/projects/{project_id}", responses=ERRORS)
 def programs_update_project(
     org: str,
-    program_id: Id,
-    project_id: Id,
+    program_id: RowId,
+    project_id: RowId,
     body: ProjectUpdateIn,
     ctx: CtxDep,
     principal: PrincipalDep,
@@ -229,7 +229,7 @@ def programs_update_project(
 
 @api_router.get("/orgs/{org}/programs/{program_id}/monitoring", responses=ERRORS)
 def programs_monitoring(
-    org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Response rate and the shares of the caller's members (by emissions and by spend) with
     reported data, science-based targets, training and projects; intensity over the years."""
@@ -242,11 +242,11 @@ def programs_monitoring(
     response_class=Response,
 )
 def programs_monitoring_csv(
-    org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     report = prog.monitoring(ctx, principal, org, program_id)
     return Response(
-        prog.monitoring_csv(report),
+        csv_text(prog.monitoring_rows(report)),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="program-{program_id}.csv"'},
     )
@@ -350,14 +350,14 @@ def _program_page(
 
 @ui_router.get("/orgs/{org}/programs/{program_id}")
 def program_page(
-    request: Request, org: str, program_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     return _program_page(request, org, program_id, ctx, principal)
 
 
 @ui_router.post("/orgs/{org}/programs/{program_id}/accept", dependencies=[Csrf])
 def program_accept_form(
-    request: Request, org: str, program_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     try:
         prog.accept_sponsorship(ctx, principal, org, program_id)
@@ -370,7 +370,7 @@ def program_accept_form(
 
 @ui_router.post("/orgs/{org}/programs/{program_id}/matching", dependencies=[Csrf])
 def program_matching_form(
-    request: Request, org: str, program_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     found = prog.find_common_suppliers(ctx, principal, org, program_id)
     return _program_page(
@@ -388,8 +388,8 @@ def program_matching_form(
 def program_decide_form(
     request: Request,
     org: str,
-    program_id: int,
-    match_id: int,
+    program_id: RowId,
+    match_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     decision: Annotated[str, Form(max_length=10)] = "",
@@ -407,47 +407,9 @@ def program_decide_form(
 
 @ui_router.get("/orgs/{org}/programs/{program_id}/monitoring.csv")
 def program_monitoring_download(
-    org: str, program_id: int, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     return programs_monitoring_csv(org, program_id, ctx, principal)
-
-
-def _monitoring_xlsx(report: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    summary = book.active
-    assert summary is not None
-    summary.title = "Summary"
-    summary.append(["program", report["program"]])
-    summary.append(["year", report["year"]])
-    summary.append(["members", report["members"]])
-    summary.append(["response rate", report["response_rate"]])
-    for flag, share in report["shares"].items():
-        summary.append([f"{flag} by emissions", share["by_emissions"]])
-        summary.append([f"{flag} by spend", share["by_spend"]])
-    members = book.create_sheet("Members")
-    members.append(["supplier_id", "t_co2e", "spend_usd", "reported", "sbt", "trained", "project"])
-    for r in report["rows"]:
-        members.append(
-            [
-                r["supplier_id"],
-                r["t_co2e"],
-                r["spend_usd"],
-                r["reported"],
-                r["sbt"],
-                r["trained"],
-                r["project"],
-            ]
-        )
-    intensity = book.create_sheet("Intensity")
-    intensity.append(["supplier_id", "year", "t CO2e per million revenue", "currency"])
-    for r in report["rows"]:
-        for i in r["intensity"]:
-            intensity.append([r["supplier_id"], i["year"], i["t_per_million"], i["currency"]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @api_router.get(
@@ -456,11 +418,11 @@ def _monitoring_xlsx(report: dict[str, Any]) -> bytes:
     response_class=Response,
 )
 def programs_monitoring_xlsx(
-    org: str, program_id: Id, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     report = prog.monitoring(ctx, principal, org, program_id)
     return Response(
-        _monitoring_xlsx(report),
+        xlsx_bytes(prog.monitoring_sheets(report)),
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="program-{program_id}.xlsx"'},
     )
@@ -468,6 +430,6 @@ def programs_monitoring_xlsx(
 
 @ui_router.get("/orgs/{org}/programs/{program_id}/monitoring.xlsx")
 def program_monitoring_xlsx_download(
-    org: str, program_id: int, ctx: CtxDep, principal: PrincipalDep
+    org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     return programs_monitoring_xlsx(org, program_id, ctx, principal)

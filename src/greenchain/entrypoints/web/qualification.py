@@ -14,9 +14,7 @@ cases by their id.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
@@ -25,6 +23,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from greenchain.adapters.exports import csv_text, xlsx_bytes
 from greenchain.domain.access import Membership, Principal, Role
 from greenchain.domain.errors import ConflictError, InvalidDataError, NotFoundError
 from greenchain.domain.qualification import (
@@ -35,7 +34,7 @@ from greenchain.domain.qualification import (
 )
 from greenchain.domain.scorecards import CONDITION_HELP, INDICATORS, RATINGS, Tier
 from greenchain.entrypoints.web.api import ERRORS
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import portal as portal_service
 from greenchain.services import qualification as service
@@ -531,29 +530,11 @@ def tiers(
 
 
 def tier_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(service.TIER_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row[k] is None else row[k] for k in service.TIER_COLUMNS})
-    return buffer.getvalue().encode("utf-8")
+    return csv_text(service.tier_table(rows)).encode("utf-8")
 
 
 def tier_xlsx(rows: Sequence[Mapping[str, Any]], year: int) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(f"Tiers {year}")
-    sheet.append(list(service.TIER_COLUMNS))
-    for row in rows:
-        sheet.append([row[k] for k in service.TIER_COLUMNS])
-    rules = book.create_sheet("Rules")
-    rules.append(["qualification", "ratings", "tier"])
-    for rule in service.tier_rules():
-        rules.append([rule["qualification"], rule["ratings"], rule["tier"]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(service.tier_sheets(rows, year))
 
 
 def _download(data: bytes, media_type: str, name: str) -> Response:
@@ -893,7 +874,7 @@ def _case_page(
 
 @ui_router.get("/orgs/{org}/qualification/cases/{case_id}")
 def case_page(
-    request: Request, org: str, case_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, case_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     return _case_page(request, ctx, principal, org, case_id)
 
@@ -902,7 +883,7 @@ def case_page(
 def case_advance_form(
     request: Request,
     org: str,
-    case_id: int,
+    case_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     to_stage: Annotated[str, Form(max_length=100)] = "",
@@ -938,7 +919,7 @@ def case_advance_form(
 def case_decide_form(
     request: Request,
     org: str,
-    case_id: int,
+    case_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     outcome: Annotated[str, Form(max_length=40)] = "",
@@ -983,7 +964,7 @@ def case_decide_form(
 def case_requalify_form(
     request: Request,
     org: str,
-    case_id: int,
+    case_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
     why: Annotated[str, Form(max_length=2000)] = "",
@@ -1006,7 +987,7 @@ def case_requalify_form(
 
 @ui_router.post("/orgs/{org}/qualification/cases/{case_id}/audits", dependencies=[Csrf])
 async def case_audit_form(
-    request: Request, org: str, case_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, case_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     """Record an audit from the page: a checkbox per checklist item passed, up to three
     findings (item, severity, description, corrective action with owner and due date)."""

@@ -22,8 +22,9 @@ from greenchain.adapters.db.reports import SqlReports
 from greenchain.adapters.report_render import ReportRenderer
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import InvalidDataError, NotFoundError
+from greenchain.domain.records import MAX_ROW_ID
 from greenchain.entrypoints.web.api import ERRORS
-from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
+from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import progress_report as report_service
 from greenchain.services.context import Context
@@ -110,7 +111,7 @@ def reports_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[st
     responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
     response_class=Response,
 )
-def reports_pdf(org: str, report_id: int, ctx: CtxDep, principal: PrincipalDep) -> Response:
+def reports_pdf(org: str, report_id: RowId, ctx: CtxDep, principal: PrincipalDep) -> Response:
     """The stored PDF (its SHA-256 is in the ``X-Content-SHA256`` header and the ledger)."""
     report = report_service.get_report_for(ctx, principal, _store(ctx), org, report_id)
     return _pdf(org, report)
@@ -121,7 +122,7 @@ def reports_pdf(org: str, report_id: int, ctx: CtxDep, principal: PrincipalDep) 
     responses={**ERRORS, 200: {"content": {"text/html": {}}}},
     response_class=Response,
 )
-def reports_html(org: str, report_id: int, ctx: CtxDep, principal: PrincipalDep) -> Response:
+def reports_html(org: str, report_id: RowId, ctx: CtxDep, principal: PrincipalDep) -> Response:
     """The stored HTML of the report (print-ready, charts inline, no scripts)."""
     report = report_service.get_report_for(ctx, principal, _store(ctx), org, report_id)
     return _html(org, report)
@@ -165,7 +166,7 @@ def reports_page(
     org: str,
     ctx: CtxDep,
     principal: PrincipalDep,
-    created: Annotated[int | None, Query(ge=1)] = None,
+    created: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response:
     notice = f"Progress report {created} created and recorded in the ledger" if created else None
     return _page(request, ctx, principal, org, notice=notice)
@@ -192,12 +193,12 @@ def reports_create_form(
 
 
 @ui_router.get("/orgs/{org}/reports/{report_id}.pdf")
-def reports_pdf_page(org: str, report_id: int, ctx: CtxDep, principal: PrincipalDep) -> Response:
+def reports_pdf_page(org: str, report_id: RowId, ctx: CtxDep, principal: PrincipalDep) -> Response:
     report = report_service.get_report_for(ctx, principal, _store(ctx), org, report_id)
     return _pdf(org, report)
 
 
 @ui_router.get("/orgs/{org}/reports/{report_id}.html")
-def reports_html_page(org: str, report_id: int, ctx: CtxDep, principal: PrincipalDep) -> Response:
+def reports_html_page(org: str, report_id: RowId, ctx: CtxDep, principal: PrincipalDep) -> Response:
     report = report_service.get_report_for(ctx, principal, _store(ctx), org, report_id)
     return _html(org, report)

@@ -151,7 +151,7 @@ class CreditIn(BaseModel):
     vintage: int = Field(ge=1990, le=2100)
     project_type: ProjectType
     standard: str = Field(min_length=1, max_length=100, description="e.g. VCS, Gold Standard")
-    quantity_t: float = Field(gt=0, le=1e12, description="t CO2e (1 credit = 1 t)")
+    quantity_t: float = Field(ge=0.001, le=1e12, description="t CO2e (1 credit = 1 t)")
     retired_for: str = Field(min_length=1, max_length=500, description="Beneficiary or claim")
 
 

@@ -33,7 +33,9 @@ from greenchain.domain.ledger import verify_inclusion
 from greenchain.domain.records import SCHEMAS
 from greenchain.entrypoints.web.deps import (
     CtxDep,
+    EntrySeq,
     PrincipalDep,
+    RowId,
     client_address,
     log_in,
     log_out,
@@ -677,7 +679,7 @@ async def upload(
 
 @router.get("/orgs/{org}/jobs/{job_id}")
 def job_fragment(
-    request: Request, org: str, job_id: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, job_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     """One job's table row; HTMX polls it until the job is done or failed. A finished
     calculation reloads the page, whose list of stored runs then includes the new run."""
@@ -689,7 +691,7 @@ def job_fragment(
 
 
 @router.get("/orgs/{org}/jobs/{job_id}/rejected-rows")
-def rejected_download(org: str, job_id: int, ctx: CtxDep, principal: PrincipalDep) -> Response:
+def rejected_download(org: str, job_id: RowId, ctx: CtxDep, principal: PrincipalDep) -> Response:
     job = job_service.get_job(ctx, principal, org, job_id)
     report = (job.get("result") or {}).get("rejected_report")
     if not report or not Path(report).is_file():
@@ -882,7 +884,7 @@ def _ledger_entry(
 
 @router.get("/orgs/{org}/ledger/{seq}")
 def ledger_entry_page(
-    request: Request, org: str, seq: int, ctx: CtxDep, principal: PrincipalDep
+    request: Request, org: str, seq: EntrySeq, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     return _ledger_entry(request, ctx, principal, org, seq)
 
@@ -891,7 +893,7 @@ def ledger_entry_page(
 def ledger_attest(
     request: Request,
     org: str,
-    seq: int,
+    seq: EntrySeq,
     ctx: CtxDep,
     principal: PrincipalDep,
     scope: Annotated[str, Form(max_length=500)],
