@@ -89,7 +89,7 @@ def test_an_id_no_row_can_have_answers_404_or_422_on_every_route(
             continue
         path = re.sub(
             r"\{(\w+)\}",
-            lambda m: (
+            lambda m, ints=ints: (  # type: ignore[misc]
                 str(value) if m.group(1) in ints else ("acme" if m.group(1) == "org" else "S1")
             ),
             route.path,

@@ -790,7 +790,7 @@ def test_a_bad_projection_input_is_rejected(latest, levers, until, message):
 
 @pytest.mark.parametrize("quantity", [5e-324, 0.0009, 0.0, -1.0, float("nan")])
 def test_a_credit_block_below_one_kilogram_is_refused(quantity: float):
-    with pytest.raises(InvalidDataError, match="at least 0.001 t"):
+    with pytest.raises(InvalidDataError, match=r"at least 0\.001 t"):
         _credit(1, 800, quantity_t=quantity)
 
 
