@@ -801,4 +801,5 @@ def test_a_chart_of_values_it_cannot_scale_says_so_instead_of_failing():
         chart = credits_chart(
             {"items": [{"retired_for": "x", "quantity_t": quantity, "project_type": "removal"}]}
         )
-        assert chart is not None and "Chart not drawn" in chart
+        assert chart is not None
+        assert "Chart not drawn" in chart
