@@ -34,6 +34,16 @@ REFERENCE_HINTS: dict[Reference, str] = {
 }
 
 
+#: The data tables whose every row carries its own hash, and whose state (row count and digest
+#: of the row hashes) the ledger entry of each write records: what the numbers rest on.
+ROW_HASHED_TABLES = (
+    "purchase_lines",
+    "activity_data",
+    "supplier_data",
+    "energy_attributes",
+    "product_footprints",
+)
+
 #: The largest id a stored row can have: primary keys are INTEGER columns, 32-bit on
 #: PostgreSQL. Ids given in a path or on the command line are checked against it at the edge.
 MAX_ROW_ID = 2**31 - 1

@@ -54,11 +54,18 @@ def _store(ctx: Context) -> EngagementStore:
     return ctx.engagement
 
 
-def _record(ctx: Context, org_id: int, org_slug: str, kind: str, payload: dict[str, Any]) -> None:
+def _record(
+    ctx: Context,
+    org_id: int,
+    org_slug: str,
+    kind: str,
+    payload: dict[str, Any],
+    states: Sequence[tuple[str, int]] = (),
+) -> None:
     if ctx.ledger is not None:
         from greenchain.services import ledger
 
-        ledger.record(ctx, org_id, org_slug, kind, payload)
+        ledger.record(ctx, org_id, org_slug, kind, payload, states=states)
 
 
 def _mail(ctx: Context, to: str, subject: str, body: str) -> None:
@@ -255,6 +262,7 @@ def accept(ctx: Context, buyer_slug: str, recipient_id: int) -> dict[str, Any]:
             "answers_sha256": _answers_digest(response["answers"]),
             "year": record["year"],
         },
+        states=[("supplier_data", int(r["buyer_org_id"]))],
     )
     return {"id": recipient_id, "status": status.value, "supplier_data": record}
 
@@ -589,6 +597,7 @@ def revoke(
         org_slug,
         "supplier_consent_revoked",
         {"response_id": response_id, "buyer": buyer_slug, "year": int(response["year"])},
+        states=[("supplier_data", buyer.id)],
     )
     return {"response_id": response_id, "buyer": buyer_slug, "dropped_rows": dropped}
 

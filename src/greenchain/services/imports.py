@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from greenchain.domain.errors import FileRejectedError, InvalidDataError
-from greenchain.domain.records import SCHEMAS, Reference
+from greenchain.domain.records import ROW_HASHED_TABLES, SCHEMAS, Reference
 from greenchain.services.context import Context
 from greenchain.services.inventory import EEIO_SET
 
@@ -100,6 +100,7 @@ def import_records(
                 "rows_rejected": validated.rejected_rows,
             },
             row=("imports", outcome.import_id),
+            states=[(schema.table, org.id)] if schema.table in ROW_HASHED_TABLES else (),
         )
     return ImportSummary(
         kind=kind,

@@ -9,7 +9,7 @@ import hashlib
 import json
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ from greenchain.domain.ledger import (
     verify_consistency,
     verify_inclusion,
 )
+from greenchain.domain.records import ROW_HASHED_TABLES
 from greenchain.services.context import Context
 from greenchain.services.ports import KeyRing, LedgerAppend, LedgerStore
 
@@ -160,9 +161,13 @@ def record(
     payload: Mapping[str, Any],
     row: tuple[str, int] | None = None,
     subject_seq: int | None = None,
+    states: Sequence[tuple[str, int]] = (),
 ) -> int:
     """Append a signed entry (and a new signed tree head); returns its sequence number. The row
-    the entry describes is stamped with the entry's leaf hash.
+    the entry describes is stamped with the entry's leaf hash. ``states`` names the data tables
+    (table, organisation id) the write changed: the entry records each one's state after it
+    (row count and digest of the row hashes, see ``adapters/db/row_hashes.py``), read in the
+    append's transaction.
 
     One transaction on one connection, holding the log's write lock: read the current keys,
     the described row and the leaf hashes added since this process last looked, sign the
@@ -183,6 +188,11 @@ def record(
             if current is None:
                 raise NotFoundError(f"{table} row {row_id} not found")
             body["row"] = {"table": table, "id": row_id, "sha256": row_digest(table, current)}
+        if states:
+            body["state"] = [
+                {"table": table, "org_id": owner, **log.table_state(table, owner)}
+                for table, owner in states
+            ]
         key = _current_key(log, keys, org_id, now)
         entry = canonical_entry(body)
         leaf = leaf_hash(entry)
@@ -440,6 +450,90 @@ def verify(ctx: Context, verify_signature: Callable[[str, str, bytes], bool]) ->
             and current.get("ledger_leaf_hash") != item["leaf_hash"]
         ):
             problems.append(Problem(where, "row does not carry its entry's hash"))
+    slugs = {org.id: org.slug for org in ctx.workspace.list_orgs()}
+    for row in store.unrecorded():
+        if (row["table"], int(row["id"])) in newest:
+            continue  # an entry describes it: checked above
+        org = slugs.get(int(row["org_id"]), f"#{row['org_id']}")
+        problems.append(Problem(f"{row['table']} row {row['id']} of {org}", "has no ledger entry"))
+    problems.extend(_data_row_problems(store, described, slugs))
+    problems.extend(_answer_problems(store))
+    return problems
+
+
+def _answer_problems(store: LedgerStore) -> list[Problem]:
+    """A supplier's stored answer against the digest its newest submission entry recorded
+    (answers saved as a draft after submitting are a new version, checked at its next
+    submission)."""
+    submitted: dict[int, tuple[int, str]] = {}
+    for item in store.entries():
+        if item["kind"] == "supplier_submission":
+            payload = json.loads(item["entry"])["payload"]
+            submitted[int(payload["response_id"])] = (item["seq"], payload["answers_sha256"])
+    problems = []
+    for response_id, answers in store.submitted_answers(sorted(submitted)).items():
+        seq, digest = submitted[response_id]
+        if hashlib.sha256(canonical_entry(answers)).hexdigest() != digest:
+            problems.append(
+                Problem(
+                    f"supplier answer {response_id} (entry {seq})",
+                    "answers changed since they were submitted",
+                )
+            )
+    return problems
+
+
+def _data_row_problems(
+    store: LedgerStore,
+    described: list[tuple[dict[str, Any], Mapping[str, Any] | None]],
+    slugs: Mapping[int, str],
+) -> list[Problem]:
+    """Each data row against its own hash (a changed row is named by its key and the file it
+    came from), then each organisation's table against the state the entry of its last write
+    recorded (rows added or removed, or hashes rewritten, change the digest)."""
+    recorded: dict[tuple[int, str], tuple[int, Mapping[str, Any]]] = {}
+    for item, _ in described:
+        for state in json.loads(item["entry"]).get("state", []):
+            recorded[(int(state["org_id"]), state["table"])] = (item["seq"], state)
+    files: dict[int, str] = {}
+    problems: list[Problem] = []
+    for table in ROW_HASHED_TABLES:
+        checked = store.check_rows(table)
+        for row in checked["rows"]:
+            import_id = row["import_id"]
+            if import_id is not None and import_id not in files:
+                found = store.described_row("imports", int(import_id))
+                files[import_id] = found["file_name"] if found else "a deleted import"
+            origin = f", import {import_id} ({files[import_id]})" if import_id else ""
+            org = slugs.get(int(row["org_id"]), f"#{row['org_id']}")
+            problems.append(Problem(f"{table} {row['key']} of {org}{origin}", row["problem"]))
+        if checked["bad"] > len(checked["rows"]):
+            problems.append(
+                Problem(table, f"{checked['bad'] - len(checked['rows']):,} more rows like these")
+            )
+        for org_id, state in checked["states"].items():
+            org = slugs.get(org_id, f"#{org_id}")
+            entry = recorded.get((org_id, table))
+            if entry is None:
+                problems.append(
+                    Problem(f"{table} of {org}", f"{state['rows']:,} rows no entry records")
+                )
+            elif entry[1]["sha256"] != state["sha256"]:
+                problems.append(
+                    Problem(
+                        f"{table} of {org}",
+                        f"{state['rows']:,} rows now, {entry[1]['rows']:,} recorded by entry "
+                        f"{entry[0]}: rows were added, removed or their hashes rewritten",
+                    )
+                )
+        for (org_id, name), (seq, state) in recorded.items():
+            if name == table and org_id not in checked["states"] and state["rows"]:
+                problems.append(
+                    Problem(
+                        f"{table} of {slugs.get(org_id, f'#{org_id}')}",
+                        f"no rows now, {state['rows']:,} recorded by entry {seq}",
+                    )
+                )
     return problems
 
 

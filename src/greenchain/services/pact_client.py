@@ -234,6 +234,7 @@ def pull(
                 "footprints": seen,
                 "products": sorted(rows),
             },
+            states=[("product_footprints", buyer.id)],
         )
     return {
         "footprints": seen,
@@ -257,7 +258,26 @@ def ingest(
                 matched[row["product_id"]] = row
     if matched:
         store.put_product_footprints(org_id, list(matched.values()))
+        _record_footprints(ctx, org_id, "pact_event_footprints", sorted(matched))
     return sorted(matched)
+
+
+def _record_footprints(ctx: Context, org_id: int, kind: str, products: list[str]) -> None:
+    """The ledger entry of footprints that became product-level data outside a pull: it
+    records the organisation's product footprint table as it now stands."""
+    if ctx.ledger is None:
+        return
+    from greenchain.services import ledger
+
+    org = next(o for o in ctx.workspace.list_orgs() if o.id == org_id)
+    ledger.record(
+        ctx,
+        org.id,
+        org.slug,
+        kind,
+        {"products": products},
+        states=[("product_footprints", org.id)],
+    )
 
 
 def fetch_published(
@@ -308,6 +328,7 @@ def fetch_published(
             break
     if matched:
         store.put_product_footprints(org_id, list(matched.values()))
+        _record_footprints(ctx, org_id, "pact_published_footprints", sorted(matched))
     for connection_id, count in fetched.items():
         store.record_pull(
             connection_id,

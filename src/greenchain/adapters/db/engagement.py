@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 
 from greenchain.adapters.db import tables as t
+from greenchain.adapters.db.row_hashes import record_hash
 
 
 def _answers(value: Any) -> dict[str, Any]:
@@ -291,12 +292,12 @@ class SqlEngagement:
                     d.c.year == record["year"],
                 )
             )
+            values = {"supplier_id": supplier_id, "source_response_id": response_id, **record}
             conn.execute(
                 insert(d).values(
                     org_id=buyer_org_id,
-                    supplier_id=supplier_id,
-                    source_response_id=response_id,
-                    **record,
+                    row_sha256=record_hash("supplier_data", values),
+                    **values,
                 )
             )
 

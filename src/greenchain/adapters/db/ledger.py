@@ -7,10 +7,17 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Connection, Engine, Table, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from greenchain.adapters.db import tables as t
+from greenchain.adapters.db.row_hashes import (
+    COMMITTED,
+    check_table,
+    content_schema,
+    state_digest,
+)
 
 #: The tables whose rows ledger entries describe (each has ``id`` and ``ledger_leaf_hash``).
 DESCRIBED: dict[str, Table] = {
@@ -28,6 +35,77 @@ CONTENT_COLUMNS = frozenset({"lines_arrow", "pdf", "html"})
 class SqlLedger:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def unrecorded(self) -> list[dict[str, Any]]:
+        """Rows of the described tables that no entry records: no leaf hash, or one that is
+        not the leaf hash of any entry (``table``, ``id``, ``org_id``)."""
+        leaves = select(t.ledger_entries.c.leaf_hash)
+        found: list[dict[str, Any]] = []
+        with self.engine.connect() as conn:
+            for name, target in DESCRIBED.items():
+                rows = conn.execute(
+                    select(target.c.id, target.c.org_id)
+                    .where(
+                        or_(
+                            target.c.ledger_leaf_hash.is_(None),
+                            target.c.ledger_leaf_hash.not_in(leaves),
+                        )
+                    )
+                    .order_by(target.c.id)
+                )
+                found.extend({"table": name, "id": r.id, "org_id": r.org_id} for r in rows)
+        return found
+
+    def submitted_answers(self, response_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """The stored answers of these responses that were not edited since they were
+        submitted (``updated_at`` not after ``submitted_at``), by response id."""
+        sr = t.supplier_responses
+        found: dict[int, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(response_ids), 500):
+                rows = conn.execute(
+                    select(sr.c.id, sr.c.answers, sr.c.updated_at, sr.c.submitted_at).where(
+                        sr.c.id.in_(response_ids[start : start + 500])
+                    )
+                )
+                for r in rows:
+                    if r.submitted_at is not None and r.updated_at <= r.submitted_at:
+                        found[int(r.id)] = dict(r.answers)
+        return found
+
+    def check_rows(self, table: str) -> dict[str, Any]:
+        """Every row of a committed data table checked against its own hash, and each
+        organisation's table state (see ``row_hashes.check_table``). Read in batches into
+        Arrow columns of the declared types on the engine's own connection (an ADBC
+        connection to the same SQLite file in this process would drop its POSIX locks)."""
+        schema = content_schema(table)
+        declared = pa.schema(
+            [
+                pa.field("org_id", pa.int64()),
+                pa.field("import_id", pa.int64()),
+                pa.field("row_sha256", pa.string()),
+                *schema,
+            ]
+        )
+        columns = ", ".join(f'"{name}"' for name in declared.names)
+        batches = []
+        with self.engine.connect() as conn:
+            result = conn.exec_driver_sql(f"SELECT {columns} FROM {table}")
+            while chunk := result.fetchmany(100_000):
+                values = list(zip(*chunk, strict=True))
+                batches.append(
+                    pa.table(
+                        [
+                            pa.array(column, from_pandas=False).cast(field.type)
+                            if field.type != pa.bool_()
+                            else pa.array([None if v is None else bool(v) for v in column])
+                            for column, field in zip(values, declared, strict=True)
+                        ],
+                        schema=declared,
+                    )
+                )
+        stored = pa.concat_tables(batches) if batches else declared.empty_table()
+        return check_table(table, stored)
 
     def signing_key(self, org_id: int | None) -> dict[str, Any] | None:
         """The current key of an organisation (``None``: the log's own key)."""
@@ -268,6 +346,13 @@ class _Append:
 
     def described_row(self, table: str, row_id: int) -> dict[str, Any] | None:
         return _described_row(self._conn, table, row_id)
+
+    def table_state(self, table: str, org_id: int) -> dict[str, Any]:
+        target, _ = COMMITTED[table]
+        hashes = self._conn.execute(
+            select(target.c.row_sha256).where(target.c.org_id == org_id)
+        ).scalars()
+        return state_digest(hashes)
 
 
 def _lock_log(conn: Connection) -> None:

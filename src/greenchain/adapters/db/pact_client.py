@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 
 from greenchain.adapters.db import tables as t
+from greenchain.adapters.db.row_hashes import record_hash
 
 
 class SqlPactConnections:
@@ -67,5 +68,9 @@ class SqlPactConnections:
                 conn.execute(
                     delete(f).where(f.c.org_id == org_id, f.c.product_id == row["product_id"])
                 )
-                conn.execute(insert(f).values(org_id=org_id, **row))
+                conn.execute(
+                    insert(f).values(
+                        org_id=org_id, row_sha256=record_hash("product_footprints", row), **row
+                    )
+                )
         return len(rows)

@@ -390,6 +390,7 @@ purchase_lines = Table(
     Column("unit", String(30)),
     Column("product_id", String(64)),
     Column("import_id", Integer),
+    Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py
 )
 
 supplier_data = Table(
@@ -410,6 +411,7 @@ supplier_data = Table(
     Column("renewable_share", Float),
     # set when the row came from an accepted answer in the supplier portal
     Column("source_response_id", Integer),
+    Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py
 )
 
 activity_data = Table(
@@ -424,6 +426,7 @@ activity_data = Table(
     Column("country", String(20), nullable=False),
     Column("import_id", Integer),
     Column("scope3_category", Integer),
+    Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py
 )
 
 energy_attributes = Table(
@@ -440,6 +443,7 @@ energy_attributes = Table(
     Column("registry_id", String(200)),
     Column("source", String(40)),
     Column("import_id", Integer),
+    Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py
 )
 product_footprints = Table(
     "product_footprints",
@@ -459,6 +463,7 @@ product_footprints = Table(
     Column("dqr_geographical", Float),
     Column("dqr_completeness", Float),
     Column("dqr_reliability", Float),
+    Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py
 )
 
 imports = Table(
@@ -683,7 +688,8 @@ ledger_entries = Table(
     Column("org_id", Integer, ForeignKey("organisations.id", ondelete="SET NULL")),
     Column("kind", String(40), nullable=False),
     Column("entry", Text, nullable=False),
-    Column("leaf_hash", String(64), nullable=False),
+    # Indexed: reports serve only runs whose leaf hash is an entry's.
+    Column("leaf_hash", String(64), nullable=False, index=True),
     Column("signature", String(128), nullable=False),
     Column("public_key", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
 from greenchain.adapters.db.engine import make_engine, upgrade
+from greenchain.adapters.db.row_hashes import COMMITTED, with_row_hashes
 from greenchain.domain.errors import ConflictError, NotFoundError
 from greenchain.domain.factors import EmissionFactor, FactorKind, FactorSetData, FactorSetInfo
 from greenchain.domain.ghg import GwpSet
@@ -524,6 +525,8 @@ class SqlWorkspace:
     ) -> ImportOutcome:
         """Upsert the validated ``rows`` and record the import, all in one transaction."""
         data = rows.drop_columns([c for c in rows.column_names if c.startswith("_")])
+        if schema.table in COMMITTED:
+            data = with_row_hashes(schema.table, data)
         key_cols = ["org_id", *schema.key]
         with self.bulk.transaction() as tx:
             updated = 0
@@ -678,7 +681,9 @@ class SqlWorkspace:
         with self.engine.connect() as conn:
             value = conn.execute(
                 select(func.max(t.calculation_runs.c.id)).where(
-                    t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.year == year
+                    t.calculation_runs.c.org_id == org_id,
+                    t.calculation_runs.c.year == year,
+                    _RECORDED_RUN,
                 )
             ).scalar()
         found = None if value is None else int(value)
@@ -689,7 +694,7 @@ class SqlWorkspace:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(t.calculation_runs.c.year)
-                .where(t.calculation_runs.c.org_id == org_id)
+                .where(t.calculation_runs.c.org_id == org_id, _RECORDED_RUN)
                 .distinct()
             )
             return sorted((int(r[0]) for r in rows), reverse=True)
@@ -698,7 +703,11 @@ class SqlWorkspace:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(*_RUN_COLUMNS)
-                .where(t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.year == year)
+                .where(
+                    t.calculation_runs.c.org_id == org_id,
+                    t.calculation_runs.c.year == year,
+                    _RECORDED_RUN,
+                )
                 .order_by(t.calculation_runs.c.id.desc())
             ).first()
         return None if row is None else self._run_from_row(row)
@@ -711,7 +720,9 @@ class SqlWorkspace:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(*_RUN_COLUMNS).where(
-                    t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.id == run_id
+                    t.calculation_runs.c.org_id == org_id,
+                    t.calculation_runs.c.id == run_id,
+                    _RECORDED_RUN,
                 )
             ).first()
         if row is None:
@@ -723,7 +734,7 @@ class SqlWorkspace:
         return run
 
     def list_runs(self, org_id: int, year: int | None = None) -> list[StoredRun]:
-        query = select(*_RUN_COLUMNS).where(t.calculation_runs.c.org_id == org_id)
+        query = select(*_RUN_COLUMNS).where(t.calculation_runs.c.org_id == org_id, _RECORDED_RUN)
         if year is not None:
             query = query.where(t.calculation_runs.c.year == year)
         with self.engine.connect() as conn:
@@ -779,6 +790,10 @@ class SqlWorkspace:
 
 
 _RUN_COLUMNS = [c for c in t.calculation_runs.c if c.name != "lines_arrow"]
+
+#: A run counts (reports, the API, the next run's restatements) only once the ledger entry
+#: that records it is stored: a run written without one, by a crash or by hand, is not served.
+_RECORDED_RUN = t.calculation_runs.c.ledger_leaf_hash.in_(select(t.ledger_entries.c.leaf_hash))
 
 _RESTATEMENT_SCHEMA = pa.schema(
     [

@@ -798,8 +798,13 @@ def ledger_verify(
         ctx = _ctx()
         problems = ledger.verify(ctx, verify_signature)
         count = ledger.get_head(ctx)["tree_size"]
+    for problem in problems[1:50]:  # the first one is the error's message
+        err_console.print(f"  {problem}")
     ledger.require_valid(problems)
-    console.print(f"OK: {count} entries, their signatures, tree heads and rows verify.")
+    console.print(
+        f"OK: {count} entries, their signatures, tree heads, the rows they describe and every "
+        "data row verify."
+    )
 
 
 @ledger_app.command("rotate-key")

@@ -1,0 +1,158 @@
+"""Row hashes: the SHA-256 of each stored data row (purchase lines, activity rows, supplier
+data, energy attributes, product footprints) and the digest of an organisation's whole table.
+
+Why: a ledger entry signs what a write stored. An import can hold a million rows, too many to
+list in an entry, so each row carries its own hash (``row_sha256``, written with the row) and
+the entry records the *state* of the organisation's table after the write: the row count and
+the SHA-256 of the sorted row hashes (order-independent: the same rows give the same digest
+whatever order they were stored or read in). ``ledger verify`` recomputes each row's hash
+from its stored values (a changed row is named by its key) and the table's digest from the
+stored hashes (a row added or removed, or a rewritten hash, changes it).
+
+The canonical form of a row is computed in one place, from an Arrow table cast to the
+column types the database declares, so a row hashed when it is written (from the import's
+Arrow columns or a single record) and when it is read back (SQLite or PostgreSQL) gives the
+same text: ``name=value`` pairs in column order separated by U+001F, NULL as U+0000, numbers
+and dates in Arrow's text form (shortest round-trip form for floats).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Boolean, Date, Float, Integer, Table
+
+from greenchain.adapters.db import tables as t
+from greenchain.domain.records import ROW_HASHED_TABLES
+
+#: The data tables whose rows carry a row hash, with the columns that name a row to a person.
+COMMITTED: dict[str, tuple[Table, tuple[str, ...]]] = {
+    "purchase_lines": (t.purchase_lines, ("line_id",)),
+    "activity_data": (t.activity_data, ("activity_id",)),
+    "supplier_data": (t.supplier_data, ("supplier_id", "year")),
+    "energy_attributes": (t.energy_attributes, ("instrument_id",)),
+    "product_footprints": (t.product_footprints, ("product_id",)),
+}
+
+assert tuple(COMMITTED) == ROW_HASHED_TABLES
+
+#: Columns that are not content: whose row it is, which write stored it, and the hash itself.
+NOT_CONTENT = frozenset({"org_id", "import_id", "row_sha256"})
+
+_NULL = "\x00"
+_SEPARATOR = "\x1f"
+
+
+def _arrow_type(column: Any) -> pa.DataType:
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return pa.bool_()
+    if isinstance(kind, Integer):
+        return pa.int64()
+    if isinstance(kind, Float):
+        return pa.float64()
+    if isinstance(kind, Date):
+        return pa.date32()
+    return pa.string()
+
+
+def content_schema(table_name: str) -> pa.Schema:
+    """The content columns of a committed table, in table order, with their Arrow types."""
+    table, _ = COMMITTED[table_name]
+    return pa.schema(
+        [pa.field(c.name, _arrow_type(c)) for c in table.columns if c.name not in NOT_CONTENT]
+    )
+
+
+def row_hashes(table_name: str, rows: pa.Table) -> pa.Array:
+    """The hex SHA-256 of each row's canonical content (missing columns count as NULL)."""
+    schema = content_schema(table_name)
+    parts = []
+    for field in schema:
+        if field.name in rows.column_names:
+            values = pc.cast(rows.column(field.name), field.type)
+        else:
+            values = pa.nulls(rows.num_rows, field.type)
+        text = pc.fill_null(pc.cast(values, pa.string()), _NULL)
+        parts.append(pc.binary_join_element_wise(f"{field.name}=", text, ""))
+    if rows.num_rows == 0:
+        return pa.array([], pa.string())
+    joined = pc.binary_join_element_wise(*parts, _SEPARATOR)
+    return pa.array(
+        [hashlib.sha256(value.encode()).hexdigest() for value in joined.to_pylist()],
+        pa.string(),
+    )
+
+
+def with_row_hashes(table_name: str, rows: pa.Table) -> pa.Table:
+    """``rows`` with every content column (absent ones NULL, so a replacing write clears
+    them) and their ``row_sha256``, ready to store."""
+    schema = content_schema(table_name)
+    columns = {
+        f.name: (
+            pc.cast(rows.column(f.name), f.type)
+            if f.name in rows.column_names
+            else pa.nulls(rows.num_rows, f.type)
+        )
+        for f in schema
+    }
+    extra = {n: rows.column(n) for n in rows.column_names if n not in columns}
+    full = pa.table({**columns, **extra})
+    return full.append_column("row_sha256", row_hashes(table_name, full))
+
+
+def record_hash(table_name: str, record: Mapping[str, Any]) -> str:
+    """The row hash of one record (a dict of column values)."""
+    schema = content_schema(table_name)
+    values = {f.name: pa.array([record.get(f.name)], f.type) for f in schema}
+    return str(row_hashes(table_name, pa.table(values))[0].as_py())
+
+
+def state_digest(hashes: Iterable[str | None]) -> dict[str, Any]:
+    """The state of a table: its row count and the SHA-256 of its sorted row hashes (a row
+    without a hash counts as an empty line)."""
+    ordered = sorted(h or "" for h in hashes)
+    return {
+        "rows": len(ordered),
+        "sha256": hashlib.sha256("\n".join(ordered).encode()).hexdigest(),
+    }
+
+
+def check_table(table_name: str, stored: pa.Table, limit: int = 100) -> dict[str, Any]:
+    """Recompute the row hashes of ``stored`` (every row of a committed table: ``org_id``,
+    ``import_id``, ``row_sha256`` and the content columns, as the database declares them).
+
+    Returns ``rows``: up to ``limit`` rows whose stored hash is missing or differs from their
+    content (``org_id``, ``key`` as a person reads it, ``import_id``, ``problem``), ``bad``:
+    how many such rows there are, and ``states``: each organisation's state from the stored
+    hashes (as the ledger entry of the last write recorded it)."""
+    _, key = COMMITTED[table_name]
+    fresh = row_hashes(table_name, stored)
+    kept = stored.column("row_sha256")
+    unhashed = pc.is_null(kept)
+    changed = pc.fill_null(pc.not_equal(kept, fresh), False)
+    bad_mask = pc.or_(unhashed, changed)
+    bad = stored.filter(bad_mask)
+    reasons = pc.if_else(
+        pc.filter(unhashed, bad_mask), "row stored outside any recorded write", "row changed"
+    )
+    rows = []
+    for i, row in enumerate(bad.slice(0, limit).to_pylist()):
+        rows.append(
+            {
+                "org_id": row["org_id"],
+                "key": ", ".join(f"{k} {row[k]}" for k in key),
+                "import_id": row.get("import_id"),
+                "problem": reasons[i].as_py(),
+            }
+        )
+    states: dict[int, dict[str, Any]] = {}
+    orgs = stored.column("org_id")
+    for org_id in pc.unique(orgs).to_pylist():
+        mine = pc.filter(kept, pc.equal(orgs, org_id))
+        states[int(org_id)] = state_digest(mine.to_pylist())
+    return {"rows": rows, "bad": bad.num_rows, "states": states}
