@@ -71,6 +71,35 @@ def import_records(
             report = rejected_out or path.with_name(f"{path.stem}.rejected.csv")
             ctx.tabular.write_rejected(validated, report)
         previous = ws.find_import(org.id, kind, validated.sha256)
+        record_entry = None
+        if ctx.ledger is not None:
+            from greenchain.services import ledger
+
+            # Keys are made before the import's transaction opens (it holds the write lock).
+            ledger.ensure_key(ctx, org.id)
+            ledger.ensure_key(ctx, None)
+            payload = {
+                "kind": kind,
+                "file_name": shown,
+                "file_sha256": validated.sha256,
+                "rows_total": validated.total_rows,
+                "rows_imported": validated.clean.num_rows,
+                "rows_rejected": validated.rejected_rows,
+            }
+            states = [(schema.table, org.id)] if schema.table in ROW_HASHED_TABLES else []
+
+            def record_entry(transaction: object, import_id: int) -> object:
+                return ledger.record(
+                    ctx,
+                    org.id,
+                    org.slug,
+                    "import",
+                    payload,
+                    row=("imports", import_id),
+                    states=states,
+                    within=transaction,
+                )
+
         outcome = ws.apply_import(
             org.id,
             schema,
@@ -81,27 +110,9 @@ def import_records(
             rejected_rows=validated.rejected_rows,
             rejected_report=str(report) if report else None,
             now=ctx.clock.now(),
+            then=record_entry,
         )
-        step("stored")
-    if ctx.ledger is not None:
-        from greenchain.services import ledger
-
-        ledger.record(
-            ctx,
-            org.id,
-            org.slug,
-            "import",
-            {
-                "kind": kind,
-                "file_name": shown,
-                "file_sha256": validated.sha256,
-                "rows_total": validated.total_rows,
-                "rows_imported": outcome.inserted + outcome.updated,
-                "rows_rejected": validated.rejected_rows,
-            },
-            row=("imports", outcome.import_id),
-            states=[(schema.table, org.id)] if schema.table in ROW_HASHED_TABLES else (),
-        )
+        step("stored and recorded in the ledger")
     return ImportSummary(
         kind=kind,
         file_name=shown,

@@ -227,6 +227,27 @@ def calculate_inventory(
         )
         summary = report.to_dict()
         summary.pop("run_id")
+        record_entry = None
+        if ctx.ledger is not None:
+            from greenchain.services import ledger
+
+            def record_entry(transaction: object, run_id: int) -> object:
+                return ledger.record(
+                    ctx,
+                    org.id,
+                    org.slug,
+                    "calculation_run",
+                    {
+                        "run_id": run_id,
+                        "year": year,
+                        "gwp": gwp_set.value,
+                        "total_t_co2e": report.total_t_co2e,
+                        "factor_sets": factor_sets,
+                    },
+                    row=("calculation_runs", run_id),
+                    within=transaction,
+                )
+
         run_id = ws.save_run(
             org_id=org.id,
             year=year,
@@ -239,25 +260,9 @@ def calculate_inventory(
             rejected=result.rejected,
             restatements=[r.__dict__ for r in restatements],
             now=now,
+            then=record_entry,
         )
-        step("stored")
-    if ctx.ledger is not None:
-        from greenchain.services import ledger
-
-        ledger.record(
-            ctx,
-            org.id,
-            org.slug,
-            "calculation_run",
-            {
-                "run_id": run_id,
-                "year": year,
-                "gwp": gwp_set.value,
-                "total_t_co2e": report.total_t_co2e,
-                "factor_sets": factor_sets,
-            },
-            row=("calculation_runs", run_id),
-        )
+        step("stored and recorded in the ledger")
     return InventoryReport.from_dict({**summary, "run_id": run_id})
 
 

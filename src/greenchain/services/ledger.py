@@ -162,12 +162,14 @@ def record(
     row: tuple[str, int] | None = None,
     subject_seq: int | None = None,
     states: Sequence[tuple[str, int]] = (),
+    within: object | None = None,
 ) -> int:
     """Append a signed entry (and a new signed tree head); returns its sequence number. The row
     the entry describes is stamped with the entry's leaf hash. ``states`` names the data tables
     (table, organisation id) the write changed: the entry records each one's state after it
     (row count and digest of the row hashes, see ``adapters/db/row_hashes.py``), read in the
-    append's transaction.
+    append's transaction. ``within``: the open transaction of the write the entry records
+    (handed over by the workspace), so that the write and its entry commit together.
 
     One transaction on one connection, holding the log's write lock: read the current keys,
     the described row and the leaf hashes added since this process last looked, sign the
@@ -209,7 +211,9 @@ def record(
         }
 
     try:
-        return store.append(org_id, kind, now, seal, row=row, subject_seq=subject_seq)
+        return store.append(
+            org_id, kind, now, seal, row=row, subject_seq=subject_seq, within=within
+        )
     except BaseException:
         # The kept tree may hold the leaf of the entry that was not stored.
         with _TREE_LOCK:

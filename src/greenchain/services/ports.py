@@ -141,7 +141,12 @@ class Workspace(Protocol):
         rejected_rows: int,
         rejected_report: str | None,
         now: dt.datetime,
-    ) -> ImportResult: ...
+        then: Callable[[object, int], object] | None = None,
+    ) -> ImportResult:
+        """Store the rows and the import record in one transaction; ``then(transaction,
+        import_id)`` runs inside it before it commits (the import's ledger entry)."""
+        ...
+
     def count_rows(self, org_id: int, table_name: str) -> int: ...
     def load_calculation_inputs(
         self, org_id: int, year: int, supplier_data_max_age_years: int = 0
@@ -160,7 +165,12 @@ class Workspace(Protocol):
         rejected: Any,
         restatements: Iterable[Mapping[str, Any]],
         now: dt.datetime,
-    ) -> int: ...
+        then: Callable[[object, int], object] | None = None,
+    ) -> int:
+        """Store a run in one transaction; ``then(transaction, run_id)`` runs inside it before
+        it commits (the run's ledger entry)."""
+        ...
+
     def latest_run(self, org_id: int, year: int) -> RunRecord | None: ...
     def latest_run_id(self, org_id: int, year: int) -> int | None: ...
     def run_years(self, org_id: int) -> list[int]: ...
@@ -361,8 +371,11 @@ class LedgerStore(Protocol):
         seal: Callable[[LedgerAppend], Mapping[str, Any]],
         row: tuple[str, int] | None = None,
         subject_seq: int | None = None,
+        within: object | None = None,
     ) -> int:
-        """One transaction: lock the log, ``seal`` the entry and its tree head, store both."""
+        """One transaction: lock the log, ``seal`` the entry and its tree head, store both.
+        ``within``: the open transaction of the write the entry records (as the workspace
+        handed it to a ``then`` callback), so that both commit or neither does."""
         ...
 
     def leaf_hashes(self, start: int = 0) -> list[str]: ...

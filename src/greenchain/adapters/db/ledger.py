@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, or_, select, tex
 from sqlalchemy.dialects import postgresql, sqlite
 
 from greenchain.adapters.db import tables as t
+from greenchain.adapters.db.bulk import BulkTransaction
 from greenchain.adapters.db.row_hashes import (
     COMMITTED,
     check_table,
@@ -145,47 +146,31 @@ class SqlLedger:
         org_id: int | None,
         kind: str,
         now: dt.datetime,
-        seal: Callable[[_Append], Mapping[str, Any]],
+        seal: Callable[[Any], Mapping[str, Any]],
         row: tuple[str, int] | None = None,
         subject_seq: int | None = None,
+        within: object | None = None,
     ) -> int:
         """Add an entry at the end of the log with its signed tree head, in one transaction on
         one connection that holds the log's write lock throughout (concurrent appenders wait
         their turn). ``seal`` gets the number the entry will have and reads inside that
-        transaction (current keys, leaf hashes, the described row) and returns the signed
-        entry (``entry``, ``leaf_hash``, ``signature``, ``public_key``) and the signed head
-        (``head``: ``tree_size``, ``root_hash``, ``timestamp``, ``signature``,
-        ``public_key``). The row the entry describes is stamped with its leaf hash."""
+        transaction (current keys, leaf hashes, the described row, table states) and returns
+        the signed entry (``entry``, ``leaf_hash``, ``signature``, ``public_key``) and the
+        signed head (``head``: ``tree_size``, ``root_hash``, ``timestamp``, ``signature``,
+        ``public_key``). The row the entry describes is stamped with its leaf hash.
+
+        ``within``: the open transaction of the write the entry records (a SQLAlchemy
+        connection, or the bulk transaction of an import): the entry is stored in it, so the
+        write and its entry commit together or not at all."""
+        if isinstance(within, BulkTransaction):
+            return _BulkAppend(within, org_id).store(kind, now, seal, row, subject_seq)
+        if isinstance(within, Connection):
+            if within.dialect.name != "sqlite":  # SQLite: the write holds the lock already
+                _lock_log(within)
+            return _append_on(within, org_id, kind, now, seal, row, subject_seq)
         with self.engine.begin() as conn:
             _lock_log(conn)
-            size = int(
-                conn.execute(
-                    select(func.coalesce(func.max(t.ledger_entries.c.seq) + 1, 0))
-                ).scalar_one()
-            )
-            sealed = seal(_Append(conn, size, org_id))
-            conn.execute(
-                insert(t.ledger_entries).values(
-                    seq=size,
-                    org_id=org_id,
-                    kind=kind,
-                    entry=sealed["entry"],
-                    leaf_hash=sealed["leaf_hash"],
-                    signature=sealed["signature"],
-                    public_key=sealed["public_key"],
-                    created_at=now,
-                    subject_seq=subject_seq,
-                )
-            )
-            _insert_head(conn, sealed["head"])
-            if row is not None:
-                target = DESCRIBED[row[0]]
-                conn.execute(
-                    update(target)
-                    .where(target.c.id == row[1])
-                    .values(ledger_leaf_hash=sealed["leaf_hash"])
-                )
-        return size
+            return _append_on(conn, org_id, kind, now, seal, row, subject_seq)
 
     def leaf_hashes(self, start: int = 0) -> list[str]:
         with self.engine.connect() as conn:
@@ -353,6 +338,132 @@ class _Append:
             select(target.c.row_sha256).where(target.c.org_id == org_id)
         ).scalars()
         return state_digest(hashes)
+
+
+def _append_on(
+    conn: Connection,
+    org_id: int | None,
+    kind: str,
+    now: dt.datetime,
+    seal: Callable[[Any], Mapping[str, Any]],
+    row: tuple[str, int] | None,
+    subject_seq: int | None,
+) -> int:
+    size = int(
+        conn.execute(select(func.coalesce(func.max(t.ledger_entries.c.seq) + 1, 0))).scalar_one()
+    )
+    sealed = seal(_Append(conn, size, org_id))
+    conn.execute(
+        insert(t.ledger_entries).values(
+            seq=size,
+            org_id=org_id,
+            kind=kind,
+            entry=sealed["entry"],
+            leaf_hash=sealed["leaf_hash"],
+            signature=sealed["signature"],
+            public_key=sealed["public_key"],
+            created_at=now,
+            subject_seq=subject_seq,
+        )
+    )
+    _insert_head(conn, sealed["head"])
+    if row is not None:
+        target = DESCRIBED[row[0]]
+        conn.execute(
+            update(target).where(target.c.id == row[1]).values(ledger_leaf_hash=sealed["leaf_hash"])
+        )
+    return size
+
+
+class _BulkAppend:
+    """An append inside an import's bulk (ADBC) transaction, which holds the database's write
+    lock (SQLite) or takes the log's lock (PostgreSQL): the same reads and writes as
+    ``_append_on``, as SQL text with quoted literals (every value is a number, a hex digest,
+    an ISO timestamp or canonical JSON made here)."""
+
+    def __init__(self, tx: BulkTransaction, org_id: int | None) -> None:
+        self._tx = tx
+        self._org_id = org_id
+        if tx.dialect == "postgresql":
+            tx.execute("LOCK TABLE ledger_entries IN SHARE ROW EXCLUSIVE MODE")
+        self.seq = int(tx.scalar("SELECT coalesce(max(seq) + 1, 0) FROM ledger_entries"))
+
+    def _rows(self, sql: str) -> list[dict[str, Any]]:
+        return list(self._tx.fetch(sql).to_pylist())
+
+    def signing_key(self, org_id: int | None) -> dict[str, Any] | None:
+        where = "org_id IS NULL" if org_id is None else f"org_id = {int(org_id)}"
+        rows = self._rows(
+            "SELECT id, org_id, public_key, private_key_pem FROM signing_keys "
+            f"WHERE {where} AND retired_at IS NULL ORDER BY id DESC LIMIT 1"
+        )
+        return rows[0] if rows else None
+
+    def add_signing_key(
+        self, org_id: int | None, public_key: str, private_key_pem: str, now: dt.datetime
+    ) -> None:
+        owner = "NULL" if org_id is None else str(int(org_id))
+        self._tx.execute(
+            "INSERT INTO signing_keys (org_id, public_key, private_key_pem, created_at) "
+            f"VALUES ({owner}, {_quote(public_key)}, {_quote(private_key_pem)}, "
+            f"{self._time(now)})"
+        )
+
+    def leaf_hashes(self, start: int = 0) -> list[str]:
+        rows = self._rows(
+            f"SELECT leaf_hash FROM ledger_entries WHERE seq >= {int(start)} ORDER BY seq"
+        )
+        return [str(r["leaf_hash"]) for r in rows]
+
+    def described_row(self, table: str, row_id: int) -> dict[str, Any] | None:
+        rows = self._rows(f"SELECT * FROM {DESCRIBED[table].name} WHERE id = {int(row_id)}")
+        return rows[0] if rows else None
+
+    def table_state(self, table: str, org_id: int) -> dict[str, Any]:
+        target, _ = COMMITTED[table]
+        rows = self._rows(f"SELECT row_sha256 FROM {target.name} WHERE org_id = {int(org_id)}")
+        return state_digest(r["row_sha256"] for r in rows)
+
+    def _time(self, value: dt.datetime) -> str:
+        if self._tx.dialect == "sqlite":  # as SQLAlchemy stores a DateTime in SQLite
+            return _quote(str(self._tx.timestamp(value)[0].as_py()))
+        return f"{_quote(value.isoformat())}::timestamptz"
+
+    def store(
+        self,
+        kind: str,
+        now: dt.datetime,
+        seal: Callable[[Any], Mapping[str, Any]],
+        row: tuple[str, int] | None,
+        subject_seq: int | None,
+    ) -> int:
+        sealed = seal(self)
+        owner = "NULL" if self._org_id is None else str(int(self._org_id))
+        subject = "NULL" if subject_seq is None else str(int(subject_seq))
+        self._tx.execute(
+            "INSERT INTO ledger_entries (seq, org_id, kind, entry, leaf_hash, signature, "
+            f"public_key, created_at, subject_seq) VALUES ({self.seq}, {owner}, {_quote(kind)}, "
+            f"{_quote(sealed['entry'])}, {_quote(sealed['leaf_hash'])}, "
+            f"{_quote(sealed['signature'])}, {_quote(sealed['public_key'])}, "
+            f"{self._time(now)}, {subject})"
+        )
+        head = sealed["head"]
+        self._tx.execute(
+            "INSERT INTO tree_heads (tree_size, root_hash, timestamp, signature, public_key) "
+            f"VALUES ({int(head['tree_size'])}, {_quote(head['root_hash'])}, "
+            f"{_quote(head['timestamp'])}, {_quote(head['signature'])}, "
+            f"{_quote(head['public_key'])}) ON CONFLICT DO NOTHING"
+        )
+        if row is not None:
+            self._tx.execute(
+                f"UPDATE {DESCRIBED[row[0]].name} SET ledger_leaf_hash = "
+                f"{_quote(sealed['leaf_hash'])} WHERE id = {int(row[1])}"
+            )
+        return self.seq
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _lock_log(conn: Connection) -> None:

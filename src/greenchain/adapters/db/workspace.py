@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -522,8 +522,10 @@ class SqlWorkspace:
         rejected_rows: int,
         rejected_report: str | None,
         now: dt.datetime,
+        then: Callable[[object, int], object] | None = None,
     ) -> ImportOutcome:
-        """Upsert the validated ``rows`` and record the import, all in one transaction."""
+        """Upsert the validated ``rows`` and record the import, all in one transaction, in
+        which ``then(transaction, import_id)`` runs last (the import's ledger entry)."""
         data = rows.drop_columns([c for c in rows.column_names if c.startswith("_")])
         if schema.table in COMMITTED:
             data = with_row_hashes(schema.table, data)
@@ -565,6 +567,8 @@ class SqlWorkspace:
                     constants={"org_id": org_id, "import_id": import_id},
                     conflict_key=key_cols,
                 )
+            if then is not None:
+                then(tx, import_id)
         return ImportOutcome(import_id, data.num_rows - updated, updated)
 
     def count_rows(self, org_id: int, table_name: str) -> int:
@@ -635,8 +639,10 @@ class SqlWorkspace:
         rejected: pa.Table,
         restatements: Iterable[Mapping[str, Any]],
         now: dt.datetime,
+        then: Callable[[object, int], object] | None = None,
     ) -> int:
-        """Store a calculation run with its lines, in one transaction; runs are never updated."""
+        """Store a calculation run with its lines, in one transaction in which
+        ``then(connection, run_id)`` runs last (the run's ledger entry); runs never change."""
         blob = _arrow_bytes(lines)
         with self.engine.begin() as conn:
             key = conn.execute(
@@ -665,6 +671,8 @@ class SqlWorkspace:
             rows = [{**r, "run_id": run_id} for r in restatements]
             if rows:
                 conn.execute(insert(t.restatements), rows)
+            if then is not None:
+                then(conn, run_id)
         self._latest.clear()
         return run_id
 
