@@ -48,6 +48,7 @@ bench: install
 
 bench-ledger: install
 	$(BIN)/python benchmarks/bench_ledger.py
+	cd benchmarks && ../$(BIN)/python bench_verify.py
 
 bench-pact: install
 	$(BIN)/python benchmarks/bench_pact.py

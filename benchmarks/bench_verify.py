@@ -1,0 +1,74 @@
+"""``ledger verify`` over a workspace of N purchase lines, against the floor of the same check
+written plainly: read every stored line with ``sqlite3`` and SHA-256 each row's text.
+
+Greenchain's verify does more than the floor: every entry, signature and tree head, every row
+an entry describes, each data row's hash recomputed from its typed values (named on
+mismatch) and each table's state digest against the entry of its last write. Setup (factor
+library, suppliers, the import and a calculation) is not timed.
+
+    python benchmarks/bench_verify.py [--sizes 100000 1000000] [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from bench_import_calc import YEAR, write_inputs
+from greenchain.bootstrap import bootstrap, signature_verifier
+from greenchain.config import Settings, new_key
+from greenchain.domain.ghg import GwpSet
+from greenchain.services import ledger
+from greenchain.services.factors import import_factor_sets
+from greenchain.services.imports import import_records
+from greenchain.services.inventory import calculate_inventory
+from greenchain.services.orgs import add_organisation
+
+
+def plain_floor(db: Path) -> float:
+    """Read every purchase line and hash its values: the least a row check must do."""
+    start = time.perf_counter()
+    with sqlite3.connect(db) as conn:
+        cursor = conn.execute("SELECT * FROM purchase_lines")
+        while rows := cursor.fetchmany(100_000):
+            for row in rows:
+                hashlib.sha256(repr(row).encode()).hexdigest()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    print("| lines | ledger verify s | lines/s | plain read + hash s | of floor |")
+    print("|---:|---:|---:|---:|---:|")
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            suppliers, supplier_data, purchases = write_inputs(folder, n)
+            db = folder / "greenchain.db"
+            ctx = bootstrap(Settings(db=str(db), secret_key=new_key(), sealing_key=new_key()))
+            import_factor_sets(ctx, ["epa-supply-chain-v1.3"])
+            add_organisation(ctx, "bench")
+            import_records(ctx, "bench", "suppliers", suppliers)
+            import_records(ctx, "bench", "supplier-data", supplier_data)
+            import_records(ctx, "bench", "purchases", purchases)
+            calculate_inventory(ctx, "bench", YEAR, GwpSet.AR5)
+            best = floor = float("inf")
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                problems = ledger.verify(ctx, signature_verifier)
+                best = min(best, time.perf_counter() - start)
+                assert problems == [], problems[:3]
+                floor = min(floor, plain_floor(db))
+            ctx.workspace.close()  # type: ignore[attr-defined]
+        print(f"| {n:,} | {best:.2f} | {n / best:,.0f} | {floor:.2f} | {floor / best:.0%} |")
+
+
+if __name__ == "__main__":
+    main()
