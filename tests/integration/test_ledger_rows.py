@@ -152,3 +152,43 @@ def test_a_re_import_that_replaces_rows_records_the_new_state(recorded: Context,
     assert "purchase_lines line_id L1 of acme, import 5 (more.csv): row changed" in _problems(
         recorded
     )
+
+
+def test_an_accepted_answer_verifies_and_changes_to_it_are_named(ctx: Context, tmp_path: Path):
+    import datetime as dt
+
+    from greenchain.domain.access import Role
+    from greenchain.services import engagement as eng
+    from greenchain.services.accounts import add_user, get_principal
+    from tests.factories import link_supplier
+    from tests.integration.test_engagement_service import ANSWER
+
+    for slug in ("chipco", "steelco"):
+        add_organisation(ctx, slug)
+    write_csv(tmp_path / "s.csv", "suppliers", [supplier("ST-1", name="Steel Co")])
+    import_records(ctx, "chipco", "suppliers", tmp_path / "s.csv")
+    link_supplier(ctx, "chipco", "ST-1", "steelco")
+    sam = add_user(ctx, "sam@steel.example", "correct horse battery", "steelco", Role.ANALYST)
+    sent = eng.send_request(
+        ctx,
+        "chipco",
+        year=2024,
+        deadline=dt.date(2026, 6, 30),
+        recipients=[("ST-1", "sam@steel.example")],
+    )
+    recipient = int(eng.request_detail(ctx, "chipco", sent["id"])["recipients"][0]["id"])
+    done = eng.submit(ctx, get_principal(ctx, sam.user_id), "steelco", recipient, ANSWER)
+    eng.accept(ctx, "chipco", recipient)
+    assert _problems(ctx) == []
+
+    _sql(ctx, "UPDATE supplier_data SET scope2_market_t = 1 WHERE supplier_id = 'ST-1'")
+    assert "supplier_data supplier_id ST-1, year 2024 of chipco: row changed" in _problems(ctx)
+    _sql(ctx, "DELETE FROM ledger_entries WHERE kind = 'supplier_data_accepted'")
+    assert "acceptance of ST-1's answer to request 1 of chipco: has no entry" in [
+        p.split(": has no entry")[0] + ": has no entry" for p in _problems(ctx)
+    ]
+    _sql(ctx, "UPDATE supplier_responses SET answers = '{\"scope1_t\": 1}'")
+    assert (
+        f"supplier answer {done['response_id']} (entry 1): answers changed since they were "
+        "submitted" in _problems(ctx)
+    )

@@ -461,20 +461,39 @@ def verify(ctx: Context, verify_signature: Callable[[str, str, bytes], bool]) ->
         org = slugs.get(int(row["org_id"]), f"#{row['org_id']}")
         problems.append(Problem(f"{row['table']} row {row['id']} of {org}", "has no ledger entry"))
     problems.extend(_data_row_problems(store, described, slugs))
-    problems.extend(_answer_problems(store))
+    problems.extend(_answer_problems(store, slugs))
     return problems
 
 
-def _answer_problems(store: LedgerStore) -> list[Problem]:
-    """A supplier's stored answer against the digest its newest submission entry recorded
-    (answers saved as a draft after submitting are a new version, checked at its next
-    submission)."""
+def _answer_problems(store: LedgerStore, slugs: Mapping[int, str]) -> list[Problem]:
+    """Every submitted answer and every accepted request has its entry, and a supplier's
+    stored answer matches the digest its newest submission entry recorded (answers saved as a
+    draft after submitting are a new version, checked at its next submission)."""
     submitted: dict[int, tuple[int, str]] = {}
+    accepted: set[tuple[int, str]] = set()
     for item in store.entries():
         if item["kind"] == "supplier_submission":
             payload = json.loads(item["entry"])["payload"]
             submitted[int(payload["response_id"])] = (item["seq"], payload["answers_sha256"])
+        elif item["kind"] == "supplier_data_accepted":
+            payload = json.loads(item["entry"])["payload"]
+            accepted.add((int(payload["request_id"]), str(payload["supplier_id"])))
     problems = []
+    rows = store.answer_rows()
+    for row in rows["submitted"]:
+        if int(row["id"]) not in submitted:
+            org = slugs.get(int(row["org_id"]), f"#{row['org_id']}")
+            problems.append(Problem(f"supplier answer {row['id']} of {org}", "has no entry"))
+    for row in rows["accepted"]:
+        if (int(row["request_id"]), str(row["supplier_id"])) not in accepted:
+            org = slugs.get(int(row["org_id"]), f"#{row['org_id']}")
+            problems.append(
+                Problem(
+                    f"acceptance of {row['supplier_id']}'s answer to request "
+                    f"{row['request_id']} of {org}",
+                    "has no entry",
+                )
+            )
     for response_id, answers in store.submitted_answers(sorted(submitted)).items():
         seq, digest = submitted[response_id]
         if hashlib.sha256(canonical_entry(answers)).hexdigest() != digest:

@@ -74,6 +74,27 @@ class SqlLedger:
                         found[int(r.id)] = dict(r.answers)
         return found
 
+    def answer_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The submitted answers (``submitted``: id, org_id) and the accepted requests
+        (``accepted``: request_id, supplier_id, org_id of the buyer) each of which an entry
+        must record."""
+        sr, rr = t.supplier_responses, t.request_recipients
+        with self.engine.connect() as conn:
+            submitted = conn.execute(
+                select(sr.c.id, sr.c.supplier_org_id.label("org_id")).where(
+                    sr.c.submitted_at.is_not(None)
+                )
+            )
+            accepted = conn.execute(
+                select(rr.c.request_id, rr.c.supplier_id, rr.c.buyer_org_id.label("org_id")).where(
+                    rr.c.status == "accepted"
+                )
+            )
+            return {
+                "submitted": [dict(r._mapping) for r in submitted],
+                "accepted": [dict(r._mapping) for r in accepted],
+            }
+
     def check_rows(self, table: str) -> dict[str, Any]:
         """Every row of a committed data table checked against its own hash, and each
         organisation's table state (see ``row_hashes.check_table``). Read in batches into
