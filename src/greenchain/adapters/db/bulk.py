@@ -74,6 +74,9 @@ class BulkTransaction:
         self._cursor = cursor
         self.dialect = dialect
         self._staged = 0
+        #: Table states (see ``row_hashes.state_digest``) known from what this transaction
+        #: wrote, by (table, org_id): a first import's rows are the table's whole content.
+        self.known_states: dict[tuple[str, int], dict[str, Any]] = {}
 
     def execute(self, sql: str) -> None:
         self._cursor.execute(sql)

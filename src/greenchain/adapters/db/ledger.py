@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, Table, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -441,9 +442,12 @@ class _BulkAppend:
         return rows[0] if rows else None
 
     def table_state(self, table: str, org_id: int) -> dict[str, Any]:
+        known = self._tx.known_states.get((table, org_id))
+        if known is not None:
+            return known
         target, _ = COMMITTED[table]
-        rows = self._rows(f"SELECT row_sha256 FROM {target.name} WHERE org_id = {int(org_id)}")
-        return state_digest(r["row_sha256"] for r in rows)
+        found = self._tx.fetch(f"SELECT row_sha256 FROM {target.name} WHERE org_id = {int(org_id)}")
+        return state_digest(pc.cast(found.column("row_sha256"), pa.string()))
 
     def _time(self, value: dt.datetime) -> str:
         if self._tx.dialect == "sqlite":  # as SQLAlchemy stores a DateTime in SQLite

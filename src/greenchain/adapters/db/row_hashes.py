@@ -13,15 +13,16 @@ The canonical form of a row is computed in one place, from an Arrow table cast t
 column types the database declares, so a row hashed when it is written (from the import's
 Arrow columns or a single record) and when it is read back (SQLite or PostgreSQL) gives the
 same text: ``name=value`` pairs in column order separated by U+001F, NULL as U+0000, numbers
-and dates in Arrow's text form (shortest round-trip form for floats).
+and dates in DuckDB's text form of the declared type. DuckDB builds and hashes the text
+(vectorised); every hash, written or checked, goes through the same function.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Boolean, Date, Float, Integer, Table
@@ -68,41 +69,44 @@ def content_schema(table_name: str) -> pa.Schema:
     )
 
 
-def row_hashes(table_name: str, rows: pa.Table) -> pa.Array:
-    """The hex SHA-256 of each row's canonical content (missing columns count as NULL)."""
+def _typed(table_name: str, rows: pa.Table) -> pa.Table:
+    """The content columns of ``rows`` with the declared types (absent ones all NULL)."""
     schema = content_schema(table_name)
-    parts = []
-    for field in schema:
-        if field.name in rows.column_names:
-            values = pc.cast(rows.column(field.name), field.type)
-        else:
-            values = pa.nulls(rows.num_rows, field.type)
-        text = pc.fill_null(pc.cast(values, pa.string()), _NULL)
-        parts.append(pc.binary_join_element_wise(f"{field.name}=", text, ""))
-    if rows.num_rows == 0:
-        return pa.array([], pa.string())
-    joined = pc.binary_join_element_wise(*parts, _SEPARATOR)
-    return pa.array(
-        [hashlib.sha256(value.encode()).hexdigest() for value in joined.to_pylist()],
-        pa.string(),
+    return pa.table(
+        {
+            f.name: (
+                pc.cast(rows.column(f.name), f.type)
+                if f.name in rows.column_names
+                else pa.nulls(rows.num_rows, f.type)
+            )
+            for f in schema
+        }
     )
+
+
+def row_hashes(table_name: str, rows: pa.Table) -> pa.Array:
+    """The hex SHA-256 of each row's canonical content (missing columns count as NULL),
+    computed by DuckDB over the Arrow columns (vectorised, in the rows' order)."""
+    typed = _typed(table_name, rows)
+    if typed.num_rows == 0:
+        return pa.array([], pa.string())
+    text = " || chr(31) || ".join(
+        f"'{name}=' || coalesce(CAST(\"{name}\" AS VARCHAR), chr(0))" for name in typed.column_names
+    )
+    with duckdb.connect() as con:
+        con.register("content", typed)
+        hashed = con.sql(f"SELECT sha256({text}) AS h FROM content").to_arrow_table()
+    return hashed.column("h").combine_chunks()
 
 
 def with_row_hashes(table_name: str, rows: pa.Table) -> pa.Table:
     """``rows`` with every content column (absent ones NULL, so a replacing write clears
     them) and their ``row_sha256``, ready to store."""
-    schema = content_schema(table_name)
-    columns = {
-        f.name: (
-            pc.cast(rows.column(f.name), f.type)
-            if f.name in rows.column_names
-            else pa.nulls(rows.num_rows, f.type)
-        )
-        for f in schema
-    }
-    extra = {n: rows.column(n) for n in rows.column_names if n not in columns}
-    full = pa.table({**columns, **extra})
-    return full.append_column("row_sha256", row_hashes(table_name, full))
+    typed = _typed(table_name, rows)
+    extra = [n for n in rows.column_names if n not in typed.column_names]
+    for name in extra:
+        typed = typed.append_column(name, rows.column(name))
+    return typed.append_column("row_sha256", row_hashes(table_name, typed))
 
 
 def record_hash(table_name: str, record: Mapping[str, Any]) -> str:
@@ -112,14 +116,20 @@ def record_hash(table_name: str, record: Mapping[str, Any]) -> str:
     return str(row_hashes(table_name, pa.table(values))[0].as_py())
 
 
-def state_digest(hashes: Iterable[str | None]) -> dict[str, Any]:
-    """The state of a table: its row count and the SHA-256 of its sorted row hashes (a row
-    without a hash counts as an empty line)."""
-    ordered = sorted(h or "" for h in hashes)
-    return {
-        "rows": len(ordered),
-        "sha256": hashlib.sha256("\n".join(ordered).encode()).hexdigest(),
-    }
+def state_digest(hashes: Iterable[str | None] | pa.Array | pa.ChunkedArray) -> dict[str, Any]:
+    """The state of a table: its row count and the SHA-256 of its sorted row hashes joined by
+    newlines (a row without a hash counts as an empty line)."""
+    column = (
+        hashes if isinstance(hashes, pa.Array | pa.ChunkedArray) else pa.array(hashes, pa.string())
+    )
+    table = pa.table({"h": column})
+    with duckdb.connect() as con:
+        con.register("hashes", table)
+        count, digest = con.execute(
+            "SELECT count(*), sha256(coalesce(string_agg(coalesce(h, ''), chr(10) "
+            "ORDER BY coalesce(h, '')), '')) FROM hashes"
+        ).fetchone() or (0, "")
+    return {"rows": int(count), "sha256": str(digest)}
 
 
 def check_table(table_name: str, stored: pa.Table, limit: int = 100) -> dict[str, Any]:
@@ -153,6 +163,5 @@ def check_table(table_name: str, stored: pa.Table, limit: int = 100) -> dict[str
     states: dict[int, dict[str, Any]] = {}
     orgs = stored.column("org_id")
     for org_id in pc.unique(orgs).to_pylist():
-        mine = pc.filter(kept, pc.equal(orgs, org_id))
-        states[int(org_id)] = state_digest(mine.to_pylist())
+        states[int(org_id)] = state_digest(pc.filter(kept, pc.equal(orgs, org_id)))
     return {"rows": rows, "bad": bad.num_rows, "states": states}

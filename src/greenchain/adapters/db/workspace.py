@@ -32,7 +32,7 @@ from sqlalchemy import (
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
 from greenchain.adapters.db.engine import make_engine, upgrade
-from greenchain.adapters.db.row_hashes import COMMITTED, with_row_hashes
+from greenchain.adapters.db.row_hashes import COMMITTED, state_digest, with_row_hashes
 from greenchain.domain.errors import ConflictError, NotFoundError
 from greenchain.domain.factors import EmissionFactor, FactorKind, FactorSetData, FactorSetInfo
 from greenchain.domain.ghg import GwpSet
@@ -558,6 +558,9 @@ class SqlWorkspace:
                 }
             )
             import_id = int(tx.insert_select("imports", header, returning="id"))
+            if not has_rows and schema.table in COMMITTED:
+                # the table held nothing of the organisation: its state is these rows
+                tx.known_states[(schema.table, org_id)] = state_digest(data.column("row_sha256"))
             if data.num_rows and updated == 0:
                 tx.append(schema.table, data, {"org_id": org_id, "import_id": import_id})
             elif data.num_rows:
