@@ -7,8 +7,11 @@ claims it, reports progress and stores the result. The page polls the job's stat
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,12 @@ from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory
 
+log = logging.getLogger("greenchain.jobs")
+
+#: A running job whose worker has not beaten for this long is taken back into the queue.
 STALE_AFTER = dt.timedelta(minutes=5)
+#: How often a worker beats while it runs a job (well under ``STALE_AFTER``).
+BEAT_EVERY_S = 30.0
 KINDS = ("import", "calculate")
 
 
@@ -94,6 +102,38 @@ def run_one(ctx: Context, worker: str | None = None) -> bool:
         return False
     job_id = int(job["id"])
     payload = dict(job["payload"])
+    what = f"job {job_id} ({job['kind']}, org {payload.get('org')})"
+    log.info("%s claimed by %s", what, name)
+    with _beating(ctx, queue, job_id, name):
+        return _run(ctx, queue, job, job_id, payload, what)
+
+
+@contextmanager
+def _beating(ctx: Context, queue: Any, job_id: int, worker: str) -> Iterator[None]:
+    """Beat for the job every ``BEAT_EVERY_S`` while it runs, so that a long import is never
+    taken for a job whose worker died, and a job whose worker did die is (after
+    ``STALE_AFTER``) run again by another worker instead of staying "running"."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(BEAT_EVERY_S):
+            try:
+                queue.beat(job_id, worker, ctx.clock.now())
+            except Exception:  # the database may be briefly unavailable: beat again later
+                log.warning("job %s: heartbeat not stored", job_id, exc_info=True)
+
+    beater = threading.Thread(target=beat, name=f"greenchain-job-{job_id}-beat", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beater.join()
+
+
+def _run(
+    ctx: Context, queue: Any, job: dict[str, Any], job_id: int, payload: dict[str, Any], what: str
+) -> bool:
     try:
         if job["kind"] == "import":
             queue.progress(job_id, 0.1, "validating", ctx.clock.now())
@@ -146,9 +186,11 @@ def run_one(ctx: Context, worker: str | None = None) -> bool:
                 rows = [[p.row, p.field, p.value, p.reason] for p in problems]
                 ctx.tabular.write_rows([["row", "field", "value", "reason"], *rows], report_path)
                 result["rejected_report"] = str(report_path)
+        log.warning("%s failed: %s (%s)", what, exc.message, exc.code)
         queue.finish(job_id, ok=False, message=exc.message, result=result, now=ctx.clock.now())
         return True
     except Exception as exc:  # a job must never take its worker down
+        log.exception("%s failed with an internal error (%s)", what, type(exc).__name__)
         queue.finish(
             job_id,
             ok=False,
@@ -158,6 +200,7 @@ def run_one(ctx: Context, worker: str | None = None) -> bool:
         )
         return True
     queue.finish(job_id, ok=True, message=message, result=result, now=ctx.clock.now())
+    log.info("%s done: %s", what, message)
     return True
 
 
@@ -182,6 +225,7 @@ class WorkerThread(threading.Thread):
             try:
                 busy = run_one(self.ctx)
             except Exception:  # keep polling: the database may be briefly unavailable
+                log.warning("job queue unavailable; polling again", exc_info=True)
                 busy = False
             if not busy:
                 self.stopping.wait(self.interval_s)

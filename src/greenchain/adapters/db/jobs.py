@@ -85,6 +85,16 @@ class SqlJobQueue:
                 .values(progress=fraction, message=message, heartbeat_at=now)
             )
 
+    def beat(self, job_id: int, worker: str, now: dt.datetime) -> None:
+        """The worker running the job is alive (its claim is not stale)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.jobs)
+                .where(t.jobs.c.id == job_id, t.jobs.c.status == "running")
+                .where(t.jobs.c.worker == worker)
+                .values(heartbeat_at=now)
+            )
+
     def finish(
         self,
         job_id: int,
