@@ -192,3 +192,18 @@ def test_an_accepted_answer_verifies_and_changes_to_it_are_named(ctx: Context, t
         f"supplier answer {done['response_id']} (entry 1): answers changed since they were "
         "submitted" in _problems(ctx)
     )
+
+
+def test_rows_stored_before_row_commitments_are_taken_over_by_an_entry_of_their_own(
+    recorded: Context,
+):
+    _sql(recorded, "UPDATE purchase_lines SET row_sha256 = NULL")
+    _sql(recorded, "UPDATE activity_data SET row_sha256 = NULL WHERE activity_id = 'A1'")
+    problems = _problems(recorded)
+    unhashed = "purchase_lines line_id L1 of acme, import 2 (purchases.csv): row stored outside"
+    assert f"{unhashed} any recorded write" in problems
+    done = ledger.commit_rows(recorded, "acme")
+    assert done["hashed_rows"]["purchase_lines"] == 5
+    assert done["hashed_rows"]["activity_data"] == 1
+    assert ledger.show(recorded, done["seq"])["entry"]["kind"] == "row_state"
+    assert _problems(recorded) == []

@@ -9,7 +9,18 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine, Table, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from greenchain.adapters.db import tables as t
@@ -18,6 +29,7 @@ from greenchain.adapters.db.row_hashes import (
     COMMITTED,
     check_table,
     content_schema,
+    row_hashes,
     state_digest,
 )
 
@@ -95,6 +107,40 @@ class SqlLedger:
                 "submitted": [dict(r._mapping) for r in submitted],
                 "accepted": [dict(r._mapping) for r in accepted],
             }
+
+    def hash_missing_rows(self, table: str, org_id: int) -> int:
+        """Give every row of the organisation's table that has no hash yet (stored before row
+        commitments existed) its hash; returns how many."""
+        target, key = COMMITTED[table]
+        schema = content_schema(table)
+        names = [*key, *(f.name for f in schema if f.name not in key)]
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(*(target.c[n] for n in names)).where(
+                    target.c.org_id == org_id, target.c.row_sha256.is_(None)
+                )
+            ).all()
+            if not rows:
+                return 0
+            values = list(zip(*rows, strict=True))
+            typed = pa.table(
+                {
+                    n: pa.array(list(v), from_pandas=False)
+                    if schema.field(n).type != pa.date32()
+                    else pa.array(list(v), pa.date32())
+                    for n, v in zip(names, values, strict=True)
+                }
+            )
+            hashes = row_hashes(table, typed).to_pylist()
+            where = [target.c.org_id == org_id, *(target.c[k] == bindparam(f"k_{k}") for k in key)]
+            conn.execute(
+                update(target).where(*where).values(row_sha256=bindparam("h")),
+                [
+                    {"h": h, **{f"k_{k}": row[i] for i, k in enumerate(key)}}
+                    for h, row in zip(hashes, rows, strict=True)
+                ],
+            )
+        return len(rows)
 
     def check_rows(self, table: str) -> dict[str, Any]:
         """Every row of a committed data table checked against its own hash, and each
