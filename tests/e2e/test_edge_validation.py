@@ -141,3 +141,17 @@ def test_a_nul_character_in_a_request_answers_422_and_writes_nothing(ctx: Contex
     assert query.status_code == 422
     listed = client.get("/api/v1/orgs/acme/qualification/programs", headers=headers)
     assert "Bad" not in listed.text
+
+
+def test_a_page_for_an_id_no_row_can_have_says_it_does_not_exist(ctx: Context, app: FastAPI):
+    add_organisation(ctx, "acme")
+    add_user(ctx, "ann@acme.example", PASSWORD, "acme", Role.ADMIN)
+    client = TestClient(app, raise_server_exceptions=False)
+    html = {"Accept": "text/html"}
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login", headers=html).text)
+    assert csrf
+    login = {"csrf_token": csrf.group(1), "email": "ann@acme.example", "password": PASSWORD}
+    client.post("/login", data=login, headers=html)
+    page = client.get(f"/orgs/acme/jobs/{2**63 + 7}", headers=html)
+    assert page.status_code == 404
+    assert f"no job &#39;{2**63 + 7}&#39; exists" in page.text

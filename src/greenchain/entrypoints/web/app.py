@@ -207,12 +207,22 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if errors and all(e.get("loc", ("",))[0] == "path" for e in errors):
+            # an id in the path that no row can have: the page or object does not exist
+            name = str(errors[0]["loc"][-1]).removesuffix("_id").replace("_", " ")
+            message = f"no {name} '{errors[0].get('input')}' exists"
+            if _wants_html(request):
+                from greenchain.entrypoints.web.ui import error_page
+
+                return error_page(request, 404, message)
+            return JSONResponse({"code": "not_found", "message": message}, status_code=404)
         details = [
             {
                 "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
                 "message": e.get("msg", "invalid"),
             }
-            for e in exc.errors()
+            for e in errors
         ]
         first = details[0] if details else {"field": "", "message": "invalid request"}
         if _wants_html(request):
