@@ -518,3 +518,27 @@ def test_the_ledger_page_shows_each_records_proof_status_and_who_verified_it(sit
     page = site.get("/orgs/org-a/ledger", headers=HTML).text
     assert "verified by org-b on" in page
     assert "Witnessed by</dt><dd>org-b" in page
+
+
+def test_the_ledger_page_filters_by_kind_and_date_pages_and_names_kinds_for_people(site, ctx):
+    from greenchain.services.reductions import Claim, add_claim
+
+    for i in range(30):
+        add_claim(ctx, "org-a", Claim(f"Project {i}", "3", 2024, 1234.5678 + i))
+    _login(site, "alice@a.example")
+    page = site.get("/orgs/org-a/ledger", headers=HTML).text
+    assert "33 entries, newest first; page 1 of 2." in page
+    assert page.count('<span class="ok">proved</span>') == 25
+    assert "Reduction claim" in page
+    assert "Project 29: 1,263.6 t CO2e in 2024" in page
+    assert "No witness yet." in page
+    assert "greenchain ledger export" in page
+    older = site.get("/orgs/org-a/ledger?page=2", headers=HTML).text
+    assert older.count('<span class="ok">proved</span>') == 8
+    imports = site.get("/orgs/org-a/ledger?kind=import", headers=HTML).text
+    assert "entries match, newest first; page 1 of 1." in imports
+    assert "Reduction claim" not in imports.split("<table")[1].split("</table>")[0]
+    future = site.get("/orgs/org-a/ledger?since=2099-01-01", headers=HTML).text
+    assert "0 entries match" in future
+    blank = site.get("/orgs/org-a/ledger?kind=&since=&until=", headers=HTML)
+    assert blank.status_code == 200

@@ -858,9 +858,16 @@ def proof_status(
     principal: Principal,
     org_slug: str,
     verify_signature: Callable[[str, str, bytes], bool],
+    *,
+    kind: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    page: int = 1,
+    per_page: int | None = None,
 ) -> dict[str, Any]:
-    """The organisation's entries, each checked now: signature, inclusion in the newest signed
-    tree head, the described row unchanged, and who verified it."""
+    """The organisation's entries, newest first, each checked now: signature, inclusion in
+    the newest signed tree head, the described row unchanged, and who verified it. Filtered by
+    kind and recording date (inclusive) and paged (``per_page`` None: all)."""
     member = principal.membership(org_slug)
     store, _ = _parts(ctx)
     head = get_head(ctx)
@@ -872,7 +879,18 @@ def proof_status(
         head_message(heads[head["tree_size"]]),
     )
     tree = _tree(ctx)
-    items = [e for e in store.entries_of(member.org_id) if e["seq"] < head["tree_size"]]
+    mine = [e for e in store.entries_of(member.org_id) if e["seq"] < head["tree_size"]]
+    kinds = sorted({e["kind"] for e in mine})
+    items = [
+        e
+        for e in reversed(mine)
+        if (kind is None or e["kind"] == kind)
+        and (since is None or e["created_at"].date() >= since)
+        and (until is None or e["created_at"].date() <= until)
+    ]
+    total = len(items)
+    if per_page is not None:
+        items = items[(page - 1) * per_page : page * per_page]
     reviews = statements(ctx, [e["seq"] for e in items])
     rows = []
     for item in items:
@@ -899,6 +917,7 @@ def proof_status(
             {
                 "seq": seq,
                 "kind": item["kind"],
+                "kind_label": kind_label(item["kind"]),
                 "recorded_at": body["recorded_at"],
                 "summary": _summary(body),
                 "signature_ok": verify_signature(item["public_key"], item["signature"], entry),
@@ -912,7 +931,37 @@ def proof_status(
         "head_signature_ok": head_ok,
         "witnesses": witnesses_of_head(ctx, head["tree_size"]),
         "entries": rows,
+        "total": total,
+        "kinds": [{"kind": k, "label": kind_label(k)} for k in kinds],
     }
+
+
+#: How each kind of entry is named to people.
+KIND_LABELS: Mapping[str, str] = {
+    "import": "Import",
+    "calculation_run": "Calculation run",
+    "reduction_claim": "Reduction claim",
+    "verification_statement": "Verification statement",
+    "target_change": "Target change",
+    "credit_retired": "Credits retired",
+    "progress_report": "Progress report",
+    "supplier_submission": "Supplier answer submitted",
+    "supplier_data_accepted": "Supplier data accepted",
+    "supplier_consent_revoked": "Supplier consent revoked",
+    "qualification_transition": "Qualification step",
+    "pact_pull": "PACT footprints pulled",
+    "pact_event_footprints": "PACT footprints received",
+    "pact_published_footprints": "PACT footprints updated",
+    "row_state": "Table state taken over",
+}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def _tonnes(value: Any) -> str:
+    return f"{float(value):,.1f} t CO2e" if isinstance(value, int | float) else "– t CO2e"
 
 
 def _summary(body: Mapping[str, Any]) -> str:
@@ -920,14 +969,35 @@ def _summary(body: Mapping[str, Any]) -> str:
     kind = body.get("kind")
     if kind == "import":
         return (
-            f"{payload.get('kind')} file {payload.get('file_name')}: "
-            f"{payload.get('rows_imported')} rows imported, {payload.get('rows_rejected')} rejected"
+            f"{str(payload.get('kind', '')).replace('-', ' ')} file {payload.get('file_name')}: "
+            f"{int(payload.get('rows_imported') or 0):,} rows imported, "
+            f"{int(payload.get('rows_rejected') or 0):,} rejected"
         )
     if kind == "calculation_run":
-        return f"inventory {payload.get('year')}: {payload.get('total_t_co2e', '')} t CO2e"
+        return (
+            f"inventory {payload.get('year')} (run {payload.get('run_id')}): "
+            f"{_tonnes(payload.get('total_t_co2e'))}"
+        )
     if kind == "reduction_claim":
-        return f"{payload.get('name')}: {payload.get('t_co2e')} t CO2e in {payload.get('year')}"
+        return f"{payload.get('name')}: {_tonnes(payload.get('t_co2e'))} in {payload.get('year')}"
     if kind == "verification_statement":
         subject = payload.get("subject", {})
         return f"verification of entry {subject.get('seq')} ({subject.get('org')})"
-    return str(kind)
+    if kind == "qualification_transition":
+        return (
+            f"{payload.get('supplier_id')}: {payload.get('from')} → {payload.get('to')} "
+            f"({payload.get('program')}; {payload.get('why')})"
+        )
+    if kind == "target_change":
+        return f"{payload.get('action')} target '{payload.get('name')}'"
+    if kind in ("supplier_data_accepted", "supplier_submission"):
+        who = payload.get("supplier_id") or ", ".join(payload.get("shared_with", []))
+        return f"{kind_label(str(kind))}: {who}, {payload.get('year')}"
+    if kind == "pact_pull":
+        return (
+            f"{payload.get('footprints')} footprint(s) from {payload.get('supplier_id')}, "
+            f"{len(payload.get('products', []))} product(s) matched"
+        )
+    if kind == "progress_report":
+        return f"progress report {payload.get('report_id')} for {payload.get('year')}"
+    return kind_label(str(kind))

@@ -771,8 +771,23 @@ def _ledger(
     status_code: int = 200,
     error: str | None = None,
     notice: str | None = None,
+    kind: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    page: int = 1,
 ) -> Response:
     member = principal.membership(org)
+    status = ledger_service.proof_status(
+        ctx,
+        principal,
+        org,
+        signature_verifier,
+        kind=kind,
+        since=since,
+        until=until,
+        page=page,
+        per_page=LEDGER_PAGE,
+    )
     return render(
         request,
         "ledger.html",
@@ -782,7 +797,10 @@ def _ledger(
         principal=principal,
         member=member,
         org=org,
-        status=ledger_service.proof_status(ctx, principal, org, signature_verifier),
+        status=status,
+        filters={"kind": kind or "", "since": since or "", "until": until or ""},
+        page=page,
+        pages=max(1, -(-status["total"] // LEDGER_PAGE)),
         claims=reduction_service.list_claims_for(ctx, principal, org),
         can_edit=_can_edit(member),
         is_admin=member.role == Role.ADMIN,
@@ -792,9 +810,22 @@ def _ledger(
     )
 
 
+#: Entries per page of the ledger page.
+LEDGER_PAGE = 25
+
+
 @router.get("/orgs/{org}/ledger")
-def ledger_page(request: Request, org: str, ctx: CtxDep, principal: PrincipalDep) -> Response:
-    return _ledger(request, ctx, principal, org)
+def ledger_page(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    kind: Annotated[str | None, Query(max_length=40)] = None,
+    since: Annotated[dt.date | None, Query()] = None,
+    until: Annotated[dt.date | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    return _ledger(request, ctx, principal, org, kind=kind, since=since, until=until, page=page)
 
 
 @router.post("/orgs/{org}/ledger/witness", dependencies=[Csrf])
