@@ -542,3 +542,18 @@ def test_the_ledger_page_filters_by_kind_and_date_pages_and_names_kinds_for_peop
     assert "0 entries match" in future
     blank = site.get("/orgs/org-a/ledger?kind=&since=&until=", headers=HTML)
     assert blank.status_code == 200
+
+
+def test_the_dashboard_says_whether_the_run_on_screen_is_verified(site, ctx):
+    from greenchain.services import ledger
+    from greenchain.services.inventory import calculate_inventory
+
+    ledger.engage_verifier(ctx, "org-a", "org-b")
+    ledger.attest(ctx, "org-b", 2, ledger.Review("Inventory 2024", "ISO 14064-3", "limited"))
+    _login(site, "alice@a.example")
+    page = site.get("/orgs/org-a/dashboard?year=2024", headers=HTML).text
+    assert "Recorded as" in page
+    assert "verified by org-b on" in page
+    calculate_inventory(ctx, "org-a", 2024)  # a newer run: not reviewed
+    page = site.get("/orgs/org-a/dashboard?year=2024", headers=HTML).text
+    assert "not verified</span>: the verified figure of 2024 is run 1" in page

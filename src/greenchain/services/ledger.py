@@ -789,6 +789,34 @@ def statements(ctx: Context, seqs: list[int]) -> dict[int, list[dict[str, Any]]]
 # -- reads for authorised parties ---------------------------------------------------------
 
 
+def run_assurance(
+    ctx: Context, principal: Principal, org_slug: str, run_id: int, year: int
+) -> dict[str, Any]:
+    """Whether a run is recorded and verified: its entry, the verification statements on it,
+    and (when it has none) the newest run of the same year that a verifier did sign, so the
+    dashboard can say that the figure on screen is not the verified one."""
+    member = principal.membership(org_slug)
+    store, _ = _parts(ctx)
+    runs: dict[int, int] = {}
+    for item in store.entries_of(member.org_id):
+        if item["kind"] == "calculation_run":
+            payload = json.loads(item["entry"])["payload"]
+            if int(payload.get("year", 0)) == year:
+                runs[int(payload["run_id"])] = int(item["seq"])
+    reviews = statements(ctx, list(runs.values()))
+    seq = runs.get(run_id)
+    verified_run = None
+    for other, other_seq in sorted(runs.items(), reverse=True):
+        if other != run_id and reviews.get(other_seq):
+            verified_run = {"run_id": other, "seq": other_seq, "by": reviews[other_seq]}
+            break
+    return {
+        "seq": seq,
+        "verified_by": reviews.get(seq, []) if seq is not None else [],
+        "verified_run": verified_run,
+    }
+
+
 def show(ctx: Context, seq: int) -> dict[str, Any]:
     store, _ = _parts(ctx)
     found = store.entry(seq)

@@ -470,6 +470,9 @@ def dashboard(
             "top_suppliers": _top_suppliers(report),
             "restatement_reasons": inventory_service.summarise_restatements(report),
             "chart_data": _dashboard_charts(report),
+            "assurance": ledger_service.run_assurance(
+                ctx, principal, org, report.run_id, view.year
+            ),
         }
     return render(
         request,
