@@ -182,12 +182,27 @@ def test_a_report_is_rendered_stored_listed_and_logged(
     assert created["ledger_seq"] is not None
     entry = ledger.show(ctx, created["ledger_seq"])["entry"]
     assert entry["kind"] == "progress_report"
+    run_id = svc.build_progress_report(ctx, ORG, YEAR)["inventory"]["run_id"]
     assert entry["payload"] == {
         "year": YEAR,
         "report_id": created["id"],
         "pdf_sha256": created["pdf_sha256"],
+        "run_id": run_id,
     }
     assert ledger.verify(ctx, verify_signature) == []
+    assert (listed[0]["run_id"], listed[0]["superseded_by"]) == (run_id, None)
+
+
+def test_a_newer_run_marks_the_stored_report_superseded(
+    ctx: Context, store: SqlReports, renderer: ReportRenderer
+):
+    created = svc.create_progress_report(ctx, store, ORG, YEAR, renderer=renderer)
+    first = svc.list_reports(ctx, store, ORG)[0]
+    newer = calculate_inventory(ctx, ORG, YEAR)
+    listed = svc.list_reports(ctx, store, ORG)[0]
+    assert listed["id"] == created["id"]
+    assert listed["run_id"] == first["run_id"] != newer.run_id
+    assert listed["superseded_by"] == newer.run_id
 
 
 def test_charts_are_drawn_in_the_pdf(ctx: Context, store: SqlReports, renderer: ReportRenderer):

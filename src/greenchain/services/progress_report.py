@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -415,7 +416,12 @@ def create_progress_report(
             org.id,
             org.slug,
             LEDGER_KIND,
-            {"year": year, "report_id": report_id, "pdf_sha256": digest},
+            {
+                "year": year,
+                "report_id": report_id,
+                "pdf_sha256": digest,
+                "run_id": (model["inventory"] or {}).get("run_id"),
+            },
             row=("progress_reports", report_id),
         )
     row = {"id": report_id, "year": year, "pdf_sha256": digest, "created_at": now}
@@ -427,9 +433,30 @@ def create_progress_report(
 
 
 def list_reports(ctx: Context, store: ReportStore, org_slug: str) -> list[dict[str, Any]]:
-    """The organisation's stored reports, newest first (without the documents)."""
+    """The organisation's stored reports, newest first (without the documents), each with
+    the calculation run it rests on (``run_id``, from its ledger entry) and, when a newer run
+    of its year exists, ``superseded_by`` that run."""
     org = ctx.workspace.get_org(org_slug)
-    return [_public(row, org.slug) for row in store.reports(org.id)]
+    runs: dict[int, int | None] = {}
+    if ctx.ledger is not None:
+        for item in ctx.ledger.entries_of(org.id):
+            if item["kind"] == LEDGER_KIND:
+                payload = json.loads(item["entry"])["payload"]
+                runs[int(payload["report_id"])] = payload.get("run_id")
+    latest: dict[int, int | None] = {}
+    listed = []
+    for row in store.reports(org.id):
+        public = _public(row, org.slug)
+        year = public["year"]
+        if year not in latest:
+            latest[year] = ctx.workspace.latest_run_id(org.id, year)
+        run_id = runs.get(public["id"])
+        public["run_id"] = run_id
+        public["superseded_by"] = (
+            latest[year] if run_id is not None and latest[year] not in (None, run_id) else None
+        )
+        listed.append(public)
+    return listed
 
 
 def get_report(ctx: Context, store: ReportStore, org_slug: str, report_id: int) -> dict[str, Any]:
