@@ -197,10 +197,10 @@ def test_a_line_that_is_not_calculated_says_why_in_the_table_and_the_csv(cli, tm
     assert cli("import", "activity", str(tmp_path / "a.csv"), "--org", "acme").exit_code == 0
     result = cli("calc", "--org", "acme", "--year", "2024")
     assert result.exit_code == 0, result.output
-    assert "no electricity factor for region 'MY'" in " ".join(result.output.split())
+    assert "factor set 'world-grid-ember' is not imported" in " ".join(result.output.split())
     result = cli("report", "inventory", "--org", "acme", "--year", "2024")
     flat = " ".join(result.output.split())
-    assert "1 line(s), 1,200 MWh (A1): electricity (MY, MWh): no electricity factor" in flat
+    assert "1 line(s), 1,200 MWh (A1): electricity (MY, MWh): factor set 'world-grid-ember'" in flat
     out = tmp_path / "inv.csv"
     result = cli(
         "report",
@@ -216,7 +216,7 @@ def test_a_line_that_is_not_calculated_says_why_in_the_table_and_the_csv(cli, tm
     )
     assert result.exit_code == 0, result.output
     rows = {r["source_id"]: r for r in csv.DictReader(out.read_text(encoding="utf-8").splitlines())}
-    assert "no electricity factor for region 'MY'" in rows["A1"]["reject_reason"]
+    assert "factor set 'world-grid-ember' is not imported" in rows["A1"]["reject_reason"]
     assert rows["A2"]["reject_reason"] == ""
 
 

@@ -191,7 +191,7 @@ def test_electricity_that_is_not_calculated_still_counts_in_the_renewable_share(
     add_organisation(ctx, "acme")
     rows = [
         activity("A1", amount="1000", unit="MWh", country="GB"),
-        activity("A2", amount="1.2", unit="GWh", country="MY"),  # no grid factor: rejected
+        activity("A2", amount="1.2", unit="GWh", country="AQ"),  # no grid factor: rejected
     ]
     _import_activities(ctx, tmp_path, rows)
     certificate = {
@@ -449,7 +449,7 @@ def test_a_rejected_line_says_why_in_the_report_and_the_lines(ctx: Context, tmp_
         ctx,
         tmp_path,
         [
-            activity("A1", amount="1200", unit="MWh", country="MY"),  # 1.2 GWh in Malaysia
+            activity("A1", amount="1200", unit="MWh", country="AQ"),  # no grid in Antarctica
             activity("A2", amount="1000", unit="kWh", country="GB"),
         ],
     )
@@ -457,7 +457,7 @@ def test_a_rejected_line_says_why_in_the_report_and_the_lines(ctx: Context, tmp_
     assert report.rejected_lines == 1
     (group,) = report.rejected
     assert (group.lines, group.amount, group.unit, group.examples) == (1, 1200.0, "MWh", ["A1"])
-    assert "no electricity factor for region 'MY'" in group.reason
+    assert "no grid electricity factor for 'AQ'" in group.reason
     stored = get_inventory_report(ctx, "acme", 2024)
     assert stored.to_dict()["rejected"][0]["reason"] == group.reason
     lines = get_run_lines(ctx, "acme", report.run_id, with_rejected=True).to_pylist()

@@ -14,6 +14,8 @@ from greenchain.adapters.importers.factor_files import (
     read_defra_2025,
     read_epa_hub_2025,
     read_epa_supply_chain,
+    read_world_grid,
+    world_grid_path,
 )
 from greenchain.adapters.importers.tabular import (
     CsvSource,
@@ -46,8 +48,11 @@ class PublicFactorFiles:
     def __init__(self, factors_dir: Path) -> None:
         self.factors_dir = factors_dir
 
+    #: Factor sets shipped inside installed packages, not in the data folder.
+    PACKAGED = ("world-grid-ember",)
+
     def sources(self) -> Sequence[str]:
-        return list(self.LOCATIONS)
+        return [*self.LOCATIONS, *self.PACKAGED]
 
     def read(self, source: str) -> tuple[FactorSetData, str]:
         if not self.factors_dir.is_dir():
@@ -55,6 +60,9 @@ class PublicFactorFiles:
                 f"factor data folder {self.factors_dir} not found; set GREENCHAIN_DATA_DIR to the "
                 "folder that holds factors/ (the shared reference data)"
             )
+        if source == "world-grid-ember":
+            path = world_grid_path()
+            return read_world_grid(path), file_sha256(path)
         path = self.factors_dir / self.LOCATIONS[source]
         if source == "epa-supply-chain-v1.3":
             data = read_epa_supply_chain(path)

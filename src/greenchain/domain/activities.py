@@ -7,6 +7,7 @@ inventory reports); the RF uplift is outside GHG Protocol scopes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from greenchain.domain.errors import InvalidDataError, UnsupportedConversionError
@@ -14,7 +15,11 @@ from greenchain.domain.factors import EmissionFactor, FactorKind
 from greenchain.domain.units import convert
 
 ANY_REGION = "*"
-FACTOR_SETS = ("epa-supply-chain-v1.3", "defra-2025", "epa-hub-2025")
+FACTOR_SETS = ("epa-supply-chain-v1.3", "defra-2025", "epa-hub-2025", "world-grid-ember")
+
+#: Grid electricity of every country (life-cycle basis): the fallback where no more specific
+#: location-based factor (eGRID, DEFRA UK, an imported national factor) exists.
+WORLD_GRID_SET = "world-grid-ember"
 
 
 @dataclass(frozen=True)
@@ -294,6 +299,8 @@ def resolve_activity(activity: str, region: str, unit: str) -> ResolvedActivity:
         )
     regional = [f for f in definition.factors if f.region == region]
     general = [f for f in definition.factors if f.region == ANY_REGION]
+    if definition.name == "electricity" and not regional and re.fullmatch(r"[A-Z]{2}", region):
+        regional = [FactorRef(WORLD_GRID_SET, f"grid:{region}", "kWh", region)]
     if not regional and not general:
         regions = sorted({f.region for f in definition.factors})
         raise InvalidDataError(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from greenchain.domain.activities import resolve_activity, scope_of_factor
+from greenchain.domain.activities import WORLD_GRID_SET, resolve_activity, scope_of_factor
 from greenchain.domain.errors import (
     GreenchainError,
     InvalidDataError,
@@ -72,6 +72,12 @@ class _FactorCache:
             self.sets[set_key] = (info, {f.factor_id: f for f in factors})
         info, by_id = self.sets[set_key]
         if factor_id not in by_id:
+            if set_key == WORLD_GRID_SET:
+                region = factor_id.partition(":")[2]
+                raise NotFoundError(
+                    f"no grid electricity factor for '{region}': no location-based factor for "
+                    "it and none in the world grid set; import a national factor"
+                )
             raise NotFoundError(f"factor '{factor_id}' not in factor set '{set_key}'")
         return info, by_id[factor_id]
 

@@ -4,6 +4,7 @@ the EPA GHG Emission Factors Hub 2025 workbook. Each returns a :class:`FactorSet
 from __future__ import annotations
 
 import csv
+import json
 import re
 import warnings
 from collections import defaultdict
@@ -402,3 +403,66 @@ def read_epa_hub_2025(path: Path) -> FactorSetData:
         reference_year=2025,
     )
     return FactorSetData(info, tuple(unique), (path.name,))
+
+
+WORLD_GRID_FILE = "data/private_infra/global_energy_mix.json"
+
+
+def world_grid_path() -> Path:
+    """The Ember/Our World in Data grid intensities that ship inside the ``codecarbon``
+    package, found without importing the package (its import starts telemetry machinery)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("codecarbon")
+    if spec is None or not spec.submodule_search_locations:
+        raise InvalidDataError("the codecarbon package is not installed (it holds the world grid)")
+    return Path(next(iter(spec.submodule_search_locations))) / WORLD_GRID_FILE
+
+
+def read_world_grid(path: Path) -> FactorSetData:
+    """Location-based grid electricity for every country: the life-cycle carbon intensity of
+    each country's generation (g CO2e/kWh, Ember and Energy Institute data compiled by Our
+    World in Data, as shipped in codecarbon 3.3.2's ``global_energy_mix.json``).
+
+    Why: eGRID covers the US and DEFRA the UK; a chip or solar supply chain buys electricity
+    in Taiwan, China, Korea, Malaysia, the Philippines and Germany. This set is the world
+    fallback: more specific factors (eGRID subregions, DEFRA UK, an imported national factor)
+    win where present. Its basis is life-cycle (upstream fuel chains included), wider than the
+    combustion-only Scope 2 factors; lines calculated with it say so and rate lower.
+    """
+    if not path.is_file():
+        raise InvalidDataError(f"{path}: world grid file not found")
+    import pycountry
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    factors = []
+    years = set()
+    for iso3, row in sorted(data.items()):
+        country = pycountry.countries.get(alpha_3=iso3)
+        intensity = row.get("carbon_intensity")
+        if country is None or not _is_num(intensity) or intensity <= 0:
+            continue
+        years.add(int(row.get("year") or 0))
+        factors.append(
+            EmissionFactor(
+                f"grid:{country.alpha_2}",
+                f"Grid electricity, {row.get('country_name') or country.name} "
+                f"({row.get('year')}, life-cycle)",
+                "kWh",
+                float(intensity) / 1000.0,
+                FactorKind.ELECTRICITY,
+                country.alpha_2,
+                "2",
+            )
+        )
+    info = FactorSetInfo(
+        key="world-grid-ember",
+        name="World grid electricity carbon intensity (life-cycle basis)",
+        version="codecarbon-3.3.2",
+        publisher="Ember and Energy Institute via Our World in Data, as shipped in codecarbon",
+        source_url="https://github.com/mlco2/codecarbon/blob/master/codecarbon/data/private_infra/global_energy_mix.json",
+        licence="CC BY 4.0 (Our World in Data, Ember); codecarbon MIT",
+        gwp_basis=GwpSet.AR5,
+        reference_year=max(years) if years else None,
+    )
+    return FactorSetData(info, tuple(factors), (str(path),))
