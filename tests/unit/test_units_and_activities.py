@@ -50,11 +50,17 @@ def test_hotel_nights_use_the_country_factor():
     assert resolved.scope3_category == 6
 
 
+def test_electricity_in_a_country_without_a_national_factor_falls_back_to_the_world_grid():
+    resolved = resolve_activity("electricity", "FR", "kWh")
+    assert (resolved.factor.set_key, resolved.factor.factor_id) == ("world-grid-ember", "grid:FR")
+    assert resolved.scope == "2"
+
+
 def test_unknown_activity_and_region_are_clear_errors():
     with pytest.raises(InvalidDataError, match="unknown activity 'teleport'"):
         resolve_activity("teleport", "GB", "km")
-    with pytest.raises(InvalidDataError, match="no electricity factor for region 'FR'"):
-        resolve_activity("electricity", "FR", "kWh")
+    with pytest.raises(InvalidDataError, match="no electricity factor for region 'FRANCE'"):
+        resolve_activity("electricity", "France", "kWh")
     with pytest.raises(UnsupportedConversionError, match="cannot be measured in 'kg'"):
         resolve_activity("electricity", "GB", "kg")
 
