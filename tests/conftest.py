@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from greenchain.adapters.compute.engine import DuckDbEngine
-from greenchain.adapters.conversions import BundledConversions
 from greenchain.adapters.db.accounts import SqlAccounts
 from greenchain.adapters.db.engagement import SqlEngagement
+from greenchain.adapters.db.fx import SqlConversions
 from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.ledger import SqlLedger
 from greenchain.adapters.db.programs import SqlPrograms
@@ -98,7 +98,7 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
     workspace.migrate()
     return Context(
         workspace=workspace,
-        conversions=BundledConversions(),
+        conversions=SqlConversions(workspace.engine),
         engine=DuckDbEngine(),
         tabular=SpreadsheetFiles(),
         factor_files=CachedFactorFiles(factor_cache),  # type: ignore[arg-type]
@@ -179,7 +179,7 @@ def postgresql_fresh_url(postgres_url: str) -> str:
                 "memberships, users, restatements, rejected_lines, calculation_runs, "
                 "imports, "
                 "purchase_lines, supplier_data, activity_data, product_footprints, suppliers, "
-                "organisations, factors, factor_sets RESTART IDENTITY CASCADE"
+                "organisations, fx_rates, factors, factor_sets RESTART IDENTITY CASCADE"
             )
         )
     workspace.close()

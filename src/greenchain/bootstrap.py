@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 
 from greenchain.adapters.compute.engine import DuckDbEngine
-from greenchain.adapters.conversions import BundledConversions
 from greenchain.adapters.db.accounts import SqlAccounts
 from greenchain.adapters.db.engagement import SqlEngagement
+from greenchain.adapters.db.fx import SqlConversions
 from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.ledger import SqlLedger
 from greenchain.adapters.db.programs import SqlPrograms
@@ -42,7 +42,7 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
     workspace.migrate()
     return Context(
         workspace=workspace,
-        conversions=BundledConversions(),
+        conversions=SqlConversions(workspace.engine),
         engine=DuckDbEngine(),
         tabular=SpreadsheetFiles(
             WorkbookLimits(

@@ -220,6 +220,43 @@ def test_a_line_that_is_not_calculated_says_why_in_the_table_and_the_csv(cli, tm
     assert rows["A2"]["reject_reason"] == ""
 
 
+def test_twd_spend_is_calculated_once_a_rate_is_imported_with_fx_import(cli, tmp_path):
+    assert cli("init").exit_code == 0
+    assert cli("org", "add", "tw-fab").exit_code == 0
+    assert cli("factors", "import", "epa-supply-chain-v1.3").exit_code == 0
+    write_csv(tmp_path / "s.csv", "suppliers", [supplier("S1", country="TW")])
+    assert cli("import", "suppliers", str(tmp_path / "s.csv"), "--org", "tw-fab").exit_code == 0
+    write_csv(tmp_path / "p.csv", "purchases", [purchase("L1", amount="1500000", currency="TWD")])
+    assert cli("import", "purchases", str(tmp_path / "p.csv"), "--org", "tw-fab").exit_code == 0
+    result = cli("calc", "--org", "tw-fab", "--year", "2024")
+    flat = " ".join(result.output.split())
+    assert "1 line(s), 1,500,000 TWD (L1): no exchange rate for TWD in 2024; import one" in flat
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("currency,year,usd_per_unit\nTWD,2024,lots\n", encoding="utf-8")
+    result = cli("fx", "import", str(bad))
+    assert result.exit_code == 3
+    assert "bad.csv: row 2, field 'usd_per_unit': not a number" in result.output
+    assert "--skip-invalid" not in result.output
+
+    rates = tmp_path / "twd.csv"
+    rates.write_text("currency,year,usd_per_unit\nTWD,2024,0.0311\n", encoding="utf-8")
+    result = cli("fx", "import", str(rates), "--source", "CBC Taiwan")
+    assert result.exit_code == 0, result.output
+    assert "1 rates imported for TWD (2024)" in result.output
+    result = cli("fx", "list", "--year", "2024", "--format", "json")
+    listed = {r["currency"]: r for r in json.loads(result.output)}
+    assert listed["TWD"] == {
+        "currency": "TWD",
+        "usd_per_unit": 0.0311,
+        "monthly_rates": 0,
+        "source": "imported annual rate (CBC Taiwan)",
+    }
+    result = cli("calc", "--org", "tw-fab", "--year", "2024")
+    assert result.exit_code == 0, result.output
+    assert "from 1 lines, 0 rejected" in " ".join(result.output.split())
+
+
 def test_unknown_organisation_is_a_clear_error(cli):
     result = cli("report", "inventory", "--org", "nobody", "--year", "2024")
     assert result.exit_code == 4

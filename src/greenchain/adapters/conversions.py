@@ -39,6 +39,13 @@ class BundledConversions:
         return frozenset(str(c) for c in _converter().currencies)
 
     @cache  # noqa: B019 - one instance lives for the process; the data never changes
+    def iso_currencies(self) -> frozenset[str]:
+        """Every ISO 4217 currency code (pycountry), with or without a bundled rate."""
+        import pycountry
+
+        return frozenset(str(c.alpha_3) for c in pycountry.currencies) | self.currencies()
+
+    @cache  # noqa: B019 - one instance lives for the process; the data never changes
     def usd_per_unit(self, currency: str, year: int) -> float:
         """Mean over ``year`` of the daily rate: US dollars for one unit of ``currency``."""
         currency = currency.upper()
@@ -46,7 +53,10 @@ class BundledConversions:
             return 1.0
         converter = _converter()
         if currency not in converter.currencies:
-            raise UnsupportedConversionError(f"no exchange rate for currency '{currency}'")
+            raise UnsupportedConversionError(
+                f"no exchange rate for currency '{currency}' in {year}: the bundled ECB "
+                "reference rates do not cover it"
+            )
         first = max(
             dt.date(year, 1, 1),
             converter.bounds[currency].first_date,

@@ -67,13 +67,22 @@ class FileRejectedError(InvalidDataError):
 
     code = "file_rejected"
 
-    def __init__(self, file: str, problems: Sequence[RowProblem], total_rows: int) -> None:
+    def __init__(
+        self,
+        file: str,
+        problems: Sequence[RowProblem],
+        total_rows: int,
+        *,
+        skippable: bool = True,
+    ) -> None:
         first = problems[0].describe(file) if problems else f"{file}: rejected"
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         super().__init__(f"{first}{more}; nothing was imported")
         self.file = file
         self.problems = list(problems)
         self.total_rows = total_rows
+        #: whether the good rows can be imported alone (``--skip-invalid``)
+        self.skippable = skippable
 
 
 class UnsupportedConversionError(InvalidDataError):

@@ -69,7 +69,17 @@ class RejectedLines:
 
     def describe(self) -> str:
         ids = ", ".join(self.examples) + (", ..." if self.lines > len(self.examples) else "")
-        return f"{self.lines} line(s), {self.amount:,.6g} {self.unit} ({ids}): {self.reason}"
+        return f"{self.lines} line(s), {readable(self.amount)} {self.unit} ({ids}): {self.reason}"
+
+
+def readable(amount: float) -> str:
+    """An amount for people: thousands separated, no exponent, decimals only where they count
+    (1,500,000; 1,234.5; 0.0123)."""
+    if abs(amount) >= 1000:
+        return f"{amount:,.0f}"
+    if abs(amount) >= 1:
+        return f"{amount:,.2f}".rstrip("0").rstrip(".")
+    return f"{amount:.3g}"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ class Reference(StrEnum):
 REFERENCE_HINTS: dict[Reference, str] = {
     Reference.SUPPLIER: "unknown supplier (import it with 'import suppliers' first)",
     Reference.NAICS: "unknown NAICS code (not in the EPA supply-chain factors v1.3)",
-    Reference.CURRENCY: "unknown currency (no ECB reference rate for it)",
+    Reference.CURRENCY: "unknown currency (not an ISO 4217 code)",
 }
 
 
@@ -105,6 +105,41 @@ _ID = {
     "pattern": r"[A-Za-z0-9][A-Za-z0-9._:/-]*",
     "pattern_hint": "letters, digits and . _ : / - only",
 }
+
+#: Largest US dollars for one unit of a currency: the strongest currency (KWD) is about 3.3.
+MAX_USD_PER_UNIT = 1e4
+
+FX_RATES = RecordSchema(
+    kind="fx-rates",
+    table="fx_rates",
+    key=("currency", "year", "month"),
+    description="Exchange rates to US dollars: annual averages, or monthly with a month.",
+    columns=(
+        ColumnSpec(
+            "currency",
+            upper=True,
+            reference=Reference.CURRENCY,
+            help="ISO 4217 code, e.g. TWD",
+        ),
+        ColumnSpec("year", ColumnType.INTEGER, minimum=1990, maximum=2100),
+        ColumnSpec(
+            "month",
+            ColumnType.INTEGER,
+            required=False,
+            minimum=1,
+            maximum=12,
+            help="1-12 for a monthly average; empty for the annual average",
+        ),
+        ColumnSpec(
+            "usd_per_unit",
+            ColumnType.DECIMAL,
+            minimum=0,
+            exclusive_minimum=True,
+            plausible_maximum=MAX_USD_PER_UNIT,
+            help="US dollars for one unit of the currency, average of the year or month",
+        ),
+    ),
+)
 
 SUPPLIERS = RecordSchema(
     kind="suppliers",

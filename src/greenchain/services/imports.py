@@ -60,7 +60,7 @@ def import_records(
             )
         references[Reference.NAICS] = naics
     if Reference.CURRENCY in needed:
-        references[Reference.CURRENCY] = ctx.conversions.currencies()
+        references[Reference.CURRENCY] = ctx.conversions.iso_currencies()
     with ctx.progress(f"Importing {kind} from {shown}") as step:
         validated = ctx.tabular.validate(path, schema, references, shown)
         step("validated")

@@ -168,6 +168,12 @@ def calculate_inventory(
     if cpi_year != year:
         spend_note += f"; CPI-U {year} not yet published, {cpi_year} used"
     fx = _year_rates(ctx, ctx.engine.distinct_currencies(inputs), year)
+    imported = sorted({str(r["currency"]) for r in ctx.conversions.imported_rates(year)} & set(fx))
+    if imported:
+        spend_note += "; " + "; ".join(
+            f"{c} {ctx.conversions.rate_source(c, year)}" for c in imported
+        )
+    fx_monthly = {k: v for k, v in ctx.conversions.monthly_rates(year).items() if k[0] in fx}
     eeio = [
         {"naics_code": f.factor_id, **factor_gas_columns(f, gwp_set, eeio_info.gwp_basis)}
         for f in eeio_factors
@@ -190,6 +196,7 @@ def calculate_inventory(
             eeio_data_year=factor_year,
             spend_note=spend_note,
             supplier_data_max_age_years=max_age,
+            fx_monthly=fx_monthly,
         )
         step("calculated")
         names = ws.supplier_names(org.id)

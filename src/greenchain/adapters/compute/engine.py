@@ -156,6 +156,9 @@ def _pact_ratings() -> str:
 
 EEIO_SCHEMA = pa.schema([("naics_code", pa.string())] + [(c, pa.float64()) for c in GAS_COLS])
 FX_SCHEMA = pa.schema([("currency", pa.string()), ("usd_per_unit", pa.float64())])
+FX_MONTH_SCHEMA = pa.schema(
+    [("currency", pa.string()), ("month", pa.int64()), ("usd_per_unit", pa.float64())]
+)
 ACTIVITY_MAP_SCHEMA = pa.schema(
     [
         ("activity", pa.string()),
@@ -193,6 +196,7 @@ def calculate(
     spend_note: str,
     instruments: pa.Table | None = None,
     supplier_data_max_age_years: int = 0,
+    fx_monthly: Mapping[tuple[str, int], float] | None = None,
 ) -> CalculationOutput:
     """Calculate every purchase and activity line of one reporting ``year``.
 
@@ -201,7 +205,9 @@ def calculate(
     (country) in the market-based Scope 2 (GHG Protocol Scope 2 Guidance, chapter 6).
 
     ``eeio``: kg CO2e per factor-year USD by gas column (GWP already applied) per NAICS code;
-    ``fx``: USD per currency unit, mean of ``year``; ``cpi_ratio``: CPI(factor year) /
+    ``fx``: USD per currency unit, mean of ``year``; ``fx_monthly``: (currency, month) -> USD
+    per unit, used for a purchase line dated in that month before the annual mean (supplier
+    revenue, a yearly figure, always uses the annual mean); ``cpi_ratio``: CPI(factor year) /
     CPI(``year``); ``activity_map``: per (activity, country, unit) the factor resolution.
 
     ``supplier_data_max_age_years``: a supplier that did not report for ``year`` is allocated
@@ -221,6 +227,12 @@ def calculate(
         con.register("eeio", _table(eeio, EEIO_SCHEMA))
         fx_rows = [{"currency": k, "usd_per_unit": v} for k, v in sorted(fx.items())]
         con.register("fx", _table(fx_rows, FX_SCHEMA))
+        monthly = [
+            {"currency": c, "month": m, "usd_per_unit": v}
+            for (c, m), v in sorted((fx_monthly or {}).items())
+        ]
+        if monthly:
+            con.register("fx_month", _table(monthly, FX_MONTH_SCHEMA))
         con.register("quality", _quality_table())
         con.execute(
             _purchase_sql(
@@ -230,6 +242,7 @@ def calculate(
                 eeio_data_year,
                 spend_note,
                 max_age=supplier_data_max_age_years,
+                monthly_fx=bool(monthly),
             )
         )
         con.execute(_activity_sql(year))
@@ -250,8 +263,15 @@ def _purchase_sql(
     eeio_year: int,
     spend_note: str,
     max_age: int = 0,
+    monthly_fx: bool = False,
 ) -> str:
     note = spend_note.replace("'", "''")
+    fx_rate, fx_month_join = "fx.usd_per_unit", ""
+    if monthly_fx:
+        fx_rate = "COALESCE(fm.usd_per_unit, fx.usd_per_unit)"
+        fx_month_join = (
+            "\n        LEFT JOIN fx_month fm ON fm.currency = p.currency AND fm.month = p.month"
+        )
     e_total = "nullif(" + " + ".join(f"e_{c}" for c in GAS_COLS) + ", 0)"
     spend_gases = ", ".join(
         f"CASE WHEN method = 'spend_based' THEN spend_fusd * e_{c} "
@@ -265,10 +285,10 @@ def _purchase_sql(
         SELECT p.line_id, p.supplier_id, p.amount::DOUBLE AS amount, p.currency,
                p.naics_code, p.scope3_category::INTEGER AS scope3_category,
                p.quantity::DOUBLE AS quantity, p.unit, p.product_id,
-               s.country AS supplier_country, fx.usd_per_unit AS fx_rate
+               s.country AS supplier_country, {fx_rate} AS fx_rate
         FROM purchases p
         LEFT JOIN suppliers s ON s.supplier_id = p.supplier_id
-        LEFT JOIN fx ON fx.currency = p.currency
+        LEFT JOIN fx ON fx.currency = p.currency{fx_month_join}
     ),
     sd AS (
         SELECT d.supplier_id, d.revenue * fx.usd_per_unit AS revenue_usd,
@@ -371,6 +391,7 @@ def _purchase_sql(
                amount AS input_amount, currency AS input_unit,
                CASE WHEN method IS NULL THEN
                    CASE WHEN fx_rate IS NULL THEN 'no exchange rate for ' || currency
+                            || ' in {year}; import one with ''greenchain fx import'''
                         ELSE 'no spend-based factor for NAICS ' || naics_code END
                END AS reject_reason
         FROM h
@@ -654,6 +675,7 @@ class DuckDbEngine:
         eeio_data_year: int,
         spend_note: str,
         supplier_data_max_age_years: int = 0,
+        fx_monthly: Mapping[tuple[str, int], float] | None = None,
     ) -> CalculationOutput:
         return calculate(
             year=year,
@@ -671,4 +693,5 @@ class DuckDbEngine:
             eeio_data_year=eeio_data_year,
             spend_note=spend_note,
             supplier_data_max_age_years=supplier_data_max_age_years,
+            fx_monthly=fx_monthly,
         )

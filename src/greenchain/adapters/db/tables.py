@@ -67,6 +67,22 @@ factor_sets = Table(
     Column("imported_at", DateTime(timezone=True), nullable=False),
 )
 
+#: Exchange rates imported by the workspace (``greenchain fx import``); they win over the bundled
+#: ECB rates for their currency and year. ``month`` 0 is the annual average.
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("currency", String(3), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("usd_per_unit", Float, nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("currency", "year", "month", name="uq_fx_rates_currency_year_month"),
+)
+
 factors = Table(
     "factors",
     metadata,

@@ -597,9 +597,14 @@ class SqlWorkspace:
             if self.bulk.dialect == "sqlite"
             else f"date >= DATE '{start}' AND date <= DATE '{end}'"
         )
+        month = (
+            "CAST(substr(date, 6, 2) AS INTEGER)"
+            if self.bulk.dialect == "sqlite"
+            else "CAST(EXTRACT(MONTH FROM date) AS INTEGER)"
+        )
         queries = {
             "purchases": "SELECT line_id, supplier_id, amount, currency, naics_code, "
-            "scope3_category, quantity, unit, product_id FROM purchase_lines "
+            f"scope3_category, quantity, unit, product_id, {month} AS month FROM purchase_lines "
             f"WHERE org_id = {org_id} AND {date_filter}",
             "suppliers": f"SELECT supplier_id, country FROM suppliers WHERE org_id = {org_id}",
             "supplier_data": "SELECT supplier_id, year, revenue, currency, scope1_t, "
@@ -831,6 +836,7 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
             ("quantity", _F),
             ("unit", _S),
             ("product_id", _S),
+            ("month", _I),
         ]
     ),
     "suppliers": pa.schema([("supplier_id", _S), ("country", _S)]),

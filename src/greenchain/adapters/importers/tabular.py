@@ -375,7 +375,7 @@ def validate_table(
             con.register(f"ref_{ref.value}", pa.table({"v": pa.array(sorted(values), pa.string())}))
         checks = [q for col in schema.columns for q in _column_checks(col, references)]
         checks += [_requires_check(a, b) for a, b in schema.requires]
-        checks.append(_duplicate_check(schema.key))
+        checks.append(_duplicate_check(schema))
         # One pass over the rows: each check yields a problem struct or NULL.
         cases = ", ".join(
             f"CASE WHEN {cond} THEN struct_pack(field := '{field}', value := "
@@ -530,9 +530,13 @@ def _requires_check(present: str, needed: str) -> Check:
     )
 
 
-def _duplicate_check(key: tuple[str, ...]) -> Check:
+def _duplicate_check(schema: RecordSchema) -> Check:
+    """Rows with the same key; an optional key column (an fx rate's month) may be empty in both
+    and still collide, the required ones must be present (their own check reports them)."""
+    key = schema.key
     label = " + ".join(key)
-    present = " AND ".join(_quote(k) + " IS NOT NULL" for k in key)
+    required = [k for k in key if schema.column(k).required] or list(key)
+    present = " AND ".join(_quote(k) + " IS NOT NULL" for k in required)
     return (
         key[0],
         f"{present} AND {ROW} > _first_row",

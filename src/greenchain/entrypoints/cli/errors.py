@@ -48,7 +48,9 @@ def fail(error: GreenchainError) -> NoReturn:
             err_console.print(f"  ... {len(error.problems) - 20} more", markup=False)
         err_console.print(
             "  Fix the rows, or import the good rows with --skip-invalid "
-            "(the bad ones go to a rejected-rows file).",
+            "(the bad ones go to a rejected-rows file)."
+            if error.skippable
+            else "  Fix the rows and import the file again.",
             markup=False,
         )
     raise typer.Exit(exit_code_for(error))

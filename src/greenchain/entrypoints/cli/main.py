@@ -28,6 +28,7 @@ from greenchain.entrypoints.cli.common import (
 from greenchain.entrypoints.cli.engagement import program_app, request_app
 from greenchain.entrypoints.cli.errors import err_console, guarded
 from greenchain.entrypoints.cli.export import write_inventory_csv, write_inventory_xlsx
+from greenchain.entrypoints.cli.fx import fx_app
 from greenchain.entrypoints.cli.pact import pact_app
 from greenchain.entrypoints.cli.qualification import (
     qualification_app,
@@ -65,6 +66,7 @@ ledger_app = typer.Typer(help="The transparency log (RFC 9162 Merkle tree).", no
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(org_app, name="org")
 app.add_typer(factors_app, name="factors")
+app.add_typer(fx_app, name="fx")
 app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
 app.add_typer(runs_app, name="runs")
