@@ -280,7 +280,7 @@ def test_a_bad_row_rejects_the_whole_file_and_writes_nothing(ctx: Context, tmp_p
         ({"currency": "XYZ"}, "currency", "unknown currency"),
         ({"naics_code": "999999"}, "naics_code", "unknown NAICS code"),
         ({"supplier_id": "NOPE"}, "supplier_id", "unknown supplier"),
-        ({"amount": "-5"}, "amount", "must be greater than 0"),
+        ({"amount": "0"}, "amount", "must not be 0 (a credit note is a negative amount)"),
     ],
 )
 def test_each_kind_of_bad_value_is_named(ctx, tmp_path, overrides, field, reason):

@@ -72,8 +72,11 @@ class ColumnSpec:
     minimum: float | None = None
     exclusive_minimum: bool = False
     maximum: float | None = None
-    #: Plausibility limit: a larger value is a typing or unit error, not data (see MAX_MONEY...).
+    #: Plausibility limit of the magnitude: a larger value (or a negative one beyond its
+    #: opposite) is a typing or unit error, not data (see MAX_MONEY...).
     plausible_maximum: float | None = None
+    #: 0 is not a value (a purchase line of no money); negative values pass unless ``minimum``.
+    nonzero: bool = False
     max_length: int | None = None
     pattern: str | None = None
     pattern_hint: str = ""
@@ -181,10 +184,9 @@ PURCHASES = RecordSchema(
         ColumnSpec(
             "amount",
             ColumnType.DECIMAL,
-            minimum=0,
-            exclusive_minimum=True,
+            nonzero=True,
             plausible_maximum=MAX_MONEY,
-            help="spend in `currency`, purchaser price, excluding VAT",
+            help="spend in `currency`, purchaser price, excluding VAT; negative for a credit note",
         ),
         ColumnSpec("currency", upper=True, reference=Reference.CURRENCY),
         ColumnSpec("naics_code", reference=Reference.NAICS),

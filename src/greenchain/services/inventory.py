@@ -27,6 +27,7 @@ from greenchain.domain.inventory import (
     build_report,
     compare_runs,
     pareto,
+    readable,
 )
 from greenchain.domain.units import convert
 from greenchain.services.context import Context
@@ -140,6 +141,26 @@ def _year_rates(ctx: Context, currencies: set[str], year: int) -> dict[str, floa
     return rates
 
 
+def _refuse_negative_net_spend(suppliers: list[SupplierTotal], year: int) -> None:
+    """Credit notes (negative amounts) reduce their supplier's spend; more credit than
+    purchases in a year is an error in the data (a credit note dated in another year than its
+    purchase, or a sign slip), not negative emissions."""
+    negative = [s for s in suppliers if s.spend_usd < 0]
+    if negative:
+        shown = ", ".join(
+            f"{s.supplier_id} ({s.name}: {readable(s.spend_usd)} USD)"
+            if s.name
+            else f"{s.supplier_id} ({readable(s.spend_usd)} USD)"
+            for s in negative[:5]
+        )
+        more = f" and {len(negative) - 5} more" if len(negative) > 5 else ""
+        raise InvalidDataError(
+            f"net spend below zero in {year} for supplier {shown}{more}: its credit notes "
+            "exceed its purchases of the year; date each credit note in the year of its "
+            "purchase, or correct the amounts"
+        )
+
+
 def calculate_inventory(
     ctx: Context, org_slug: str, year: int, gwp_set: GwpSet = GwpSet.AR5
 ) -> InventoryReport:
@@ -204,6 +225,7 @@ def calculate_inventory(
             SupplierTotal(s, round(kg / 1000.0, 6), m, names.get(s, ""), round(spend, 2))
             for s, kg, m, spend in result.suppliers
         ]
+        _refuse_negative_net_spend(suppliers, year)
         previous = ws.latest_run(org.id, year)
         restatements: list[Restatement] = []
         if previous is not None:

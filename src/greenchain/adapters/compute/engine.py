@@ -306,7 +306,7 @@ def _purchase_sql(
                pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
                {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,
                sd.upstream_missing, sd.verified AS sd_verified, sd.data_year, e.*,
-               CASE WHEN pf.product_id IS NOT NULL THEN 'product_level'
+               CASE WHEN pf.product_id IS NOT NULL AND p.amount > 0 THEN 'product_level'
                     WHEN sd.supplier_id IS NOT NULL AND p.fx_rate IS NOT NULL
                          THEN 'supplier_specific'
                     WHEN e.naics_code IS NOT NULL AND p.fx_rate IS NOT NULL THEN 'spend_based'
@@ -328,7 +328,9 @@ def _purchase_sql(
         -- before the supplier's gate), split by gas like the EEIO factor.
         SELECT m.*,
                CASE WHEN method = 'supplier_specific' AND upstream_missing
-                    THEN greatest(COALESCE(spend_fusd * ({e_total}), 0) - allocated_kg, 0)
+                    -- a credit note (negative spend) takes back the fill of its amount
+                    THEN sign(spend_fusd) * greatest(
+                        abs(COALESCE(spend_fusd * ({e_total}), 0)) - abs(allocated_kg), 0)
                     ELSE 0 END
                    AS upstream_fill_kg
         FROM m
@@ -387,7 +389,10 @@ def _purchase_sql(
                         || CASE WHEN pf_dq_technological IS NOT NULL
                                   OR pf_dq_reliability IS NOT NULL
                            THEN '; data quality from the footprint''s PACT DQRs' ELSE '' END
-                   WHEN NULL THEN NULL END AS note,
+                   WHEN NULL THEN NULL END
+                   || CASE WHEN amount < 0 THEN '; credit note: the negative amount reduces '
+                      || 'the spend and emissions of its supplier and category' ELSE '' END
+                   AS note,
                amount AS input_amount, currency AS input_unit,
                CASE WHEN method IS NULL THEN
                    CASE WHEN fx_rate IS NULL THEN 'no exchange rate for ' || currency

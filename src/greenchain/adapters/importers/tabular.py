@@ -486,13 +486,23 @@ def _column_checks(col: ColumnSpec, references: Mapping[Reference, Collection[st
             checks.append(
                 _problem(col.name, f"{value} > {col.maximum}", f"must be at most {col.maximum:g}")
             )
-        if col.plausible_maximum is not None:
+        if col.nonzero:
             checks.append(
                 _problem(
                     col.name,
-                    f"{value} > {col.plausible_maximum}",
-                    f"larger than the plausibility limit {col.plausible_maximum:.0e} (a typing or "
-                    "unit error?); see docs/formats.md",
+                    f"{value} = 0",
+                    "must not be 0 (a credit note is a negative amount)",
+                )
+            )
+        if col.plausible_maximum is not None:
+            # a column that may be negative (a credit note's amount) is limited both ways
+            beyond, sign = ("larger than", "") if col.minimum is not None else ("beyond", "±")
+            checks.append(
+                _problem(
+                    col.name,
+                    f"abs({value}) > {col.plausible_maximum}",
+                    f"{beyond} the plausibility limit {sign}{col.plausible_maximum:.0e} "
+                    "(a typing or unit error?); see docs/formats.md",
                 )
             )
     if col.max_length is not None:
