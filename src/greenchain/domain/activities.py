@@ -12,10 +12,18 @@ from dataclasses import dataclass
 
 from greenchain.domain.errors import InvalidDataError, UnsupportedConversionError
 from greenchain.domain.factors import EmissionFactor, FactorKind
+from greenchain.domain.fgases import SUBPART_I_SET, process_gas_factor_id
+from greenchain.domain.ghg import species_from_name
 from greenchain.domain.units import convert
 
 ANY_REGION = "*"
-FACTOR_SETS = ("epa-supply-chain-v1.3", "defra-2025", "epa-hub-2025", "world-grid-ember")
+FACTOR_SETS = (
+    "epa-supply-chain-v1.3",
+    "defra-2025",
+    "epa-hub-2025",
+    "world-grid-ember",
+    SUBPART_I_SET,
+)
 
 #: Grid electricity of every country (life-cycle basis): the fallback where no more specific
 #: location-based factor (eGRID, DEFRA UK, an imported national factor) exists.
@@ -255,6 +263,30 @@ CATALOGUE: dict[str, ActivityDefinition] = {
             ),
         ),
         ActivityDefinition(
+            "refrigerant_leak",
+            "Refrigerant leaked (or topped up to replace a leak), mass of the species or ASHRAE "
+            "blend in the gas column; blends split by EPA Hub Table 12",
+            "1",
+            None,
+            (),
+        ),
+        ActivityDefinition(
+            "fgas_emission",
+            "Measured emission of one species (NF3, CF4, C2F6, C3F8, c-C4F8, CHF3, SF6, N2O...) "
+            "named in the gas column",
+            "1",
+            None,
+            (),
+        ),
+        ActivityDefinition(
+            "process_gas",
+            "Fluorinated gas fed to a semiconductor process (kg; gas, process and optional "
+            "abatement columns); emissions by 40 CFR 98 subpart I Table I-20",
+            "1",
+            None,
+            (),
+        ),
+        ActivityDefinition(
             "air_freight",
             "Air freight, international",
             "3",
@@ -280,11 +312,74 @@ def _convertible(unit: str, factor_unit: str) -> bool:
     return True
 
 
-def resolve_activity(activity: str, region: str, unit: str) -> ResolvedActivity:
+#: Activities whose factor is the gas they name (``gas`` column): 1 kg of it emitted.
+GAS_ACTIVITIES = frozenset({"refrigerant_leak", "fgas_emission", "process_gas"})
+
+#: ASHRAE numbers of pure refrigerants that are not HFC-<number> (ASHRAE Standard 34).
+_PURE_REFRIGERANTS = {"R-14": "CF4", "R-116": "C2F6", "R-218": "C3F8", "R-C318": "cC4F8"}
+
+
+def gas_factor_id(gas: str, *, blends: bool = True) -> str:
+    """The EPA Hub factor of 1 kg of ``gas`` emitted: ``refrigerant:R-410A`` for a blend
+    (ASHRAE 400 and 500 series), ``gas:<species>`` for one species (``NF3``, ``HFC-134a``,
+    ``R-134a``, ``PFC-14``...)."""
+    text = gas.strip()
+    ashrae = re.fullmatch(r"R-?(C?\d{2,3})([A-Za-z]{0,2})", text, flags=re.IGNORECASE)
+    if ashrae:
+        number, suffix = ashrae.group(1).upper(), ashrae.group(2)
+        if number[0] in "45" and len(number) == 3:
+            if not blends:
+                raise InvalidDataError(
+                    f"'{text}' is a refrigerant blend; a measured emission names one species "
+                    "(use refrigerant_leak for a blend)"
+                )
+            return f"refrigerant:R-{number}{suffix.upper()}"
+        pure = _PURE_REFRIGERANTS.get(f"R-{number}")
+        return f"gas:{pure or species_from_name(f'HFC-{number}{suffix.lower()}')}"
+    try:
+        return f"gas:{species_from_name(text)}"
+    except InvalidDataError:
+        raise InvalidDataError(
+            f"unknown gas '{text}'; name a species (NF3, CF4, C2F6, C3F8, c-C4F8, CHF3, SF6, "
+            "N2O, HFC-134a...) or an ASHRAE refrigerant blend (R-410A, R-404A...)"
+        ) from None
+
+
+def _resolve_gas(
+    definition: ActivityDefinition,
+    gas: str | None,
+    unit: str,
+    process: str | None,
+    abatement: float | None,
+) -> ResolvedActivity:
+    if not gas or not gas.strip():
+        raise InvalidDataError(f"{definition.name} needs the gas column (e.g. NF3 or R-410A)")
+    if definition.name == "process_gas":
+        ref = FactorRef(SUBPART_I_SET, process_gas_factor_id(gas, process, abatement), "kg")
+    else:
+        factor_id = gas_factor_id(gas, blends=definition.name == "refrigerant_leak")
+        ref = FactorRef("epa-hub-2025", factor_id, "kg")
+    if not _convertible(unit, "kg"):
+        raise UnsupportedConversionError(
+            f"{definition.name} is a mass of gas; '{unit}' is not one (use kg, g, lb or t)"
+        )
+    return ResolvedActivity(ref, definition.scope, None)
+
+
+def resolve_activity(
+    activity: str,
+    region: str,
+    unit: str,
+    gas: str | None = None,
+    process: str | None = None,
+    abatement: float | None = None,
+) -> ResolvedActivity:
     """The factor for ``activity`` happening in ``region`` measured in ``unit``.
 
     Region-specific factors win over region-free ones; among those, a factor whose unit equals
-    ``unit`` wins over one it converts to. ``<set>:<factor id>`` names a factor directly.
+    ``unit`` wins over one it converts to. ``<set>:<factor id>`` names a factor directly. The
+    gas activities take the factor of the ``gas`` they name (process_gas: in ``process``, less
+    ``abatement``).
     """
     name = activity.strip()
     region = region.strip().upper()
@@ -297,6 +392,8 @@ def resolve_activity(activity: str, region: str, unit: str) -> ResolvedActivity:
         raise InvalidDataError(
             f"unknown activity '{activity}'; use one of {known}, or '<factor set>:<factor id>'"
         )
+    if definition.name in GAS_ACTIVITIES:
+        return _resolve_gas(definition, gas, unit, process, abatement)
     regional = [f for f in definition.factors if f.region == region]
     general = [f for f in definition.factors if f.region == ANY_REGION]
     if definition.name == "electricity" and not regional and re.fullmatch(r"[A-Z]{2}", region):

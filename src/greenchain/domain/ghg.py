@@ -95,6 +95,17 @@ SPECIES_BY_NAME: Mapping[str, str] = MappingProxyType(
         "perfluorocyclobutane": "cC4F8",
         "perfluoropentane": "C5F12",
         "perfluorohexane": "C6F14",
+        # the PFC industrial designations (EPA Emission Factors Hub 2025, Table 11)
+        "pfc-14": "CF4",
+        "pfc-116": "C2F6",
+        "pfc-218": "C3F8",
+        "pfc-318": "cC4F8",
+        "pfc-31-10": "C4F10",
+        "pfc-41-12": "C5F12",
+        "pfc-51-14": "C6F14",
+        "pfc-91-18": "C10F18",
+        "c-c4f8": "cC4F8",
+        "chf3": "HFC23",
         "hfcs and pfcs, unspecified": CO2E_SPECIES,
     }
 )

@@ -291,6 +291,28 @@ ACTIVITY = RecordSchema(
             help="Scope 3 category of a Scope 3 activity where it can be either (freight 4 or "
             "9, car travel 6 or 7); default: the activity's or the factor's own",
         ),
+        ColumnSpec(
+            "gas",
+            required=False,
+            max_length=40,
+            help="refrigerant_leak, fgas_emission, process_gas: the species (NF3, CF4, "
+            "HFC-134a...) or refrigerant blend (R-410A...)",
+        ),
+        ColumnSpec(
+            "process",
+            required=False,
+            pattern="etch|chamber_clean|remote_plasma_clean|thermal_clean",
+            pattern_hint="one of etch, chamber_clean, remote_plasma_clean, thermal_clean",
+            help="process_gas: the semiconductor process the gas was fed to",
+        ),
+        ColumnSpec(
+            "abatement",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            maximum=1,
+            help="process_gas: fraction of the emissions destroyed by abatement, 0 to 1",
+        ),
     ),
 )
 

@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from greenchain.domain.activities import WORLD_GRID_SET, resolve_activity, scope_of_factor
+from greenchain.domain.activities import (
+    GAS_ACTIVITIES,
+    WORLD_GRID_SET,
+    resolve_activity,
+    scope_of_factor,
+)
 from greenchain.domain.errors import (
     GreenchainError,
     InvalidDataError,
@@ -17,6 +22,7 @@ from greenchain.domain.errors import (
     UnsupportedConversionError,
 )
 from greenchain.domain.factors import EmissionFactor, FactorSetInfo
+from greenchain.domain.fgases import SUBPART_I_INFO, SUBPART_I_SET, process_gas_factor
 from greenchain.domain.ghg import Gas, GwpSet, gas_of_species
 from greenchain.domain.inventory import (
     InventoryReport,
@@ -33,6 +39,10 @@ from greenchain.domain.units import convert
 from greenchain.services.context import Context
 
 EEIO_SET = "epa-supply-chain-v1.3"
+
+#: What distinguishes activity rows for their factor: activity, country, unit, gas, process
+#: and abatement ('' and 0.0 where a row has none).
+ActivityKey = tuple[str, str, str, str, str, float]
 
 _GAS_COLUMN = {
     Gas.CO2: "kg_co2",
@@ -68,6 +78,8 @@ class _FactorCache:
     sets: dict[str, tuple[FactorSetInfo, dict[str, EmissionFactor]]]
 
     def get(self, set_key: str, factor_id: str) -> tuple[FactorSetInfo, EmissionFactor]:
+        if set_key == SUBPART_I_SET:  # built from 40 CFR 98 Table I-20 in the code
+            return SUBPART_I_INFO, process_gas_factor(factor_id)
         if set_key not in self.sets:
             info, factors = self.ctx.workspace.get_factor_set(set_key)
             self.sets[set_key] = (info, {f.factor_id: f for f in factors})
@@ -84,15 +96,27 @@ class _FactorCache:
 
 
 def _activity_map(
-    ctx: Context, keys: list[tuple[str, str, str]], gwp_set: GwpSet, year: int
+    ctx: Context, keys: list[ActivityKey], gwp_set: GwpSet, year: int
 ) -> tuple[list[dict[str, Any]], set[str]]:
+    """Per distinct (activity, country, unit, gas, process, abatement) of the year's activity
+    rows: the factor, scope and kg CO2e per unit by gas column, or why there is none."""
     cache = _FactorCache(ctx, {})
     rows: list[dict[str, Any]] = []
     used_sets: set[str] = set()
-    for activity, country, unit in keys:
-        row: dict[str, Any] = {"activity": activity, "country": country, "unit": unit}
+    for activity, country, unit, gas, process, abatement in keys:
+        row: dict[str, Any] = {
+            "activity": activity,
+            "country": country,
+            "unit": unit,
+            "gas": gas,
+            "process": process,
+            "abatement": abatement,
+            "note": None,
+        }
         try:
-            resolved = resolve_activity(activity, country, unit)
+            resolved = resolve_activity(
+                activity, country, unit, gas or None, process or None, abatement
+            )
             info, factor = cache.get(resolved.factor.set_key, resolved.factor.factor_id)
             multiplier = convert(1.0, unit, factor.unit)
             category_error = None
@@ -107,7 +131,8 @@ def _activity_map(
             else:
                 scope, category = resolved.scope, resolved.scope3_category
         except GreenchainError as exc:
-            row["error"] = f"{activity} ({country}, {unit}): {exc.message}"
+            what = f"{country}, {unit}, {gas}" if gas else f"{country}, {unit}"
+            row["error"] = f"{activity} ({what}): {exc.message}"
             rows.append(row)
             continue
         used_sets.add(f"{info.key} {info.version}")
@@ -123,10 +148,32 @@ def _activity_map(
             factor_year=info.reference_year or year,
             error=None,
             category_error=category_error,
+            note=(
+                _gas_note(factor, info, gwp_set)
+                if activity.strip().lower() in GAS_ACTIVITIES
+                else None
+            ),
             **factor_gas_columns(factor, gwp_set, info.gwp_basis),
         )
         rows.append(row)
     return rows, used_sets
+
+
+def _gas_note(factor: EmissionFactor, info: FactorSetInfo, gwp_set: GwpSet) -> str:
+    """What a kg of a fluorinated-gas line is made of and where that comes from, for the line's
+    lineage."""
+    gases = factor.gases_kg_per_unit
+    source = f"{info.publisher}, {info.name} {info.version}"
+    weighted = f"at {gwp_set.value} GWP100 ({source})"
+    if info.key == SUBPART_I_SET:
+        emitted = ", ".join(f"{s} {m:.4g}" for s, m in gases.items())
+        return f"{factor.name}; kg emitted per kg fed: {emitted}, {weighted}"
+    if len(gases) == 1:
+        return f"{factor.name}, {weighted}"
+    if not gases:
+        return f"{factor.name}: no HFC or PFC constituent, counted as 0 ({source})"
+    shares = " + ".join(f"{share * 100:g} % {name}" for name, share in gases.items())
+    return f"{factor.name}: {shares}, each {weighted}"
 
 
 def _year_rates(ctx: Context, currencies: set[str], year: int) -> dict[str, float]:

@@ -164,6 +164,10 @@ ACTIVITY_MAP_SCHEMA = pa.schema(
         ("activity", pa.string()),
         ("country", pa.string()),
         ("unit", pa.string()),
+        ("gas", pa.string()),
+        ("process", pa.string()),
+        ("abatement", pa.float64()),
+        ("note", pa.string()),
         ("scope", pa.string()),
         ("scope3_category", pa.int32()),
         ("factor_set", pa.string()),
@@ -221,7 +225,7 @@ def calculate(
         con.register("suppliers", suppliers)
         con.register("supplier_data", supplier_data)
         con.register("product_footprints", product_footprints)
-        con.register("activities", activities)
+        con.register("activities", _with_gas_columns(activities))
         con.register("instruments", instruments if instruments is not None else _no_instruments())
         con.register("activity_map", _table(activity_map, ACTIVITY_MAP_SCHEMA))
         con.register("eeio", _table(eeio, EEIO_SCHEMA))
@@ -250,6 +254,17 @@ def calculate(
 
     finally:
         con.close()
+
+
+_GAS_INPUT_COLUMNS = (("gas", pa.string()), ("process", pa.string()), ("abatement", pa.float64()))
+
+
+def _with_gas_columns(activities: pa.Table) -> pa.Table:
+    """Activity rows with the fluorinated-gas columns (empty where a table has none)."""
+    for name, kind in _GAS_INPUT_COLUMNS:
+        if name not in activities.column_names:
+            activities = activities.append_column(name, pa.nulls(activities.num_rows, kind))
+    return activities
 
 
 def _gas_expr(prefix: str, factor: str) -> str:
@@ -438,6 +453,7 @@ def _activity_sql(year: int) -> str:
                false AS q_partial, 0.0 AS primary_kg_co2e,
                least(abs({year} - COALESCE(am.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
                false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
+               am.note AS note,
                CASE WHEN am.error IS NULL AND am.factor_id IS NULL
                     THEN 'no factor for activity ' || a.activity
                     WHEN am.error IS NULL AND am.scope = '3' AND a.scope3_category IS NULL
@@ -447,6 +463,8 @@ def _activity_sql(year: int) -> str:
         FROM activities a
         LEFT JOIN activity_map am
                ON am.activity = a.activity AND am.country = a.country AND am.unit = a.unit
+              AND am.gas = COALESCE(a.gas, '') AND am.process = COALESCE(a.process, '')
+              AND am.abatement = COALESCE(a.abatement, 0)::DOUBLE
     ),
     electricity AS (
         SELECT b.source_id, upper(left(a.country, 2)) AS market,
@@ -475,10 +493,10 @@ def _activity_sql(year: int) -> str:
         WHERE m.instrument_mwh > 0
     )
     SELECT * REPLACE (CASE WHEN scope = '2' THEN '2_location' ELSE scope END AS scope),
-           NULL::VARCHAR AS note, NULL::DOUBLE AS electricity_mwh, NULL::DOUBLE AS covered_mwh
+           NULL::DOUBLE AS electricity_mwh, NULL::DOUBLE AS covered_mwh
     FROM base
     UNION ALL
-    SELECT b.* REPLACE ('2_market' AS scope, {uncovered}),
+    SELECT b.* REPLACE ('2_market' AS scope, {uncovered},
            CASE WHEN c.coverage IS NULL THEN
                'market-based: no contractual instruments recorded, location-based grid factor '
                || 'used (GHG Protocol Scope 2 Guidance, 6.11)'
@@ -488,7 +506,7 @@ def _activity_sql(year: int) -> str:
                || ' % of the year''s electricity in ' || c.market
                || '; the rest at the location-based grid factor (no residual mix in the '
                || 'factor sets)'
-           END AS note,
+           END AS note),
            e.mwh AS electricity_mwh, e.mwh * COALESCE(c.coverage, 0) AS covered_mwh
     FROM base b
     LEFT JOIN coverage c ON c.source_id = b.source_id
@@ -641,16 +659,19 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
 class DuckDbEngine:
     """The calculation engine port, on DuckDB and Arrow."""
 
-    def distinct_activities(self, activities: pa.Table) -> list[tuple[str, str, str]]:
+    def distinct_activities(
+        self, activities: pa.Table
+    ) -> list[tuple[str, str, str, str, str, float]]:
         con = duckdb.connect()
         try:
-            con.register("a", activities)
+            con.register("a", _with_gas_columns(activities))
             rows = con.execute(
-                "SELECT DISTINCT activity, country, unit FROM a ORDER BY ALL"
+                "SELECT DISTINCT activity, country, unit, COALESCE(gas, ''), "
+                "COALESCE(process, ''), COALESCE(abatement, 0)::DOUBLE FROM a ORDER BY ALL"
             ).fetchall()
         finally:
             con.close()
-        return [(str(a), str(c), str(u)) for a, c, u in rows]
+        return [(str(a), str(c), str(u), str(g), str(p), float(b)) for a, c, u, g, p, b in rows]
 
     def distinct_currencies(self, inputs: Mapping[str, pa.Table]) -> set[str]:
         found: set[str] = set()

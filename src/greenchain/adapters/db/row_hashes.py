@@ -12,8 +12,9 @@ stored hashes (a row added or removed, or a rewritten hash, changes it).
 The canonical form of a row is computed in one place, from an Arrow table cast to the
 column types the database declares, so a row hashed when it is written (from the import's
 Arrow columns or a single record) and when it is read back (SQLite or PostgreSQL) gives the
-same text: ``name=value`` pairs in column order separated by U+001F, NULL as U+0000, numbers
-and dates in DuckDB's text form of the declared type. DuckDB builds and hashes the text
+same text: ``name=value`` pairs in column order separated by U+001F, a NULL column left out
+(so a nullable column added by a later migration does not change the hashes of older rows),
+numbers and dates in DuckDB's text form of the declared type. DuckDB builds and hashes the text
 (vectorised); every hash, written or checked, goes through the same function.
 """
 
@@ -90,8 +91,12 @@ def row_hashes(table_name: str, rows: pa.Table) -> pa.Array:
     typed = _typed(table_name, rows)
     if typed.num_rows == 0:
         return pa.array([], pa.string())
-    text = " || chr(31) || ".join(
-        f"'{name}=' || coalesce(CAST(\"{name}\" AS VARCHAR), chr(0))" for name in typed.column_names
+    # concat_ws skips NULLs: an empty column is absent, so a column added to the table later
+    # (NULL in the rows stored before) leaves their hashes as they were
+    text = (
+        "concat_ws(chr(31), "
+        + ", ".join(f"'{name}=' || CAST(\"{name}\" AS VARCHAR)" for name in typed.column_names)
+        + ")"
     )
     with duckdb.connect() as con:
         con.register("content", typed)

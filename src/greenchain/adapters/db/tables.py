@@ -443,6 +443,10 @@ activity_data = Table(
     Column("import_id", Integer),
     Column("scope3_category", Integer),
     Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py
+    # fluorinated gases: the species or blend, a semiconductor process and its abatement
+    Column("gas", String(40)),
+    Column("process", String(40)),
+    Column("abatement", Float),
 )
 
 energy_attributes = Table(

@@ -262,6 +262,58 @@ def _is_num(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _hub_gases(tables: dict[str, list[tuple[Any, ...]]]) -> list[EmissionFactor]:
+    """Fluorinated gases and refrigerants, 1 kg emitted: Table 11 (GWP of each species) gives
+    ``gas:<species>``, Table 12 (blended refrigerants: ASHRAE number, GWP, composition) gives
+    ``refrigerant:<ASHRAE number>`` with the blend's HFC and PFC constituents as gas masses,
+    so another GWP set re-weights them. Like the EPA, a blend's HCFCs and hydrocarbons count
+    for nothing (they are outside the seven gases; Table 12's note)."""
+    factors: list[EmissionFactor] = []
+    for cells in tables.get("Table 11", []):
+        if len(cells) == 3 and isinstance(cells[0], str) and _is_num(cells[2]):
+            try:
+                species = species_from_name(str(cells[0]))
+            except InvalidDataError:
+                species = species_from_name(str(cells[1]))
+            if species in ("CO2", "CH4"):
+                continue
+            factors.append(
+                EmissionFactor(
+                    f"gas:{species}",
+                    f"{str(cells[0]).strip()} ({str(cells[1]).strip()}) emitted, Table 11",
+                    "kg",
+                    float(cells[2]),
+                    FactorKind.REFRIGERANT,
+                    None,
+                    "1",
+                    {species: 1.0},
+                )
+            )
+    for cells in tables.get("Table 12", []):
+        if len(cells) == 3 and isinstance(cells[0], str) and _is_num(cells[1]):
+            name, composition = cells[0].strip(), str(cells[2])
+            gases: dict[str, float] = {}
+            for part in composition.split(","):
+                share, _, constituent = part.strip().partition("%")
+                constituent = constituent.strip()
+                if constituent.upper().startswith(("HFC", "PFC")):
+                    species = species_from_name(constituent)
+                    gases[species] = gases.get(species, 0.0) + float(share) / 100.0
+            factors.append(
+                EmissionFactor(
+                    f"refrigerant:{name}",
+                    f"Refrigerant blend {name} ({composition.strip()}), Table 12",
+                    "kg",
+                    float(cells[1]),
+                    FactorKind.REFRIGERANT,
+                    None,
+                    "1",
+                    gases,
+                )
+            )
+    return factors
+
+
 def read_epa_hub_2025(path: Path) -> FactorSetData:
     """EPA GHG Emission Factors Hub 2025: stationary and mobile combustion, eGRID electricity,
     steam, transport (Scope 3 cat. 4/9) and business travel (cat. 6/7), by gas."""
@@ -391,6 +443,7 @@ def read_epa_hub_2025(path: Path) -> FactorSetData:
                         scope,
                     )
                 )
+    factors += _hub_gases(tables)
     unique = list({f.factor_id: f for f in reversed(factors)}.values())[::-1]
     info = FactorSetInfo(
         key="epa-hub-2025",

@@ -1,0 +1,31 @@
+"""activity rows name the fluorinated gas (species or refrigerant blend), the semiconductor
+process it was fed to and the abatement fraction
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-05 13:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0019"
+down_revision: str | None = "0018"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("activity_data") as batch:
+        batch.add_column(sa.Column("gas", sa.String(40), nullable=True))
+        batch.add_column(sa.Column("process", sa.String(40), nullable=True))
+        batch.add_column(sa.Column("abatement", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("activity_data") as batch:
+        batch.drop_column("abatement")
+        batch.drop_column("process")
+        batch.drop_column("gas")
