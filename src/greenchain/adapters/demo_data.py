@@ -397,6 +397,47 @@ def generate_purchase_lines(
         )
 
 
+def _taiwan_fab_rows(years: Sequence[int], seed: int) -> list[tuple[object, ...]]:
+    """The buyer's wafer fab in Hsinchu: grid electricity in Taiwan and the fluorinated gases of
+    a fab (NF3 to remote plasma chamber cleaning, CF4 and C2F6 to etch, both abated; measured
+    SF6; refrigerant leaks of the chillers), from their own random stream so the other demo
+    data stay as they were."""
+    rng = random.Random(seed + 7)
+    rows: list[tuple[object, ...]] = []
+    for year in years:
+        n = 0
+        for month in range(1, 13):
+            end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+            monthly: list[tuple[str, float, str, str, str, str]] = [
+                ("electricity", rng.uniform(2.0e6, 2.6e6), "kWh", "", "", ""),
+                ("process_gas", rng.uniform(800, 1100), "kg", "NF3", "remote_plasma_clean", "0.9"),
+                ("process_gas", rng.uniform(120, 180), "kg", "CF4", "etch", "0.85"),
+                ("process_gas", rng.uniform(40, 70), "kg", "C2F6", "etch", "0.85"),
+                ("fgas_emission", rng.uniform(1.0, 3.0), "kg", "SF6", "", ""),
+            ]
+            if month % 3 == 0:
+                monthly.append(("refrigerant_leak", rng.uniform(5, 15), "kg", "R-410A", "", ""))
+            if month == 12:
+                monthly.append(("refrigerant_leak", rng.uniform(2, 6), "kg", "R-404A", "", ""))
+            for activity, amount, unit, gas, process, abatement in monthly:
+                n += 1
+                rows.append(
+                    (
+                        f"FAB-TW-{year}-{n:03d}",
+                        end.isoformat(),
+                        activity,
+                        f"{amount:.1f}",
+                        unit,
+                        "TW",
+                        "",
+                        gas,
+                        process,
+                        abatement,
+                    )
+                )
+    return rows
+
+
 def write_demo_workspace(
     folder: Path,
     *,
@@ -555,10 +596,16 @@ def write_demo_workspace(
                         f"{amount:.1f}",
                         unit,
                         country,
+                        "",
+                        "",
+                        "",
+                        "",
                     )
                 )
+    act_rows += _taiwan_fab_rows(years, seed)
     counts["activity"] = _write(folder / "activity.csv", ACTIVITY.column_names, act_rows)
-    # Renewable electricity: unbundled RECs for the US fabs, a GO for the UK office.
+    # Renewable electricity: unbundled RECs for the US fabs, a GO for the UK office, I-RECs
+    # for the Taiwan fab.
     eac_rows = [
         (
             f"REC-{year}-US",
@@ -584,6 +631,20 @@ def write_demo_workspace(
             "AIB",
             f"GB-{years[-1]}-77",
             "hydro",
+        )
+    )
+    # The Taiwan fab's first renewable purchase: T-RECs traded as I-RECs (solar).
+    eac_rows.append(
+        (
+            f"IREC-{years[-1]}-TW",
+            "I-REC",
+            6_000,
+            f"{years[-1]}-01-01",
+            f"{years[-1]}-12-31",
+            "TW",
+            "Evident I-REC Registry",
+            f"TW-{years[-1]}-0112",
+            "solar",
         )
     )
     counts["energy_attributes"] = _write(
