@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from greenchain.adapters.compute.engine import DuckDbEngine
 from greenchain.adapters.db.accounts import SqlAccounts
 from greenchain.adapters.db.engagement import SqlEngagement
+from greenchain.adapters.db.exclusions import SqlExclusions
 from greenchain.adapters.db.fx import SqlConversions
 from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.ledger import SqlLedger
@@ -112,6 +113,7 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
         engagement=SqlEngagement(workspace.engine),
         qualification=SqlQualification(workspace.engine),
         programs=SqlPrograms(workspace.engine),
+        exclusions=SqlExclusions(workspace.engine),
         keys=Ed25519Keys(SEALING_KEY),
     )
 
@@ -179,7 +181,8 @@ def postgresql_fresh_url(postgres_url: str) -> str:
                 "memberships, users, restatements, rejected_lines, calculation_runs, "
                 "imports, "
                 "purchase_lines, supplier_data, activity_data, product_footprints, suppliers, "
-                "organisations, fx_rates, factors, factor_sets RESTART IDENTITY CASCADE"
+                "category_exclusions, organisations, fx_rates, factors, factor_sets "
+                "RESTART IDENTITY CASCADE"
             )
         )
     workspace.close()

@@ -7,6 +7,7 @@ import functools
 from greenchain.adapters.compute.engine import DuckDbEngine
 from greenchain.adapters.db.accounts import SqlAccounts
 from greenchain.adapters.db.engagement import SqlEngagement
+from greenchain.adapters.db.exclusions import SqlExclusions
 from greenchain.adapters.db.fx import SqlConversions
 from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.ledger import SqlLedger
@@ -61,6 +62,7 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         engagement=SqlEngagement(workspace.engine),
         qualification=SqlQualification(workspace.engine),
         programs=SqlPrograms(workspace.engine),
+        exclusions=SqlExclusions(workspace.engine),
         keys=Ed25519Keys(sealing_keys),
         mail_transport=(
             SmtpTransport(settings.smtp_host, settings.smtp_port, settings.mail_from)

@@ -83,6 +83,17 @@ def readable(amount: float) -> str:
 
 
 @dataclass(frozen=True)
+class CategoryExclusion:
+    """A Scope 3 category the organisation declared excluded from the year, with the
+    justification it discloses (GHG Protocol Scope 3 Standard, 6.3 and 11.1).
+    ``calculated_t``: emissions the run still found in it (0 for a proper exclusion)."""
+
+    category: int
+    reason: str
+    calculated_t: float = 0.0
+
+
+@dataclass(frozen=True)
 class InventoryReport:
     """The inventory of one organisation and reporting year, in tonnes CO2e.
 
@@ -115,6 +126,10 @@ class InventoryReport:
     renewable_electricity_share: float | None = None
     #: why the ``rejected_lines`` were not calculated, by reason
     rejected: list[RejectedLines] = field(default_factory=list)
+    #: Scope 3 tonnes per category and method: how each category was calculated
+    category_methods: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: categories declared excluded when the run was calculated, with their justification
+    exclusions: list[CategoryExclusion] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -136,6 +151,7 @@ class InventoryReport:
         values["by_supplier"] = [SupplierTotal(**s) for s in data.get("by_supplier", [])]
         values["restatements"] = [Restatement(**r) for r in data.get("restatements", [])]
         values["rejected"] = [RejectedLines(**r) for r in data.get("rejected", [])]
+        values["exclusions"] = [CategoryExclusion(**e) for e in data.get("exclusions", [])]
         return cls(**values)
 
 
@@ -165,6 +181,8 @@ def build_report(
     electricity_mwh: float = 0.0,
     instrument_mwh: float = 0.0,
     rejected: Sequence[RejectedLines] = (),
+    kg_by_category_method: Mapping[int, Mapping[str, float]] | None = None,
+    exclusions: Sequence[tuple[int, str]] = (),
 ) -> InventoryReport:
     """Assemble the report from kilogram aggregates; every key is present, zero when empty."""
     by_scope = {k: _tonnes(kg_by_scope.get(k, 0.0)) for k in SCOPE_KEYS}
@@ -194,6 +212,14 @@ def build_report(
             round(min(1.0, instrument_mwh / electricity_mwh), 6) if electricity_mwh > 0 else None
         ),
         rejected=list(rejected),
+        category_methods={
+            str(c): {m: _tonnes(kg) for m, kg in methods.items()}
+            for c, methods in sorted((kg_by_category_method or {}).items())
+        },
+        exclusions=[
+            CategoryExclusion(c, reason, _tonnes(kg_by_category.get(c, 0.0)))
+            for c, reason in exclusions
+        ],
     )
 
 

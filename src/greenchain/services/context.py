@@ -14,6 +14,7 @@ from greenchain.services.ports import (
     Clock,
     Conversions,
     EngagementStore,
+    ExclusionStore,
     FactorFiles,
     JobQueue,
     KeyRing,
@@ -62,6 +63,7 @@ class Context:
     engagement: EngagementStore | None = None
     qualification: QualificationStore | None = None
     programs: ProgramStore | None = None
+    exclusions: ExclusionStore | None = None
     settings_hotspot_share: float = 0.67
     settings_supplier_data_max_age_years: int = 2
     progress: Progress = field(default=silent_progress)

@@ -289,6 +289,11 @@ def calculate_inventory(
             run_id=0,
             kg_by_scope=result.kg_by_scope,
             kg_by_category=result.kg_by_category,
+            kg_by_category_method=result.kg_by_category_method,
+            exclusions=[
+                (int(e["category"]), str(e["reason"]))
+                for e in (ctx.exclusions.of_year(org.id, year) if ctx.exclusions else [])
+            ],
             kg_by_method=result.kg_by_method,
             kg_by_gas=result.kg_by_gas,
             suppliers=suppliers,

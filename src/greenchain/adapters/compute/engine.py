@@ -72,6 +72,8 @@ class CalculationOutput:
     line_count: int
     electricity_mwh: float = 0.0  # purchased electricity of the year (Scope 2 lines)
     instrument_mwh: float = 0.0  # of which covered by contractual instruments
+    #: Scope 3 kg per category and method (what the report lists per category)
+    kg_by_category_method: dict[int, dict[str, float]] = field(default_factory=dict)
     #: per reason and input unit: reason, lines, input amount, unit, first five line ids
     rejected_summary: list[tuple[str, int, float, str, list[str]]] = field(default_factory=list)
 
@@ -596,6 +598,13 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
     kg_by_method = dict(
         con.execute(f"SELECT method, sum(kg) FROM t WHERE {in_total} GROUP BY 1").fetchall()
     )
+    kg_by_category_method: dict[int, dict[str, float]] = {}
+    for category, method, kg in con.execute(
+        "SELECT scope3_category, method, sum(kg) FROM t WHERE scope = '3' GROUP BY 1, 2 "
+        "ORDER BY 1, 3 DESC"
+    ).fetchall():
+        if category is not None:
+            kg_by_category_method.setdefault(int(category), {})[str(method)] = float(kg)
     gas_row = con.execute(
         f"SELECT {', '.join(f'COALESCE(sum({c}), 0)' for c in GAS_COLS)} FROM t WHERE {in_total}"
     ).fetchone()
@@ -647,6 +656,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         kg_by_scope={str(k): float(v) for k, v in kg_by_scope.items()},
         kg_by_category={int(k): float(v) for k, v in kg_by_category.items() if k is not None},
         kg_by_method={str(k): float(v) for k, v in kg_by_method.items()},
+        kg_by_category_method=kg_by_category_method,
         kg_by_gas=kg_by_gas,
         suppliers=suppliers,
         primary_scope3_kg=float(primary),

@@ -69,6 +69,20 @@ factor_sets = Table(
 
 #: Exchange rates imported by the workspace (``greenchain fx import``); they win over the bundled
 #: ECB rates for their currency and year. ``month`` 0 is the annual average.
+#: Scope 3 categories an organisation declares excluded from a year's inventory, with the
+#: justification the GHG Protocol Scope 3 Standard (ch. 6.3, 11.1) asks it to disclose.
+category_exclusions = Table(
+    "category_exclusions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("category", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("declared_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("org_id", "year", "category", name="uq_category_exclusions_org_year_cat"),
+)
+
 fx_rates = Table(
     "fx_rates",
     metadata,

@@ -17,6 +17,7 @@ from greenchain.config import Settings
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.records import MAX_ROW_ID, SCHEMAS
+from greenchain.entrypoints.cli.categories import category_app
 from greenchain.entrypoints.cli.common import (
     OrgOption,
     YearOption,
@@ -67,6 +68,7 @@ app.add_typer(secrets_app, name="secrets")
 app.add_typer(org_app, name="org")
 app.add_typer(factors_app, name="factors")
 app.add_typer(fx_app, name="fx")
+app.add_typer(category_app, name="category")
 app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
 app.add_typer(runs_app, name="runs")
@@ -1049,9 +1051,19 @@ def _print_report(report: InventoryReport) -> None:
     cats = Table(title="Scope 3 by category")
     cats.add_column("category")
     cats.add_column("t CO2e", justify="right")
+    cats.add_column("methods")
+    excluded = {e.category: e for e in report.exclusions}
     for key, value in report.by_category.items():
-        if value:
-            cats.add_row(f"{key}. {SCOPE3_CATEGORY_NAMES[int(key)]}", f"{value:,.1f}")
+        by_method = report.category_methods.get(key, {})
+        how = ", ".join(
+            f"{name.replace('_', ' ')} {tonnes:,.1f}"
+            for name, tonnes in by_method.items()
+            if tonnes
+        )
+        if int(key) in excluded:
+            how = f"excluded: {excluded[int(key)].reason}"
+        if value or int(key) in excluded:
+            cats.add_row(f"{key}. {SCOPE3_CATEGORY_NAMES[int(key)]}", f"{value:,.1f}", how)
     console.print(cats)
     mix = Table(title="By method and gas")
     mix.add_column("method")

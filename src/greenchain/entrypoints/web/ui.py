@@ -454,9 +454,22 @@ def dashboard(
         context = {
             "scope3_share": _share(scope3, report.total_t_co2e),
             "categories": [
-                (int(k), SCOPE3_CATEGORY_NAMES[int(k)], v, _share(v, scope3))
+                (
+                    int(k),
+                    SCOPE3_CATEGORY_NAMES[int(k)],
+                    v,
+                    _share(v, scope3),
+                    ", ".join(
+                        METHOD_LABELS.get(m, m)
+                        for m, t in report.category_methods.get(k, {}).items()
+                        if t
+                    ),
+                )
                 for k, v in sorted(report.by_category.items(), key=lambda kv: -kv[1])
                 if v
+            ],
+            "exclusions": [
+                (e.category, SCOPE3_CATEGORY_NAMES[e.category], e.reason) for e in report.exclusions
             ],
             "methods": [
                 (METHOD_LABELS.get(k, k), v, _share(v, report.total_t_co2e))
