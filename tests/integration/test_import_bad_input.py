@@ -68,7 +68,7 @@ def test_an_optional_number_empty_in_the_first_thousand_rows_is_read_with_its_de
     for row in rows[:FIRST_BATCH]:
         row[column] = None
     rows[-1][column] = "2.5" if type_ is ColumnType.DECIMAL else "3"
-    if column == "renewable_share":
+    if column in ("renewable_share", "abatement"):  # fractions
         rows[-1][column] = "0.5"
     if column == "reference_year":
         rows[-1][column] = "2023"

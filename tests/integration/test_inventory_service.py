@@ -152,7 +152,10 @@ def test_electricity_gives_location_and_market_based_scope2(ctx: Context, tmp_pa
     # DEFRA 2025 UK grid electricity 0.17700 kg CO2e/kWh x 1,000 kWh = 0.177 t
     assert report.by_scope["2_location"] == pytest.approx(0.177, rel=1e-3)
     assert report.by_scope["2_market"] == pytest.approx(0.177, rel=1e-3)
-    assert report.by_method["average_data"] == pytest.approx(0.177, rel=1e-3)
+    # plus its category 3 lines (DEFRA 2025 UK WTT generation 0.0459, T&D 0.01853, WTT T&D
+    # 0.00397 kg/kWh): 1,000 kWh x 0.0684 = 0.0684 t, average-data like the Scope 2 line
+    assert report.by_category["3"] == pytest.approx(0.0684, rel=1e-3)
+    assert report.by_method["average_data"] == pytest.approx(0.177 + 0.0684, rel=1e-3)
 
 
 def test_certificates_cover_market_based_scope2_pro_rata_to_their_period(

@@ -130,7 +130,8 @@ def test_the_document_model_gathers_inventory_targets_and_credits(ctx: Context, 
     assert by_scope["1"] + by_scope["2_market"] + by_scope["3"] == pytest.approx(
         model["total_t_co2e"], rel=1e-6
     )
-    assert {row["category"] for row in inventory["by_category"]} == {1, 2}
+    # 1, 2 from purchases; 3 from the well-to-tank and T&D losses of its fuel and electricity
+    assert {row["category"] for row in inventory["by_category"]} == {1, 2, 3}
     methods = {row["method"]: row for row in inventory["by_method"]}
     assert methods["supplier_specific"]["t_co2e"] > 0
     assert methods["spend_based"]["t_co2e"] > 0

@@ -300,6 +300,70 @@ CATALOGUE: dict[str, ActivityDefinition] = {
 }
 
 
+@dataclass(frozen=True)
+class UpstreamPart:
+    """One Scope 3 category 3 line an activity brings (fuel- and energy-related activities
+    not in Scope 1 or 2): ``part`` names it on the line (``<activity id>#<part>``)."""
+
+    part: str
+    label: str
+    factors: tuple[FactorRef, ...]
+
+
+#: Category 3 of the Scope 1 fuels and the Scope 2 electricity (GHG Protocol Scope 3 Standard,
+#: ch. 5, category 3 a-c): the well-to-tank emissions of the fuels (extraction, refining,
+#: transport) and, of electricity, the well-to-tank of its generation, the transmission and
+#: distribution losses and their well-to-tank. DEFRA 2025 publishes them for the UK
+#: ("WTT- fuels", "WTT- UK electricity", "Transmission and distribution"); elsewhere they
+#: are proxies and the line says so.
+UPSTREAM: dict[str, tuple[UpstreamPart, ...]] = {
+    "natural_gas": (
+        UpstreamPart(
+            "wtt",
+            "well-to-tank of natural gas",
+            (_defra("11_100_1004_6", "kWh"), _defra("11_100_1004_1", "cubic metres")),
+        ),
+    ),
+    "diesel": (
+        UpstreamPart("wtt", "well-to-tank of diesel", (_defra("11_101_1011_8", "litres"),)),
+    ),
+    "petrol": (
+        UpstreamPart("wtt", "well-to-tank of petrol", (_defra("11_101_1017_8", "litres"),)),
+    ),
+    "electricity": (
+        UpstreamPart(
+            "wtt",
+            "well-to-tank of the fuels generating the electricity",
+            (_defra("15_917_4000_5", "kWh"),),
+        ),
+        UpstreamPart(
+            "td",
+            "transmission and distribution losses",
+            (_defra("13_402_4000_5", "kWh"),),
+        ),
+        UpstreamPart(
+            "wtt-td",
+            "well-to-tank of the transmission and distribution losses",
+            (_defra("15_918_4000_5", "kWh"),),
+        ),
+    ),
+}
+
+#: The region the category 3 factors are published for; elsewhere they are proxies.
+UPSTREAM_REGION = "GB"
+
+
+def upstream_parts(activity: str, unit: str) -> list[tuple[UpstreamPart, FactorRef]]:
+    """The category 3 parts of an activity with the factor of each its ``unit`` converts to
+    (a part without one is left out)."""
+    chosen: list[tuple[UpstreamPart, FactorRef]] = []
+    for part in UPSTREAM.get(activity.strip().lower(), ()):
+        usable = [f for f in part.factors if _convertible(unit, f.unit)]
+        if usable:
+            chosen.append((part, usable[0]))
+    return chosen
+
+
 def list_activities() -> list[ActivityDefinition]:
     return list(CATALOGUE.values())
 

@@ -11,9 +11,11 @@ from weakref import WeakKeyDictionary
 
 from greenchain.domain.activities import (
     GAS_ACTIVITIES,
+    UPSTREAM_REGION,
     WORLD_GRID_SET,
     resolve_activity,
     scope_of_factor,
+    upstream_parts,
 )
 from greenchain.domain.errors import (
     GreenchainError,
@@ -159,6 +161,48 @@ def _activity_map(
     return rows, used_sets
 
 
+def _upstream_map(
+    ctx: Context, activity_map: list[dict[str, Any]], gwp_set: GwpSet, year: int
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """The category 3 lines of the calculated fuel and electricity activities: per activity
+    key and part, the DEFRA factor per unit of the activity (a proxy outside the UK)."""
+    cache = _FactorCache(ctx, {})
+    rows: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for mapped in activity_map:
+        if mapped.get("error") or mapped.get("scope") not in ("1", "2"):
+            continue
+        country = str(mapped["country"]).upper()
+        for part, ref in upstream_parts(str(mapped["activity"]), str(mapped["unit"])):
+            if part.part == "wtt" and mapped.get("factor_set") == WORLD_GRID_SET:
+                continue  # a life-cycle grid factor holds the generation's upstream already
+            try:
+                info, factor = cache.get(ref.set_key, ref.factor_id)
+            except GreenchainError:
+                continue  # the DEFRA set is not imported: no category 3 line
+            used.add(f"{info.key} {info.version}")
+            local = country == UPSTREAM_REGION
+            where = "" if local else f"; UK factor used as a proxy for {country}"
+            rows.append(
+                {
+                    key: mapped[key]
+                    for key in ("activity", "country", "unit", "gas", "process", "abatement")
+                }
+                | {
+                    "part": part.part,
+                    "factor_set": info.key,
+                    "factor_id": factor.factor_id,
+                    "factor_unit": factor.unit,
+                    "multiplier": convert(1.0, str(mapped["unit"]), factor.unit),
+                    "region_matches": local,
+                    "factor_year": info.reference_year or year,
+                    "note": f"category 3: {part.label} ({factor.name}, DEFRA 2025){where}",
+                    **factor_gas_columns(factor, gwp_set, info.gwp_basis),
+                }
+            )
+    return rows, used
+
+
 def _gas_note(factor: EmissionFactor, info: FactorSetInfo, gwp_set: GwpSet) -> str:
     """What a kg of a fluorinated-gas line is made of and where that comes from, for the line's
     lineage."""
@@ -248,6 +292,8 @@ def calculate_inventory(
     ]
     keys = ctx.engine.distinct_activities(inputs["activities"])
     activity_map, activity_sets = _activity_map(ctx, keys, gwp_set, year)
+    upstream_map, upstream_sets = _upstream_map(ctx, activity_map, gwp_set, year)
+    activity_sets |= upstream_sets
     with (
         ctx.progress(f"Calculating {org_slug} {year} ({gwp_set.value})") as step,
         ThreadPoolExecutor(max_workers=1) as pool,
@@ -265,6 +311,7 @@ def calculate_inventory(
             spend_note=spend_note,
             supplier_data_max_age_years=max_age,
             fx_monthly=fx_monthly,
+            upstream_map=upstream_map,
         )
         step("calculated")
         names = ws.supplier_names(org.id)

@@ -245,6 +245,7 @@ class CalculationEngine(Protocol):
         spend_note: str,
         supplier_data_max_age_years: int = 0,
         fx_monthly: Mapping[tuple[str, int], float] | None = None,
+        upstream_map: Sequence[Mapping[str, Any]] = (),
     ) -> CalculationResult: ...
 
 

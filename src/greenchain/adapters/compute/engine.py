@@ -203,6 +203,7 @@ def calculate(
     instruments: pa.Table | None = None,
     supplier_data_max_age_years: int = 0,
     fx_monthly: Mapping[tuple[str, int], float] | None = None,
+    upstream_map: Sequence[Mapping[str, Any]] = (),
 ) -> CalculationOutput:
     """Calculate every purchase and activity line of one reporting ``year``.
 
@@ -215,6 +216,10 @@ def calculate(
     per unit, used for a purchase line dated in that month before the annual mean (supplier
     revenue, a yearly figure, always uses the annual mean); ``cpi_ratio``: CPI(factor year) /
     CPI(``year``); ``activity_map``: per (activity, country, unit) the factor resolution.
+
+    ``upstream_map``: per activity key, the category 3 parts (well-to-tank, T&D losses) of
+    fuel and electricity activities: each calculated activity row gets one more line per
+    part, source ``upstream``, id ``<activity id>#<part>``.
 
     ``supplier_data_max_age_years``: a supplier that did not report for ``year`` is allocated
     with its latest report of up to that many years before (temporal rating by the gap, GHG
@@ -230,6 +235,7 @@ def calculate(
         con.register("activities", _with_gas_columns(activities))
         con.register("instruments", instruments if instruments is not None else _no_instruments())
         con.register("activity_map", _table(activity_map, ACTIVITY_MAP_SCHEMA))
+        con.register("upstream_map", _table(upstream_map, UPSTREAM_MAP_SCHEMA))
         con.register("eeio", _table(eeio, EEIO_SCHEMA))
         fx_rows = [{"currency": k, "usd_per_unit": v} for k, v in sorted(fx.items())]
         con.register("fx", _table(fx_rows, FX_SCHEMA))
@@ -267,6 +273,27 @@ def _with_gas_columns(activities: pa.Table) -> pa.Table:
         if name not in activities.column_names:
             activities = activities.append_column(name, pa.nulls(activities.num_rows, kind))
     return activities
+
+
+UPSTREAM_MAP_SCHEMA = pa.schema(
+    [
+        ("activity", pa.string()),
+        ("country", pa.string()),
+        ("unit", pa.string()),
+        ("gas", pa.string()),
+        ("process", pa.string()),
+        ("abatement", pa.float64()),
+        ("part", pa.string()),
+        ("factor_set", pa.string()),
+        ("factor_id", pa.string()),
+        ("factor_unit", pa.string()),
+        ("multiplier", pa.float64()),
+        ("region_matches", pa.bool_()),
+        ("factor_year", pa.int32()),
+        ("note", pa.string()),
+        *[(c, pa.float64()) for c in GAS_COLS],
+    ]
+)
 
 
 def _gas_expr(prefix: str, factor: str) -> str:
@@ -438,6 +465,17 @@ def _no_instruments() -> pa.Table:
 def _activity_sql(year: int) -> str:
     gases = ", ".join(f"a.amount * am.multiplier * am.{c} AS {c}" for c in GAS_COLS)
     uncovered = ", ".join(f"b.{c} * (1 - COALESCE(c.coverage, 0)) AS {c}" for c in GAS_COLS)
+    upstream_gases = ", ".join(f"a.amount * um.multiplier * um.{c} AS {c}" for c in GAS_COLS)
+
+    def key_join(alias: str) -> str:
+        """Join condition of an activity row and a map row on the activity key."""
+        return (
+            f"ON {alias}.activity = a.activity AND {alias}.country = a.country "
+            f"AND {alias}.unit = a.unit AND {alias}.gas = COALESCE(a.gas, '') "
+            f"AND {alias}.process = COALESCE(a.process, '') "
+            f"AND {alias}.abatement = COALESCE(a.abatement, 0)::DOUBLE"
+        )
+
     first, last = f"DATE '{year}-01-01'", f"DATE '{year}-12-31'"
     return f"""
     CREATE TEMP TABLE activity_results AS
@@ -463,10 +501,7 @@ def _activity_sql(year: int) -> str:
                     ELSE am.error END
                    AS reject_reason
         FROM activities a
-        LEFT JOIN activity_map am
-               ON am.activity = a.activity AND am.country = a.country AND am.unit = a.unit
-              AND am.gas = COALESCE(a.gas, '') AND am.process = COALESCE(a.process, '')
-              AND am.abatement = COALESCE(a.abatement, 0)::DOUBLE
+        LEFT JOIN activity_map am {key_join("am")}
     ),
     electricity AS (
         SELECT b.source_id, upper(left(a.country, 2)) AS market,
@@ -514,6 +549,22 @@ def _activity_sql(year: int) -> str:
     LEFT JOIN coverage c ON c.source_id = b.source_id
     LEFT JOIN electricity e ON e.source_id = b.source_id
     WHERE b.scope = '2'
+    UNION ALL BY NAME
+    SELECT 'upstream' AS source, a.activity_id || '#' || um.part AS source_id,
+           NULL::VARCHAR AS supplier_id, '3' AS scope, 3 AS scope3_category,
+           'average_data' AS method, um.factor_set, um.factor_id,
+           a.amount::DOUBLE * um.multiplier AS activity_amount, um.factor_unit AS activity_unit,
+           NULL::DOUBLE AS fx_usd_per_unit, NULL::DOUBLE AS cpi_ratio, {upstream_gases},
+           false AS q_verified, um.region_matches AS q_region, false AS q_partial,
+           0.0 AS primary_kg_co2e,
+           least(abs({year} - COALESCE(um.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
+           false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
+           um.note AS note, NULL::VARCHAR AS reject_reason,
+           NULL::DOUBLE AS electricity_mwh, NULL::DOUBLE AS covered_mwh
+    FROM activities a
+    JOIN activity_map am {key_join("am")}
+    JOIN upstream_map um {key_join("um")}
+    WHERE am.error IS NULL AND am.factor_id IS NOT NULL
     """
 
 
@@ -632,9 +683,9 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         f"FROM t WHERE {in_total}"
     ).fetchone() or (0.0,)
     # every input line has one result line, electricity a second one (market-based Scope 2)
-    (count,) = con.execute("SELECT count(*) FROM results WHERE scope <> '2_market'").fetchone() or (
-        0,
-    )
+    (count,) = con.execute(
+        "SELECT count(*) FROM results WHERE scope <> '2_market' AND source <> 'upstream'"
+    ).fetchone() or (0,)
     (electricity_mwh, covered_mwh) = con.execute(
         "SELECT COALESCE(sum(electricity_mwh), 0), COALESCE(sum(covered_mwh), 0) "
         "FROM activity_results WHERE scope = '2_market' AND reject_reason IS NULL"
@@ -712,6 +763,7 @@ class DuckDbEngine:
         spend_note: str,
         supplier_data_max_age_years: int = 0,
         fx_monthly: Mapping[tuple[str, int], float] | None = None,
+        upstream_map: Sequence[Mapping[str, Any]] = (),
     ) -> CalculationOutput:
         return calculate(
             year=year,
@@ -730,4 +782,5 @@ class DuckDbEngine:
             spend_note=spend_note,
             supplier_data_max_age_years=supplier_data_max_age_years,
             fx_monthly=fx_monthly,
+            upstream_map=upstream_map,
         )
