@@ -287,6 +287,15 @@ CATALOGUE: dict[str, ActivityDefinition] = {
             (),
         ),
         ActivityDefinition(
+            "sold_product_use",
+            "Use of sold products: units sold (unit 'unit') in the country of use, with "
+            "kwh_per_unit_year and lifetime_years; direct use-phase electricity x that "
+            "country's grid factor",
+            "3",
+            11,
+            (),
+        ),
+        ActivityDefinition(
             "air_freight",
             "Air freight, international",
             "3",
@@ -376,6 +385,11 @@ def _convertible(unit: str, factor_unit: str) -> bool:
     return True
 
 
+#: Activities of units sold whose emissions are their lifetime electricity (amount x
+#: kwh_per_unit_year x lifetime_years) at the grid factor of the country of use.
+USE_PHASE_ACTIVITIES = frozenset({"sold_product_use"})
+SOLD_UNITS = frozenset({"unit", "units", "pcs", "pieces"})
+
 #: Activities whose factor is the gas they name (``gas`` column): 1 kg of it emitted.
 GAS_ACTIVITIES = frozenset({"refrigerant_leak", "fgas_emission", "process_gas"})
 
@@ -458,6 +472,13 @@ def resolve_activity(
         )
     if definition.name in GAS_ACTIVITIES:
         return _resolve_gas(definition, gas, unit, process, abatement)
+    if definition.name in USE_PHASE_ACTIVITIES:
+        if unit.strip().lower() not in SOLD_UNITS:
+            raise UnsupportedConversionError(
+                f"{definition.name} counts units sold; use the unit 'unit', not '{unit}'"
+            )
+        grid = resolve_activity("electricity", region, "kWh").factor
+        return ResolvedActivity(grid, definition.scope, definition.scope3_category)
     regional = [f for f in definition.factors if f.region == region]
     general = [f for f in definition.factors if f.region == ANY_REGION]
     if definition.name == "electricity" and not regional and re.fullmatch(r"[A-Z]{2}", region):

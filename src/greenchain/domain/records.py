@@ -313,7 +313,25 @@ ACTIVITY = RecordSchema(
             maximum=1,
             help="process_gas: fraction of the emissions destroyed by abatement, 0 to 1",
         ),
+        ColumnSpec(
+            "kwh_per_unit_year",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            plausible_maximum=MAX_AMOUNT,
+            help="sold_product_use: electricity one unit uses a year in the field (kWh)",
+        ),
+        ColumnSpec(
+            "lifetime_years",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            exclusive_minimum=True,
+            maximum=100,
+            help="sold_product_use: years one unit is used",
+        ),
     ),
+    requires=(("kwh_per_unit_year", "lifetime_years"), ("lifetime_years", "kwh_per_unit_year")),
 )
 
 PRODUCT_FOOTPRINTS = RecordSchema(

@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 from greenchain.domain.activities import (
     GAS_ACTIVITIES,
     UPSTREAM_REGION,
+    USE_PHASE_ACTIVITIES,
     WORLD_GRID_SET,
     resolve_activity,
     scope_of_factor,
@@ -120,7 +121,9 @@ def _activity_map(
                 activity, country, unit, gas or None, process or None, abatement
             )
             info, factor = cache.get(resolved.factor.set_key, resolved.factor.factor_id)
-            multiplier = convert(1.0, unit, factor.unit)
+            use_phase = activity.strip().lower() in USE_PHASE_ACTIVITIES
+            # a use-phase row is per unit sold: the engine multiplies by its lifetime kWh
+            multiplier = 1.0 if use_phase else convert(1.0, unit, factor.unit)
             category_error = None
             if resolved.scope is None:  # a factor named directly reports under its own scope
                 try:
@@ -146,6 +149,7 @@ def _activity_map(
             factor_id=factor.factor_id,
             factor_unit=factor.unit,
             multiplier=multiplier,
+            use_phase=use_phase,
             region_matches=bool(region) and (country == region or country.startswith(region)),
             factor_year=info.reference_year or year,
             error=None,

@@ -176,6 +176,7 @@ ACTIVITY_MAP_SCHEMA = pa.schema(
         ("factor_id", pa.string()),
         ("factor_unit", pa.string()),
         ("multiplier", pa.float64()),
+        ("use_phase", pa.bool_()),
         ("region_matches", pa.bool_()),
         ("factor_year", pa.int32()),
         ("error", pa.string()),
@@ -264,7 +265,13 @@ def calculate(
         con.close()
 
 
-_GAS_INPUT_COLUMNS = (("gas", pa.string()), ("process", pa.string()), ("abatement", pa.float64()))
+_GAS_INPUT_COLUMNS = (
+    ("gas", pa.string()),
+    ("process", pa.string()),
+    ("abatement", pa.float64()),
+    ("kwh_per_unit_year", pa.float64()),
+    ("lifetime_years", pa.float64()),
+)
 
 
 def _with_gas_columns(activities: pa.Table) -> pa.Table:
@@ -294,6 +301,11 @@ UPSTREAM_MAP_SCHEMA = pa.schema(
         *[(c, pa.float64()) for c in GAS_COLS],
     ]
 )
+
+
+def _plain(column: str) -> str:
+    """SQL text of a number without a trailing '.0' (12.0 -> 12, 2.5 -> 2.5)."""
+    return f"regexp_replace(CAST({column} AS VARCHAR), '\\.0$', '')"
 
 
 def _gas_expr(prefix: str, factor: str) -> str:
@@ -463,7 +475,12 @@ def _no_instruments() -> pa.Table:
 
 
 def _activity_sql(year: int) -> str:
-    gases = ", ".join(f"a.amount * am.multiplier * am.{c} AS {c}" for c in GAS_COLS)
+    # a use-phase row (units sold) counts its lifetime kWh: units x kWh/year x years
+    quantity = (
+        "a.amount::DOUBLE * am.multiplier * CASE WHEN am.use_phase "
+        "THEN COALESCE(a.kwh_per_unit_year * a.lifetime_years, 0) ELSE 1 END"
+    )
+    gases = ", ".join(f"{quantity} * am.{c} AS {c}" for c in GAS_COLS)
     uncovered = ", ".join(f"b.{c} * (1 - COALESCE(c.coverage, 0)) AS {c}" for c in GAS_COLS)
     upstream_gases = ", ".join(f"a.amount * um.multiplier * um.{c} AS {c}" for c in GAS_COLS)
 
@@ -487,17 +504,24 @@ def _activity_sql(year: int) -> str:
                CASE WHEN am.error IS NULL AND am.factor_id IS NOT NULL THEN 'average_data' END
                    AS method,
                am.factor_set, am.factor_id,
-               a.amount::DOUBLE * am.multiplier AS activity_amount, am.factor_unit AS activity_unit,
+               {quantity} AS activity_amount, am.factor_unit AS activity_unit,
                NULL::DOUBLE AS fx_usd_per_unit, NULL::DOUBLE AS cpi_ratio, {gases},
                false AS q_verified, COALESCE(am.region_matches, false) AS q_region,
                false AS q_partial, 0.0 AS primary_kg_co2e,
                least(abs({year} - COALESCE(am.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
                false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
-               am.note AS note,
+               CASE WHEN am.use_phase THEN 'use phase: ' || {_plain("a.amount")} || ' units x '
+                    || {_plain("a.kwh_per_unit_year")} || ' kWh a year x '
+                    || {_plain("a.lifetime_years")}
+                    || ' years of direct use-phase electricity at the grid factor of '
+                    || a.country || ' (GHG Protocol Scope 3 Standard, category 11)'
+                    ELSE am.note END AS note,
                CASE WHEN am.error IS NULL AND am.factor_id IS NULL
                     THEN 'no factor for activity ' || a.activity
                     WHEN am.error IS NULL AND am.scope = '3' AND a.scope3_category IS NULL
                          AND am.scope3_category IS NULL THEN am.category_error
+                    WHEN am.error IS NULL AND am.use_phase AND a.kwh_per_unit_year IS NULL
+                         THEN a.activity || ' needs kwh_per_unit_year and lifetime_years'
                     ELSE am.error END
                    AS reject_reason
         FROM activities a

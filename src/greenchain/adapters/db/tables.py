@@ -461,6 +461,9 @@ activity_data = Table(
     Column("gas", String(40)),
     Column("process", String(40)),
     Column("abatement", Float),
+    # sold_product_use: electricity a sold unit uses a year, and for how many years
+    Column("kwh_per_unit_year", Float),
+    Column("lifetime_years", Float),
 )
 
 energy_attributes = Table(

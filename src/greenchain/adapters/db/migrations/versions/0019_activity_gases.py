@@ -1,5 +1,5 @@
 """activity rows name the fluorinated gas (species or refrigerant blend), the semiconductor
-process it was fed to and the abatement fraction
+process it was fed to and the abatement fraction; sold products their use-phase electricity
 
 Revision ID: 0019
 Revises: 0018
@@ -22,10 +22,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("gas", sa.String(40), nullable=True))
         batch.add_column(sa.Column("process", sa.String(40), nullable=True))
         batch.add_column(sa.Column("abatement", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("kwh_per_unit_year", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("lifetime_years", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("activity_data") as batch:
+        batch.drop_column("lifetime_years")
+        batch.drop_column("kwh_per_unit_year")
         batch.drop_column("abatement")
         batch.drop_column("process")
         batch.drop_column("gas")
