@@ -397,6 +397,34 @@ def generate_purchase_lines(
         )
 
 
+def _sold_product_rows(years: Sequence[int], seed: int) -> list[tuple[object, ...]]:
+    """Power-management modules the buyer sold, by country of use: each draws about 4 kWh a
+    year over a 7-year life (category 11, use of sold products)."""
+    rng = random.Random(seed + 11)
+    rows: list[tuple[object, ...]] = []
+    for year in years:
+        for country, base in (("US", 220_000), ("DE", 140_000), ("CN", 310_000), ("JP", 90_000)):
+            units = round(base * rng.uniform(0.9, 1.15))
+            kwh = rng.uniform(3.5, 4.5)
+            rows.append(
+                (
+                    f"SOLD-{year}-{country}",
+                    f"{year}-12-31",
+                    "sold_product_use",
+                    units,
+                    "unit",
+                    country,
+                    "",
+                    "",
+                    "",
+                    "",
+                    f"{kwh:.2f}",
+                    7,
+                )
+            )
+    return rows
+
+
 def _taiwan_fab_rows(years: Sequence[int], seed: int) -> list[tuple[object, ...]]:
     """The buyer's wafer fab in Hsinchu: grid electricity in Taiwan and the fluorinated gases of
     a fab (NF3 to remote plasma chamber cleaning, CF4 and C2F6 to etch, both abated; measured
@@ -433,6 +461,8 @@ def _taiwan_fab_rows(years: Sequence[int], seed: int) -> list[tuple[object, ...]
                         gas,
                         process,
                         abatement,
+                        "",
+                        "",
                     )
                 )
     return rows
@@ -600,9 +630,12 @@ def write_demo_workspace(
                         "",
                         "",
                         "",
+                        "",
+                        "",
                     )
                 )
     act_rows += _taiwan_fab_rows(years, seed)
+    act_rows += _sold_product_rows(years, seed)
     counts["activity"] = _write(folder / "activity.csv", ACTIVITY.column_names, act_rows)
     # Renewable electricity: unbundled RECs for the US fabs, a GO for the UK office, I-RECs
     # for the Taiwan fab.
