@@ -144,6 +144,48 @@ FX_RATES = RecordSchema(
     ),
 )
 
+CUSTOM_FACTORS = RecordSchema(
+    kind="custom-factors",
+    table="factors",
+    key=("factor_id",),
+    description="A factor set of your own: national grid factors, residual mixes, utility rates.",
+    columns=(
+        ColumnSpec("factor_id", **_ID),  # type: ignore[arg-type]
+        ColumnSpec(
+            "activity",
+            max_length=120,
+            help="the activity it is for (electricity, natural_gas... or a name of your own)",
+        ),
+        ColumnSpec("unit", max_length=30, help="the unit one factor value is per (kWh, litres)"),
+        ColumnSpec(
+            "country",
+            upper=True,
+            pattern=r"[A-Z]{2}(-[A-Z0-9]{1,8})?|\*",
+            pattern_hint="ISO 3166 alpha-2 code (optionally -<subregion>), or * for anywhere",
+        ),
+        ColumnSpec("year", ColumnType.INTEGER, minimum=1990, maximum=2100),
+        ColumnSpec("kg_co2e", ColumnType.DECIMAL, minimum=0, plausible_maximum=MAX_KG_PER_UNIT),
+        ColumnSpec(
+            "scope",
+            required=False,
+            pattern="1|2|3",
+            pattern_hint="1, 2 or 3",
+            help="default: the scope of the built-in activity of that name",
+        ),
+        ColumnSpec("scope3_category", ColumnType.INTEGER, required=False, minimum=1, maximum=15),
+        ColumnSpec(
+            "basis",
+            required=False,
+            default="combustion",
+            pattern="combustion|lifecycle",
+            pattern_hint="combustion or lifecycle",
+        ),
+        ColumnSpec("kg_co2", ColumnType.DECIMAL, required=False, minimum=0),
+        ColumnSpec("kg_ch4", ColumnType.DECIMAL, required=False, minimum=0),
+        ColumnSpec("kg_n2o", ColumnType.DECIMAL, required=False, minimum=0),
+    ),
+)
+
 SUPPLIERS = RecordSchema(
     kind="suppliers",
     table="suppliers",

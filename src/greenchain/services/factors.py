@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from greenchain.domain.errors import InvalidDataError
+from greenchain.domain.activities import FACTOR_SETS
+from greenchain.domain.errors import FileRejectedError, InvalidDataError
+from greenchain.domain.factors import EmissionFactor, FactorKind, FactorSetData, FactorSetInfo
+from greenchain.domain.ghg import GwpSet
+from greenchain.domain.records import CUSTOM_FACTORS
 from greenchain.services.context import Context
 
 
@@ -43,3 +49,104 @@ def import_factor_sets(ctx: Context, sources: list[str] | None = None) -> list[I
 
 def list_factor_sets(ctx: Context) -> list[dict[str, Any]]:
     return ctx.workspace.list_factor_sets()
+
+
+#: A custom set's key: lowercase letters, digits and dashes, not a built-in set's.
+_SET_KEY = re.compile(r"[a-z][a-z0-9-]{1,39}")
+
+
+@dataclass(frozen=True)
+class ImportedCustomSet:
+    key: str
+    version: str
+    factor_count: int
+    activities: tuple[str, ...]
+    countries: tuple[str, ...]
+
+
+def import_custom_factors(
+    ctx: Context,
+    path: Path,
+    *,
+    set_key: str,
+    version: str = "1",
+    source: str = "",
+    licence: str = "",
+    file_name: str | None = None,
+) -> ImportedCustomSet:
+    """Store a factor set of your own from a CSV or XLSX file (see ``CUSTOM_FACTORS``); an
+    import of the same key replaces the set (runs name the version they used). A file with
+    a bad row is rejected whole."""
+    shown = file_name or path.name
+    key = set_key.strip().lower()
+    if not _SET_KEY.fullmatch(key):
+        raise InvalidDataError(
+            f"set name '{set_key}': 2 to 40 lowercase letters, digits or dashes, starting "
+            "with a letter (e.g. tw-moea-grid)"
+        )
+    if key in FACTOR_SETS:
+        raise InvalidDataError(f"'{key}' is a built-in factor set; name your set otherwise")
+    version = version.strip()
+    if not 1 <= len(version) <= 40:
+        raise InvalidDataError("the version must have 1 to 40 characters")
+    with ctx.progress(f"Importing custom factors from {shown}") as step:
+        validated = ctx.tabular.validate(path, CUSTOM_FACTORS, {}, shown)
+        if validated.problems:
+            raise FileRejectedError(
+                shown, validated.problems, validated.total_rows, skippable=False
+            )
+        rows: list[dict[str, Any]] = validated.clean.to_pylist()
+        if not rows:
+            raise InvalidDataError(f"{shown}: the file holds no factors")
+        factors = tuple(_custom_factor(row) for row in rows)
+        info = FactorSetInfo(
+            key=key,
+            name=f"custom: {key}",
+            version=version,
+            publisher=" ".join(source.split())[:200] or shown,
+            source_url="",
+            licence=" ".join(licence.split())[:200] or "not stated",
+            gwp_basis=GwpSet.AR5,
+            reference_year=max(int(r["year"]) for r in rows),
+        )
+        ctx.workspace.save_factor_set(
+            FactorSetData(info, factors, (shown,)), validated.sha256, ctx.clock.now()
+        )
+        step("stored")
+    return ImportedCustomSet(
+        key,
+        version,
+        len(factors),
+        tuple(sorted({str(r["activity"]) for r in rows})),
+        tuple(sorted({str(r["country"]) for r in rows})),
+    )
+
+
+def _custom_factor(row: dict[str, Any]) -> EmissionFactor:
+    """One row of a custom factor file as a factor: its region is the country; the year,
+    Scope 3 category and basis (1 = life-cycle) ride in ``extra``."""
+    gases = {
+        species: float(row[column])
+        for species, column in (("CO2", "kg_co2"), ("CH4", "kg_ch4"), ("N2O", "kg_n2o"))
+        if row.get(column) is not None
+    }
+    extra: dict[str, float] = {"year": float(row["year"])}
+    if row.get("scope3_category") is not None:
+        extra["scope3_category"] = float(row["scope3_category"])
+    extra["lifecycle"] = 1.0 if row.get("basis") == "lifecycle" else 0.0
+    return EmissionFactor(
+        str(row["factor_id"]),
+        str(row["activity"]).strip().lower(),
+        str(row["unit"]),
+        float(row["kg_co2e"]),
+        FactorKind.OTHER,
+        str(row["country"]),
+        row.get("scope"),
+        gases,
+        extra,
+    )
+
+
+def custom_set_keys(ctx: Context) -> list[str]:
+    """The keys of the imported factor sets that are not built in."""
+    return [str(s["key"]) for s in ctx.workspace.list_factor_sets() if s["key"] not in FACTOR_SETS]

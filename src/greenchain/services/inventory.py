@@ -11,6 +11,7 @@ from weakref import WeakKeyDictionary
 
 from greenchain.domain.activities import (
     GAS_ACTIVITIES,
+    SOLD_UNITS,
     UPSTREAM_REGION,
     USE_PHASE_ACTIVITIES,
     WORLD_GRID_SET,
@@ -40,6 +41,7 @@ from greenchain.domain.inventory import (
 )
 from greenchain.domain.units import convert
 from greenchain.services.context import Context
+from greenchain.services.custom_factors import CustomFactors
 
 EEIO_SET = "epa-supply-chain-v1.3"
 
@@ -104,6 +106,7 @@ def _activity_map(
     """Per distinct (activity, country, unit, gas, process, abatement) of the year's activity
     rows: the factor, scope and kg CO2e per unit by gas column, or why there is none."""
     cache = _FactorCache(ctx, {})
+    custom = CustomFactors.load(ctx)
     rows: list[dict[str, Any]] = []
     used_sets: set[str] = set()
     for activity, country, unit, gas, process, abatement in keys:
@@ -116,25 +119,29 @@ def _activity_map(
             "abatement": abatement,
             "note": None,
         }
+        name = activity.strip().lower()
+        use_phase = name in USE_PHASE_ACTIVITIES
         try:
-            resolved = resolve_activity(
-                activity, country, unit, gas or None, process or None, abatement
-            )
-            info, factor = cache.get(resolved.factor.set_key, resolved.factor.factor_id)
-            use_phase = activity.strip().lower() in USE_PHASE_ACTIVITIES
-            # a use-phase row is per unit sold: the engine multiplies by its lifetime kWh
-            multiplier = 1.0 if use_phase else convert(1.0, unit, factor.unit)
-            category_error = None
-            if resolved.scope is None:  # a factor named directly reports under its own scope
-                try:
-                    scope, category = scope_of_factor(factor)
-                except InvalidDataError as exc:
-                    if (factor.scope or "").strip() != "3":
-                        raise
-                    # a row that gives its scope3_category is calculated; the others not
-                    scope, category, category_error = "3", None, f"{activity}: {exc.message}"
+            choice = None if name in GAS_ACTIVITIES else custom.choose(activity, country, year)
+            if choice is not None:
+                if use_phase and unit.strip().lower() not in SOLD_UNITS:
+                    raise InvalidDataError(f"{name} counts units sold; use the unit 'unit'")
+                info, factor = choice.info, choice.factor
+                # a use-phase row is per unit sold: the engine multiplies by its lifetime kWh
+                multiplier = 1.0 if use_phase else convert(1.0, unit, factor.unit)
+                scope, category, factor_year = choice.scope, choice.scope3_category, choice.year
+                category_error = (
+                    f"{activity}: custom factor '{factor.factor_id}' is Scope 3 without a "
+                    "category; give it or the row a scope3_category (1 to 15)"
+                    if scope == "3" and category is None
+                    else None
+                )
             else:
-                scope, category = resolved.scope, resolved.scope3_category
+                info, factor, scope, category, category_error = _builtin(
+                    cache, activity, country, unit, gas, process, abatement
+                )
+                multiplier = 1.0 if use_phase else convert(1.0, unit, factor.unit)
+                factor_year = info.reference_year or year
         except GreenchainError as exc:
             what = f"{country}, {unit}, {gas}" if gas else f"{country}, {unit}"
             row["error"] = f"{activity} ({what}): {exc.message}"
@@ -150,19 +157,66 @@ def _activity_map(
             factor_unit=factor.unit,
             multiplier=multiplier,
             use_phase=use_phase,
+            lifecycle=bool(factor.extra.get("lifecycle")) or info.key == WORLD_GRID_SET,
             region_matches=bool(region) and (country == region or country.startswith(region)),
-            factor_year=info.reference_year or year,
+            factor_year=factor_year,
             error=None,
             category_error=category_error,
-            note=(
-                _gas_note(factor, info, gwp_set)
-                if activity.strip().lower() in GAS_ACTIVITIES
-                else None
-            ),
+            note=(_gas_note(factor, info, gwp_set) if name in GAS_ACTIVITIES else None),
             **factor_gas_columns(factor, gwp_set, info.gwp_basis),
         )
         rows.append(row)
     return rows, used_sets
+
+
+def _builtin(
+    cache: _FactorCache,
+    activity: str,
+    country: str,
+    unit: str,
+    gas: str,
+    process: str,
+    abatement: float,
+) -> tuple[FactorSetInfo, EmissionFactor, str, int | None, str | None]:
+    """The built-in factor of an activity key: its set, factor, scope, category and, for a
+    Scope 3 factor whose category the row must give, why it has none."""
+    resolved = resolve_activity(activity, country, unit, gas or None, process or None, abatement)
+    info, factor = cache.get(resolved.factor.set_key, resolved.factor.factor_id)
+    if resolved.scope is not None:
+        return info, factor, resolved.scope, resolved.scope3_category, None
+    # a factor named directly reports under its own scope
+    try:
+        scope, category = scope_of_factor(factor)
+    except InvalidDataError as exc:
+        if (factor.scope or "").strip() != "3":
+            raise
+        # a row that gives its scope3_category is calculated; the others not
+        return info, factor, "3", None, f"{activity}: {exc.message}"
+    return info, factor, scope, category, None
+
+
+def _residual_mix(
+    ctx: Context, activity_map: list[dict[str, Any]], gwp_set: GwpSet, year: int
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """The imported residual mix of each market the year's Scope 2 electricity is in, per
+    kWh by gas column."""
+    custom = CustomFactors.load(ctx)
+    markets = sorted({str(m["country"]).upper()[:2] for m in activity_map if m.get("scope") == "2"})
+    rows: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for market in markets:
+        found = custom.residual_mix(market, year)
+        if found is None:
+            continue
+        info, factor = found
+        per_kwh = convert(1.0, "kWh", factor.unit)
+        used.add(f"{info.key} {info.version}")
+        gases = factor_gas_columns(factor, gwp_set, info.gwp_basis)
+        rows.append(
+            {"market": market, "factor_set": info.key, "factor_id": factor.factor_id}
+            | {column: value * per_kwh for column, value in gases.items()}
+        )
+    return rows, used
 
 
 def _upstream_map(
@@ -178,7 +232,7 @@ def _upstream_map(
             continue
         country = str(mapped["country"]).upper()
         for part, ref in upstream_parts(str(mapped["activity"]), str(mapped["unit"])):
-            if part.part == "wtt" and mapped.get("factor_set") == WORLD_GRID_SET:
+            if part.part == "wtt" and mapped.get("lifecycle"):
                 continue  # a life-cycle grid factor holds the generation's upstream already
             try:
                 info, factor = cache.get(ref.set_key, ref.factor_id)
@@ -298,6 +352,8 @@ def calculate_inventory(
     activity_map, activity_sets = _activity_map(ctx, keys, gwp_set, year)
     upstream_map, upstream_sets = _upstream_map(ctx, activity_map, gwp_set, year)
     activity_sets |= upstream_sets
+    residual_mix, residual_sets = _residual_mix(ctx, activity_map, gwp_set, year)
+    activity_sets |= residual_sets
     with (
         ctx.progress(f"Calculating {org_slug} {year} ({gwp_set.value})") as step,
         ThreadPoolExecutor(max_workers=1) as pool,
@@ -316,6 +372,7 @@ def calculate_inventory(
             supplier_data_max_age_years=max_age,
             fx_monthly=fx_monthly,
             upstream_map=upstream_map,
+            residual_mix=residual_mix,
         )
         step("calculated")
         names = ws.supplier_names(org.id)

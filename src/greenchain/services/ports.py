@@ -246,6 +246,7 @@ class CalculationEngine(Protocol):
         supplier_data_max_age_years: int = 0,
         fx_monthly: Mapping[tuple[str, int], float] | None = None,
         upstream_map: Sequence[Mapping[str, Any]] = (),
+        residual_mix: Sequence[Mapping[str, Any]] = (),
     ) -> CalculationResult: ...
 
 

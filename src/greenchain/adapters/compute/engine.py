@@ -205,6 +205,7 @@ def calculate(
     supplier_data_max_age_years: int = 0,
     fx_monthly: Mapping[tuple[str, int], float] | None = None,
     upstream_map: Sequence[Mapping[str, Any]] = (),
+    residual_mix: Sequence[Mapping[str, Any]] = (),
 ) -> CalculationOutput:
     """Calculate every purchase and activity line of one reporting ``year``.
 
@@ -217,6 +218,9 @@ def calculate(
     per unit, used for a purchase line dated in that month before the annual mean (supplier
     revenue, a yearly figure, always uses the annual mean); ``cpi_ratio``: CPI(factor year) /
     CPI(``year``); ``activity_map``: per (activity, country, unit) the factor resolution.
+
+    ``residual_mix``: per market (country), kg CO2e per kWh by gas column of its residual
+    mix: market-based Scope 2 of the electricity no instrument covers.
 
     ``upstream_map``: per activity key, the category 3 parts (well-to-tank, T&D losses) of
     fuel and electricity activities: each calculated activity row gets one more line per
@@ -237,6 +241,7 @@ def calculate(
         con.register("instruments", instruments if instruments is not None else _no_instruments())
         con.register("activity_map", _table(activity_map, ACTIVITY_MAP_SCHEMA))
         con.register("upstream_map", _table(upstream_map, UPSTREAM_MAP_SCHEMA))
+        con.register("residual", _table(residual_mix, RESIDUAL_SCHEMA))
         con.register("eeio", _table(eeio, EEIO_SCHEMA))
         fx_rows = [{"currency": k, "usd_per_unit": v} for k, v in sorted(fx.items())]
         con.register("fx", _table(fx_rows, FX_SCHEMA))
@@ -282,6 +287,10 @@ def _with_gas_columns(activities: pa.Table) -> pa.Table:
     return activities
 
 
+RESIDUAL_SCHEMA = pa.schema(
+    [("market", pa.string()), ("factor_set", pa.string()), ("factor_id", pa.string())]
+    + [(c, pa.float64()) for c in GAS_COLS]
+)
 UPSTREAM_MAP_SCHEMA = pa.schema(
     [
         ("activity", pa.string()),
@@ -481,7 +490,20 @@ def _activity_sql(year: int) -> str:
         "THEN COALESCE(a.kwh_per_unit_year * a.lifetime_years, 0) ELSE 1 END"
     )
     gases = ", ".join(f"{quantity} * am.{c} AS {c}" for c in GAS_COLS)
-    uncovered = ", ".join(f"b.{c} * (1 - COALESCE(c.coverage, 0)) AS {c}" for c in GAS_COLS)
+    # electricity no instrument covers: at the market's residual mix where one is imported,
+    # else at the location-based grid factor (GHG Protocol Scope 2 Guidance, 6.11)
+    uncovered = ", ".join(
+        f"CASE WHEN rm.market IS NOT NULL "
+        f"THEN e.mwh * 1000.0 * (1 - COALESCE(c.coverage, 0)) * rm.{c} "
+        f"ELSE b.{c} * (1 - COALESCE(c.coverage, 0)) END AS {c}"
+        for c in GAS_COLS
+    )
+    rest = (
+        "CASE WHEN rm.market IS NOT NULL THEN 'the residual mix of ' || rm.market || ' ('"
+        " || rm.factor_set || ':' || rm.factor_id || ')' "
+        "ELSE 'the location-based grid factor (no residual mix imported for ' "
+        "|| e.market || ')' END"
+    )
     upstream_gases = ", ".join(f"a.amount * um.multiplier * um.{c} AS {c}" for c in GAS_COLS)
 
     def key_join(alias: str) -> str:
@@ -559,19 +581,19 @@ def _activity_sql(year: int) -> str:
     UNION ALL
     SELECT b.* REPLACE ('2_market' AS scope, {uncovered},
            CASE WHEN c.coverage IS NULL THEN
-               'market-based: no contractual instruments recorded, location-based grid factor '
-               || 'used (GHG Protocol Scope 2 Guidance, 6.11)'
+               'market-based: no contractual instruments recorded; all of it at ' || {rest}
+               || ' (GHG Protocol Scope 2 Guidance, 6.11)'
            ELSE
                'market-based: contractual instruments (REC, GO, I-REC, PPA) of '
                || round(c.instrument_mwh, 1) || ' MWh cover ' || round(c.coverage * 100, 1)
                || ' % of the year''s electricity in ' || c.market
-               || '; the rest at the location-based grid factor (no residual mix in the '
-               || 'factor sets)'
+               || '; the rest at ' || {rest}
            END AS note),
            e.mwh AS electricity_mwh, e.mwh * COALESCE(c.coverage, 0) AS covered_mwh
     FROM base b
     LEFT JOIN coverage c ON c.source_id = b.source_id
     LEFT JOIN electricity e ON e.source_id = b.source_id
+    LEFT JOIN residual rm ON rm.market = e.market
     WHERE b.scope = '2'
     UNION ALL BY NAME
     SELECT 'upstream' AS source, a.activity_id || '#' || um.part AS source_id,
@@ -788,6 +810,7 @@ class DuckDbEngine:
         supplier_data_max_age_years: int = 0,
         fx_monthly: Mapping[tuple[str, int], float] | None = None,
         upstream_map: Sequence[Mapping[str, Any]] = (),
+        residual_mix: Sequence[Mapping[str, Any]] = (),
     ) -> CalculationOutput:
         return calculate(
             year=year,
@@ -807,4 +830,5 @@ class DuckDbEngine:
             supplier_data_max_age_years=supplier_data_max_age_years,
             fx_monthly=fx_monthly,
             upstream_map=upstream_map,
+            residual_mix=residual_mix,
         )

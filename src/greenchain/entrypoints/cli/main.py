@@ -161,6 +161,34 @@ def factors_import(
         console.print(f"{item.key}: {item.factor_count} factors ({item.name} {item.version})")
 
 
+@factors_app.command("import-custom")
+@guarded
+def factors_import_custom(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="CSV or XLSX: factor_id, activity, unit, country, year, kg_co2e (see docs).",
+        ),
+    ],
+    set_name: Annotated[str, typer.Option("--set", help="Name of the set, e.g. tw-moea-grid.")],
+    version: Annotated[str, typer.Option(help="Version; runs name the one they used.")] = "1",
+    source: Annotated[str, typer.Option(help="Publisher or document the factors come from.")] = "",
+    licence: Annotated[str, typer.Option(help="Terms the factors may be used under.")] = "",
+) -> None:
+    """Import a factor set of your own (national grid factors, residual mixes, utility rates);
+    its factors win over the built-in ones for their activity, country and year."""
+    ctx, _ = open_context(require_secrets=False)
+    done = factor_service.import_custom_factors(
+        ctx, file, set_key=set_name, version=version, source=source, licence=licence
+    )
+    console.print(
+        f"{done.key} {done.version}: {done.factor_count} factors for "
+        f"{', '.join(done.activities)} in {', '.join(done.countries)}"
+    )
+
+
 @factors_app.command("activities")
 def factors_activities() -> None:
     """The built-in activity names for activity files, with their scope and factors."""
