@@ -8,6 +8,7 @@ inventory reports); the RF uplift is outside GHG Protocol scopes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from greenchain.domain.errors import InvalidDataError, UnsupportedConversionError
@@ -296,6 +297,28 @@ CATALOGUE: dict[str, ActivityDefinition] = {
             (),
         ),
         ActivityDefinition(
+            "waste",
+            "Waste generated in operations: tonnes by DEFRA material and treatment (material "
+            "and treatment columns)",
+            "3",
+            5,
+            (),
+        ),
+        ActivityDefinition(
+            "sold_product_end_of_life",
+            "End of life of sold products: tonnes by DEFRA material and treatment",
+            "3",
+            12,
+            (),
+        ),
+        ActivityDefinition(
+            "homeworking",
+            "Homeworking of employees (office equipment and heating), FTE working hours",
+            "3",
+            7,
+            (_defra("32_603_9999_12", "per FTE Working Hour"),),
+        ),
+        ActivityDefinition(
             "air_freight",
             "Air freight, international",
             "3",
@@ -389,6 +412,52 @@ def _convertible(unit: str, factor_unit: str) -> bool:
 #: kwh_per_unit_year x lifetime_years) at the grid factor of the country of use.
 USE_PHASE_ACTIVITIES = frozenset({"sold_product_use"})
 SOLD_UNITS = frozenset({"unit", "units", "pcs", "pieces"})
+
+#: Activities whose factor is DEFRA's "Waste disposal" factor of their material and treatment.
+WASTE_ACTIVITIES = frozenset({"waste", "sold_product_end_of_life"})
+
+#: Treatment words users write, to DEFRA 2025's "Waste disposal" treatment headings.
+TREATMENTS = {
+    "landfill": "Landfill",
+    "incineration": "Incineration with Energy Recovery",
+    "incineration with energy recovery": "Incineration with Energy Recovery",
+    "open-loop": "Open-loop",
+    "open-loop recycling": "Open-loop",
+    "recycling": "Open-loop",
+    "closed-loop": "Closed-loop",
+    "closed-loop recycling": "Closed-loop",
+    "composting": "Composting",
+    "anaerobic digestion": "Anaerobic digestion",
+}
+
+
+def waste_factor_id(factors: Iterable[EmissionFactor], material: str, treatment: str) -> str:
+    """The DEFRA 2025 "Waste disposal / <group> / <material> / <treatment>" factor: the
+    material matched whole (case aside), else as the one material that contains the text."""
+    heading = TREATMENTS.get(" ".join(treatment.lower().split()))
+    if heading is None:
+        raise InvalidDataError(
+            f"unknown waste treatment '{treatment}'; use one of {', '.join(sorted(TREATMENTS))}"
+        )
+    waste = [f for f in factors if f.name.startswith("Waste disposal / ")]
+    materials = sorted({f.name.split(" / ")[2] for f in waste if f.name.count(" / ") >= 3})
+    wanted = " ".join(material.lower().split())
+    chosen = [m for m in materials if m.lower() == wanted] or [
+        m for m in materials if wanted in m.lower()
+    ]
+    if len(chosen) != 1:
+        hint = ", ".join(chosen[:8]) if chosen else ", ".join(materials[:12]) + ", ..."
+        what = "matches several materials" if chosen else "is not a DEFRA waste material"
+        raise InvalidDataError(f"'{material}' {what}: {hint} (greenchain factors waste lists all)")
+    for f in waste:
+        parts = f.name.split(" / ")
+        if len(parts) >= 4 and parts[2] == chosen[0] and parts[3] == heading:
+            return f.factor_id
+    offered = sorted({f.name.split(" / ")[3] for f in waste if f.name.split(" / ")[2] == chosen[0]})
+    raise InvalidDataError(
+        f"DEFRA has no '{heading}' factor for {chosen[0]}; it has {', '.join(offered)}"
+    )
+
 
 #: Activities whose factor is the gas they name (``gas`` column): 1 kg of it emitted.
 GAS_ACTIVITIES = frozenset({"refrigerant_leak", "fgas_emission", "process_gas"})

@@ -372,8 +372,27 @@ ACTIVITY = RecordSchema(
             maximum=100,
             help="sold_product_use: years one unit is used",
         ),
+        ColumnSpec(
+            "material",
+            required=False,
+            max_length=120,
+            help="waste, sold_product_end_of_life: the DEFRA waste material, e.g. "
+            "'WEEE - mixed', 'Plastics: average plastics', 'Commercial and industrial waste'",
+        ),
+        ColumnSpec(
+            "treatment",
+            required=False,
+            max_length=60,
+            help="waste, sold_product_end_of_life: landfill, incineration, open-loop, "
+            "closed-loop, composting or anaerobic digestion",
+        ),
     ),
-    requires=(("kwh_per_unit_year", "lifetime_years"), ("lifetime_years", "kwh_per_unit_year")),
+    requires=(
+        ("kwh_per_unit_year", "lifetime_years"),
+        ("lifetime_years", "kwh_per_unit_year"),
+        ("material", "treatment"),
+        ("treatment", "material"),
+    ),
 )
 
 PRODUCT_FOOTPRINTS = RecordSchema(

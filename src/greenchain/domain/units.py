@@ -53,6 +53,11 @@ _UNITS: dict[str, tuple[str, float]] = {
 }
 
 _ALIASES = {
+    # DEFRA's homeworking unit
+    "per fte working hour": "fte working hour",
+    "fte hour": "fte working hour",
+    "fte hours": "fte working hour",
+    "fte working hours": "fte working hour",
     "litres": "litre",
     "liters": "litre",
     "gallons": "gallon",

@@ -150,3 +150,15 @@ def _custom_factor(row: dict[str, Any]) -> EmissionFactor:
 def custom_set_keys(ctx: Context) -> list[str]:
     """The keys of the imported factor sets that are not built in."""
     return [str(s["key"]) for s in ctx.workspace.list_factor_sets() if s["key"] not in FACTOR_SETS]
+
+
+def waste_options(ctx: Context) -> dict[str, list[str]]:
+    """DEFRA 2025's waste materials with the treatments it has a factor for (what the
+    ``material`` and ``treatment`` columns of waste rows take)."""
+    _, factors = ctx.workspace.get_factor_set("defra-2025")
+    options: dict[str, list[str]] = {}
+    for f in factors:
+        parts = f.name.split(" / ")
+        if parts[0] == "Waste disposal" and len(parts) >= 4:
+            options.setdefault(parts[2], []).append(parts[3])
+    return {m: sorted(set(t)) for m, t in sorted(options.items())}

@@ -10,14 +10,17 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from greenchain.domain.activities import (
+    CATALOGUE,
     GAS_ACTIVITIES,
     SOLD_UNITS,
     UPSTREAM_REGION,
     USE_PHASE_ACTIVITIES,
+    WASTE_ACTIVITIES,
     WORLD_GRID_SET,
     resolve_activity,
     scope_of_factor,
     upstream_parts,
+    waste_factor_id,
 )
 from greenchain.domain.errors import (
     GreenchainError,
@@ -45,9 +48,9 @@ from greenchain.services.custom_factors import CustomFactors
 
 EEIO_SET = "epa-supply-chain-v1.3"
 
-#: What distinguishes activity rows for their factor: activity, country, unit, gas, process
-#: and abatement ('' and 0.0 where a row has none).
-ActivityKey = tuple[str, str, str, str, str, float]
+#: What distinguishes activity rows for their factor: activity, country, unit, gas, process,
+#: abatement, material and treatment ('' and 0.0 where a row has none).
+ActivityKey = tuple[str, str, str, str, str, float, str, str]
 
 _GAS_COLUMN = {
     Gas.CO2: "kg_co2",
@@ -82,6 +85,13 @@ class _FactorCache:
     ctx: Context
     sets: dict[str, tuple[FactorSetInfo, dict[str, EmissionFactor]]]
 
+    def factors(self, set_key: str) -> list[EmissionFactor]:
+        """Every factor of a set."""
+        if set_key not in self.sets:
+            info, factors = self.ctx.workspace.get_factor_set(set_key)
+            self.sets[set_key] = (info, {f.factor_id: f for f in factors})
+        return list(self.sets[set_key][1].values())
+
     def get(self, set_key: str, factor_id: str) -> tuple[FactorSetInfo, EmissionFactor]:
         if set_key == SUBPART_I_SET:  # built from 40 CFR 98 Table I-20 in the code
             return SUBPART_I_INFO, process_gas_factor(factor_id)
@@ -109,7 +119,7 @@ def _activity_map(
     custom = CustomFactors.load(ctx)
     rows: list[dict[str, Any]] = []
     used_sets: set[str] = set()
-    for activity, country, unit, gas, process, abatement in keys:
+    for activity, country, unit, gas, process, abatement, material, treatment in keys:
         row: dict[str, Any] = {
             "activity": activity,
             "country": country,
@@ -117,6 +127,8 @@ def _activity_map(
             "gas": gas,
             "process": process,
             "abatement": abatement,
+            "material": material,
+            "treatment": treatment,
             "note": None,
         }
         name = activity.strip().lower()
@@ -138,7 +150,7 @@ def _activity_map(
                 )
             else:
                 info, factor, scope, category, category_error = _builtin(
-                    cache, activity, country, unit, gas, process, abatement
+                    cache, activity, country, unit, gas, process, abatement, material, treatment
                 )
                 multiplier = 1.0 if use_phase else convert(1.0, unit, factor.unit)
                 factor_year = info.reference_year or year
@@ -177,9 +189,19 @@ def _builtin(
     gas: str,
     process: str,
     abatement: float,
+    material: str,
+    treatment: str,
 ) -> tuple[FactorSetInfo, EmissionFactor, str, int | None, str | None]:
     """The built-in factor of an activity key: its set, factor, scope, category and, for a
     Scope 3 factor whose category the row must give, why it has none."""
+    name = activity.strip().lower()
+    if name in WASTE_ACTIVITIES:
+        if not material or not treatment:
+            raise InvalidDataError(f"{name} needs the material and treatment columns")
+        factor_id = waste_factor_id(cache.factors("defra-2025"), material, treatment)
+        info, factor = cache.get("defra-2025", factor_id)
+        definition = CATALOGUE[name]
+        return info, factor, definition.scope, definition.scope3_category, None
     resolved = resolve_activity(activity, country, unit, gas or None, process or None, abatement)
     info, factor = cache.get(resolved.factor.set_key, resolved.factor.factor_id)
     if resolved.scope is not None:
@@ -244,7 +266,16 @@ def _upstream_map(
             rows.append(
                 {
                     key: mapped[key]
-                    for key in ("activity", "country", "unit", "gas", "process", "abatement")
+                    for key in (
+                        "activity",
+                        "country",
+                        "unit",
+                        "gas",
+                        "process",
+                        "abatement",
+                        "material",
+                        "treatment",
+                    )
                 }
                 | {
                     "part": part.part,

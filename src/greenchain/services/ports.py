@@ -224,8 +224,11 @@ class CalculationResult(Protocol):
 
 
 class CalculationEngine(Protocol):
-    def distinct_activities(self, activities: Any) -> list[tuple[str, str, str, str, str, float]]:
-        """Distinct (activity, country, unit, gas, process, abatement) of activity rows."""
+    def distinct_activities(
+        self, activities: Any
+    ) -> list[tuple[str, str, str, str, str, float, str, str]]:
+        """Distinct (activity, country, unit, gas, process, abatement, material, treatment)
+        of activity rows."""
         ...
 
     def distinct_currencies(self, inputs: Mapping[str, Any]) -> set[str]: ...

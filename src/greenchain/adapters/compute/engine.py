@@ -169,6 +169,8 @@ ACTIVITY_MAP_SCHEMA = pa.schema(
         ("gas", pa.string()),
         ("process", pa.string()),
         ("abatement", pa.float64()),
+        ("material", pa.string()),
+        ("treatment", pa.string()),
         ("note", pa.string()),
         ("scope", pa.string()),
         ("scope3_category", pa.int32()),
@@ -276,6 +278,8 @@ _GAS_INPUT_COLUMNS = (
     ("abatement", pa.float64()),
     ("kwh_per_unit_year", pa.float64()),
     ("lifetime_years", pa.float64()),
+    ("material", pa.string()),
+    ("treatment", pa.string()),
 )
 
 
@@ -299,6 +303,8 @@ UPSTREAM_MAP_SCHEMA = pa.schema(
         ("gas", pa.string()),
         ("process", pa.string()),
         ("abatement", pa.float64()),
+        ("material", pa.string()),
+        ("treatment", pa.string()),
         ("part", pa.string()),
         ("factor_set", pa.string()),
         ("factor_id", pa.string()),
@@ -512,7 +518,9 @@ def _activity_sql(year: int) -> str:
             f"ON {alias}.activity = a.activity AND {alias}.country = a.country "
             f"AND {alias}.unit = a.unit AND {alias}.gas = COALESCE(a.gas, '') "
             f"AND {alias}.process = COALESCE(a.process, '') "
-            f"AND {alias}.abatement = COALESCE(a.abatement, 0)::DOUBLE"
+            f"AND {alias}.abatement = COALESCE(a.abatement, 0)::DOUBLE "
+            f"AND {alias}.material = COALESCE(a.material, '') "
+            f"AND {alias}.treatment = COALESCE(a.treatment, '')"
         )
 
     first, last = f"DATE '{year}-01-01'", f"DATE '{year}-12-31'"
@@ -768,17 +776,21 @@ class DuckDbEngine:
 
     def distinct_activities(
         self, activities: pa.Table
-    ) -> list[tuple[str, str, str, str, str, float]]:
+    ) -> list[tuple[str, str, str, str, str, float, str, str]]:
         con = duckdb.connect()
         try:
             con.register("a", _with_gas_columns(activities))
             rows = con.execute(
                 "SELECT DISTINCT activity, country, unit, COALESCE(gas, ''), "
-                "COALESCE(process, ''), COALESCE(abatement, 0)::DOUBLE FROM a ORDER BY ALL"
+                "COALESCE(process, ''), COALESCE(abatement, 0)::DOUBLE, "
+                "COALESCE(material, ''), COALESCE(treatment, '') FROM a ORDER BY ALL"
             ).fetchall()
         finally:
             con.close()
-        return [(str(a), str(c), str(u), str(g), str(p), float(b)) for a, c, u, g, p, b in rows]
+        return [
+            (str(a), str(c), str(u), str(g), str(p), float(b), str(m), str(t))
+            for a, c, u, g, p, b, m, t in rows
+        ]
 
     def distinct_currencies(self, inputs: Mapping[str, pa.Table]) -> set[str]:
         found: set[str] = set()

@@ -464,6 +464,9 @@ activity_data = Table(
     # sold_product_use: electricity a sold unit uses a year, and for how many years
     Column("kwh_per_unit_year", Float),
     Column("lifetime_years", Float),
+    # waste and end of life of sold products: the DEFRA material and treatment
+    Column("material", String(120)),
+    Column("treatment", String(60)),
 )
 
 energy_attributes = Table(

@@ -617,7 +617,8 @@ class SqlWorkspace:
             "dqr_reliability FROM product_footprints "
             f"WHERE org_id = {org_id} ORDER BY product_id",
             "activities": "SELECT activity_id, activity, amount, unit, country, "
-            "scope3_category, gas, process, abatement, kwh_per_unit_year, lifetime_years FROM "
+            "scope3_category, gas, process, abatement, kwh_per_unit_year, lifetime_years, "
+            "material, treatment FROM "
             f"activity_data WHERE org_id = {org_id} AND {date_filter} ORDER BY activity_id",
             # instruments whose generation period overlaps the year (pro-rated in the engine)
             "instruments": "SELECT instrument_id, instrument, mwh, period_start, period_end, "
@@ -881,6 +882,8 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
             ("abatement", _F),
             ("kwh_per_unit_year", _F),
             ("lifetime_years", _F),
+            ("material", _S),
+            ("treatment", _S),
         ]
     ),
     "instruments": pa.schema(

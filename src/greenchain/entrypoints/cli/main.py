@@ -189,6 +189,21 @@ def factors_import_custom(
     )
 
 
+@factors_app.command("waste")
+@guarded
+def factors_waste() -> None:
+    """The waste materials and treatments of DEFRA 2025 (material and treatment columns of
+    waste and sold_product_end_of_life rows)."""
+    table = Table("material", "treatments")
+    for material, treatments in factor_service.waste_options(_ctx()).items():
+        table.add_row(material, ", ".join(treatments))
+    console.print(table)
+    console.print(
+        "Treatment words: landfill, incineration, open-loop (or recycling), closed-loop, "
+        "composting, anaerobic digestion"
+    )
+
+
 @factors_app.command("activities")
 def factors_activities() -> None:
     """The built-in activity names for activity files, with their scope and factors."""

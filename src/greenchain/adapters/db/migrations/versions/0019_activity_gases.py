@@ -1,5 +1,6 @@
 """activity rows name the fluorinated gas (species or refrigerant blend), the semiconductor
-process it was fed to and the abatement fraction; sold products their use-phase electricity
+process it was fed to and the abatement fraction; sold products their use-phase electricity;
+waste its material and treatment
 
 Revision ID: 0019
 Revises: 0018
@@ -24,10 +25,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("abatement", sa.Float(), nullable=True))
         batch.add_column(sa.Column("kwh_per_unit_year", sa.Float(), nullable=True))
         batch.add_column(sa.Column("lifetime_years", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("material", sa.String(120), nullable=True))
+        batch.add_column(sa.Column("treatment", sa.String(60), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("activity_data") as batch:
+        batch.drop_column("treatment")
+        batch.drop_column("material")
         batch.drop_column("lifetime_years")
         batch.drop_column("kwh_per_unit_year")
         batch.drop_column("abatement")
