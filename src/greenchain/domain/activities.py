@@ -440,23 +440,43 @@ def waste_factor_id(factors: Iterable[EmissionFactor], material: str, treatment:
             f"unknown waste treatment '{treatment}'; use one of {', '.join(sorted(TREATMENTS))}"
         )
     waste = [f for f in factors if f.name.startswith("Waste disposal / ")]
-    materials = sorted({f.name.split(" / ")[2] for f in waste if f.name.count(" / ") >= 3})
+    chosen = _material(waste, material, "waste", "greenchain factors waste")
+    for f in waste:
+        parts = f.name.split(" / ")
+        if len(parts) >= 4 and parts[2] == chosen and parts[3] == heading:
+            return f.factor_id
+    offered = sorted({f.name.split(" / ")[3] for f in waste if f.name.split(" / ")[2] == chosen})
+    raise InvalidDataError(
+        f"DEFRA has no '{heading}' factor for {chosen}; it has {', '.join(offered)}"
+    )
+
+
+def _material(factors: list[EmissionFactor], material: str, kind: str, listing: str) -> str:
+    """The DEFRA material (third part of the factor names) ``material`` names: matched whole
+    (case aside), else the one material that contains the text."""
+    materials = sorted({f.name.split(" / ")[2] for f in factors if f.name.count(" / ") >= 3})
     wanted = " ".join(material.lower().split())
     chosen = [m for m in materials if m.lower() == wanted] or [
         m for m in materials if wanted in m.lower()
     ]
     if len(chosen) != 1:
         hint = ", ".join(chosen[:8]) if chosen else ", ".join(materials[:12]) + ", ..."
-        what = "matches several materials" if chosen else "is not a DEFRA waste material"
-        raise InvalidDataError(f"'{material}' {what}: {hint} (greenchain factors waste lists all)")
-    for f in waste:
-        parts = f.name.split(" / ")
-        if len(parts) >= 4 and parts[2] == chosen[0] and parts[3] == heading:
-            return f.factor_id
-    offered = sorted({f.name.split(" / ")[3] for f in waste if f.name.split(" / ")[2] == chosen[0]})
-    raise InvalidDataError(
-        f"DEFRA has no '{heading}' factor for {chosen[0]}; it has {', '.join(offered)}"
-    )
+        what = "matches several materials" if chosen else f"is not a DEFRA {kind} material"
+        raise InvalidDataError(f"'{material}' {what}: {hint} ({listing} lists all)")
+    return chosen[0]
+
+
+def material_factor_id(factors: Iterable[EmissionFactor], material: str) -> str:
+    """The DEFRA 2025 "Material use / <group> / <material> / Primary material production"
+    factor (cradle-to-gate of the virgin material, kg CO2e per tonne): category 1
+    average-data of a purchase line that gives its material and quantity."""
+    used = [
+        f
+        for f in factors
+        if f.name.startswith("Material use / ") and f.name.endswith("/ Primary material production")
+    ]
+    chosen = _material(used, material, "material-use", "greenchain factors materials")
+    return next(f.factor_id for f in used if f.name.split(" / ")[2] == chosen)
 
 
 #: Activities whose factor is the gas they name (``gas`` column): 1 kg of it emitted.

@@ -251,8 +251,15 @@ PURCHASES = RecordSchema(
         ),
         ColumnSpec("unit", required=False, max_length=30),
         ColumnSpec("product_id", required=False, max_length=64),
+        ColumnSpec(
+            "material",
+            required=False,
+            max_length=120,
+            help="the material bought, by DEFRA 2025 'Material use' name (e.g. 'Plastics: "
+            "average plastics'); with quantity and a mass unit the line is average-data",
+        ),
     ),
-    requires=(("quantity", "unit"), ("product_id", "quantity")),
+    requires=(("quantity", "unit"), ("product_id", "quantity"), ("material", "quantity")),
 )
 
 SUPPLIER_DATA = RecordSchema(

@@ -162,3 +162,14 @@ def waste_options(ctx: Context) -> dict[str, list[str]]:
         if parts[0] == "Waste disposal" and len(parts) >= 4:
             options.setdefault(parts[2], []).append(parts[3])
     return {m: sorted(set(t)) for m, t in sorted(options.items())}
+
+
+def material_options(ctx: Context) -> list[tuple[str, float]]:
+    """DEFRA 2025's material-use materials with their primary-production factor (kg CO2e per
+    tonne): what the ``material`` column of purchase lines takes."""
+    _, factors = ctx.workspace.get_factor_set("defra-2025")
+    return sorted(
+        (f.name.split(" / ")[2], f.kg_co2e_per_unit)
+        for f in factors
+        if f.name.startswith("Material use / ") and f.name.endswith("/ Primary material production")
+    )

@@ -17,6 +17,7 @@ from greenchain.domain.activities import (
     USE_PHASE_ACTIVITIES,
     WASTE_ACTIVITIES,
     WORLD_GRID_SET,
+    material_factor_id,
     resolve_activity,
     scope_of_factor,
     upstream_parts,
@@ -217,6 +218,38 @@ def _builtin(
     return info, factor, scope, category, None
 
 
+def _material_map(
+    ctx: Context, keys: list[tuple[str, str]], gwp_set: GwpSet
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """Per (material, unit) of the purchase lines: the DEFRA material-use factor per unit by
+    gas column, or why the material cannot be used (the line stays spend-based, saying so)."""
+    cache = _FactorCache(ctx, {})
+    rows: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for material, unit in keys:
+        row: dict[str, Any] = {"material": material, "unit": unit}
+        try:
+            factor_id = material_factor_id(cache.factors("defra-2025"), material)
+            info, factor = cache.get("defra-2025", factor_id)
+            per_unit = convert(1.0, unit, factor.unit)
+        except GreenchainError as exc:
+            rows.append(row | {"error": exc.message})
+            continue
+        used.add(f"{info.key} {info.version}")
+        gases = factor_gas_columns(factor, gwp_set, info.gwp_basis)
+        rows.append(
+            row
+            | {
+                "factor_set": info.key,
+                "factor_id": factor.factor_id,
+                "factor_year": info.reference_year,
+                "error": None,
+            }
+            | {column: value * per_unit for column, value in gases.items()}
+        )
+    return rows, used
+
+
 def _residual_mix(
     ctx: Context, activity_map: list[dict[str, Any]], gwp_set: GwpSet, year: int
 ) -> tuple[list[dict[str, Any]], set[str]]:
@@ -385,6 +418,10 @@ def calculate_inventory(
     activity_sets |= upstream_sets
     residual_mix, residual_sets = _residual_mix(ctx, activity_map, gwp_set, year)
     activity_sets |= residual_sets
+    material_map, material_sets = _material_map(
+        ctx, ctx.engine.distinct_materials(inputs["purchases"]), gwp_set
+    )
+    activity_sets |= material_sets
     with (
         ctx.progress(f"Calculating {org_slug} {year} ({gwp_set.value})") as step,
         ThreadPoolExecutor(max_workers=1) as pool,
@@ -404,6 +441,7 @@ def calculate_inventory(
             fx_monthly=fx_monthly,
             upstream_map=upstream_map,
             residual_mix=residual_mix,
+            material_map=material_map,
         )
         step("calculated")
         names = ws.supplier_names(org.id)

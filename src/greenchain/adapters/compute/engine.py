@@ -208,6 +208,7 @@ def calculate(
     fx_monthly: Mapping[tuple[str, int], float] | None = None,
     upstream_map: Sequence[Mapping[str, Any]] = (),
     residual_mix: Sequence[Mapping[str, Any]] = (),
+    material_map: Sequence[Mapping[str, Any]] = (),
 ) -> CalculationOutput:
     """Calculate every purchase and activity line of one reporting ``year``.
 
@@ -220,6 +221,10 @@ def calculate(
     per unit, used for a purchase line dated in that month before the annual mean (supplier
     revenue, a yearly figure, always uses the annual mean); ``cpi_ratio``: CPI(factor year) /
     CPI(``year``); ``activity_map``: per (activity, country, unit) the factor resolution.
+
+    ``material_map``: per (material, unit) of purchase lines, kg CO2e per unit by gas column
+    of the material's DEFRA material-use factor (or why there is none): category 1
+    average-data, used before spend-based.
 
     ``residual_mix``: per market (country), kg CO2e per kWh by gas column of its residual
     mix: market-based Scope 2 of the electricity no instrument covers.
@@ -235,7 +240,6 @@ def calculate(
     """
     con = duckdb.connect()
     try:
-        con.register("purchases", purchases)
         con.register("suppliers", suppliers)
         con.register("supplier_data", supplier_data)
         con.register("product_footprints", product_footprints)
@@ -244,6 +248,12 @@ def calculate(
         con.register("activity_map", _table(activity_map, ACTIVITY_MAP_SCHEMA))
         con.register("upstream_map", _table(upstream_map, UPSTREAM_MAP_SCHEMA))
         con.register("residual", _table(residual_mix, RESIDUAL_SCHEMA))
+        con.register("material_map", _table(material_map, MATERIAL_MAP_SCHEMA))
+        if "material" not in purchases.column_names:  # inputs from before the column
+            purchases = purchases.append_column(
+                "material", pa.nulls(purchases.num_rows, pa.string())
+            )
+        con.register("purchases", purchases)
         con.register("eeio", _table(eeio, EEIO_SCHEMA))
         fx_rows = [{"currency": k, "usd_per_unit": v} for k, v in sorted(fx.items())]
         con.register("fx", _table(fx_rows, FX_SCHEMA))
@@ -291,6 +301,17 @@ def _with_gas_columns(activities: pa.Table) -> pa.Table:
     return activities
 
 
+MATERIAL_MAP_SCHEMA = pa.schema(
+    [
+        ("material", pa.string()),
+        ("unit", pa.string()),
+        ("factor_set", pa.string()),
+        ("factor_id", pa.string()),
+        ("factor_year", pa.int32()),
+        ("error", pa.string()),
+    ]
+    + [(c, pa.float64()) for c in GAS_COLS]
+)
 RESIDUAL_SCHEMA = pa.schema(
     [("market", pa.string()), ("factor_set", pa.string()), ("factor_id", pa.string())]
     + [(c, pa.float64()) for c in GAS_COLS]
@@ -347,6 +368,7 @@ def _purchase_sql(
     spend_gases = ", ".join(
         f"CASE WHEN method = 'spend_based' THEN spend_fusd * e_{c} "
         f"WHEN method = 'supplier_specific' THEN upstream_fill_kg * e_{c} / ({e_total}) "
+        f"WHEN method = 'average_data' THEN quantity * mat_{c} "
         f"ELSE 0 END AS {c}"
         for c in GAS_COLS[:-1]
     )
@@ -355,7 +377,7 @@ def _purchase_sql(
     WITH p AS (
         SELECT p.line_id, p.supplier_id, p.amount::DOUBLE AS amount, p.currency,
                p.naics_code, p.scope3_category::INTEGER AS scope3_category,
-               p.quantity::DOUBLE AS quantity, p.unit, p.product_id,
+               p.quantity::DOUBLE AS quantity, p.unit, p.product_id, p.material,
                s.country AS supplier_country, {fx_rate} AS fx_rate
         FROM purchases p
         LEFT JOIN suppliers s ON s.supplier_id = p.supplier_id
@@ -377,9 +399,14 @@ def _purchase_sql(
                pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
                {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,
                sd.upstream_missing, sd.verified AS sd_verified, sd.data_year, e.*,
+               mm.factor_set AS mat_set, mm.factor_id AS mat_id, mm.error AS mat_error,
+               mm.factor_year AS mat_year,
+               {", ".join(f"mm.{c} AS mat_{c}" for c in GAS_COLS)},
                CASE WHEN pf.product_id IS NOT NULL AND p.amount > 0 THEN 'product_level'
                     WHEN sd.supplier_id IS NOT NULL AND p.fx_rate IS NOT NULL
                          THEN 'supplier_specific'
+                    WHEN mm.factor_id IS NOT NULL AND mm.error IS NULL AND p.amount > 0
+                         THEN 'average_data'
                     WHEN e.naics_code IS NOT NULL AND p.fx_rate IS NOT NULL THEN 'spend_based'
                END AS method,
                p.amount * p.fx_rate * {cpi_ratio!r} AS spend_fusd,
@@ -390,6 +417,7 @@ def _purchase_sql(
               AND lower(pf.declared_unit) = lower(p.unit) AND p.quantity IS NOT NULL
         LEFT JOIN sd ON sd.supplier_id = p.supplier_id
         LEFT JOIN e ON e.naics_code = p.naics_code
+        LEFT JOIN material_map mm ON mm.material = p.material AND mm.unit = p.unit
     ),
     h AS (
         -- Hybrid (GHG Protocol Scope 3 Calculation Guidance, ch. 1, category 1): a supplier's
@@ -409,11 +437,15 @@ def _purchase_sql(
     r AS (
         SELECT 'purchase' AS source, line_id AS source_id, supplier_id, '3' AS scope,
                scope3_category, method,
-               CASE method WHEN 'spend_based' THEN '{eeio_key}' END AS factor_set,
+               CASE method WHEN 'spend_based' THEN '{eeio_key}'
+                           WHEN 'average_data' THEN mat_set END AS factor_set,
                CASE method WHEN 'spend_based' THEN naics_code
+                           WHEN 'average_data' THEN mat_id
                            WHEN 'product_level' THEN product_id END AS factor_id,
-               CASE method WHEN 'product_level' THEN quantity ELSE amount END AS activity_amount,
-               CASE method WHEN 'product_level' THEN unit ELSE currency END AS activity_unit,
+               CASE WHEN method IN ('product_level', 'average_data') THEN quantity
+                    ELSE amount END AS activity_amount,
+               CASE WHEN method IN ('product_level', 'average_data') THEN unit
+                    ELSE currency END AS activity_unit,
                fx_rate AS fx_usd_per_unit, amount * fx_rate AS spend_usd,
                CASE method WHEN 'spend_based' THEN {cpi_ratio!r} END AS cpi_ratio,
                {spend_gases},
@@ -423,6 +455,7 @@ def _purchase_sql(
                         THEN allocated_kg
                              + COALESCE(upstream_fill_kg * e_kg_unspecified / ({e_total}), 0)
                    WHEN 'spend_based' THEN spend_fusd * e_kg_unspecified
+                   WHEN 'average_data' THEN quantity * mat_kg_unspecified
                    ELSE 0 END AS kg_unspecified,
                CASE method WHEN 'product_level'
                                 THEN quantity * pcf * COALESCE(pcf_primary_share, 1.0)
@@ -430,12 +463,14 @@ def _purchase_sql(
                            ELSE 0 END AS primary_kg_co2e,
                CASE method WHEN 'product_level' THEN pcf_verified
                            WHEN 'supplier_specific' THEN sd_verified ELSE false END AS q_verified,
-               CASE method WHEN 'spend_based' THEN supplier_country = 'US' ELSE true END
+               CASE method WHEN 'spend_based' THEN supplier_country = 'US'
+                           WHEN 'average_data' THEN supplier_country = 'GB' ELSE true END
                    AS q_region,
                method = 'supplier_specific' AND upstream_missing AS q_partial,
                least(greatest(CASE method
                    WHEN 'product_level' THEN abs({year} - COALESCE(pcf_year, {year}))
                    WHEN 'supplier_specific' THEN {year} - data_year
+                   WHEN 'average_data' THEN abs({year} - COALESCE(mat_year, {year}))
                    ELSE abs({year} - {eeio_year}) END, 0), {MAX_YEAR_GAP}) AS q_gap,
                method IN ('product_level', 'supplier_specific') AS is_primary,
                {", ".join(f"pf_{d}" for d in DQ_COLUMNS)},
@@ -453,6 +488,8 @@ def _purchase_sql(
                            || data_year || ' (' || ({year} - data_year) || ' year(s) before '
                            || 'the reporting year, none reported for {year}; temporal '
                            || 'rating lowered)' ELSE '' END
+                   WHEN 'average_data' THEN 'quantity x DEFRA 2025 material-use factor (primary '
+                        || 'material production, cradle-to-gate) of ' || material
                    WHEN 'product_level' THEN 'quantity x product footprint'
                         || CASE WHEN pcf_primary_share IS NOT NULL THEN '; primary data '
                            || round(pcf_primary_share * 100, 1) || ' % of it (PACT '
@@ -463,6 +500,8 @@ def _purchase_sql(
                    WHEN NULL THEN NULL END
                    || CASE WHEN amount < 0 THEN '; credit note: the negative amount reduces '
                       || 'the spend and emissions of its supplier and category' ELSE '' END
+                   || CASE WHEN mat_error IS NOT NULL AND method = 'spend_based'
+                      THEN '; material not used: ' || mat_error ELSE '' END
                    AS note,
                amount AS input_amount, currency AS input_unit,
                CASE WHEN method IS NULL THEN
@@ -792,6 +831,21 @@ class DuckDbEngine:
             for a, c, u, g, p, b, m, t in rows
         ]
 
+    def distinct_materials(self, purchases: pa.Table) -> list[tuple[str, str]]:
+        """Distinct (material, unit) of the purchase lines that give a material."""
+        if "material" not in purchases.column_names:
+            return []
+        con = duckdb.connect()
+        try:
+            con.register("p", purchases)
+            rows = con.execute(
+                "SELECT DISTINCT material, unit FROM p WHERE material IS NOT NULL "
+                "AND unit IS NOT NULL ORDER BY ALL"
+            ).fetchall()
+        finally:
+            con.close()
+        return [(str(m), str(u)) for m, u in rows]
+
     def distinct_currencies(self, inputs: Mapping[str, pa.Table]) -> set[str]:
         found: set[str] = set()
         for name in ("purchases", "supplier_data"):
@@ -823,6 +877,7 @@ class DuckDbEngine:
         fx_monthly: Mapping[tuple[str, int], float] | None = None,
         upstream_map: Sequence[Mapping[str, Any]] = (),
         residual_mix: Sequence[Mapping[str, Any]] = (),
+        material_map: Sequence[Mapping[str, Any]] = (),
     ) -> CalculationOutput:
         return calculate(
             year=year,
@@ -843,4 +898,5 @@ class DuckDbEngine:
             fx_monthly=fx_monthly,
             upstream_map=upstream_map,
             residual_mix=residual_mix,
+            material_map=material_map,
         )

@@ -421,6 +421,8 @@ purchase_lines = Table(
     Column("product_id", String(64)),
     Column("import_id", Integer),
     Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py
+    # category 1 average-data: the material bought (DEFRA "Material use"), with quantity
+    Column("material", String(120)),
 )
 
 supplier_data = Table(

@@ -604,7 +604,8 @@ class SqlWorkspace:
         )
         queries = {
             "purchases": "SELECT line_id, supplier_id, amount, currency, naics_code, "
-            f"scope3_category, quantity, unit, product_id, {month} AS month FROM purchase_lines "
+            f"scope3_category, quantity, unit, product_id, {month} AS month, material "
+            "FROM purchase_lines "
             f"WHERE org_id = {org_id} AND {date_filter}",
             "suppliers": f"SELECT supplier_id, country FROM suppliers WHERE org_id = {org_id}",
             "supplier_data": "SELECT supplier_id, year, revenue, currency, scope1_t, "
@@ -838,6 +839,7 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
             ("unit", _S),
             ("product_id", _S),
             ("month", _I),
+            ("material", _S),
         ]
     ),
     "suppliers": pa.schema([("supplier_id", _S), ("country", _S)]),

@@ -204,6 +204,17 @@ def factors_waste() -> None:
     )
 
 
+@factors_app.command("materials")
+@guarded
+def factors_materials() -> None:
+    """The materials of DEFRA 2025 (material column of purchase lines: category 1
+    average-data with quantity and a mass unit)."""
+    table = Table("material", "kg CO2e per tonne (primary production)")
+    for material, kg in factor_service.material_options(_ctx()):
+        table.add_row(material, f"{kg:,.1f}")
+    console.print(table)
+
+
 @factors_app.command("activities")
 def factors_activities() -> None:
     """The built-in activity names for activity files, with their scope and factors."""
