@@ -180,7 +180,8 @@ def postgresql_fresh_url(postgres_url: str) -> str:
                 "one_time_tokens, api_tokens, "
                 "memberships, users, restatements, rejected_lines, calculation_runs, "
                 "imports, "
-                "purchase_lines, supplier_data, activity_data, product_footprints, suppliers, "
+                "purchase_lines, supplier_data, activity_data, product_footprints, take_back, "
+                "suppliers, "
                 "category_exclusions, organisations, fx_rates, factors, factor_sets "
                 "RESTART IDENTITY CASCADE"
             )

@@ -24,6 +24,7 @@ from greenchain.domain.records import (
     PURCHASES,
     SUPPLIER_DATA,
     SUPPLIERS,
+    TAKE_BACK,
 )
 
 #: (NAICS code, weight, scope 3 category, descriptions) — what a chip maker buys.
@@ -397,6 +398,57 @@ def generate_purchase_lines(
         )
 
 
+def _waste_and_people_rows(years: Sequence[int], seed: int) -> list[tuple[object, ...]]:
+    """The fab's waste by DEFRA material and treatment (category 5), the end of life of the
+    modules sold (category 12), homeworking and commuting (category 7)."""
+    rng = random.Random(seed + 13)
+    rows: list[tuple[object, ...]] = []
+    waste = (
+        ("waste", "Commercial and industrial waste", "incineration", 120, 180),
+        ("waste", "Commercial and industrial waste", "landfill", 20, 40),
+        ("waste", "WEEE - mixed", "open-loop", 8, 15),
+        ("waste", "Plastics: average plastics", "closed-loop", 30, 55),
+        ("waste", "Paper and board: mixed", "closed-loop", 15, 25),
+        ("sold_product_end_of_life", "WEEE - small", "open-loop", 60, 80),
+        ("sold_product_end_of_life", "WEEE - small", "landfill", 15, 25),
+    )
+    for year in years:
+        end = f"{year}-12-31"
+        for n, (kind, material, treatment, low, high) in enumerate(waste, start=1):
+            country = "DE" if kind == "sold_product_end_of_life" else "TW"
+            rows.append(
+                (f"WASTE-{year}-{n:02d}", end, kind, f"{rng.uniform(low, high):.1f}", "tonnes",
+                 country, "", "", "", "", "", "", material, treatment)
+            )  # fmt: skip
+        rows.append(
+            (f"HOME-{year}", end, "homeworking", f"{rng.uniform(1.5e5, 2.2e5):.0f}",
+             "FTE hours", "GB", "", "", "", "", "", "", "", "")
+        )  # fmt: skip
+        rows.append(
+            (f"COMMUTE-{year}", end, "car_travel", f"{rng.uniform(2.0e6, 2.8e6):.0f}", "km",
+             "GB", 7, "", "", "", "", "", "", "")
+        )  # fmt: skip
+    return rows
+
+
+def write_take_back(folder: Path, years: Sequence[int], seed: int) -> int:
+    """The take-back programme of the modules sold: what came back and what became of it."""
+    rng = random.Random(seed + 17)
+    rows = []
+    for year in years:
+        for line, tonnes in (("power modules", 70.0), ("evaluation boards", 9.0)):
+            reused = round(rng.uniform(0.18, 0.24), 4)
+            refurbished = round(rng.uniform(0.04, 0.07), 4)
+            landfilled = round(rng.uniform(0.0003, 0.001), 4)
+            rows.append(
+                (f"TB-{year}-{line.split()[0].upper()}", year, line,
+                 round(tonnes * rng.uniform(900, 1100)), f"{tonnes * rng.uniform(0.9, 1.1):.2f}",
+                 f"{reused:.4f}", f"{refurbished:.4f}",
+                 f"{1 - reused - refurbished - landfilled - 0.00005:.4f}", "0", f"{landfilled:.4f}")
+            )  # fmt: skip
+    return _write(folder / "take_back.csv", TAKE_BACK.column_names, rows)
+
+
 def _sold_product_rows(years: Sequence[int], seed: int) -> list[tuple[object, ...]]:
     """Power-management modules the buyer sold, by country of use: each draws about 4 kWh a
     year over a 7-year life (category 11, use of sold products)."""
@@ -636,7 +688,11 @@ def write_demo_workspace(
                 )
     act_rows += _taiwan_fab_rows(years, seed)
     act_rows += _sold_product_rows(years, seed)
+    act_rows += _waste_and_people_rows(years, seed)
+    width = len(ACTIVITY.column_names)  # rows leave the optional columns they do not use
+    act_rows = [row + ("",) * (width - len(row)) for row in act_rows]
     counts["activity"] = _write(folder / "activity.csv", ACTIVITY.column_names, act_rows)
+    counts["take_back"] = write_take_back(folder, years, seed)
     # Renewable electricity: unbundled RECs for the US fabs, a GO for the UK office, I-RECs
     # for the Taiwan fab.
     eac_rows = [

@@ -128,5 +128,6 @@ def write_demo_files(folder: Path, *, seed: int) -> dict[str, Path]:
         "activity": files.activity,
         "product_footprints": files.product_footprints,
         "energy_attributes": files.folder / "energy_attributes.csv",
+        "take_back": files.folder / "take_back.csv",
         "partner_suppliers": files.folder / "partner_suppliers.csv",
     }

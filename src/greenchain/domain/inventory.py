@@ -130,6 +130,10 @@ class InventoryReport:
     category_methods: dict[str, dict[str, float]] = field(default_factory=dict)
     #: categories declared excluded when the run was calculated, with their justification
     exclusions: list[CategoryExclusion] = field(default_factory=list)
+    #: take-back of sold products in the year: tonnes and units returned, reuse rate
+    #: (reused or refurbished), recycling rate (of what could not be reused), per product
+    #: line; reported beside the emissions, never netted against them
+    circularity: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -183,6 +187,7 @@ def build_report(
     rejected: Sequence[RejectedLines] = (),
     kg_by_category_method: Mapping[int, Mapping[str, float]] | None = None,
     exclusions: Sequence[tuple[int, str]] = (),
+    circularity: Mapping[str, Any] | None = None,
 ) -> InventoryReport:
     """Assemble the report from kilogram aggregates; every key is present, zero when empty."""
     by_scope = {k: _tonnes(kg_by_scope.get(k, 0.0)) for k in SCOPE_KEYS}
@@ -220,6 +225,7 @@ def build_report(
             CategoryExclusion(c, reason, _tonnes(kg_by_category.get(c, 0.0)))
             for c, reason in exclusions
         ],
+        circularity=dict(circularity or {}),
     )
 
 

@@ -42,6 +42,7 @@ ROW_HASHED_TABLES = (
     "supplier_data",
     "energy_attributes",
     "product_footprints",
+    "take_back",
 )
 
 #: The largest id a stored row can have: primary keys are INTEGER columns, 32-bit on
@@ -94,6 +95,8 @@ class RecordSchema:
     description: str
     #: (a, b): when column ``a`` has a value, column ``b`` must have one too.
     requires: tuple[tuple[str, str], ...] = field(default=())
+    #: (columns, limit): the columns of a row may add up to at most ``limit`` (shares).
+    sums: tuple[tuple[tuple[str, ...], float], ...] = field(default=())
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -454,9 +457,47 @@ ENERGY_ATTRIBUTES = RecordSchema(
     ),
 )
 
+_SHARE = {"type": ColumnType.DECIMAL, "required": False, "default": "0", "minimum": 0, "maximum": 1}
+TAKE_BACK_SHARES = ("reused", "refurbished", "recycled", "incinerated", "landfilled")
+
+TAKE_BACK = RecordSchema(
+    kind="take-back",
+    table="take_back",
+    key=("record_id",),
+    description="Sold products taken back in a year, per product line, and what became of them.",
+    columns=(
+        ColumnSpec("record_id", **_ID),  # type: ignore[arg-type]
+        ColumnSpec("year", ColumnType.INTEGER, minimum=1990, maximum=2100),
+        ColumnSpec("product_line", max_length=120),
+        ColumnSpec(
+            "units_returned", ColumnType.INTEGER, required=False, minimum=0, maximum=MAX_AMOUNT
+        ),
+        ColumnSpec(
+            "tonnes_returned",
+            ColumnType.DECIMAL,
+            minimum=0,
+            exclusive_minimum=True,
+            plausible_maximum=MAX_AMOUNT,
+        ),
+        *(
+            ColumnSpec(f"share_{s}", help=f"share of the returned tonnes {s}, 0 to 1", **_SHARE)  # type: ignore[arg-type]
+            for s in TAKE_BACK_SHARES
+        ),
+    ),
+    sums=((tuple(f"share_{s}" for s in TAKE_BACK_SHARES), 1.0),),
+)
+
 SCHEMAS: dict[str, RecordSchema] = {
     s.kind: s
-    for s in (SUPPLIERS, PURCHASES, SUPPLIER_DATA, ACTIVITY, PRODUCT_FOOTPRINTS, ENERGY_ATTRIBUTES)
+    for s in (
+        SUPPLIERS,
+        PURCHASES,
+        SUPPLIER_DATA,
+        ACTIVITY,
+        PRODUCT_FOOTPRINTS,
+        ENERGY_ATTRIBUTES,
+        TAKE_BACK,
+    )
 }
 
 TRUE_WORDS = ("true", "yes", "y", "1", "x")

@@ -27,6 +27,7 @@ IMPORT_ORDER = (
     ("activity", "activity"),
     ("product-footprints", "product_footprints"),
     ("energy-attributes", "energy_attributes"),
+    ("take-back", "take_back"),
 )
 
 

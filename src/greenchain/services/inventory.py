@@ -467,6 +467,7 @@ def calculate_inventory(
             kg_by_scope=result.kg_by_scope,
             kg_by_category=result.kg_by_category,
             kg_by_category_method=result.kg_by_category_method,
+            circularity=ctx.engine.circularity(inputs.get("take_back")),
             exclusions=[
                 (int(e["category"]), str(e["reason"]))
                 for e in (ctx.exclusions.of_year(org.id, year) if ctx.exclusions else [])

@@ -831,6 +831,42 @@ class DuckDbEngine:
             for a, c, u, g, p, b, m, t in rows
         ]
 
+    def circularity(self, take_back: pa.Table | None) -> dict[str, Any]:
+        """What the year's take-back records add up to: tonnes and units returned, the reuse
+        rate (reused or refurbished / returned) and the recycling rate (recycled / what could
+        not be reused), in total and per product line. Not emissions: nothing is netted."""
+        if take_back is None or take_back.num_rows == 0:
+            return {}
+        con = duckdb.connect()
+        try:
+            con.register("t", take_back)
+            rates = (
+                "sum(tonnes_returned) AS tonnes, sum(units_returned) AS units, "
+                "sum(tonnes_returned * (share_reused + share_refurbished)) "
+                "/ sum(tonnes_returned) AS reuse_rate, "
+                "sum(tonnes_returned * share_recycled) / nullif(sum(tonnes_returned * "
+                "(1 - share_reused - share_refurbished)), 0) AS recycling_rate"
+            )
+            total = con.execute(f"SELECT {rates} FROM t").fetchone()
+            lines = con.execute(
+                f"SELECT product_line, {rates} FROM t GROUP BY 1 ORDER BY 2 DESC, 1"
+            ).fetchall()
+        finally:
+            con.close()
+
+        def figures(tonnes: Any, units: Any, reuse: Any, recycling: Any) -> dict[str, Any]:
+            return {
+                "tonnes_returned": round(float(tonnes), 6),
+                "units_returned": int(units) if units is not None else None,
+                "reuse_rate": round(float(reuse), 6),
+                "recycling_rate": round(float(recycling), 6) if recycling is not None else None,
+            }
+
+        assert total is not None
+        return figures(*total) | {
+            "product_lines": [{"product_line": str(r[0]), **figures(*r[1:])} for r in lines]
+        }
+
     def distinct_materials(self, purchases: pa.Table) -> list[tuple[str, str]]:
         """Distinct (material, unit) of the purchase lines that give a material."""
         if "material" not in purchases.column_names:

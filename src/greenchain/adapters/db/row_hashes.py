@@ -38,6 +38,7 @@ COMMITTED: dict[str, tuple[Table, tuple[str, ...]]] = {
     "supplier_data": (t.supplier_data, ("supplier_id", "year")),
     "energy_attributes": (t.energy_attributes, ("instrument_id",)),
     "product_footprints": (t.product_footprints, ("product_id",)),
+    "take_back": (t.take_back, ("record_id",)),
 }
 
 assert tuple(COMMITTED) == ROW_HASHED_TABLES

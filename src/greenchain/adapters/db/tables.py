@@ -471,6 +471,27 @@ activity_data = Table(
     Column("treatment", String(60)),
 )
 
+#: Sold products taken back, per product line and year, and the shares of the returned tonnes
+#: reused, refurbished, recycled, incinerated and landfilled (circularity, kept apart from
+#: emissions).
+take_back = Table(
+    "take_back",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("product_line", String(120), nullable=False),
+    Column("units_returned", BigInteger),
+    Column("tonnes_returned", Float, nullable=False),
+    Column("share_reused", Float, nullable=False),
+    Column("share_refurbished", Float, nullable=False),
+    Column("share_recycled", Float, nullable=False),
+    Column("share_incinerated", Float, nullable=False),
+    Column("share_landfilled", Float, nullable=False),
+    Column("import_id", Integer),
+    Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py
+)
+
 energy_attributes = Table(
     "energy_attributes",
     metadata,

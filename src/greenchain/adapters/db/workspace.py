@@ -621,6 +621,10 @@ class SqlWorkspace:
             "scope3_category, gas, process, abatement, kwh_per_unit_year, lifetime_years, "
             "material, treatment FROM "
             f"activity_data WHERE org_id = {org_id} AND {date_filter} ORDER BY activity_id",
+            "take_back": "SELECT record_id, product_line, units_returned, tonnes_returned, "
+            "share_reused, share_refurbished, share_recycled, share_incinerated, "
+            f"share_landfilled FROM take_back WHERE org_id = {org_id} AND year = {year} "
+            "ORDER BY record_id",
             # instruments whose generation period overlaps the year (pro-rated in the engine)
             "instruments": "SELECT instrument_id, instrument, mwh, period_start, period_end, "
             f"country FROM energy_attributes WHERE org_id = {org_id} AND "
@@ -843,6 +847,19 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "suppliers": pa.schema([("supplier_id", _S), ("country", _S)]),
+    "take_back": pa.schema(
+        [
+            ("record_id", _S),
+            ("product_line", _S),
+            ("units_returned", _I),
+            ("tonnes_returned", _F),
+            ("share_reused", _F),
+            ("share_refurbished", _F),
+            ("share_recycled", _F),
+            ("share_incinerated", _F),
+            ("share_landfilled", _F),
+        ]
+    ),
     "supplier_data": pa.schema(
         [
             ("supplier_id", _S),

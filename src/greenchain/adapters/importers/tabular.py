@@ -375,6 +375,7 @@ def validate_table(
             con.register(f"ref_{ref.value}", pa.table({"v": pa.array(sorted(values), pa.string())}))
         checks = [q for col in schema.columns for q in _column_checks(col, references)]
         checks += [_requires_check(a, b) for a, b in schema.requires]
+        checks += [_sum_check(columns, limit) for columns, limit in schema.sums]
         checks.append(_duplicate_check(schema))
         # One pass over the rows: each check yields a problem struct or NULL.
         cases = ", ".join(
@@ -537,6 +538,15 @@ def _requires_check(present: str, needed: str) -> Check:
         needed,
         f"{_quote(present)} IS NOT NULL AND {_quote(needed)} IS NULL",
         f"a value is required when {present} is given",
+    )
+
+
+def _sum_check(columns: tuple[str, ...], limit: float) -> Check:
+    total = " + ".join(f"COALESCE(TRY_CAST({_quote(c)} AS DOUBLE), 0)" for c in columns)
+    return _problem(
+        columns[0],
+        f"{total} > {limit} + 1e-9",
+        f"{' + '.join(columns)} add up to more than {limit:g}",
     )
 
 

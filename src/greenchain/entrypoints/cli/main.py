@@ -1142,6 +1142,15 @@ def _print_report(report: InventoryReport) -> None:
     for s in report.by_supplier[:10]:
         top.add_row(s.supplier_id, s.name, f"{s.t_co2e:,.1f}", s.method)
     console.print(top)
+    if report.circularity:
+        c = report.circularity
+        recycled = c["recycling_rate"]
+        console.print(
+            f"Take-back (not netted against emissions): {c['tonnes_returned']:,.1f} t returned; "
+            f"{c['reuse_rate']:.1%} reused or refurbished; "
+            + ("-" if recycled is None else f"{recycled:.1%}")
+            + " of the rest recycled."
+        )
     console.print(
         f"Primary data share of Scope 3: {report.primary_data_share:.1%}; emissions-weighted "
         f"data quality {report.data_quality_score:.2f} (1 best .. 5 worst); "
