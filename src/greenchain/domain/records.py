@@ -396,6 +396,13 @@ ACTIVITY = RecordSchema(
             help="waste, sold_product_end_of_life: landfill, incineration, open-loop, "
             "closed-loop, composting or anaerobic digestion",
         ),
+        ColumnSpec(
+            "supplier_id",
+            required=False,
+            reference=Reference.SUPPLIER,
+            help="a Scope 3 activity a supplier performed (its freight): the activity replaces "
+            "the spend-based estimate of that supplier's purchase lines of the same category",
+        ),
     ),
     requires=(
         ("kwh_per_unit_year", "lifetime_years"),

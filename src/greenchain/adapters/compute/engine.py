@@ -290,6 +290,7 @@ _GAS_INPUT_COLUMNS = (
     ("lifetime_years", pa.float64()),
     ("material", pa.string()),
     ("treatment", pa.string()),
+    ("supplier_id", pa.string()),
 )
 
 
@@ -337,6 +338,18 @@ UPSTREAM_MAP_SCHEMA = pa.schema(
         *[(c, pa.float64()) for c in GAS_COLS],
     ]
 )
+
+
+def _key_join(alias: str) -> str:
+    """Join condition of an activity row ``a`` and a map row on the activity key."""
+    return (
+        f"ON {alias}.activity = a.activity AND {alias}.country = a.country "
+        f"AND {alias}.unit = a.unit AND {alias}.gas = COALESCE(a.gas, '') "
+        f"AND {alias}.process = COALESCE(a.process, '') "
+        f"AND {alias}.abatement = COALESCE(a.abatement, 0)::DOUBLE "
+        f"AND {alias}.material = COALESCE(a.material, '') "
+        f"AND {alias}.treatment = COALESCE(a.treatment, '')"
+    )
 
 
 def _plain(column: str) -> str:
@@ -394,6 +407,16 @@ def _purchase_sql(
         QUALIFY row_number() OVER (PARTITION BY d.supplier_id ORDER BY d.year DESC) = 1
     ),
     e AS (SELECT naics_code, {", ".join(f"{c} AS e_{c}" for c in GAS_COLS)} FROM eeio),
+    -- a supplier's own Scope 3 activity (its freight) replaces the estimate of its purchase
+    -- lines of the same category
+    replaced AS (
+        SELECT a.supplier_id,
+               COALESCE(a.scope3_category, am.scope3_category)::INTEGER AS category,
+               string_agg(a.activity_id, ', ' ORDER BY a.activity_id) AS activity_ids
+        FROM activities a JOIN activity_map am {_key_join("am")}
+        WHERE a.supplier_id IS NOT NULL AND am.error IS NULL AND am.scope = '3'
+        GROUP BY 1, 2
+    ),
     m AS (
         SELECT p.*, pf.kg_co2e_per_unit AS pcf, pf.verified::BOOLEAN AS pcf_verified,
                pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
@@ -419,20 +442,26 @@ def _purchase_sql(
         LEFT JOIN e ON e.naics_code = p.naics_code
         LEFT JOIN material_map mm ON mm.material = p.material AND mm.unit = p.unit
     ),
+    mr AS (
+        SELECT m.*, rp.activity_ids AS replaced_by
+        FROM m LEFT JOIN replaced rp
+               ON rp.supplier_id = m.supplier_id AND rp.category = m.scope3_category
+              AND m.method IN ('spend_based', 'supplier_specific')
+    ),
     h AS (
         -- Hybrid (GHG Protocol Scope 3 Calculation Guidance, ch. 1, category 1): a supplier's
         -- reported Scope 1 + 2 allocated by spend / revenue is primary; an upstream Scope 3 it
         -- did not report is filled with a secondary estimate, the line's spend-based EEIO
         -- cradle-to-gate emissions less the supplier's own (what the sector's supply chain adds
         -- before the supplier's gate), split by gas like the EEIO factor.
-        SELECT m.*,
+        SELECT mr.*,
                CASE WHEN method = 'supplier_specific' AND upstream_missing
                     -- a credit note (negative spend) takes back the fill of its amount
                     THEN sign(spend_fusd) * greatest(
                         abs(COALESCE(spend_fusd * ({e_total}), 0)) - abs(allocated_kg), 0)
                     ELSE 0 END
                    AS upstream_fill_kg
-        FROM m
+        FROM mr
     ),
     r AS (
         SELECT 'purchase' AS source, line_id AS source_id, supplier_id, '3' AS scope,
@@ -502,7 +531,11 @@ def _purchase_sql(
                       || 'the spend and emissions of its supplier and category' ELSE '' END
                    || CASE WHEN mat_error IS NOT NULL AND method = 'spend_based'
                       THEN '; material not used: ' || mat_error ELSE '' END
+                   || CASE WHEN replaced_by IS NOT NULL
+                      THEN '; replaced by the supplier''s activity data (' || replaced_by
+                      || ', same category): counted there, 0 here' ELSE '' END
                    AS note,
+               replaced_by,
                amount AS input_amount, currency AS input_unit,
                CASE WHEN method IS NULL THEN
                    CASE WHEN fx_rate IS NULL THEN 'no exchange rate for ' || currency
@@ -511,7 +544,10 @@ def _purchase_sql(
                END AS reject_reason
         FROM h
     )
-    SELECT * FROM r
+    SELECT * EXCLUDE (replaced_by) REPLACE (
+        {", ".join(f"CASE WHEN replaced_by IS NULL THEN {c} ELSE 0 END AS {c}" for c in GAS_COLS)},
+        CASE WHEN replaced_by IS NULL THEN primary_kg_co2e ELSE 0 END AS primary_kg_co2e
+    ) FROM r
     """
 
 
@@ -550,23 +586,14 @@ def _activity_sql(year: int) -> str:
         "|| e.market || ')' END"
     )
     upstream_gases = ", ".join(f"a.amount * um.multiplier * um.{c} AS {c}" for c in GAS_COLS)
-
-    def key_join(alias: str) -> str:
-        """Join condition of an activity row and a map row on the activity key."""
-        return (
-            f"ON {alias}.activity = a.activity AND {alias}.country = a.country "
-            f"AND {alias}.unit = a.unit AND {alias}.gas = COALESCE(a.gas, '') "
-            f"AND {alias}.process = COALESCE(a.process, '') "
-            f"AND {alias}.abatement = COALESCE(a.abatement, 0)::DOUBLE "
-            f"AND {alias}.material = COALESCE(a.material, '') "
-            f"AND {alias}.treatment = COALESCE(a.treatment, '')"
-        )
+    key_join = _key_join
 
     first, last = f"DATE '{year}-01-01'", f"DATE '{year}-12-31'"
     return f"""
     CREATE TEMP TABLE activity_results AS
     WITH base AS (
-        SELECT 'activity' AS source, a.activity_id AS source_id, NULL::VARCHAR AS supplier_id,
+        SELECT 'activity' AS source, a.activity_id AS source_id,
+               CASE WHEN am.scope = '3' THEN a.supplier_id END AS supplier_id,
                am.scope AS scope,
                CASE WHEN am.scope = '3' THEN COALESCE(a.scope3_category, am.scope3_category) END
                    AS scope3_category,
@@ -584,6 +611,10 @@ def _activity_sql(year: int) -> str:
                     || {_plain("a.lifetime_years")}
                     || ' years of direct use-phase electricity at the grid factor of '
                     || a.country || ' (GHG Protocol Scope 3 Standard, category 11)'
+                    WHEN a.supplier_id IS NOT NULL AND am.scope = '3' THEN concat_ws('; ',
+                        am.note, 'supplier ' || a.supplier_id || '''s own activity: replaces '
+                        || 'the estimate of its category '
+                        || COALESCE(a.scope3_category, am.scope3_category) || ' purchase lines')
                     ELSE am.note END AS note,
                CASE WHEN am.error IS NULL AND am.factor_id IS NULL
                     THEN 'no factor for activity ' || a.activity

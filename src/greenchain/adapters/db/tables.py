@@ -469,6 +469,9 @@ activity_data = Table(
     # waste and end of life of sold products: the DEFRA material and treatment
     Column("material", String(120)),
     Column("treatment", String(60)),
+    # a Scope 3 activity of a supplier (its freight): replaces the spend estimate of the
+    # supplier's purchase lines of the same category
+    Column("supplier_id", String(64)),
 )
 
 #: Sold products taken back, per product line and year, and the shares of the returned tonnes

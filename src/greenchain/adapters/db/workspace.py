@@ -619,7 +619,7 @@ class SqlWorkspace:
             f"WHERE org_id = {org_id} ORDER BY product_id",
             "activities": "SELECT activity_id, activity, amount, unit, country, "
             "scope3_category, gas, process, abatement, kwh_per_unit_year, lifetime_years, "
-            "material, treatment FROM "
+            "material, treatment, supplier_id FROM "
             f"activity_data WHERE org_id = {org_id} AND {date_filter} ORDER BY activity_id",
             "take_back": "SELECT record_id, product_line, units_returned, tonnes_returned, "
             "share_reused, share_refurbished, share_recycled, share_incinerated, "
@@ -903,6 +903,7 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
             ("lifetime_years", _F),
             ("material", _S),
             ("treatment", _S),
+            ("supplier_id", _S),
         ]
     ),
     "instruments": pa.schema(

@@ -1,6 +1,7 @@
 """activity rows name the fluorinated gas (species or refrigerant blend), the semiconductor
 process it was fed to and the abatement fraction; sold products their use-phase electricity;
-waste its material and treatment; a purchase line the material it bought
+waste its material and treatment; a Scope 3 activity its supplier; a purchase line the
+material it bought
 
 Revision ID: 0019
 Revises: 0018
@@ -27,6 +28,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("lifetime_years", sa.Float(), nullable=True))
         batch.add_column(sa.Column("material", sa.String(120), nullable=True))
         batch.add_column(sa.Column("treatment", sa.String(60), nullable=True))
+        batch.add_column(sa.Column("supplier_id", sa.String(64), nullable=True))
     with op.batch_alter_table("purchase_lines") as batch:
         batch.add_column(sa.Column("material", sa.String(120), nullable=True))
 
@@ -35,6 +37,7 @@ def downgrade() -> None:
     with op.batch_alter_table("purchase_lines") as batch:
         batch.drop_column("material")
     with op.batch_alter_table("activity_data") as batch:
+        batch.drop_column("supplier_id")
         batch.drop_column("treatment")
         batch.drop_column("material")
         batch.drop_column("lifetime_years")
