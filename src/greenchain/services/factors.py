@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from greenchain.domain.activities import FACTOR_SETS
-from greenchain.domain.errors import FileRejectedError, InvalidDataError
+from greenchain.domain.errors import InvalidDataError
 from greenchain.domain.factors import EmissionFactor, FactorKind, FactorSetData, FactorSetInfo
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.records import CUSTOM_FACTORS
 from greenchain.services.context import Context
+from greenchain.services.reference_files import read_whole_file
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,7 @@ def import_custom_factors(
     if not 1 <= len(version) <= 40:
         raise InvalidDataError("the version must have 1 to 40 characters")
     with ctx.progress(f"Importing custom factors from {shown}") as step:
-        validated = ctx.tabular.validate(path, CUSTOM_FACTORS, {}, shown)
-        if validated.problems:
-            raise FileRejectedError(
-                shown, validated.problems, validated.total_rows, skippable=False
-            )
-        rows: list[dict[str, Any]] = validated.clean.to_pylist()
-        if not rows:
-            raise InvalidDataError(f"{shown}: the file holds no factors")
+        rows, sha256 = read_whole_file(ctx, path, CUSTOM_FACTORS, {}, shown)
         factors = tuple(_custom_factor(row) for row in rows)
         info = FactorSetInfo(
             key=key,
@@ -110,7 +104,7 @@ def import_custom_factors(
             reference_year=max(int(r["year"]) for r in rows),
         )
         ctx.workspace.save_factor_set(
-            FactorSetData(info, factors, (shown,)), validated.sha256, ctx.clock.now()
+            FactorSetData(info, factors, (shown,)), sha256, ctx.clock.now()
         )
         step("stored")
     return ImportedCustomSet(

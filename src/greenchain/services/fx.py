@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from greenchain.domain.errors import FileRejectedError, InvalidDataError, UnsupportedConversionError
+from greenchain.domain.errors import InvalidDataError, UnsupportedConversionError
 from greenchain.domain.records import FX_RATES, Reference
 from greenchain.services.context import Context
+from greenchain.services.reference_files import read_whole_file
 
 MAX_SOURCE = 300
 
@@ -39,15 +40,8 @@ def import_rates(
         raise InvalidDataError(f"the source may have at most {MAX_SOURCE} characters")
     references = {Reference.CURRENCY: ctx.conversions.iso_currencies()}
     with ctx.progress(f"Importing exchange rates from {shown}") as step:
-        validated = ctx.tabular.validate(path, FX_RATES, references, shown)
-        if validated.problems:
-            raise FileRejectedError(
-                shown, validated.problems, validated.total_rows, skippable=False
-            )
-        rows: list[dict[str, Any]] = validated.clean.to_pylist()
-        if not rows:
-            raise InvalidDataError(f"{shown}: the file holds no rates")
-        count = ctx.conversions.save_rates(rows, source, validated.sha256, ctx.clock.now())
+        rows, sha256 = read_whole_file(ctx, path, FX_RATES, references, shown)
+        count = ctx.conversions.save_rates(rows, source, sha256, ctx.clock.now())
         step("stored")
     return FxImport(
         shown,

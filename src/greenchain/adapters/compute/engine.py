@@ -161,16 +161,20 @@ FX_SCHEMA = pa.schema([("currency", pa.string()), ("usd_per_unit", pa.float64())
 FX_MONTH_SCHEMA = pa.schema(
     [("currency", pa.string()), ("month", pa.int64()), ("usd_per_unit", pa.float64())]
 )
+#: The columns that key an activity row to its factor (``_key_join``).
+ACTIVITY_KEY_FIELDS = [
+    ("activity", pa.string()),
+    ("country", pa.string()),
+    ("unit", pa.string()),
+    ("gas", pa.string()),
+    ("process", pa.string()),
+    ("abatement", pa.float64()),
+    ("material", pa.string()),
+    ("treatment", pa.string()),
+]
 ACTIVITY_MAP_SCHEMA = pa.schema(
     [
-        ("activity", pa.string()),
-        ("country", pa.string()),
-        ("unit", pa.string()),
-        ("gas", pa.string()),
-        ("process", pa.string()),
-        ("abatement", pa.float64()),
-        ("material", pa.string()),
-        ("treatment", pa.string()),
+        *ACTIVITY_KEY_FIELDS,
         ("note", pa.string()),
         ("scope", pa.string()),
         ("scope3_category", pa.int32()),
@@ -319,14 +323,7 @@ RESIDUAL_SCHEMA = pa.schema(
 )
 UPSTREAM_MAP_SCHEMA = pa.schema(
     [
-        ("activity", pa.string()),
-        ("country", pa.string()),
-        ("unit", pa.string()),
-        ("gas", pa.string()),
-        ("process", pa.string()),
-        ("abatement", pa.float64()),
-        ("material", pa.string()),
-        ("treatment", pa.string()),
+        *ACTIVITY_KEY_FIELDS,
         ("part", pa.string()),
         ("factor_set", pa.string()),
         ("factor_id", pa.string()),
