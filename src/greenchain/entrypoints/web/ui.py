@@ -63,8 +63,10 @@ UPLOAD_KINDS = {
     "suppliers": "Suppliers",
     "purchases": "Purchases (spend)",
     "supplier-data": "Supplier-reported emissions",
-    "activity": "Activity data (fuel, electricity, travel, freight)",
+    "activity": "Activity data (energy, F-gases, travel, freight, waste, sold products)",
     "product-footprints": "Product footprints",
+    "energy-attributes": "Energy attribute certificates and PPAs",
+    "take-back": "Take-back of sold products",
 }
 GAS_LABELS = {
     "co2": "CO₂",
