@@ -71,5 +71,12 @@ def test_electricity_in_malaysia_is_calculated_with_the_world_grid_and_says_so(
     assert lines["E-MY"]["kg_co2e"] == pytest.approx(1_200_000 * MALAYSIA / 1000)
     assert lines["E-TW"]["kg_co2e"] == pytest.approx(1_000_000 * TAIWAN / 1000)
     assert lines["E-GB"]["factor_set"] == "defra-2025"  # the more specific factor wins
+    located = next(
+        r
+        for r in get_run_lines(ctx, "acme", report.run_id).to_pylist()
+        if r["source_id"] == "E-MY" and r["scope"] == "2_location"
+    )
+    assert "world grid fallback" in located["note"]
+    assert "life-cycle intensity" in located["note"]
     location = (1_200_000 * MALAYSIA + 1_000_000 * TAIWAN) / 1e6
     assert report.by_scope["2_location"] >= location

@@ -175,7 +175,13 @@ def _activity_map(
             factor_year=factor_year,
             error=None,
             category_error=category_error,
-            note=(_gas_note(factor, info, gwp_set) if name in GAS_ACTIVITIES else None),
+            note=(
+                _gas_note(factor, info, gwp_set)
+                if name in GAS_ACTIVITIES
+                else _world_grid_note(factor)
+                if info.key == WORLD_GRID_SET
+                else None
+            ),
             **factor_gas_columns(factor, gwp_set, info.gwp_basis),
         )
         rows.append(row)
@@ -323,6 +329,16 @@ def _upstream_map(
                 }
             )
     return rows, used
+
+
+def _world_grid_note(factor: EmissionFactor) -> str:
+    """Why a line on the world grid is less exact than a national factor."""
+    return (
+        f"{factor.name}: world grid fallback (Ember and Energy Institute data via Our World "
+        "in Data, as shipped in codecarbon); life-cycle intensity, so it includes upstream "
+        "emissions a combustion-only Scope 2 factor leaves out; import a national factor "
+        "with 'greenchain factors import-custom' to replace it"
+    )
 
 
 def _gas_note(factor: EmissionFactor, info: FactorSetInfo, gwp_set: GwpSet) -> str:
