@@ -14,7 +14,7 @@ from greenchain.services.factors import import_custom_factors
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory, get_run_lines
 from greenchain.services.orgs import add_organisation
-from tests.factories import activity, write_csv
+from tests.factories import activity, purchase, supplier, write_csv
 
 COLUMNS = ("factor_id", "activity", "unit", "country", "year", "kg_co2e", "scope")
 #: Taiwan, Ministry of Economic Affairs, Energy Administration: electricity emission factor
@@ -126,3 +126,51 @@ def test_a_bad_custom_file_is_rejected_whole_and_set_names_are_checked(
         import_custom_factors(ctx, path, set_key="defra-2025")
     with pytest.raises(InvalidDataError, match="set name 'My Set'"):
         import_custom_factors(ctx, path, set_key="My Set")
+
+
+def test_a_regional_spend_factor_calculates_suppliers_of_its_country_before_the_us_one(
+    ctx: Context, tmp_path: Path
+):
+    # a country x sector factor a user derived from a multi-regional input-output model:
+    # 0.9 kg CO2e per 2019 USD for semiconductor machinery (NAICS 333242) made in Taiwan
+    columns = (*COLUMNS, "naics_code")
+    rows: list[dict[str, object]] = [
+        {"factor_id": "TW-333242", "activity": "spend", "unit": "USD", "country": "TW",
+         "year": 2019, "kg_co2e": 0.9, "naics_code": "333242"},
+    ]  # fmt: skip
+    path = write_csv(tmp_path / "mrio.csv", "activity", rows, columns)
+    import_custom_factors(ctx, path, set_key="mrio-tw", version="2019")
+    add_organisation(ctx, "acme")
+    write_csv(
+        tmp_path / "s.csv",
+        "suppliers",
+        [supplier("TW1", country="TW"), supplier("US1", country="US")],
+    )
+    import_records(ctx, "acme", "suppliers", tmp_path / "s.csv")
+    lines = [
+        purchase("L-TW", "TW1", naics_code="333242", amount="10000", date="2024-05-01"),
+        purchase("L-US", "US1", naics_code="333242", amount="10000", date="2024-05-01"),
+    ]
+    write_csv(tmp_path / "p.csv", "purchases", lines)
+    import_records(ctx, "acme", "purchases", tmp_path / "p.csv")
+    report = calculate_inventory(ctx, "acme", 2024)
+    found = {r["source_id"]: r for r in get_run_lines(ctx, "acme", report.run_id).to_pylist()}
+    taiwan = found["L-TW"]
+    assert (taiwan["factor_set"], taiwan["factor_id"]) == ("mrio-tw", "TW-333242")
+    cpi_2019, _ = ctx.conversions.cpi_index(2019)
+    cpi_2024, _ = ctx.conversions.cpi_index(2024)
+    assert taiwan["cpi_ratio"] == pytest.approx(cpi_2019 / cpi_2024)
+    assert taiwan["kg_co2e"] == pytest.approx(10000 * cpi_2019 / cpi_2024 * 0.9)
+    assert "regional spend-based factor of TW for NAICS 333242" in taiwan["note"]
+    assert found["L-US"]["factor_set"] == "epa-supply-chain-v1.3"
+    assert "mrio-tw 2019" in report.factor_sets
+
+
+def test_a_spend_factor_needs_its_sector_and_dollars(ctx: Context, tmp_path: Path):
+    rows: list[dict[str, object]] = [
+        {"factor_id": "x", "activity": "spend", "unit": "EUR", "country": "DE", "year": 2020,
+         "kg_co2e": 0.4},
+    ]  # fmt: skip
+    path = _factors(tmp_path / "bad.csv", rows)
+    with pytest.raises(InvalidDataError, match=r"bad\.csv: row 2: a spend factor needs a naics"):
+        import_custom_factors(ctx, path, set_key="mrio")

@@ -186,6 +186,13 @@ CUSTOM_FACTORS = RecordSchema(
         ColumnSpec("kg_co2", ColumnType.DECIMAL, required=False, minimum=0),
         ColumnSpec("kg_ch4", ColumnType.DECIMAL, required=False, minimum=0),
         ColumnSpec("kg_n2o", ColumnType.DECIMAL, required=False, minimum=0),
+        ColumnSpec(
+            "naics_code",
+            required=False,
+            pattern="[1-9][0-9]{1,5}",
+            pattern_hint="a 2017 NAICS code",
+            help="spend factors (activity 'spend', unit USD): the sector they are for",
+        ),
     ),
 )
 

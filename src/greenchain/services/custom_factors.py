@@ -15,7 +15,7 @@ from greenchain.domain.activities import CATALOGUE, USE_PHASE_ACTIVITIES
 from greenchain.domain.errors import InvalidDataError, NotFoundError
 from greenchain.domain.factors import EmissionFactor, FactorSetInfo
 from greenchain.services.context import Context
-from greenchain.services.factors import custom_set_keys
+from greenchain.services.factors import SPEND_ACTIVITY, custom_set_keys
 
 RESIDUAL_MIX = "electricity_residual_mix"
 
@@ -111,6 +111,23 @@ class CustomFactors:
             category if scope == "3" else None,
             int(factor.extra.get("year", 0)) or (info.reference_year or year),
         )
+
+    def spend_factors(self, year: int) -> list[tuple[FactorSetInfo, EmissionFactor]]:
+        """The regional spend-based factors for ``year``: per country and NAICS code, that
+        year's factor, else the latest earlier one."""
+        best: dict[tuple[str, int], tuple[FactorSetInfo, EmissionFactor]] = {}
+        for (activity, country), found in self.by_place.items():
+            if activity != SPEND_ACTIVITY:
+                continue
+            for info, factor in found:
+                factor_year = int(factor.extra.get("year", 0))
+                naics = int(factor.extra.get("naics", 0))
+                if factor_year > year or not naics:
+                    continue
+                held = best.get((country, naics))
+                if held is None or factor_year > int(held[1].extra.get("year", 0)):
+                    best[(country, naics)] = (info, factor)
+        return [best[k] for k in sorted(best)]
 
     def residual_mix(self, country: str, year: int) -> tuple[FactorSetInfo, EmissionFactor] | None:
         return self.for_place(RESIDUAL_MIX, country, year)

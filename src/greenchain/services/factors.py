@@ -52,6 +52,10 @@ def list_factor_sets(ctx: Context) -> list[dict[str, Any]]:
     return ctx.workspace.list_factor_sets()
 
 
+#: The activity of a regional spend-based factor: kg CO2e per USD of its year, for one NAICS
+#: sector, used for suppliers in its country before the US EEIO factor.
+SPEND_ACTIVITY = "spend"
+
 #: A custom set's key: lowercase letters, digits and dashes, not a built-in set's.
 _SET_KEY = re.compile(r"[a-z][a-z0-9-]{1,39}")
 
@@ -92,6 +96,14 @@ def import_custom_factors(
         raise InvalidDataError("the version must have 1 to 40 characters")
     with ctx.progress(f"Importing custom factors from {shown}") as step:
         rows, sha256 = read_whole_file(ctx, path, CUSTOM_FACTORS, {}, shown)
+        for number, row in enumerate(rows, start=2):
+            if str(row["activity"]).strip().lower() == SPEND_ACTIVITY and (
+                row.get("naics_code") is None or str(row["unit"]).upper() != "USD"
+            ):
+                raise InvalidDataError(
+                    f"{shown}: row {number}: a spend factor needs a naics_code and the unit "
+                    "USD (kg CO2e per US dollar of its year)"
+                )
         factors = tuple(_custom_factor(row) for row in rows)
         info = FactorSetInfo(
             key=key,
@@ -128,6 +140,8 @@ def _custom_factor(row: dict[str, Any]) -> EmissionFactor:
     if row.get("scope3_category") is not None:
         extra["scope3_category"] = float(row["scope3_category"])
     extra["lifecycle"] = 1.0 if row.get("basis") == "lifecycle" else 0.0
+    if row.get("naics_code") is not None:
+        extra["naics"] = float(row["naics_code"])
     return EmissionFactor(
         str(row["factor_id"]),
         str(row["activity"]).strip().lower(),

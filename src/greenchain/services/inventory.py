@@ -224,6 +224,33 @@ def _builtin(
     return info, factor, scope, category, None
 
 
+def _regional_eeio(
+    ctx: Context, gwp_set: GwpSet, year: int
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """Imported regional spend-based factors (country x NAICS, kg CO2e per USD of their
+    year), each with its CPI ratio to ``year``: used for suppliers of that country before
+    the US EEIO factor."""
+    rows: list[dict[str, Any]] = []
+    used: set[str] = set()
+    cpi_spend, _ = ctx.conversions.cpi_index(year)
+    for info, factor in CustomFactors.load(ctx).spend_factors(year):
+        factor_year = int(factor.extra["year"])
+        cpi_factor, _ = ctx.conversions.cpi_index(factor_year)
+        used.add(f"{info.key} {info.version}")
+        rows.append(
+            {
+                "country": str(factor.region),
+                "naics_code": str(int(factor.extra["naics"])),
+                "factor_set": info.key,
+                "factor_id": factor.factor_id,
+                "factor_year": factor_year,
+                "cpi_ratio": cpi_factor / cpi_spend,
+                **factor_gas_columns(factor, gwp_set, info.gwp_basis),
+            }
+        )
+    return rows, used
+
+
 def _material_map(
     ctx: Context, keys: list[tuple[str, str]], gwp_set: GwpSet
 ) -> tuple[list[dict[str, Any]], set[str]]:
@@ -434,6 +461,8 @@ def calculate_inventory(
     activity_sets |= upstream_sets
     residual_mix, residual_sets = _residual_mix(ctx, activity_map, gwp_set, year)
     activity_sets |= residual_sets
+    regional_eeio, regional_sets = _regional_eeio(ctx, gwp_set, year)
+    activity_sets |= regional_sets
     material_map, material_sets = _material_map(
         ctx, ctx.engine.distinct_materials(inputs["purchases"]), gwp_set
     )
@@ -458,6 +487,7 @@ def calculate_inventory(
             upstream_map=upstream_map,
             residual_mix=residual_mix,
             material_map=material_map,
+            regional_eeio=regional_eeio,
         )
         step("calculated")
         names = ws.supplier_names(org.id)

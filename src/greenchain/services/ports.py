@@ -253,6 +253,7 @@ class CalculationEngine(Protocol):
         upstream_map: Sequence[Mapping[str, Any]] = (),
         residual_mix: Sequence[Mapping[str, Any]] = (),
         material_map: Sequence[Mapping[str, Any]] = (),
+        regional_eeio: Sequence[Mapping[str, Any]] = (),
     ) -> CalculationResult: ...
 
 

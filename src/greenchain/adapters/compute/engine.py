@@ -213,6 +213,7 @@ def calculate(
     upstream_map: Sequence[Mapping[str, Any]] = (),
     residual_mix: Sequence[Mapping[str, Any]] = (),
     material_map: Sequence[Mapping[str, Any]] = (),
+    regional_eeio: Sequence[Mapping[str, Any]] = (),
 ) -> CalculationOutput:
     """Calculate every purchase and activity line of one reporting ``year``.
 
@@ -225,6 +226,10 @@ def calculate(
     per unit, used for a purchase line dated in that month before the annual mean (supplier
     revenue, a yearly figure, always uses the annual mean); ``cpi_ratio``: CPI(factor year) /
     CPI(``year``); ``activity_map``: per (activity, country, unit) the factor resolution.
+
+    ``regional_eeio``: imported spend-based factors per (country, NAICS code), kg CO2e per
+    USD of their year with the CPI ratio to ``year``: a supplier of that country is
+    calculated with them before the US EEIO factor.
 
     ``material_map``: per (material, unit) of purchase lines, kg CO2e per unit by gas column
     of the material's DEFRA material-use factor (or why there is none): category 1
@@ -253,6 +258,7 @@ def calculate(
         con.register("upstream_map", _table(upstream_map, UPSTREAM_MAP_SCHEMA))
         con.register("residual", _table(residual_mix, RESIDUAL_SCHEMA))
         con.register("material_map", _table(material_map, MATERIAL_MAP_SCHEMA))
+        con.register("eeio_regional", _table(regional_eeio, REGIONAL_EEIO_SCHEMA))
         if "material" not in purchases.column_names:  # inputs from before the column
             purchases = purchases.append_column(
                 "material", pa.nulls(purchases.num_rows, pa.string())
@@ -306,6 +312,17 @@ def _with_gas_columns(activities: pa.Table) -> pa.Table:
     return activities
 
 
+REGIONAL_EEIO_SCHEMA = pa.schema(
+    [
+        ("country", pa.string()),
+        ("naics_code", pa.string()),
+        ("factor_set", pa.string()),
+        ("factor_id", pa.string()),
+        ("factor_year", pa.int32()),
+        ("cpi_ratio", pa.float64()),
+        *[(c, pa.float64()) for c in GAS_COLS],
+    ]
+)
 MATERIAL_MAP_SCHEMA = pa.schema(
     [
         ("material", pa.string()),
@@ -404,6 +421,12 @@ def _purchase_sql(
         QUALIFY row_number() OVER (PARTITION BY d.supplier_id ORDER BY d.year DESC) = 1
     ),
     e AS (SELECT naics_code, {", ".join(f"{c} AS e_{c}" for c in GAS_COLS)} FROM eeio),
+    er AS (
+        SELECT country, naics_code, factor_set AS reg_set, factor_id AS reg_id,
+               factor_year AS reg_year, cpi_ratio AS reg_cpi,
+               {", ".join(f"{c} AS er_{c}" for c in GAS_COLS)}
+        FROM eeio_regional
+    ),
     -- a supplier's own Scope 3 activity (its freight) replaces the estimate of its purchase
     -- lines of the same category
     replaced AS (
@@ -418,7 +441,10 @@ def _purchase_sql(
         SELECT p.*, pf.kg_co2e_per_unit AS pcf, pf.verified::BOOLEAN AS pcf_verified,
                pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
                {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,
-               sd.upstream_missing, sd.verified AS sd_verified, sd.data_year, e.*,
+               sd.upstream_missing, sd.verified AS sd_verified, sd.data_year,
+               COALESCE(e.naics_code, er.naics_code) AS e_naics,
+               {", ".join(f"COALESCE(er.er_{c}, e.e_{c}) AS e_{c}" for c in GAS_COLS)},
+               er.reg_set, er.reg_id, er.reg_year, er.reg_cpi,
                mm.factor_set AS mat_set, mm.factor_id AS mat_id, mm.error AS mat_error,
                mm.factor_year AS mat_year,
                {", ".join(f"mm.{c} AS mat_{c}" for c in GAS_COLS)},
@@ -427,9 +453,10 @@ def _purchase_sql(
                          THEN 'supplier_specific'
                     WHEN mm.factor_id IS NOT NULL AND mm.error IS NULL AND p.amount > 0
                          THEN 'average_data'
-                    WHEN e.naics_code IS NOT NULL AND p.fx_rate IS NOT NULL THEN 'spend_based'
+                    WHEN COALESCE(e.naics_code, er.naics_code) IS NOT NULL
+                         AND p.fx_rate IS NOT NULL THEN 'spend_based'
                END AS method,
-               p.amount * p.fx_rate * {cpi_ratio!r} AS spend_fusd,
+               p.amount * p.fx_rate * COALESCE(er.reg_cpi, {cpi_ratio!r}) AS spend_fusd,
                p.amount * p.fx_rate / sd.revenue_usd * sd.supplier_kg AS allocated_kg
         FROM p
         LEFT JOIN product_footprints pf
@@ -437,6 +464,7 @@ def _purchase_sql(
               AND lower(pf.declared_unit) = lower(p.unit) AND p.quantity IS NOT NULL
         LEFT JOIN sd ON sd.supplier_id = p.supplier_id
         LEFT JOIN e ON e.naics_code = p.naics_code
+        LEFT JOIN er ON er.naics_code = p.naics_code AND er.country = p.supplier_country
         LEFT JOIN material_map mm ON mm.material = p.material AND mm.unit = p.unit
     ),
     mr AS (
@@ -463,9 +491,9 @@ def _purchase_sql(
     r AS (
         SELECT 'purchase' AS source, line_id AS source_id, supplier_id, '3' AS scope,
                scope3_category, method,
-               CASE method WHEN 'spend_based' THEN '{eeio_key}'
+               CASE method WHEN 'spend_based' THEN COALESCE(reg_set, '{eeio_key}')
                            WHEN 'average_data' THEN mat_set END AS factor_set,
-               CASE method WHEN 'spend_based' THEN naics_code
+               CASE method WHEN 'spend_based' THEN COALESCE(reg_id, naics_code)
                            WHEN 'average_data' THEN mat_id
                            WHEN 'product_level' THEN product_id END AS factor_id,
                CASE WHEN method IN ('product_level', 'average_data') THEN quantity
@@ -473,7 +501,8 @@ def _purchase_sql(
                CASE WHEN method IN ('product_level', 'average_data') THEN unit
                     ELSE currency END AS activity_unit,
                fx_rate AS fx_usd_per_unit, amount * fx_rate AS spend_usd,
-               CASE method WHEN 'spend_based' THEN {cpi_ratio!r} END AS cpi_ratio,
+               CASE method WHEN 'spend_based' THEN COALESCE(reg_cpi, {cpi_ratio!r})
+               END AS cpi_ratio,
                {spend_gases},
                CASE method
                    WHEN 'product_level' THEN quantity * pcf
@@ -489,7 +518,7 @@ def _purchase_sql(
                            ELSE 0 END AS primary_kg_co2e,
                CASE method WHEN 'product_level' THEN pcf_verified
                            WHEN 'supplier_specific' THEN sd_verified ELSE false END AS q_verified,
-               CASE method WHEN 'spend_based' THEN supplier_country = 'US'
+               CASE method WHEN 'spend_based' THEN supplier_country = 'US' OR reg_id IS NOT NULL
                            WHEN 'average_data' THEN supplier_country = 'GB' ELSE true END
                    AS q_region,
                method = 'supplier_specific' AND upstream_missing AS q_partial,
@@ -497,11 +526,15 @@ def _purchase_sql(
                    WHEN 'product_level' THEN abs({year} - COALESCE(pcf_year, {year}))
                    WHEN 'supplier_specific' THEN {year} - data_year
                    WHEN 'average_data' THEN abs({year} - COALESCE(mat_year, {year}))
-                   ELSE abs({year} - {eeio_year}) END, 0), {MAX_YEAR_GAP}) AS q_gap,
+                   ELSE abs({year} - COALESCE(reg_year, {eeio_year})) END, 0), {MAX_YEAR_GAP})
+                   AS q_gap,
                method IN ('product_level', 'supplier_specific') AS is_primary,
                {", ".join(f"pf_{d}" for d in DQ_COLUMNS)},
                CASE method
-                   WHEN 'spend_based' THEN '{note}'
+                   WHEN 'spend_based' THEN CASE WHEN reg_id IS NULL THEN '{note}' ELSE
+                        'spend x mean {year} FX to USD x CPI-U ' || reg_year || '/{year} x the '
+                        || 'regional spend-based factor of ' || supplier_country || ' for NAICS '
+                        || naics_code || ' (' || reg_set || ':' || reg_id || ')' END
                    WHEN 'supplier_specific' THEN CASE WHEN upstream_missing THEN
                         'hybrid: supplier scope 1 + 2 market allocated by spend / supplier '
                         || 'revenue (primary); upstream scope 3 not reported, filled with the '
@@ -942,6 +975,7 @@ class DuckDbEngine:
         upstream_map: Sequence[Mapping[str, Any]] = (),
         residual_mix: Sequence[Mapping[str, Any]] = (),
         material_map: Sequence[Mapping[str, Any]] = (),
+        regional_eeio: Sequence[Mapping[str, Any]] = (),
     ) -> CalculationOutput:
         return calculate(
             year=year,
@@ -963,4 +997,5 @@ class DuckDbEngine:
             upstream_map=upstream_map,
             residual_mix=residual_mix,
             material_map=material_map,
+            regional_eeio=regional_eeio,
         )
