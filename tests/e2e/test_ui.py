@@ -111,6 +111,26 @@ def test_the_dashboard_says_why_a_line_was_not_calculated(site, ctx, tmp_path):
     assert "no grid electricity factor for &#39;AQ&#39;" in page
 
 
+def test_the_dashboard_lists_category_methods_exclusions_and_take_back(site, ctx, tmp_path):
+    from greenchain.services.categories import exclude_category
+
+    exclude_category(ctx, "org-a", 2024, 14, "no franchises: none granted or operated")
+    take_back = {
+        "record_id": "TB1", "year": "2024", "product_line": "wafers", "tonnes_returned": "10",
+        "share_reused": "0.28", "share_recycled": "0.7193",
+    }  # fmt: skip
+    write_csv(tmp_path / "tb.csv", "take-back", [take_back])
+    import_records(ctx, "org-a", "take-back", tmp_path / "tb.csv")
+    calculate_inventory(ctx, "org-a", 2024)
+    _login(site, "alice@a.example")
+    page = site.get("/orgs/org-a/dashboard?year=2024", headers=HTML).text
+    assert "<td>Spend-based</td>" in page
+    assert "14. Franchises</strong>: no franchises: none granted or operated" in page
+    assert "Take-back of sold products" in page
+    assert "28.0%" in page
+    assert "99.9%" in page  # 0.7193 of the 0.72 not reused
+
+
 def test_login_follows_only_local_next_addresses(site):
     response = _login(site, "alice@a.example", next="//evil.example/x")
     assert response.headers["location"] == "/"

@@ -473,6 +473,7 @@ def dashboard(
             "exclusions": [
                 (e.category, SCOPE3_CATEGORY_NAMES[e.category], e.reason) for e in report.exclusions
             ],
+            "circularity": report.circularity,
             "methods": [
                 (METHOD_LABELS.get(k, k), v, _share(v, report.total_t_co2e))
                 for k, v in sorted(report.by_method.items(), key=lambda kv: -kv[1])
