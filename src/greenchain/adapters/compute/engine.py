@@ -15,47 +15,27 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from greenchain.domain.ghg import Gas
+from greenchain.adapters.compute.activity_sql import activity_sql
+from greenchain.adapters.compute.columns import (
+    ACTIVITY_MAP_SCHEMA,
+    DQ_COLUMNS,
+    EEIO_SCHEMA,
+    FX_MONTH_SCHEMA,
+    FX_SCHEMA,
+    GAS_COLS,
+    GAS_COLUMNS,
+    MATERIAL_MAP_SCHEMA,
+    MAX_YEAR_GAP,
+    REGIONAL_EEIO_SCHEMA,
+    RESIDUAL_SCHEMA,
+    RESULT_COLUMNS,
+    UPSTREAM_MAP_SCHEMA,
+    table,
+    with_gas_columns,
+)
+from greenchain.adapters.compute.purchase_sql import purchase_sql
 from greenchain.domain.methods import Method
 from greenchain.domain.quality import rate_line
-
-GAS_COLUMNS: tuple[tuple[Gas, str], ...] = (
-    (Gas.CO2, "kg_co2"),
-    (Gas.CH4, "kg_ch4"),
-    (Gas.N2O, "kg_n2o"),
-    (Gas.HFCS, "kg_hfcs"),
-    (Gas.PFCS, "kg_pfcs"),
-    (Gas.SF6, "kg_sf6"),
-    (Gas.NF3, "kg_nf3"),
-    (Gas.UNSPECIFIED, "kg_unspecified"),
-)
-GAS_COLS = [c for _, c in GAS_COLUMNS]
-MAX_YEAR_GAP = 11
-
-RESULT_COLUMNS = [
-    "source",
-    "source_id",
-    "supplier_id",
-    "scope",
-    "scope3_category",
-    "method",
-    "factor_set",
-    "factor_id",
-    "activity_amount",
-    "activity_unit",
-    "fx_usd_per_unit",
-    "cpi_ratio",
-    "kg_co2e",
-    "primary_kg_co2e",
-    *GAS_COLS,
-    "dq_technological",
-    "dq_geographical",
-    "dq_temporal",
-    "dq_completeness",
-    "dq_reliability",
-    "is_primary",
-    "note",
-]
 
 
 @dataclass(frozen=True)
@@ -121,19 +101,6 @@ def _quality_table() -> pa.Table:
     return pa.table(rows)
 
 
-def _table(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_pylist([dict(r) for r in rows], schema=schema)
-
-
-DQ_COLUMNS = (
-    "dq_technological",
-    "dq_geographical",
-    "dq_temporal",
-    "dq_completeness",
-    "dq_reliability",
-)
-
-
 def _line_rating(column: str) -> str:
     """A line's rating: the footprint's own where it declares one (for temporal the worse of it
     and the age of the footprint against the reporting year), otherwise the method's."""
@@ -143,53 +110,6 @@ def _line_rating(column: str) -> str:
         if column == "dq_temporal"
         else (f"{own} AS {column}")
     )
-
-
-def _pact_ratings() -> str:
-    """The data quality ratings a product footprint declares (PACT v3 ``dqi``: DQRs from 1 best
-    to 3, PACT Methodology table 9) on this model's scale of 1 best to 5 (GHG Protocol Scope 3
-    Standard table 7.6), linearly: 1 -> 1, 2 -> 3, 3 -> 5; NULL where not declared."""
-    return ", ".join(
-        f"CAST(CASE WHEN pf.dqr_{d.removeprefix('dq_')} IS NOT NULL THEN least(5, greatest(1, "
-        f"round(1 + (pf.dqr_{d.removeprefix('dq_')} - 1) * 2))) END AS INTEGER) AS pf_{d}"
-        for d in DQ_COLUMNS
-    )
-
-
-EEIO_SCHEMA = pa.schema([("naics_code", pa.string())] + [(c, pa.float64()) for c in GAS_COLS])
-FX_SCHEMA = pa.schema([("currency", pa.string()), ("usd_per_unit", pa.float64())])
-FX_MONTH_SCHEMA = pa.schema(
-    [("currency", pa.string()), ("month", pa.int64()), ("usd_per_unit", pa.float64())]
-)
-#: The columns that key an activity row to its factor (``_key_join``).
-ACTIVITY_KEY_FIELDS = [
-    ("activity", pa.string()),
-    ("country", pa.string()),
-    ("unit", pa.string()),
-    ("gas", pa.string()),
-    ("process", pa.string()),
-    ("abatement", pa.float64()),
-    ("material", pa.string()),
-    ("treatment", pa.string()),
-]
-ACTIVITY_MAP_SCHEMA = pa.schema(
-    [
-        *ACTIVITY_KEY_FIELDS,
-        ("note", pa.string()),
-        ("scope", pa.string()),
-        ("scope3_category", pa.int32()),
-        ("factor_set", pa.string()),
-        ("factor_id", pa.string()),
-        ("factor_unit", pa.string()),
-        ("multiplier", pa.float64()),
-        ("use_phase", pa.bool_()),
-        ("region_matches", pa.bool_()),
-        ("factor_year", pa.int32()),
-        ("error", pa.string()),
-        ("category_error", pa.string()),
-        *[(c, pa.float64()) for c in GAS_COLS],
-    ]
-)
 
 
 def calculate(
@@ -252,30 +172,30 @@ def calculate(
         con.register("suppliers", suppliers)
         con.register("supplier_data", supplier_data)
         con.register("product_footprints", product_footprints)
-        con.register("activities", _with_gas_columns(activities))
+        con.register("activities", with_gas_columns(activities))
         con.register("instruments", instruments if instruments is not None else _no_instruments())
-        con.register("activity_map", _table(activity_map, ACTIVITY_MAP_SCHEMA))
-        con.register("upstream_map", _table(upstream_map, UPSTREAM_MAP_SCHEMA))
-        con.register("residual", _table(residual_mix, RESIDUAL_SCHEMA))
-        con.register("material_map", _table(material_map, MATERIAL_MAP_SCHEMA))
-        con.register("eeio_regional", _table(regional_eeio, REGIONAL_EEIO_SCHEMA))
+        con.register("activity_map", table(activity_map, ACTIVITY_MAP_SCHEMA))
+        con.register("upstream_map", table(upstream_map, UPSTREAM_MAP_SCHEMA))
+        con.register("residual", table(residual_mix, RESIDUAL_SCHEMA))
+        con.register("material_map", table(material_map, MATERIAL_MAP_SCHEMA))
+        con.register("eeio_regional", table(regional_eeio, REGIONAL_EEIO_SCHEMA))
         if "material" not in purchases.column_names:  # inputs from before the column
             purchases = purchases.append_column(
                 "material", pa.nulls(purchases.num_rows, pa.string())
             )
         con.register("purchases", purchases)
-        con.register("eeio", _table(eeio, EEIO_SCHEMA))
+        con.register("eeio", table(eeio, EEIO_SCHEMA))
         fx_rows = [{"currency": k, "usd_per_unit": v} for k, v in sorted(fx.items())]
-        con.register("fx", _table(fx_rows, FX_SCHEMA))
+        con.register("fx", table(fx_rows, FX_SCHEMA))
         monthly = [
             {"currency": c, "month": m, "usd_per_unit": v}
             for (c, m), v in sorted((fx_monthly or {}).items())
         ]
         if monthly:
-            con.register("fx_month", _table(monthly, FX_MONTH_SCHEMA))
+            con.register("fx_month", table(monthly, FX_MONTH_SCHEMA))
         con.register("quality", _quality_table())
         con.execute(
-            _purchase_sql(
+            purchase_sql(
                 year,
                 cpi_ratio,
                 eeio_set_key,
@@ -285,300 +205,11 @@ def calculate(
                 monthly_fx=bool(monthly),
             )
         )
-        con.execute(_activity_sql(year))
+        con.execute(activity_sql(year))
         return _collect(con)
 
     finally:
         con.close()
-
-
-_GAS_INPUT_COLUMNS = (
-    ("gas", pa.string()),
-    ("process", pa.string()),
-    ("abatement", pa.float64()),
-    ("kwh_per_unit_year", pa.float64()),
-    ("lifetime_years", pa.float64()),
-    ("material", pa.string()),
-    ("treatment", pa.string()),
-    ("supplier_id", pa.string()),
-)
-
-
-def _with_gas_columns(activities: pa.Table) -> pa.Table:
-    """Activity rows with the fluorinated-gas columns (empty where a table has none)."""
-    for name, kind in _GAS_INPUT_COLUMNS:
-        if name not in activities.column_names:
-            activities = activities.append_column(name, pa.nulls(activities.num_rows, kind))
-    return activities
-
-
-REGIONAL_EEIO_SCHEMA = pa.schema(
-    [
-        ("country", pa.string()),
-        ("naics_code", pa.string()),
-        ("factor_set", pa.string()),
-        ("factor_id", pa.string()),
-        ("factor_year", pa.int32()),
-        ("cpi_ratio", pa.float64()),
-        *[(c, pa.float64()) for c in GAS_COLS],
-    ]
-)
-MATERIAL_MAP_SCHEMA = pa.schema(
-    [
-        ("material", pa.string()),
-        ("unit", pa.string()),
-        ("factor_set", pa.string()),
-        ("factor_id", pa.string()),
-        ("factor_year", pa.int32()),
-        ("error", pa.string()),
-    ]
-    + [(c, pa.float64()) for c in GAS_COLS]
-)
-RESIDUAL_SCHEMA = pa.schema(
-    [("market", pa.string()), ("factor_set", pa.string()), ("factor_id", pa.string())]
-    + [(c, pa.float64()) for c in GAS_COLS]
-)
-UPSTREAM_MAP_SCHEMA = pa.schema(
-    [
-        *ACTIVITY_KEY_FIELDS,
-        ("part", pa.string()),
-        ("factor_set", pa.string()),
-        ("factor_id", pa.string()),
-        ("factor_unit", pa.string()),
-        ("multiplier", pa.float64()),
-        ("region_matches", pa.bool_()),
-        ("factor_year", pa.int32()),
-        ("note", pa.string()),
-        *[(c, pa.float64()) for c in GAS_COLS],
-    ]
-)
-
-
-def _key_join(alias: str) -> str:
-    """Join condition of an activity row ``a`` and a map row on the activity key."""
-    return (
-        f"ON {alias}.activity = a.activity AND {alias}.country = a.country "
-        f"AND {alias}.unit = a.unit AND {alias}.gas = COALESCE(a.gas, '') "
-        f"AND {alias}.process = COALESCE(a.process, '') "
-        f"AND {alias}.abatement = COALESCE(a.abatement, 0)::DOUBLE "
-        f"AND {alias}.material = COALESCE(a.material, '') "
-        f"AND {alias}.treatment = COALESCE(a.treatment, '')"
-    )
-
-
-def _plain(column: str) -> str:
-    """SQL text of a number without a trailing '.0' (12.0 -> 12, 2.5 -> 2.5)."""
-    return f"regexp_replace(CAST({column} AS VARCHAR), '\\.0$', '')"
-
-
-def _gas_expr(prefix: str, factor: str) -> str:
-    return ", ".join(f"{factor} * {prefix}{c} AS {c}" for c in GAS_COLS)
-
-
-def _purchase_sql(
-    year: int,
-    cpi_ratio: float,
-    eeio_key: str,
-    eeio_year: int,
-    spend_note: str,
-    max_age: int = 0,
-    monthly_fx: bool = False,
-) -> str:
-    note = spend_note.replace("'", "''")
-    fx_rate, fx_month_join = "fx.usd_per_unit", ""
-    if monthly_fx:
-        fx_rate = "COALESCE(fm.usd_per_unit, fx.usd_per_unit)"
-        fx_month_join = (
-            "\n        LEFT JOIN fx_month fm ON fm.currency = p.currency AND fm.month = p.month"
-        )
-    e_total = "nullif(" + " + ".join(f"e_{c}" for c in GAS_COLS) + ", 0)"
-    spend_gases = ", ".join(
-        f"CASE WHEN method = 'spend_based' THEN spend_fusd * e_{c} "
-        f"WHEN method = 'supplier_specific' THEN upstream_fill_kg * e_{c} / ({e_total}) "
-        f"WHEN method = 'average_data' THEN quantity * mat_{c} "
-        f"ELSE 0 END AS {c}"
-        for c in GAS_COLS[:-1]
-    )
-    return f"""
-    CREATE TEMP TABLE purchase_results AS
-    WITH p AS (
-        SELECT p.line_id, p.supplier_id, p.amount::DOUBLE AS amount, p.currency,
-               p.naics_code, p.scope3_category::INTEGER AS scope3_category,
-               p.quantity::DOUBLE AS quantity, p.unit, p.product_id, p.material,
-               s.country AS supplier_country, {fx_rate} AS fx_rate
-        FROM purchases p
-        LEFT JOIN suppliers s ON s.supplier_id = p.supplier_id
-        LEFT JOIN fx ON fx.currency = p.currency{fx_month_join}
-    ),
-    sd AS (
-        SELECT d.supplier_id, d.revenue * fx.usd_per_unit AS revenue_usd,
-               (d.scope1_t + d.scope2_market_t + COALESCE(d.scope3_upstream_t, 0)) * 1000.0
-                   AS supplier_kg,
-               d.scope3_upstream_t IS NULL AS upstream_missing,
-               d.verified::BOOLEAN AS verified, d.year AS data_year
-        FROM supplier_data d JOIN fx ON fx.currency = d.currency
-        WHERE d.year BETWEEN {year - max_age} AND {year}
-        QUALIFY row_number() OVER (PARTITION BY d.supplier_id ORDER BY d.year DESC) = 1
-    ),
-    e AS (SELECT naics_code, {", ".join(f"{c} AS e_{c}" for c in GAS_COLS)} FROM eeio),
-    er AS (
-        SELECT country, naics_code, factor_set AS reg_set, factor_id AS reg_id,
-               factor_year AS reg_year, cpi_ratio AS reg_cpi,
-               {", ".join(f"{c} AS er_{c}" for c in GAS_COLS)}
-        FROM eeio_regional
-    ),
-    -- a supplier's own Scope 3 activity (its freight) replaces the estimate of its purchase
-    -- lines of the same category
-    replaced AS (
-        SELECT a.supplier_id,
-               COALESCE(a.scope3_category, am.scope3_category)::INTEGER AS category,
-               string_agg(a.activity_id, ', ' ORDER BY a.activity_id) AS activity_ids
-        FROM activities a JOIN activity_map am {_key_join("am")}
-        WHERE a.supplier_id IS NOT NULL AND am.error IS NULL AND am.scope = '3'
-        GROUP BY 1, 2
-    ),
-    m AS (
-        SELECT p.*, pf.kg_co2e_per_unit AS pcf, pf.verified::BOOLEAN AS pcf_verified,
-               pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
-               {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,
-               sd.upstream_missing, sd.verified AS sd_verified, sd.data_year,
-               COALESCE(e.naics_code, er.naics_code) AS e_naics,
-               {", ".join(f"COALESCE(er.er_{c}, e.e_{c}) AS e_{c}" for c in GAS_COLS)},
-               er.reg_set, er.reg_id, er.reg_year, er.reg_cpi,
-               mm.factor_set AS mat_set, mm.factor_id AS mat_id, mm.error AS mat_error,
-               mm.factor_year AS mat_year,
-               {", ".join(f"mm.{c} AS mat_{c}" for c in GAS_COLS)},
-               CASE WHEN pf.product_id IS NOT NULL AND p.amount > 0 THEN 'product_level'
-                    WHEN sd.supplier_id IS NOT NULL AND p.fx_rate IS NOT NULL
-                         THEN 'supplier_specific'
-                    WHEN mm.factor_id IS NOT NULL AND mm.error IS NULL AND p.amount > 0
-                         THEN 'average_data'
-                    WHEN COALESCE(e.naics_code, er.naics_code) IS NOT NULL
-                         AND p.fx_rate IS NOT NULL THEN 'spend_based'
-               END AS method,
-               p.amount * p.fx_rate * COALESCE(er.reg_cpi, {cpi_ratio!r}) AS spend_fusd,
-               p.amount * p.fx_rate / sd.revenue_usd * sd.supplier_kg AS allocated_kg
-        FROM p
-        LEFT JOIN product_footprints pf
-               ON pf.product_id = p.product_id AND pf.supplier_id = p.supplier_id
-              AND lower(pf.declared_unit) = lower(p.unit) AND p.quantity IS NOT NULL
-        LEFT JOIN sd ON sd.supplier_id = p.supplier_id
-        LEFT JOIN e ON e.naics_code = p.naics_code
-        LEFT JOIN er ON er.naics_code = p.naics_code AND er.country = p.supplier_country
-        LEFT JOIN material_map mm ON mm.material = p.material AND mm.unit = p.unit
-    ),
-    mr AS (
-        SELECT m.*, rp.activity_ids AS replaced_by
-        FROM m LEFT JOIN replaced rp
-               ON rp.supplier_id = m.supplier_id AND rp.category = m.scope3_category
-              AND m.method IN ('spend_based', 'supplier_specific')
-    ),
-    h AS (
-        -- Hybrid (GHG Protocol Scope 3 Calculation Guidance, ch. 1, category 1): a supplier's
-        -- reported Scope 1 + 2 allocated by spend / revenue is primary; an upstream Scope 3 it
-        -- did not report is filled with a secondary estimate, the line's spend-based EEIO
-        -- cradle-to-gate emissions less the supplier's own (what the sector's supply chain adds
-        -- before the supplier's gate), split by gas like the EEIO factor.
-        SELECT mr.*,
-               CASE WHEN method = 'supplier_specific' AND upstream_missing
-                    -- a credit note (negative spend) takes back the fill of its amount
-                    THEN sign(spend_fusd) * greatest(
-                        abs(COALESCE(spend_fusd * ({e_total}), 0)) - abs(allocated_kg), 0)
-                    ELSE 0 END
-                   AS upstream_fill_kg
-        FROM mr
-    ),
-    r AS (
-        SELECT 'purchase' AS source, line_id AS source_id, supplier_id, '3' AS scope,
-               scope3_category, method,
-               CASE method WHEN 'spend_based' THEN COALESCE(reg_set, '{eeio_key}')
-                           WHEN 'average_data' THEN mat_set END AS factor_set,
-               CASE method WHEN 'spend_based' THEN COALESCE(reg_id, naics_code)
-                           WHEN 'average_data' THEN mat_id
-                           WHEN 'product_level' THEN product_id END AS factor_id,
-               CASE WHEN method IN ('product_level', 'average_data') THEN quantity
-                    ELSE amount END AS activity_amount,
-               CASE WHEN method IN ('product_level', 'average_data') THEN unit
-                    ELSE currency END AS activity_unit,
-               fx_rate AS fx_usd_per_unit, amount * fx_rate AS spend_usd,
-               CASE method WHEN 'spend_based' THEN COALESCE(reg_cpi, {cpi_ratio!r})
-               END AS cpi_ratio,
-               {spend_gases},
-               CASE method
-                   WHEN 'product_level' THEN quantity * pcf
-                   WHEN 'supplier_specific'
-                        THEN allocated_kg
-                             + COALESCE(upstream_fill_kg * e_kg_unspecified / ({e_total}), 0)
-                   WHEN 'spend_based' THEN spend_fusd * e_kg_unspecified
-                   WHEN 'average_data' THEN quantity * mat_kg_unspecified
-                   ELSE 0 END AS kg_unspecified,
-               CASE method WHEN 'product_level'
-                                THEN quantity * pcf * COALESCE(pcf_primary_share, 1.0)
-                           WHEN 'supplier_specific' THEN allocated_kg
-                           ELSE 0 END AS primary_kg_co2e,
-               CASE method WHEN 'product_level' THEN pcf_verified
-                           WHEN 'supplier_specific' THEN sd_verified ELSE false END AS q_verified,
-               CASE method WHEN 'spend_based' THEN supplier_country = 'US' OR reg_id IS NOT NULL
-                           WHEN 'average_data' THEN supplier_country = 'GB' ELSE true END
-                   AS q_region,
-               method = 'supplier_specific' AND upstream_missing AS q_partial,
-               least(greatest(CASE method
-                   WHEN 'product_level' THEN abs({year} - COALESCE(pcf_year, {year}))
-                   WHEN 'supplier_specific' THEN {year} - data_year
-                   WHEN 'average_data' THEN abs({year} - COALESCE(mat_year, {year}))
-                   ELSE abs({year} - COALESCE(reg_year, {eeio_year})) END, 0), {MAX_YEAR_GAP})
-                   AS q_gap,
-               method IN ('product_level', 'supplier_specific') AS is_primary,
-               {", ".join(f"pf_{d}" for d in DQ_COLUMNS)},
-               CASE method
-                   WHEN 'spend_based' THEN CASE WHEN reg_id IS NULL THEN '{note}' ELSE
-                        'spend x mean {year} FX to USD x CPI-U ' || reg_year || '/{year} x the '
-                        || 'regional spend-based factor of ' || supplier_country || ' for NAICS '
-                        || naics_code || ' (' || reg_set || ':' || reg_id || ')' END
-                   WHEN 'supplier_specific' THEN CASE WHEN upstream_missing THEN
-                        'hybrid: supplier scope 1 + 2 market allocated by spend / supplier '
-                        || 'revenue (primary); upstream scope 3 not reported, filled with the '
-                        || 'spend-based EEIO cradle-to-gate estimate of the line less the '
-                        || 'supplier''s own (secondary; GHG Protocol Scope 3 Calculation '
-                        || 'Guidance ch. 1, hybrid method)'
-                        ELSE 'allocated by spend / supplier revenue '
-                        || '(scope 1 + 2 market + reported upstream scope 3)' END
-                        || CASE WHEN data_year < {year} THEN '; supplier data of '
-                           || data_year || ' (' || ({year} - data_year) || ' year(s) before '
-                           || 'the reporting year, none reported for {year}; temporal '
-                           || 'rating lowered)' ELSE '' END
-                   WHEN 'average_data' THEN 'quantity x DEFRA 2025 material-use factor (primary '
-                        || 'material production, cradle-to-gate) of ' || material
-                   WHEN 'product_level' THEN 'quantity x product footprint'
-                        || CASE WHEN pcf_primary_share IS NOT NULL THEN '; primary data '
-                           || round(pcf_primary_share * 100, 1) || ' % of it (PACT '
-                           || 'primaryDataShare)' ELSE '' END
-                        || CASE WHEN pf_dq_technological IS NOT NULL
-                                  OR pf_dq_reliability IS NOT NULL
-                           THEN '; data quality from the footprint''s PACT DQRs' ELSE '' END
-                   WHEN NULL THEN NULL END
-                   || CASE WHEN amount < 0 THEN '; credit note: the negative amount reduces '
-                      || 'the spend and emissions of its supplier and category' ELSE '' END
-                   || CASE WHEN mat_error IS NOT NULL AND method = 'spend_based'
-                      THEN '; material not used: ' || mat_error ELSE '' END
-                   || CASE WHEN replaced_by IS NOT NULL
-                      THEN '; replaced by the supplier''s activity data (' || replaced_by
-                      || ', same category): counted there, 0 here' ELSE '' END
-                   AS note,
-               replaced_by,
-               amount AS input_amount, currency AS input_unit,
-               CASE WHEN method IS NULL THEN
-                   CASE WHEN fx_rate IS NULL THEN 'no exchange rate for ' || currency
-                            || ' in {year}; import one with ''greenchain fx import'''
-                        ELSE 'no spend-based factor for NAICS ' || naics_code END
-               END AS reject_reason
-        FROM h
-    )
-    SELECT * EXCLUDE (replaced_by) REPLACE (
-        {", ".join(f"CASE WHEN replaced_by IS NULL THEN {c} ELSE 0 END AS {c}" for c in GAS_COLS)},
-        CASE WHEN replaced_by IS NULL THEN primary_kg_co2e ELSE 0 END AS primary_kg_co2e
-    ) FROM r
-    """
 
 
 def _no_instruments() -> pa.Table:
@@ -592,134 +223,6 @@ def _no_instruments() -> pa.Table:
             "country": pa.array([], pa.string()),
         }
     )
-
-
-def _activity_sql(year: int) -> str:
-    # a use-phase row (units sold) counts its lifetime kWh: units x kWh/year x years
-    quantity = (
-        "a.amount::DOUBLE * am.multiplier * CASE WHEN am.use_phase "
-        "THEN COALESCE(a.kwh_per_unit_year * a.lifetime_years, 0) ELSE 1 END"
-    )
-    gases = ", ".join(f"{quantity} * am.{c} AS {c}" for c in GAS_COLS)
-    # electricity no instrument covers: at the market's residual mix where one is imported,
-    # else at the location-based grid factor (GHG Protocol Scope 2 Guidance, 6.11)
-    uncovered = ", ".join(
-        f"CASE WHEN rm.market IS NOT NULL "
-        f"THEN e.mwh * 1000.0 * (1 - COALESCE(c.coverage, 0)) * rm.{c} "
-        f"ELSE b.{c} * (1 - COALESCE(c.coverage, 0)) END AS {c}"
-        for c in GAS_COLS
-    )
-    rest = (
-        "CASE WHEN rm.market IS NOT NULL THEN 'the residual mix of ' || rm.market || ' ('"
-        " || rm.factor_set || ':' || rm.factor_id || ')' "
-        "ELSE 'the location-based grid factor (no residual mix imported for ' "
-        "|| e.market || ')' END"
-    )
-    upstream_gases = ", ".join(f"a.amount * um.multiplier * um.{c} AS {c}" for c in GAS_COLS)
-    key_join = _key_join
-
-    first, last = f"DATE '{year}-01-01'", f"DATE '{year}-12-31'"
-    return f"""
-    CREATE TEMP TABLE activity_results AS
-    WITH base AS (
-        SELECT 'activity' AS source, a.activity_id AS source_id,
-               CASE WHEN am.scope = '3' THEN a.supplier_id END AS supplier_id,
-               am.scope AS scope,
-               CASE WHEN am.scope = '3' THEN COALESCE(a.scope3_category, am.scope3_category) END
-                   AS scope3_category,
-               CASE WHEN am.error IS NULL AND am.factor_id IS NOT NULL THEN 'average_data' END
-                   AS method,
-               am.factor_set, am.factor_id,
-               {quantity} AS activity_amount, am.factor_unit AS activity_unit,
-               NULL::DOUBLE AS fx_usd_per_unit, NULL::DOUBLE AS cpi_ratio, {gases},
-               false AS q_verified, COALESCE(am.region_matches, false) AS q_region,
-               false AS q_partial, 0.0 AS primary_kg_co2e,
-               least(abs({year} - COALESCE(am.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
-               false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
-               CASE WHEN am.use_phase THEN 'use phase: ' || {_plain("a.amount")} || ' units x '
-                    || {_plain("a.kwh_per_unit_year")} || ' kWh a year x '
-                    || {_plain("a.lifetime_years")}
-                    || ' years of direct use-phase electricity at the grid factor of '
-                    || a.country || ' (GHG Protocol Scope 3 Standard, category 11)'
-                    WHEN a.supplier_id IS NOT NULL AND am.scope = '3' THEN concat_ws('; ',
-                        am.note, 'supplier ' || a.supplier_id || '''s own activity: replaces '
-                        || 'the estimate of its category '
-                        || COALESCE(a.scope3_category, am.scope3_category) || ' purchase lines')
-                    ELSE am.note END AS note,
-               CASE WHEN am.error IS NULL AND am.factor_id IS NULL
-                    THEN 'no factor for activity ' || a.activity
-                    WHEN am.error IS NULL AND am.scope = '3' AND a.scope3_category IS NULL
-                         AND am.scope3_category IS NULL THEN am.category_error
-                    WHEN am.error IS NULL AND am.use_phase AND a.kwh_per_unit_year IS NULL
-                         THEN a.activity || ' needs kwh_per_unit_year and lifetime_years'
-                    ELSE am.error END
-                   AS reject_reason
-        FROM activities a
-        LEFT JOIN activity_map am {key_join("am")}
-    ),
-    electricity AS (
-        SELECT b.source_id, upper(left(a.country, 2)) AS market,
-               CASE b.activity_unit WHEN 'MWh' THEN b.activity_amount
-                                    WHEN 'kWh' THEN b.activity_amount / 1000.0
-                                    WHEN 'GWh' THEN b.activity_amount * 1000.0 END AS mwh
-        FROM base b JOIN activities a ON a.activity_id = b.source_id
-        WHERE b.scope = '2' AND b.reject_reason IS NULL
-    ),
-    markets AS (
-        SELECT e.market, sum(e.mwh) AS mwh, COALESCE(max(i.mwh), 0) AS instrument_mwh
-        FROM electricity e
-        LEFT JOIN (
-            SELECT upper(country) AS market,
-                   sum(mwh * greatest(0, date_diff('day', greatest(period_start, {first}),
-                                                    least(period_end, {last})) + 1)
-                       / greatest(1, date_diff('day', period_start, period_end) + 1)) AS mwh
-            FROM instruments GROUP BY 1
-        ) i ON i.market = e.market
-        GROUP BY 1
-    ),
-    coverage AS (
-        SELECT e.source_id, m.market, m.instrument_mwh,
-               least(1.0, m.instrument_mwh / nullif(m.mwh, 0)) AS coverage
-        FROM electricity e JOIN markets m USING (market)
-        WHERE m.instrument_mwh > 0
-    )
-    SELECT * REPLACE (CASE WHEN scope = '2' THEN '2_location' ELSE scope END AS scope),
-           NULL::DOUBLE AS electricity_mwh, NULL::DOUBLE AS covered_mwh
-    FROM base
-    UNION ALL
-    SELECT b.* REPLACE ('2_market' AS scope, {uncovered},
-           CASE WHEN c.coverage IS NULL THEN
-               'market-based: no contractual instruments recorded; all of it at ' || {rest}
-               || ' (GHG Protocol Scope 2 Guidance, 6.11)'
-           ELSE
-               'market-based: contractual instruments (REC, GO, I-REC, PPA) of '
-               || round(c.instrument_mwh, 1) || ' MWh cover ' || round(c.coverage * 100, 1)
-               || ' % of the year''s electricity in ' || c.market
-               || '; the rest at ' || {rest}
-           END AS note),
-           e.mwh AS electricity_mwh, e.mwh * COALESCE(c.coverage, 0) AS covered_mwh
-    FROM base b
-    LEFT JOIN coverage c ON c.source_id = b.source_id
-    LEFT JOIN electricity e ON e.source_id = b.source_id
-    LEFT JOIN residual rm ON rm.market = e.market
-    WHERE b.scope = '2'
-    UNION ALL BY NAME
-    SELECT 'upstream' AS source, a.activity_id || '#' || um.part AS source_id,
-           NULL::VARCHAR AS supplier_id, '3' AS scope, 3 AS scope3_category,
-           'average_data' AS method, um.factor_set, um.factor_id,
-           a.amount::DOUBLE * um.multiplier AS activity_amount, um.factor_unit AS activity_unit,
-           NULL::DOUBLE AS fx_usd_per_unit, NULL::DOUBLE AS cpi_ratio, {upstream_gases},
-           false AS q_verified, um.region_matches AS q_region, false AS q_partial,
-           0.0 AS primary_kg_co2e,
-           least(abs({year} - COALESCE(um.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
-           false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
-           um.note AS note, NULL::VARCHAR AS reject_reason,
-           NULL::DOUBLE AS electricity_mwh, NULL::DOUBLE AS covered_mwh
-    FROM activities a
-    JOIN activity_map am {key_join("am")}
-    JOIN upstream_map um {key_join("um")}
-    WHERE am.error IS NULL AND am.factor_id IS NOT NULL
-    """
 
 
 def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
@@ -879,7 +382,7 @@ class DuckDbEngine:
     ) -> list[tuple[str, str, str, str, str, float, str, str]]:
         con = duckdb.connect()
         try:
-            con.register("a", _with_gas_columns(activities))
+            con.register("a", with_gas_columns(activities))
             rows = con.execute(
                 "SELECT DISTINCT activity, country, unit, COALESCE(gas, ''), "
                 "COALESCE(process, ''), COALESCE(abatement, 0)::DOUBLE, "
