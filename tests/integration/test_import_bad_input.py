@@ -45,6 +45,13 @@ def _row(kind: str, index: int) -> dict[str, object]:
         return activity(
             f"A{index:05d}", date="2024-05-01", activity="road_freight", unit="tonne.km"
         )
+    if kind == "take-back":
+        return {
+            "record_id": f"T{index:05d}",
+            "year": "2024",
+            "product_line": "modules",
+            "tonnes_returned": "2.5",
+        }
     raise AssertionError(f"no builder for {kind}")  # pragma: no cover
 
 
@@ -68,8 +75,10 @@ def test_an_optional_number_empty_in_the_first_thousand_rows_is_read_with_its_de
     for row in rows[:FIRST_BATCH]:
         row[column] = None
     rows[-1][column] = "2.5" if type_ is ColumnType.DECIMAL else "3"
-    if column in ("renewable_share", "abatement"):  # fractions
+    if column in ("renewable_share", "abatement") or column.startswith("share_"):  # fractions
         rows[-1][column] = "0.5"
+    if column in ("kwh_per_unit_year", "lifetime_years"):  # given together
+        rows[-1].update(kwh_per_unit_year="12", lifetime_years="5")
     if column == "reference_year":
         rows[-1][column] = "2023"
     if column == "quantity":
