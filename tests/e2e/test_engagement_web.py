@@ -19,7 +19,7 @@ from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory
 from greenchain.services.orgs import add_organisation
-from tests.factories import link_supplier, purchase, supplier, write_csv
+from tests.factories import activity, link_supplier, purchase, supplier, write_csv
 
 PASSWORD = "correct horse battery"
 HTML = {"Accept": "text/html"}
@@ -283,3 +283,26 @@ def test_a_supplier_does_not_see_another_suppliers_requests(world):
     stolen = client.get(f"/api/v1/orgs/nosy/portal/requests/{recipient}", headers=nina)
     assert stolen.status_code == 404
     assert client.get("/api/v1/orgs/chipco/requests", headers=auth["sam"]).status_code == 404
+
+
+def test_the_answer_page_is_prefilled_from_the_suppliers_own_inventory(world, tmp_path: Path):
+    ctx, client, auth = world
+    write_csv(tmp_path / "own-a.csv", "activity", [activity("E1", amount="2000000")])
+    import_records(ctx, "steelco", "activity", tmp_path / "own-a.csv")
+    take_back = {"record_id": "TB1", "year": "2024", "product_line": "coils",
+                 "tonnes_returned": "50", "share_reused": "0.25",
+                 "share_recycled": "0.75"}  # fmt: skip
+    write_csv(tmp_path / "own-tb.csv", "take-back", [take_back])
+    import_records(ctx, "steelco", "take-back", tmp_path / "own-tb.csv")
+    own = calculate_inventory(ctx, "steelco", 2024)
+    _send(client, "chipco", auth["alice"], ("ST-1", "sam@steel.example"))
+
+    _login(client, "sam@steel.example")
+    portal = client.get("/orgs/steelco/portal", headers=HTML).text
+    answer_url = re.search(r'href="(/orgs/steelco/portal/requests/\d+)"', portal).group(1)  # type: ignore[union-attr]
+    page = client.get(answer_url, headers=HTML).text
+    assert f"Prefilled from your own 2024 inventory (calculation run #{own.run_id})" in page
+    assert "<legend>Circularity</legend>" in page
+    assert 'name="takeback_reuse_share" inputmode="decimal" value="0.25"' in page
+    scope2 = own.by_scope["2_location"]
+    assert f'name="scope2_location_t" inputmode="decimal" value="{scope2}"' in page

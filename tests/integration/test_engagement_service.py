@@ -18,7 +18,7 @@ from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory
 from greenchain.services.orgs import add_organisation
-from tests.factories import link_supplier, purchase, supplier, write_csv
+from tests.factories import activity, link_supplier, purchase, supplier, write_csv
 
 PASSWORD = "correct horse battery"
 ANSWER = {
@@ -231,3 +231,41 @@ def test_a_stranger_sees_no_request(two_buyers):
         eng.open_request(ctx, nosy, "nosy", _recipient(ctx, "chipco", a))
     with pytest.raises(NotFoundError):
         eng.portal(ctx, nosy, "steelco")
+
+
+def test_a_supplier_answers_from_its_own_inventory_and_its_take_back_feeds_the_rating(
+    two_buyers, tmp_path: Path
+):
+    from greenchain.adapters.db.qualification import SqlQualification
+    from greenchain.services import qualification
+
+    ctx, sam, a, _ = two_buyers
+    write_csv(tmp_path / "own-a.csv", "activity", [activity("E1", amount="2000000")])
+    import_records(ctx, "steelco", "activity", tmp_path / "own-a.csv")
+    take_back = {"record_id": "TB1", "year": "2024", "product_line": "coils",
+                 "tonnes_returned": "50", "share_reused": "0.2",
+                 "share_recycled": "0.8"}  # fmt: skip
+    write_csv(tmp_path / "own-tb.csv", "take-back", [take_back])
+    import_records(ctx, "steelco", "take-back", tmp_path / "own-tb.csv")
+    own = calculate_inventory(ctx, "steelco", 2024)
+
+    for_a = _recipient(ctx, "chipco", a)
+    opened = eng.open_request(ctx, sam, "steelco", for_a)
+    assert opened["prefilled_from_run"] == own.run_id
+    prefilled = opened["answers"]
+    assert prefilled["scope2_location_t"] == own.by_scope["2_location"]
+    assert (prefilled["takeback_reuse_share"], prefilled["recycling_share"]) == (0.2, 1.0)
+    assert "revenue" not in prefilled  # what the inventory does not know is left to answer
+
+    answer = {**prefilled, "revenue": "50000000", "currency": "USD", "verification": "none",
+              "sbt_status": "committed"}  # fmt: skip
+    eng.submit(ctx, sam, "steelco", for_a, answer)
+    assert eng.open_request(ctx, sam, "steelco", for_a)["prefilled_from_run"] is None
+    accepted = eng.accept(ctx, "chipco", for_a)
+    assert accepted["supplier_data"]["takeback_reuse_share"] == 0.2
+
+    store = SqlQualification(ctx.workspace.engine)  # type: ignore[attr-defined]
+    card = qualification.supplier_scorecard(ctx, store, "chipco", "ST-1", 2024)
+    circularity = next(i for i in card["indicators"] if i["indicator"] == "circularity")
+    assert circularity["value"] == 0.6  # mean of 0.2 reused and 1.0 of the rest recycled
+    assert "reported for 2024" in circularity["note"]

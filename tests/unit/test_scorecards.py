@@ -283,3 +283,25 @@ def test_a_requirement_needs_a_condition_and_a_known_scope():
 )
 def test_sourcing_tier_rules(rating, qualification, overdue, tier):
     assert sourcing_tier(rating, qualification, overdue)[0] is tier
+
+
+def test_circularity_comes_from_the_suppliers_own_report_when_the_buyer_recorded_none():
+    reports = (
+        SupplierReport(2023, 1.0, 110.0, 52.0, takeback_reuse_share=0.1, recycling_share=0.5),
+        SupplierReport(2024, 1.0, 100.0, 50.0, takeback_reuse_share=0.28, recycling_share=0.999),
+        SupplierReport(2025, 1.0, 90.0, 45.0, takeback_reuse_share=0.9, recycling_share=0.9),
+    )
+    line = _line(rate("S1", _inputs(reports, SupplierAttributes())), "circularity")
+    # the rated year is 2024: the 2025 report is not used; mean of 0.28 and 0.999
+    assert line.value == pytest.approx((0.28 + 0.999) / 2)
+    assert "reported for 2024" in line.note
+
+
+def test_what_the_buyer_recorded_wins_over_the_suppliers_report_rate_by_rate():
+    reports = (SupplierReport(2024, 1.0, 100.0, 50.0, takeback_reuse_share=0.28,
+                              recycling_share=0.999),)  # fmt: skip
+    recorded = SupplierAttributes(takeback_reuse_share=0.5)
+    line = _line(rate("S1", _inputs(reports, recorded)), "circularity")
+    assert line.value == pytest.approx((0.5 + 0.999) / 2)
+    assert "recorded" in line.note
+    assert "reported for 2024" in line.note

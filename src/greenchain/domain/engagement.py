@@ -16,11 +16,12 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from greenchain.domain.errors import InvalidDataError
+from greenchain.domain.inventory import InventoryReport
 
 
 class FieldType(StrEnum):
@@ -216,8 +217,39 @@ CLIMATE_TEMPLATE = Template(
     ),
 )
 
+#: Version 2 adds the circularity of the supplier's own sold products: what share of the
+#: products taken back was reused or refurbished, and what share was recycled (the rates of its
+#: take-back records; they feed the circularity indicator of the buyer's supplier ratings).
+CLIMATE_TEMPLATE_V2 = replace(
+    CLIMATE_TEMPLATE,
+    version=2,
+    fields=(
+        *CLIMATE_TEMPLATE.fields,
+        QuestionField(
+            "takeback_reuse_share",
+            "Take-back reuse rate (0 to 1)",
+            FieldType.DECIMAL,
+            False,
+            0,
+            1,
+            section="Circularity",
+            help="Share of the products you took back that were reused or refurbished",
+        ),
+        QuestionField(
+            "recycling_share",
+            "Recycling rate of taken-back products (0 to 1)",
+            FieldType.DECIMAL,
+            False,
+            0,
+            1,
+            section="Circularity",
+            help="Share of the rest (not reused) that was recycled",
+        ),
+    ),
+)
+
 TEMPLATES: dict[tuple[str, int], Template] = {
-    (CLIMATE_TEMPLATE.key, CLIMATE_TEMPLATE.version): CLIMATE_TEMPLATE
+    (t.key, t.version): t for t in (CLIMATE_TEMPLATE, CLIMATE_TEMPLATE_V2)
 }
 
 
@@ -387,6 +419,37 @@ def next_status(current: RequestStatus, wanted: RequestStatus) -> RequestStatus:
     return wanted
 
 
+UPSTREAM_CATEGORIES = ("1", "2", "3", "4")
+
+
+def answers_from_inventory(report: InventoryReport) -> dict[str, Any]:
+    """The answers a supplier's own calculated inventory of the year gives to the climate
+    questionnaire, so a supplier on the platform answers from its data instead of retyping it:
+    Scope 1, Scope 2 by both methods, upstream Scope 3 (categories 1 to 4, when any was
+    calculated), the renewable electricity share (instruments over purchased electricity)
+    and the take-back reuse and recycling rates. Method is the GHG Protocol, which the
+    calculation follows. Nothing is submitted: the supplier checks and completes the rest."""
+    found: dict[str, Any] = {
+        "reporting_year": report.year,
+        "scope1_t": report.by_scope.get("1", 0.0),
+        "scope2_location_t": report.by_scope.get("2_location", 0.0),
+        "scope2_market_t": report.by_scope.get("2_market", 0.0),
+        "method": "ghg_protocol",
+    }
+    upstream = sum(report.by_category.get(c, 0.0) for c in UPSTREAM_CATEGORIES)
+    if upstream > 0:
+        found["scope3_upstream_t"] = round(upstream, 6)
+    if report.renewable_electricity_share is not None:
+        found["renewable_share"] = report.renewable_electricity_share
+    for key, rate in (
+        ("takeback_reuse_share", "reuse_rate"),
+        ("recycling_share", "recycling_rate"),
+    ):
+        if report.circularity.get(rate) is not None:
+            found[key] = report.circularity[rate]
+    return found
+
+
 def supplier_report(values: Mapping[str, Any], verified: bool | None = None) -> dict[str, Any]:
     """The supplier-data record an accepted answer becomes in the buyer's inventory inputs."""
     return {
@@ -404,4 +467,6 @@ def supplier_report(values: Mapping[str, Any], verified: bool | None = None) -> 
         ),
         "sbt_status": values.get("sbt_status", "none"),
         "renewable_share": values.get("renewable_share"),
+        "takeback_reuse_share": values.get("takeback_reuse_share"),
+        "recycling_share": values.get("recycling_share"),
     }

@@ -321,6 +321,22 @@ SUPPLIER_DATA = RecordSchema(
             maximum=1,
             help="share of the supplier's electricity from renewable sources, 0 to 1",
         ),
+        ColumnSpec(
+            "takeback_reuse_share",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            maximum=1,
+            help="share of the supplier's taken-back products reused or refurbished, 0 to 1",
+        ),
+        ColumnSpec(
+            "recycling_share",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            maximum=1,
+            help="share of the supplier's taken-back products (not reused) recycled, 0 to 1",
+        ),
     ),
 )
 

@@ -39,7 +39,8 @@ SBT_ORDER: tuple[str, ...] = ("none", "committed", "targets_set", "validated")
 class SupplierReport:
     """What a supplier reported for a year: revenue in millions of one common currency (the
     buyer's services convert to USD; None when it could not be converted), Scope 1 and
-    Scope 2 (market-based) emissions in t CO2e, verification, SBT status, renewable share."""
+    Scope 2 (market-based) emissions in t CO2e, verification, SBT status, renewable share,
+    and the take-back reuse and recycling rates of its own sold products (fractions 0..1)."""
 
     year: int
     revenue_million: float | None
@@ -48,6 +49,8 @@ class SupplierReport:
     verified: bool = False
     sbt_status: str | None = None
     renewable_share: float | None = None
+    takeback_reuse_share: float | None = None
+    recycling_share: float | None = None
 
     @property
     def emissions_t(self) -> float:
@@ -298,15 +301,38 @@ def _measure_participation(data: Inputs) -> Measurement:
 
 
 def _measure_circularity(data: Inputs) -> Measurement:
-    rates = {
-        "take-back reuse": data.attributes.takeback_reuse_share,
-        "recycling": data.attributes.recycling_share,
-    }
-    known = {k: v for k, v in rates.items() if v is not None}
-    if not known:
+    """The mean of the take-back reuse and recycling rates. What the buyer recorded about the
+    supplier wins; a rate it did not record comes from the supplier's latest report that
+    gives it (its own take-back, shared with the buyer through a data request)."""
+    recorded = data.attributes
+    rates: dict[str, tuple[float, str]] = {}
+    for key, label in (
+        ("takeback_reuse_share", "take-back reuse"),
+        ("recycling_share", "recycling"),
+    ):
+        value = getattr(recorded, key)
+        if value is not None:
+            rates[label] = (value, "recorded")
+            continue
+        report = next(
+            (
+                r
+                for r in sorted(data.reports, key=lambda r: -r.year)
+                if r.year <= data.year and getattr(r, key) is not None
+            ),
+            None,
+        )
+        if report is not None:
+            rates[label] = (getattr(report, key), _from(report))
+    if not rates:
         return Measurement(None, "fraction", "take-back reuse and recycling rates not recorded")
-    mean = sum(known.values()) / len(known)
-    return Measurement(mean, "fraction", "mean of " + " and ".join(known) + " rates")
+    mean = sum(v for v, _ in rates.values()) / len(rates)
+    sources = sorted({where for _, where in rates.values()})
+    return Measurement(
+        mean,
+        "fraction",
+        "mean of " + " and ".join(rates) + " rates (" + "; ".join(sources) + ")",
+    )
 
 
 @dataclass(frozen=True)

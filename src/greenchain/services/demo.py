@@ -293,6 +293,8 @@ def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
             "sbt_ambition": "1.5C",
             "net_zero_year": 2045,
             "renewable_share": 0.32,
+            "takeback_reuse_share": 0.18,
+            "recycling_share": 0.96,
             "certifications": ["iso_14001", "iso_50001", "rba_member"],
             "reduction_projects": "Rooftop solar 6 MW; chiller heat recovery",
         },

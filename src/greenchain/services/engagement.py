@@ -21,6 +21,7 @@ from typing import Any
 from greenchain.domain.access import Principal, Role, normalise_email
 from greenchain.domain.engagement import (
     RequestStatus,
+    answers_from_inventory,
     next_status,
     require_valid,
     supplier_report,
@@ -28,6 +29,7 @@ from greenchain.domain.engagement import (
     validate_answers,
 )
 from greenchain.domain.errors import ConflictError, InvalidDataError, NotFoundError
+from greenchain.domain.inventory import InventoryReport
 from greenchain.domain.ledger import canonical_entry
 from greenchain.services.context import Context
 from greenchain.services.ports import EngagementStore
@@ -463,6 +465,7 @@ def open_request(
     if status.value != r["status"]:
         store.update_recipient(recipient_id, status=status.value, opened_at=now, updated_at=now)
     response = store.response(org_id, r["template"], int(r["year"]))
+    prefilled = None if response else _from_own_inventory(ctx, org_id, int(r["year"]))
     others = [
         x
         for x in store.recipients_for_supplier(_links(ctx, org_id))
@@ -478,7 +481,10 @@ def open_request(
         "status": status.value,
         "comment": r["comment"],
         "template": template(r["template"], int(r["template_version"])),
-        "answers": response["answers"] if response else {"reporting_year": r["year"]},
+        "answers": response["answers"]
+        if response
+        else (prefilled or {}).get("answers", {"reporting_year": r["year"]}),
+        "prefilled_from_run": (prefilled or {}).get("run_id"),
         "response_id": response["id"] if response else None,
         "evidence": store.evidence(int(response["id"])) if response else [],
         "shared_with": [
@@ -488,6 +494,16 @@ def open_request(
         else [],
         "other_customers": sorted({(x["buyer"], x["buyer_name"]) for x in others}),
     }
+
+
+def _from_own_inventory(ctx: Context, org_id: int, year: int) -> dict[str, Any] | None:
+    """Answers from the supplier organisation's own latest calculated inventory of ``year``
+    (None when it has none): it answers once, from its data, and checks before submitting."""
+    run = ctx.workspace.latest_run(org_id, year)
+    if run is None:
+        return None
+    report = InventoryReport.from_dict({**run.summary, "run_id": run.id})
+    return {"run_id": run.id, "answers": answers_from_inventory(report)}
 
 
 def save_draft(

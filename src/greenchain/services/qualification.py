@@ -1138,7 +1138,10 @@ def _reports(
             revenue = float(row["revenue"]) * rate_usd / 1e6
         except GreenchainError:
             revenue = None
-        share = row.get("renewable_share")
+        share, reuse, recycling = (
+            None if row.get(k) is None else float(row[k])
+            for k in ("renewable_share", "takeback_reuse_share", "recycling_share")
+        )
         found.append(
             SupplierReport(
                 year=year,
@@ -1147,7 +1150,9 @@ def _reports(
                 scope2_market_t=float(row["scope2_market_t"]),
                 verified=bool(row["verified"]),
                 sbt_status=row.get("sbt_status") or "none",
-                renewable_share=float(share) if share is not None else None,
+                renewable_share=share,
+                takeback_reuse_share=reuse,
+                recycling_share=recycling,
             )
         )
     return found

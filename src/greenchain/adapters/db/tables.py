@@ -441,6 +441,8 @@ supplier_data = Table(
     Column("import_id", Integer),
     Column("sbt_status", String(20)),
     Column("renewable_share", Float),
+    Column("takeback_reuse_share", Float),
+    Column("recycling_share", Float),
     # set when the row came from an accepted answer in the supplier portal
     Column("source_response_id", Integer),
     Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from greenchain.domain.access import Principal, Role
-from greenchain.domain.engagement import CLIMATE_TEMPLATE, FieldType
+from greenchain.domain.engagement import CLIMATE_TEMPLATE, FieldType, template
 from greenchain.domain.errors import ConflictError, InvalidDataError
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId, log_in
@@ -330,7 +330,7 @@ def _request_page(
         member=member,
         org=org,
         detail=detail,
-        questions=CLIMATE_TEMPLATE.fields,
+        questions=template(CLIMATE_TEMPLATE.key).fields,
         can_edit=_can_edit(member),
         error=error,
         notice=notice,
@@ -464,7 +464,17 @@ def _answer_page(
         field_types=FieldType,
         can_edit=_can_edit(member),
         error=error,
-        notice=notice,
+        notice=notice or _prefill_notice(opened, answers),
+    )
+
+
+def _prefill_notice(opened: dict[str, Any], typed: dict[str, Any] | None) -> str | None:
+    if typed is not None or not opened.get("prefilled_from_run"):
+        return None
+    return (
+        f"Prefilled from your own {opened['year']} inventory (calculation run "
+        f"#{opened['prefilled_from_run']}): check every figure and complete the rest before "
+        "you submit."
     )
 
 
@@ -478,7 +488,7 @@ def answer_page(
 async def _form_answers(request: Request) -> tuple[dict[str, Any], list[str]]:
     form = await request.form()
     answers: dict[str, Any] = {}
-    for spec in CLIMATE_TEMPLATE.fields:
+    for spec in template(CLIMATE_TEMPLATE.key).fields:  # the newest holds every field
         if spec.type is FieldType.CHOICES:
             values = [str(v) for v in form.getlist(spec.name)]
             if values:
