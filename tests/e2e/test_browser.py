@@ -3,44 +3,22 @@ log in, upload purchases, download the rejected rows, calculate, see the dashboa
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect, sync_playwright
 
-from greenchain.config import Settings
 from greenchain.domain.access import Role
-from greenchain.entrypoints.web.app import create_app
 from greenchain.services.accounts import add_user
 from greenchain.services.factors import import_factor_sets
 from greenchain.services.imports import import_records
-from greenchain.services.jobs import WorkerThread
 from greenchain.services.orgs import add_organisation
 from tests.conftest import make_context
+from tests.e2e.live import launch, serve, watch_errors
 from tests.factories import supplier, write_csv
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -51,18 +29,6 @@ def server(tmp_path: Path, factor_cache) -> Iterator[tuple[str, Path]]:
     add_user(ctx, "ana@acme.example", "correct horse battery", "acme", Role.ANALYST)
     write_csv(tmp_path / "s.csv", "suppliers", [supplier("S1"), supplier("S2", country="JP")])
     import_records(ctx, "acme", "suppliers", tmp_path / "s.csv")
-    app = create_app(Settings(upload_dir=tmp_path / "uploads", job_workers=0), ctx)
-    worker = WorkerThread(ctx, interval_s=0.2)
-    worker.start()
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "the web app did not start"
     purchases = tmp_path / "purchases.csv"
     purchases.write_text(
         "line_id,supplier_id,date,amount,currency,naics_code,description\n"
@@ -71,24 +37,16 @@ def server(tmp_path: Path, factor_cache) -> Iterator[tuple[str, Path]]:
         "P3,S2,2025-03-05,not-a-number,JPY,325120,gases\n",
         encoding="utf-8",
     )
-    yield f"http://127.0.0.1:{port}", purchases
-    uv.should_exit = True
-    worker.stop()
-    thread.join(timeout=10)
+    with serve(ctx, tmp_path, jobs=True) as base:
+        yield base, purchases
 
 
 def test_analyst_uploads_purchases_calculates_and_sees_the_dashboard(server, tmp_path):
     base, purchases = server
-    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run scripts/ensure-chromium.sh"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1366, "height": 900})
-        problems: list[str] = []
-        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda message: problems.append(message.text) if message.type == "error" else None,
-        )
+        problems = watch_errors(page)
 
         # Log in with the keyboard: skip link, home link, then the email field, focus visible.
         page.goto(f"{base}/login")

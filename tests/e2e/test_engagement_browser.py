@@ -5,25 +5,20 @@ buyer accepts the answer; the other buyer sees nothing of it."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
-from greenchain.config import Settings
 from greenchain.domain.access import Role
-from greenchain.entrypoints.web.app import create_app
 from greenchain.services import engagement
 from greenchain.services.accounts import add_user
 from greenchain.services.factors import import_factor_sets
 from greenchain.services.imports import import_records
 from greenchain.services.orgs import add_organisation
 from tests.conftest import make_context
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.e2e.live import launch, serve
 from tests.factories import link_supplier, supplier, write_csv
 
 pytestmark = pytest.mark.slow
@@ -50,18 +45,8 @@ def server(tmp_path: Path, factor_cache) -> Iterator[str]:
     add_user(ctx, "sam@steel.example", PASSWORD, "steelco", Role.ANALYST)
     add_user(ctx, "ana@chip.example", PASSWORD, "chipco", Role.ANALYST)
     add_user(ctx, "oli@osat.example", PASSWORD, "osatco", Role.ANALYST)
-    app = create_app(Settings(upload_dir=tmp_path / "uploads", job_workers=0), ctx)
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "the web app did not start"
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(ctx, tmp_path) as base:
+        yield base
 
 
 def _login(page: Page, base: str, email: str) -> None:
@@ -75,9 +60,8 @@ def _login(page: Page, base: str, email: str) -> None:
 
 def test_a_supplier_answers_in_its_portal_and_one_buyer_accepts(server):
     base = server
-    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run scripts/ensure-chromium.sh"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         problems: list[str] = []
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))

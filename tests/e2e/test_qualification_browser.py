@@ -5,24 +5,19 @@ the attempt to skip a stage is refused on the page."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect, sync_playwright
 
-from greenchain.config import Settings
 from greenchain.domain.access import Role
-from greenchain.entrypoints.web.app import create_app
 from greenchain.services.accounts import add_user
 from greenchain.services.factors import import_factor_sets
 from greenchain.services.imports import import_records
 from greenchain.services.orgs import add_organisation
 from tests.conftest import make_context
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.e2e.live import launch, serve, watch_errors
 from tests.factories import supplier, write_csv
 
 pytestmark = pytest.mark.slow
@@ -37,32 +32,16 @@ def server(tmp_path: Path, factor_cache) -> Iterator[str]:
     add_user(ctx, "ana@acme.example", "correct horse battery", "acme", Role.ANALYST)
     write_csv(tmp_path / "s.csv", "suppliers", [supplier("S1"), supplier("S2", country="JP")])
     import_records(ctx, "acme", "suppliers", tmp_path / "s.csv")
-    app = create_app(Settings(upload_dir=tmp_path / "uploads", job_workers=0), ctx)
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "the web app did not start"
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(ctx, tmp_path) as base:
+        yield base
 
 
 def test_a_qualification_goes_from_application_to_decision_in_the_browser(server):
     base = server
-    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run scripts/ensure-chromium.sh"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1366, "height": 900})
-        problems: list[str] = []
-        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda message: problems.append(message.text) if message.type == "error" else None,
-        )
+        problems = watch_errors(page)
         page.goto(f"{base}/login")
         page.fill("#email", "ana@acme.example")
         page.fill("#password", "correct horse battery")

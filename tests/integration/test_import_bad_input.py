@@ -75,7 +75,7 @@ def test_an_optional_number_empty_in_the_first_thousand_rows_is_read_with_its_de
     for row in rows[:FIRST_BATCH]:
         row[column] = None
     rows[-1][column] = "2.5" if type_ is ColumnType.DECIMAL else "3"
-    if column in ("renewable_share", "abatement") or column.startswith("share_"):  # fractions
+    if SCHEMAS[kind].column(column).maximum == 1:  # fractions
         rows[-1][column] = "0.5"
     if column in ("kwh_per_unit_year", "lifetime_years"):  # given together
         rows[-1].update(kwh_per_unit_year="12", lifetime_years="5")

@@ -35,6 +35,9 @@ Row = Sequence[Any]
 Sheet = tuple[str, Iterable[Row]]
 
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def inert_text(text: str) -> str:
     """``text`` as a spreadsheet program shows it without evaluating it."""
     return "'" + text if text.startswith(FORMULA_START) else text
@@ -85,14 +88,20 @@ def write_csv(out: Path | None, rows: Iterable[Row]) -> None:
         write_csv_rows(handle, rows)
 
 
+def table_csv_bytes(table: pa.Table) -> bytes:
+    """An Arrow table (header and rows) as UTF-8 CSV, cells that a spreadsheet would run as
+    formulas made inert."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(inert_table(table), sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
 def write_table_csv(table: pa.Table, out: Path | None) -> None:
     """Write an Arrow table (header and rows) as CSV, to ``out`` or standard output."""
-    safe = inert_table(table)
     if out is None:
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(safe, sink)
-        sys.stdout.write(sink.getvalue().to_pybytes().decode("utf-8"))
+        sys.stdout.write(table_csv_bytes(table).decode("utf-8"))
         return
+    safe = inert_table(table)
     out.parent.mkdir(parents=True, exist_ok=True)
     pacsv.write_csv(safe, str(out))
 

@@ -229,6 +229,31 @@ class SqlWorkspace:
         ]
         return info, factors
 
+    def factor_labels(
+        self, wanted: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """Name, unit and CO2e per unit of the (factor set key, factor id) pairs found among the
+        imported sets (one query per set)."""
+        by_set: dict[str, set[str]] = {}
+        for key, factor_id in wanted:
+            by_set.setdefault(key, set()).add(factor_id)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        f, s = t.factors, t.factor_sets
+        with self.engine.connect() as conn:
+            for key, ids in by_set.items():
+                rows = conn.execute(
+                    select(f.c.factor_id, f.c.name, f.c.unit, f.c.kg_co2e_per_unit)
+                    .join(s, s.c.id == f.c.factor_set_id)
+                    .where(s.c.key == key, f.c.factor_id.in_(sorted(ids)))
+                )
+                for r in rows:
+                    found[(key, r.factor_id)] = {
+                        "name": r.name,
+                        "unit": r.unit,
+                        "kg_co2e_per_unit": r.kg_co2e_per_unit,
+                    }
+        return found
+
     def factor_ids(self, key: str) -> set[str]:
         with self.engine.connect() as conn:
             rows = conn.execute(

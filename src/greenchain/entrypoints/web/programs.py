@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from greenchain.adapters.exports import XLSX_MEDIA_TYPE as XLSX
 from greenchain.adapters.exports import csv_text, xlsx_bytes
 from greenchain.domain.errors import ConflictError, InvalidDataError
 from greenchain.domain.programs import ACTIVITY_KINDS, PROJECT_TYPES, ProjectStatus
@@ -21,7 +22,6 @@ from greenchain.services import programs as prog
 
 api_router = APIRouter(prefix="/api/v1", tags=["programs"])
 ui_router = APIRouter(include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ProgramIn(BaseModel):

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from greenchain.adapters.exports import XLSX_MEDIA_TYPE as XLSX_TYPE
 from greenchain.adapters.exports import csv_text, xlsx_bytes
 from greenchain.domain.access import Membership, Principal, Role
 from greenchain.domain.errors import ConflictError, InvalidDataError, NotFoundError
@@ -67,7 +68,6 @@ PILLAR_LABELS = {
     Pillar.GREEN_MANUFACTURING.value: "Green manufacturing",
     Pillar.ENVIRONMENTAL_DATA_DISCLOSURE.value: "Environmental data disclosure",
 }
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- access --------------------------------------------------------------------------------------

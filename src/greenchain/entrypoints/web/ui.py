@@ -512,9 +512,10 @@ def dashboard(
 SORT_KEYS = {"emissions": "t CO2e", "name": "Name", "country": "Country", "id": "Id"}
 
 
-def _list_url(org: str, **params: Any) -> str:
-    clean = {k: v for k, v in params.items() if v not in ("", None)}
-    return f"/orgs/{org}/suppliers" + (f"?{urlencode(clean)}" if clean else "")
+def page_url(path: str, **params: Any) -> str:
+    """``path`` with the query of the non-empty ``params`` (for links of lists and filters)."""
+    clean = {k: v for k, v in params.items() if v not in ("", None, False)}
+    return path + (f"?{urlencode(clean)}" if clean else "")
 
 
 @router.get("/orgs/{org}/suppliers")
@@ -547,7 +548,7 @@ def suppliers_page(
         params.update(changes)
         if params["page"] == 1:
             params["page"] = None
-        return _list_url(org, **params)
+        return page_url(f"/orgs/{org}/suppliers", **params)
 
     def sort_url(key: str) -> str:
         default = "desc" if key == "emissions" else "asc"
