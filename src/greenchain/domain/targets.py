@@ -812,6 +812,20 @@ def progress(target: Target, history: Mapping[int, YearData], year: int) -> Prog
 MIN_CREDIT_T = 0.001
 
 
+#: What a credit block is described by, in the order registries and disclosures list them
+#: (ESRS E1-7, the ledger's record of a block).
+CREDIT_FIELDS: tuple[str, ...] = (
+    "registry",
+    "serial_start",
+    "serial_end",
+    "vintage",
+    "project_type",
+    "standard",
+    "quantity_t",
+    "retired_for",
+)
+
+
 @dataclass(frozen=True)
 class Credit:
     """A block of carbon credits (1 credit = 1 t CO2e) with serials ``serial_start..serial_end``.

@@ -20,6 +20,7 @@ from typing import Any
 
 from greenchain.domain.errors import NotFoundError
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
+from greenchain.domain.targets import CREDIT_FIELDS
 from greenchain.services import targets as target_service
 from greenchain.services.context import Context
 from greenchain.services.inventory import get_inventory_report
@@ -186,22 +187,7 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
             "reductions_t": sum(
                 c["quantity_t"] for c in retired if c["project_type"] == "avoidance"
             ),
-            "credits": [
-                {
-                    k: c.get(k)
-                    for k in (
-                        "registry",
-                        "serial_start",
-                        "serial_end",
-                        "vintage",
-                        "project_type",
-                        "standard",
-                        "quantity_t",
-                        "retired_for",
-                    )
-                }
-                for c in credits
-            ],
+            "credits": [{k: c.get(k) for k in CREDIT_FIELDS} for c in credits],
         },
         "not_reported": NOT_REPORTED,
         "category_names": {str(k): v for k, v in SCOPE3_CATEGORY_NAMES.items()},

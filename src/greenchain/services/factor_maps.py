@@ -100,12 +100,11 @@ class _FactorCache:
 
 
 def activity_map(
-    ctx: Context, keys: list[ActivityKey], gwp_set: GwpSet, year: int
+    ctx: Context, keys: list[ActivityKey], gwp_set: GwpSet, year: int, custom: CustomFactors
 ) -> tuple[list[dict[str, Any]], set[str]]:
     """Per distinct (activity, country, unit, gas, process, abatement) of the year's activity
     rows: the factor, scope and kg CO2e per unit by gas column, or why there is none."""
     cache = _FactorCache(ctx, {})
-    custom = CustomFactors.load(ctx)
     rows: list[dict[str, Any]] = []
     used_sets: set[str] = set()
     for activity, country, unit, gas, process, abatement, material, treatment in keys:
@@ -213,7 +212,7 @@ def _builtin(
 
 
 def regional_eeio(
-    ctx: Context, gwp_set: GwpSet, year: int
+    ctx: Context, gwp_set: GwpSet, year: int, custom: CustomFactors
 ) -> tuple[list[dict[str, Any]], set[str]]:
     """Imported regional spend-based factors (country x NAICS, kg CO2e per USD of their
     year), each with its CPI ratio to ``year``: used for suppliers of that country before
@@ -221,7 +220,7 @@ def regional_eeio(
     rows: list[dict[str, Any]] = []
     used: set[str] = set()
     cpi_spend, _ = ctx.conversions.cpi_index(year)
-    for info, factor in CustomFactors.load(ctx).spend_factors(year):
+    for info, factor in custom.spend_factors(year):
         factor_year = int(factor.extra["year"])
         cpi_factor, _ = ctx.conversions.cpi_index(factor_year)
         used.add(f"{info.key} {info.version}")
@@ -272,11 +271,14 @@ def material_map(
 
 
 def residual_mix(
-    ctx: Context, activity_map: list[dict[str, Any]], gwp_set: GwpSet, year: int
+    ctx: Context,
+    activity_map: list[dict[str, Any]],
+    gwp_set: GwpSet,
+    year: int,
+    custom: CustomFactors,
 ) -> tuple[list[dict[str, Any]], set[str]]:
     """The imported residual mix of each market the year's Scope 2 electricity is in, per
     kWh by gas column."""
-    custom = CustomFactors.load(ctx)
     markets = sorted({str(m["country"]).upper()[:2] for m in activity_map if m.get("scope") == "2"})
     rows: list[dict[str, Any]] = []
     used: set[str] = set()

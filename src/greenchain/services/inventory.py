@@ -28,6 +28,7 @@ from greenchain.domain.inventory import (
 )
 from greenchain.services import factor_maps
 from greenchain.services.context import Context
+from greenchain.services.custom_factors import CustomFactors
 from greenchain.services.factor_maps import factor_gas_columns
 
 EEIO_SET = "epa-supply-chain-v1.3"
@@ -104,12 +105,13 @@ def calculate_inventory(
         for f in eeio_factors
     ]
     keys = ctx.engine.distinct_activities(inputs["activities"])
-    activity_map, activity_sets = factor_maps.activity_map(ctx, keys, gwp_set, year)
+    custom = CustomFactors.load(ctx)  # the imported custom sets, read once for the run
+    activity_map, activity_sets = factor_maps.activity_map(ctx, keys, gwp_set, year, custom)
     upstream_map, upstream_sets = factor_maps.upstream_map(ctx, activity_map, gwp_set, year)
     activity_sets |= upstream_sets
-    residual_mix, residual_sets = factor_maps.residual_mix(ctx, activity_map, gwp_set, year)
+    residual_mix, residual_sets = factor_maps.residual_mix(ctx, activity_map, gwp_set, year, custom)
     activity_sets |= residual_sets
-    regional_eeio, regional_sets = factor_maps.regional_eeio(ctx, gwp_set, year)
+    regional_eeio, regional_sets = factor_maps.regional_eeio(ctx, gwp_set, year, custom)
     activity_sets |= regional_sets
     material_map, material_sets = factor_maps.material_map(
         ctx, ctx.engine.distinct_materials(inputs["purchases"]), gwp_set

@@ -28,6 +28,7 @@ from greenchain.domain.ledger import (
     verify_inclusion,
 )
 from greenchain.domain.records import ROW_HASHED_TABLES
+from greenchain.domain.targets import CREDIT_FIELDS
 from greenchain.services.context import Context
 from greenchain.services.ports import KeyRing, LedgerAppend, LedgerStore
 
@@ -87,18 +88,7 @@ ROW_FIELDS: Mapping[str, tuple[str, ...]] = {
         "milestones",
     ),
     "progress_reports": ("id", "org_id", "year", "pdf_sha256", "pdf", "html"),
-    "carbon_credits": (
-        "id",
-        "org_id",
-        "registry",
-        "serial_start",
-        "serial_end",
-        "vintage",
-        "project_type",
-        "standard",
-        "quantity_t",
-        "retired_for",
-    ),
+    "carbon_credits": ("id", "org_id", *CREDIT_FIELDS),
 }
 
 #: Kinds of entry a verifier may review.

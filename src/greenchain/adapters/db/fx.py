@@ -9,6 +9,7 @@ wins for its currency and year, the ECB mean fills the rest.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,21 +26,33 @@ IMPORT_HINT = (
 
 
 class SqlConversions:
-    """The ``Conversions`` of a workspace: imported rates first, then the bundled ECB rates."""
+    """The ``Conversions`` of a workspace: imported rates first, then the bundled ECB rates.
+
+    A year's imported rates are read once and kept for ``CACHE_S`` seconds (a calculation or
+    a rating asks for a rate per currency or per supplier report); this process's imports
+    clear them at once, another process's are seen within that time."""
+
+    CACHE_S = 5.0
 
     def __init__(self, engine: Engine, bundled: BundledConversions | None = None) -> None:
         self.engine = engine
         self.bundled = bundled or BundledConversions()
+        self._by_year: dict[int | None, tuple[float, list[dict[str, Any]]]] = {}
 
     # what the workspace imported --------------------------------------------------------
     def _imported(self, year: int | None = None) -> list[dict[str, Any]]:
+        kept = self._by_year.get(year)
+        if kept is not None and time.monotonic() - kept[0] < self.CACHE_S:
+            return kept[1]
         query = select(t.fx_rates).order_by(
             t.fx_rates.c.currency, t.fx_rates.c.year, t.fx_rates.c.month
         )
         if year is not None:
             query = query.where(t.fx_rates.c.year == year)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        self._by_year[year] = (time.monotonic(), rows)
+        return rows
 
     def imported_rates(self, year: int | None = None) -> list[dict[str, Any]]:
         return self._imported(year)
@@ -70,6 +83,7 @@ class SqlConversions:
                 conn.execute(delete(t.fx_rates).where(same))
             if values:
                 conn.execute(insert(t.fx_rates), values)
+        self._by_year.clear()
         return len(values)
 
     # the Conversions port ---------------------------------------------------------------
@@ -77,8 +91,7 @@ class SqlConversions:
         return self.bundled.iso_currencies()
 
     def currencies(self) -> frozenset[str]:
-        with self.engine.connect() as conn:
-            imported = {str(r[0]) for r in conn.execute(select(t.fx_rates.c.currency).distinct())}
+        imported = {str(r["currency"]) for r in self._imported()}
         return self.bundled.currencies() | imported
 
     def monthly_rates(self, year: int) -> dict[tuple[str, int], float]:
