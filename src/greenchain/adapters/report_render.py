@@ -60,6 +60,7 @@ def _config(**options: Any) -> pygal.Config:
         legend_at_bottom_columns=3,
         print_values=False,
         margin=10,
+        truncate_label=-1,  # axis labels are short (see _axis_*); never cut to "10,000..."
     )
     for key, value in options.items():
         setattr(config, key, value)
@@ -95,6 +96,24 @@ def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f} %"
 
 
+def _axis_tonnes(value: float | None) -> str:
+    """A compact axis label: 850, 12k, 1.5M (the tables give the exact figures)."""
+    if value is None:
+        return ""
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:,.1f}M".replace(".0M", "M")
+    if size >= 1e4:
+        return f"{value / 1e3:,.0f}k"
+    if size >= 10 or value == 0:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def _axis_percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.0f} %"
+
+
 def _number(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
@@ -112,7 +131,7 @@ def scope_chart(model: Mapping[str, Any]) -> Markup | None:
     chart.x_labels = [str(h["year"]) for h in history]
     for key, label in SCOPE_SERIES:
         chart.add(label, [h["by_scope"].get(key) or 0.0 for h in history])
-    chart.value_formatter = _tonnes
+    chart.value_formatter = _axis_tonnes
     return _svg(chart)
 
 
@@ -130,7 +149,7 @@ def category_chart(inventory: Mapping[str, Any] | None) -> Markup | None:
     )
     chart.x_labels = [f"{r['category']}. {r['name']}" for r in rows]
     chart.add("t CO2e", [r["t_co2e"] for r in rows])
-    chart.value_formatter = _tonnes
+    chart.value_formatter = _axis_tonnes
     return _svg(chart)
 
 
@@ -141,7 +160,14 @@ def method_chart(inventory: Mapping[str, Any] | None) -> Markup | None:
     rows = [r for r in inventory["by_method"] if r["t_co2e"] > 0]
     if not rows:
         return None
-    chart = pygal.Pie(_config(title="Emissions by calculation method", inner_radius=0.45))
+    chart = pygal.Pie(
+        _config(
+            title="Emissions by calculation method",
+            inner_radius=0.45,
+            height=360,
+            legend_at_bottom_columns=2,
+        )
+    )
     for row in rows:
         chart.add(f"{row['label']} ({_percent(row['share'])})", row["t_co2e"])
     chart.value_formatter = _tonnes
@@ -161,7 +187,7 @@ def trajectory_chart(target: Mapping[str, Any]) -> Markup | None:
             allow_interruptions=True,
             show_minor_x_labels=len(path["years"]) <= 16,
             x_labels_major_every=5 if len(path["years"]) > 16 else None,
-            height=280,
+            height=310,
             range=(0, 1) if share else None,
             include_x_axis=True,
         )
@@ -169,7 +195,7 @@ def trajectory_chart(target: Mapping[str, Any]) -> Markup | None:
     chart.x_labels = [str(y) for y in path["years"]]
     chart.add("Target path", path["path"], stroke_style={"dasharray": "6,4"}, show_dots=False)
     chart.add("Actual", path["actual"])
-    chart.value_formatter = _percent if share else _tonnes
+    chart.value_formatter = _axis_percent if share else _axis_tonnes
     return _svg(chart)
 
 
@@ -201,7 +227,7 @@ def coverage_chart(model: Mapping[str, Any]) -> Markup | None:
     chart.x_labels = [b[0] for b in bars]
     chart.add("Reached", [b[1] for b in bars])
     chart.add("Target", [b[2] for b in bars])
-    chart.value_formatter = _percent
+    chart.value_formatter = _axis_percent
     return _svg(chart)
 
 
@@ -232,7 +258,7 @@ def credits_chart(credits: Mapping[str, Any]) -> Markup | None:
                 for u in uses
             ],
         )
-    chart.value_formatter = _tonnes
+    chart.value_formatter = _axis_tonnes
     return _svg(chart)
 
 
