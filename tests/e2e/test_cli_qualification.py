@@ -195,7 +195,7 @@ def test_scorecards_with_weights_and_formats(cli):
     assert [c["supplier_id"] for c in cards] == ["S1", "S2"]
     for card in cards:
         assert sum(i["contribution"] for i in card["indicators"]) == pytest.approx(card["score"])
-        assert card["tier"] in {"preferred", "approved", "conditional", "blocked"}
+        assert card["tier"] in {"preferred", "approved", "conditional", "not_assessed", "blocked"}
 
     text = _ok(cli("scorecard", "rate", "--org", ORG, "--year", "2026", "--format", "csv")).output
     rows = list(csv.DictReader(io.StringIO(text)))

@@ -336,7 +336,7 @@ def test_requirements_compliance_and_the_tier_export(world):
     assert [c.value for c in next(sheet.iter_rows())] == list(TIER_COLUMNS)
     assert sheet.max_row == 4
     tiers = client.get(f"{API}/sourcing/tiers?year=2024", headers=_auth(alice)).json()
-    assert {t["supplier_id"]: t["tier"] for t in tiers}["S3"] == "blocked"  # rating E
+    assert {t["supplier_id"]: t["tier"] for t in tiers}["S3"] == "not_assessed"  # no data
 
 
 def test_a_supplier_sees_its_own_case_and_rating_and_nothing_of_other_suppliers(world):

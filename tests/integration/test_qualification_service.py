@@ -357,7 +357,9 @@ def test_tiers_follow_rating_and_qualification_and_list_incentives(
     assert list(next(iter(rows.values()))) == list(svc.TIER_COLUMNS)
     assert (rows["S1"]["tier"], rows["S1"]["qualification"]) == ("preferred", "qualified")
     assert rows["S1"]["incentives"] == "innovation_incentive"
-    assert rows["S3"]["tier"] == "blocked"  # rating E
+    # S3 reported nothing: rated E on no data, it is not assessed (asked for data), not blocked
+    assert (rows["S3"]["rating"], rows["S3"]["tier"]) == ("E", "not_assessed")
+    assert "request its climate data" in rows["S3"]["reason"]
     assert (rows["S2"]["rating"], rows["S2"]["tier"]) == ("D", "conditional")
     overview = svc.sourcing_overview(ctx, store, ORG, 2026)
     assert overview["tiers"]["preferred"]["suppliers"] == 1

@@ -285,6 +285,28 @@ def test_sourcing_tier_rules(rating, qualification, overdue, tier):
     assert sourcing_tier(rating, qualification, overdue)[0] is tier
 
 
+@pytest.mark.parametrize(
+    ("rating", "qualification", "coverage", "tier"),
+    [
+        # rated E on data for a fifth of the weights: unknown, not bad
+        ("E", None, 0.2, Tier.NOT_ASSESSED),
+        ("E", "in_progress", 0.49, Tier.NOT_ASSESSED),
+        # a qualification is an assessment of its own
+        ("E", "qualified", 0.2, Tier.APPROVED),
+        ("E", "conditionally_qualified", 0.2, Tier.CONDITIONAL),
+        ("E", "rejected", 0.2, Tier.BLOCKED),
+        # on enough data, E blocks
+        ("E", None, 0.5, Tier.BLOCKED),
+        ("E", "qualified", 0.9, Tier.BLOCKED),
+    ],
+)
+def test_a_rating_resting_on_too_little_data_is_not_assessed(rating, qualification, coverage, tier):
+    found, reason = sourcing_tier(rating, qualification, 0, coverage)
+    assert found is tier
+    if coverage < 0.5 and qualification != "rejected":
+        assert f"data for {coverage:.0%} of its weight" in reason
+
+
 def test_circularity_comes_from_the_suppliers_own_report_when_the_buyer_recorded_none():
     reports = (
         SupplierReport(2023, 1.0, 110.0, 52.0, takeback_reuse_share=0.1, recycling_share=0.5),
@@ -305,3 +327,15 @@ def test_what_the_buyer_recorded_wins_over_the_suppliers_report_rate_by_rate():
     assert line.value == pytest.approx((0.5 + 0.999) / 2)
     assert "recorded" in line.note
     assert "reported for 2024" in line.note
+
+
+def test_coverage_is_the_share_of_the_weights_with_data():
+    nothing = rate("S1", _inputs((), SupplierAttributes()))
+    assert nothing.coverage == 0.0
+    assert nothing.assessed is False
+    # RBA membership alone: 5 of the default weights' 100
+    rba_only = rate("S1", _inputs((), SupplierAttributes(rba_member=True)))
+    assert rba_only.coverage == pytest.approx(5 / 100)
+    three = rate("S1", _inputs(), THREE)  # intensity, SBT status and RBA all known
+    assert three.coverage == pytest.approx(1.0)
+    assert three.assessed is True

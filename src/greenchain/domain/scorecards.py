@@ -447,6 +447,12 @@ class IndicatorScore:
     potential_gain: float
 
 
+#: A rating is an assessment for sourcing only when indicators holding at least half of the
+#: buyer's weights have data: below that, a low score says "we know little", not "performs
+#: badly", and the supplier is "not assessed" (asked for data) rather than blocked.
+MIN_ASSESSED_COVERAGE = 0.5
+
+
 def rating_for(score: float) -> str:
     """A >= 80, B >= 65, C >= 50, D >= 35, else E (score 0..100)."""
     for rating, floor in (("A", 80.0), ("B", 65.0), ("C", 50.0), ("D", 35.0)):
@@ -470,6 +476,20 @@ class Scorecard:
     def missing(self) -> list[str]:
         """Weighted indicators without data (scored 0 or excluded)."""
         return [i.key for i in self.indicators if i.status != "scored" and i.weight > 0]
+
+    @property
+    def coverage(self) -> float:
+        """The share of the buyer's weights held by indicators with data, 0..1: how much of
+        the rating rests on what is known of the supplier."""
+        weighted = [i for i in self.indicators if i.weight > 0]
+        total = sum(i.weight for i in weighted)
+        known = sum(i.weight for i in weighted if i.status == "scored")
+        return known / total if total > 0 else 0.0
+
+    @property
+    def assessed(self) -> bool:
+        """Whether the rating rests on enough data to source on (``MIN_ASSESSED_COVERAGE``)."""
+        return self.coverage >= MIN_ASSESSED_COVERAGE - 1e-9
 
     def improvements(self, limit: int = 5) -> list[str]:
         """What would raise the score most: indicators by points to gain, data gaps named."""
@@ -502,6 +522,7 @@ class Scorecard:
             "year": self.year,
             "score": self.score,
             "rating": self.rating,
+            "coverage": self.coverage,
             "missing": self.missing,
             "indicators": [dict(i.__dict__) for i in self.indicators],
         }
@@ -743,14 +764,32 @@ class Tier(StrEnum):
     PREFERRED = "preferred"
     APPROVED = "approved"
     CONDITIONAL = "conditional"
+    NOT_ASSESSED = "not_assessed"
     BLOCKED = "blocked"
 
 
+#: What each tier means for procurement (the sourcing page and the export explain them).
+TIER_MEANINGS: Mapping[str, str] = MappingProxyType(
+    {
+        Tier.PREFERRED.value: "qualified and well rated: first choice for new business",
+        Tier.APPROVED.value: "may be sourced from as usual",
+        Tier.CONDITIONAL.value: "may be sourced from while it improves (a plan or a "
+        "requirement to meet)",
+        Tier.NOT_ASSESSED.value: "too little known to rate it: ask for its climate data "
+        "before new business",
+        Tier.BLOCKED.value: "no new business: qualification rejected or rated E on its data",
+    }
+)
+
 #: The tier rules, first match wins: (qualification, ratings, tier). ``lapsed`` is a
-#: qualification whose validity has passed. Afterwards, a preferred or approved supplier with
-#: a requirement unmet after its due date drops to conditional.
+#: qualification whose validity has passed; "not assessed" is a rating resting on data for
+#: less than ``MIN_ASSESSED_COVERAGE`` of the weights. Afterwards, a preferred or approved
+#: supplier with a requirement unmet after its due date drops to conditional.
 TIER_RULES: tuple[tuple[str, str, Tier], ...] = (
     ("rejected", "any", Tier.BLOCKED),
+    ("qualified", "not assessed", Tier.APPROVED),
+    ("conditionally_qualified", "not assessed", Tier.CONDITIONAL),
+    ("none, in_progress, expired, lapsed", "not assessed", Tier.NOT_ASSESSED),
     ("any", "E", Tier.BLOCKED),
     ("qualified", "A, B", Tier.PREFERRED),
     ("qualified", "C", Tier.APPROVED),
@@ -761,23 +800,35 @@ TIER_RULES: tuple[tuple[str, str, Tier], ...] = (
 
 
 def sourcing_tier(
-    rating: str, qualification: str | None, overdue_requirements: int = 0
+    rating: str,
+    qualification: str | None,
+    overdue_requirements: int = 0,
+    coverage: float = 1.0,
 ) -> tuple[Tier, str]:
     """The tier by ``TIER_RULES``; a preferred or approved supplier with requirements unmet
-    after their due date drops to conditional. Returns the tier and the rule's reason."""
+    after their due date drops to conditional. ``coverage`` is the share of the rating's
+    weights with data (``Scorecard.coverage``). Returns the tier and the rule's reason."""
     if qualification == "rejected":
         return Tier.BLOCKED, "qualification rejected"
-    if rating == "E":
-        return Tier.BLOCKED, "rating E"
+    state = (qualification or "not qualified").replace("_", " ")
     tier: Tier
-    if qualification == "qualified" and rating in ("A", "B"):
+    if coverage < MIN_ASSESSED_COVERAGE - 1e-9:
+        known = f"rating not assessed (data for {coverage:.0%} of its weight)"
+        if qualification == "qualified":
+            tier, reason = Tier.APPROVED, f"qualified; {known}"
+        elif qualification == "conditionally_qualified":
+            tier, reason = Tier.CONDITIONAL, f"conditionally qualified; {known}"
+        else:
+            return Tier.NOT_ASSESSED, f"{state}; {known}: request its climate data"
+    elif rating == "E":
+        return Tier.BLOCKED, f"rating E on data for {coverage:.0%} of its weight"
+    elif qualification == "qualified" and rating in ("A", "B"):
         tier, reason = Tier.PREFERRED, f"qualified, rating {rating}"
     elif qualification == "qualified" and rating == "C":
         tier, reason = Tier.APPROVED, "qualified, rating C"
     elif qualification == "conditionally_qualified" and rating in ("A", "B", "C"):
         tier, reason = Tier.APPROVED, f"conditionally qualified, rating {rating}"
     else:
-        state = (qualification or "not qualified").replace("_", " ")
         tier, reason = Tier.CONDITIONAL, f"{state}, rating {rating}"
     if overdue_requirements and tier in (Tier.PREFERRED, Tier.APPROVED):
         tier = Tier.CONDITIONAL

@@ -251,13 +251,21 @@ def seed_qualification_demo(ctx: Context, buyer_slug: str, supplier_org_slug: st
     if not service.list_programs(ctx, store, buyer_slug):
         service.add_program(ctx, store, buyer_slug, name=PROGRAM)
     ordered = ([linked] if linked in suppliers else []) + [s for s in suppliers if s != linked]
-    for index, supplier_id in enumerate(ordered[:40]):
-        service.set_supplier_attributes(ctx, store, buyer_slug, supplier_id, **_attributes(index))
     slots = [target for target, count in PLAN for _ in range(count)]
     # The linked supplier is at the training stage: a case with an audit, findings and a
     # corrective action, and requirements still ahead.
     if linked in suppliers:
         slots.insert(0, "training")
+    outcome = dict(zip(ordered, slots, strict=False))
+    for index, supplier_id in enumerate(ordered[:40]):
+        values = _attributes(index)
+        if outcome.get(supplier_id) in ("qualified", "conditionally_qualified"):
+            # a supplier that passed the audit holds what the audit checked
+            values |= {"iso_14001": True, "iso_14001_expires_on": dt.date(2028, 6, 30),
+                       "iso_50001": True, "iso_50001_expires_on": dt.date(2028, 6, 30),
+                       "rba_member": True, "training_completion_share": 1.0,
+                       "participation_share": 1.0}  # fmt: skip
+        service.set_supplier_attributes(ctx, store, buyer_slug, supplier_id, **values)
     for number, (supplier_id, target) in enumerate(zip(ordered, slots, strict=False)):
         _walk(ctx, store, buyer_slug, supplier_id, target, number)
     service.add_requirement(
@@ -271,6 +279,11 @@ def seed_qualification_demo(ctx: Context, buyer_slug: str, supplier_org_slug: st
     )
     qualified = [s for s, t in zip(ordered, slots, strict=False) if t == "qualified"]
     if qualified:
+        # more volume goes to the best-rated qualified supplier
+        year = ctx.clock.now().year - 1
+        qualified.sort(
+            key=lambda s: -service.supplier_scorecard(ctx, store, buyer_slug, s, year)["score"]
+        )
         service.grant_incentive(
             ctx,
             store,

@@ -97,6 +97,7 @@ TIER_COLUMNS: tuple[str, ...] = (
     "strategic",
     "score",
     "rating",
+    "coverage",
     "qualification",
     "tier",
     "reason",
@@ -1198,6 +1199,8 @@ def _card_dict(card: Scorecard, supplier: Mapping[str, Any]) -> dict[str, Any]:
         "year": card.year,
         "score": card.score,
         "rating": card.rating,
+        "coverage": card.coverage,
+        "assessed": card.assessed,
         "missing": card.missing,
         "indicators": [
             {
@@ -1461,7 +1464,9 @@ def _tiers(
         sid = supplier["supplier_id"]
         card = cards[sid]
         qualification = qualifications.get(sid)
-        tier, reason = sourcing_tier(card["rating"], qualification, overdue.get(sid, 0))
+        tier, reason = sourcing_tier(
+            card["rating"], qualification, overdue.get(sid, 0), card["coverage"]
+        )
         emissions = by_supplier.get(sid, {})
         rows.append(
             {
@@ -1470,6 +1475,7 @@ def _tiers(
                 "strategic": bool(supplier.get("strategic")),
                 "score": round(card["score"], 2),
                 "rating": card["rating"],
+                "coverage": round(card["coverage"], 4),
                 "qualification": qualification or "none",
                 "tier": tier.value,
                 "reason": reason,

@@ -33,7 +33,14 @@ from greenchain.domain.qualification import (
     GREEN_SUPPLY_CHAIN,
     Pillar,
 )
-from greenchain.domain.scorecards import CONDITION_HELP, INDICATORS, RATINGS, Tier
+from greenchain.domain.scorecards import (
+    CONDITION_HELP,
+    INDICATORS,
+    MIN_ASSESSED_COVERAGE,
+    RATINGS,
+    TIER_MEANINGS,
+    Tier,
+)
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
@@ -1172,6 +1179,8 @@ def _sourcing_page(
         year=when,
         tier=tier,
         tiers=[t.value for t in Tier],
+        tier_meanings=TIER_MEANINGS,
+        min_coverage=MIN_ASSESSED_COVERAGE,
         by_tier=by_tier,
         rows=[r for r in rows if tier is None or r["tier"] == tier],
         total=len(rows),
