@@ -543,3 +543,37 @@ def test_the_roadmap_form_sent_as_a_browser_sends_it_with_empty_fields_shows_the
     )
     assert response.status_code == 200, response.text[:500]
     assert "Input should be a valid" not in response.text
+
+
+def test_the_roadmap_levers_are_percent_on_the_page_and_in_saved_scenario_links(world):
+    _, client, tokens = world
+    alice = _auth(tokens["alice@a.example"])
+    _enter_history(client, tokens["alice@a.example"])
+    _login(client, "alice@a.example")
+    page = client.get("/orgs/org-a/targets?until=2027&efficiency_rate=5%25", headers=HTML).text
+    assert 'name="efficiency_rate" inputmode="decimal" value="5"' in page
+    api = client.get(f"{API}/roadmap?until=2027&efficiency_rate=0.05", headers=alice).json()
+    saved_api = sum(s["saved_t_co2e"] for s in api["savings_by_lever"])
+    assert f"{saved_api:,.1f}" in page  # 5 % on the page is the API's 0.05
+    client.post(
+        f"{API}/roadmap/scenarios",
+        json={"name": "Efficiency", "levers": {"efficiency_rate": 0.05, "until": 2027}},
+        headers=alice,
+    )
+    listed = client.get("/orgs/org-a/targets", headers=HTML).text
+    assert "efficiency_rate=5&amp;" in listed or "efficiency_rate=5#" in listed
+
+
+def test_a_roadmap_lever_that_cannot_be_read_is_named_next_to_the_form(world):
+    _, client, tokens = world
+    _enter_history(client, tokens["alice@a.example"])
+    _login(client, "alice@a.example")
+    for query, message in (
+        ("efficiency_rate=lots", "Efficiency gain: 'lots' is not a number"),
+        ("renewable_share=150", "Renewable share to reach: 150 % is not between 0 and 100 %"),
+        ("renewable_by=soon", "Reached by: 'soon' is not a number"),
+    ):
+        response = client.get(f"/orgs/org-a/targets?{query}", headers=HTML)
+        assert response.status_code == 422, query
+        assert 'id="rm-error">' + message in response.text.replace("&#39;", "'")
+        assert 'aria-current="page">Targets</a>' in response.text  # the navigation stays

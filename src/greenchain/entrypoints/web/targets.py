@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -179,6 +179,68 @@ class RoadmapLevers:
             or self.efficiency_rate
             or self.projects
         )
+
+
+#: The roadmap levers that are shares or rates: percent on the page and in its links.
+PERCENT_LEVERS: tuple[str, ...] = (
+    "efficiency_rate",
+    "renewable_current",
+    "renewable_share",
+    "supplier_share",
+    "supplier_rate",
+)
+LEVER_LABELS: Mapping[str, str] = {
+    "until": "Project until",
+    "efficiency_rate": "Efficiency gain",
+    "renewable_current": "Renewable share in the latest year",
+    "renewable_share": "Renewable share to reach",
+    "renewable_by": "Reached by",
+    "supplier_share": "Share of Scope 3 from suppliers with targets",
+    "supplier_rate": "Their annual reduction",
+}
+
+
+def levers_from_text(given: Mapping[str, str]) -> RoadmapLevers:
+    """The levers as typed on the page: shares and rates in percent (``3`` or ``3 %``), years,
+    empty fields left at their default. A field that cannot be read is named."""
+    shares: dict[str, float] = {}
+    for key in PERCENT_LEVERS:
+        value = _number(given.get(key, ""), LEVER_LABELS[key], percent=True)
+        limit = 0.999 if key == "renewable_current" else 1.0
+        if value is not None and not 0 <= value <= limit:
+            raise InvalidDataError(
+                f"{LEVER_LABELS[key]}: {value * 100:g} % is not between 0 and {limit * 100:g} %"
+            )
+        shares[key] = value or 0.0
+    until = _year(given.get("until", ""), LEVER_LABELS["until"], required=False) or 2030
+    by = _year(given.get("renewable_by", ""), LEVER_LABELS["renewable_by"], required=False)
+    for label, value in (("until", until), ("renewable_by", by)):
+        if value is not None and not 1990 <= value <= 2100:
+            raise InvalidDataError(
+                f"{LEVER_LABELS[label]}: {value} is not a year from 1990 to 2100"
+            )
+    return RoadmapLevers(
+        until=until,
+        renewable_by=by,
+        projects=given.get("projects", "").strip().lower() in ("1", "true", "on", "yes"),
+        **shares,
+    )
+
+
+def levers_as_text(levers: RoadmapLevers | Mapping[str, Any]) -> dict[str, str]:
+    """The levers as the page shows and links them: percent for shares and rates."""
+    values = asdict(levers) if isinstance(levers, RoadmapLevers) else dict(levers)
+    shown: dict[str, str] = {}
+    for key, value in values.items():
+        if key == "projects":
+            shown[key] = "true" if value else ""
+        elif value is None:
+            shown[key] = ""
+        elif key in PERCENT_LEVERS:
+            shown[key] = f"{float(value) * 100:.4g}"
+        else:
+            shown[key] = str(int(value))
+    return shown
 
 
 def _levers(params: RoadmapLevers, latest_year: int, latest: Mapping[str, float]) -> list[Lever]:
@@ -531,7 +593,7 @@ def scenarios_delete(
 
 
 def _scenario_query(levers: Mapping[str, Any]) -> str:
-    return urlencode({k: v for k, v in levers.items() if v is not None})
+    return urlencode({k: v for k, v in levers_as_text(levers).items() if v})
 
 
 # --- page ------------------------------------------------------------------------------------
@@ -661,6 +723,8 @@ def _page(
     error: str | None = None,
     notice: str | None = None,
     form: FormValues | None = None,
+    roadmap_error: str | None = None,
+    lever_text: Mapping[str, str] | None = None,
 ) -> Response:
     member: Membership = principal.membership(org)
     store = _store(ctx)
@@ -717,7 +781,9 @@ def _page(
         target_charts=target_charts,
         plan=plan,
         plan_error=plan_error,
+        roadmap_error=roadmap_error,
         levers=levers,
+        lever_text=lever_text or levers_as_text(levers),
         credits=target_service.list_credits(ctx, store, org),
         scenarios=[
             {**sc, "query": _scenario_query(sc["levers"])}
@@ -732,6 +798,9 @@ def _page(
     )
 
 
+LeverText = Annotated[str, Query(max_length=30)]
+
+
 @ui_router.get("/orgs/{org}/targets")
 def targets_page(
     request: Request,
@@ -739,26 +808,41 @@ def targets_page(
     ctx: CtxDep,
     principal: PrincipalDep,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    until: Annotated[int, Query(ge=1990, le=2100)] = 2030,
-    supplier_share: Share = 0.0,
-    supplier_rate: Share = 0.0,
-    renewable_share: Share = 0.0,
-    renewable_by: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    renewable_current: Annotated[float, Query(ge=0, lt=1)] = 0.0,
-    efficiency_rate: Share = 0.0,
-    projects: bool = False,
+    until: LeverText = "",
+    supplier_share: LeverText = "",
+    supplier_rate: LeverText = "",
+    renewable_share: LeverText = "",
+    renewable_by: LeverText = "",
+    renewable_current: LeverText = "",
+    efficiency_rate: LeverText = "",
+    projects: LeverText = "",
 ) -> Response:
+    """The targets page; the roadmap levers come as typed in its form (percent, empty fields
+    at their defaults) and a lever that cannot be read is shown next to the form."""
     principal.membership(org)
-    levers = RoadmapLevers(
-        until,
-        supplier_share,
-        supplier_rate,
-        renewable_share,
-        renewable_by,
-        renewable_current,
-        efficiency_rate,
-        projects,
-    )
+    typed = {
+        "until": until,
+        "supplier_share": supplier_share,
+        "supplier_rate": supplier_rate,
+        "renewable_share": renewable_share,
+        "renewable_by": renewable_by,
+        "renewable_current": renewable_current,
+        "efficiency_rate": efficiency_rate,
+        "projects": projects,
+    }
+    try:
+        levers = levers_from_text(typed)
+    except InvalidDataError as exc:
+        return _page(
+            request,
+            ctx,
+            principal,
+            org,
+            year=year,
+            status_code=422,
+            roadmap_error=exc.message,
+            lever_text=typed,
+        )
     return _page(request, ctx, principal, org, year=year, levers=levers)
 
 
@@ -992,10 +1076,18 @@ def scenario_save_form(
         "projects": projects,
     }
     try:
-        levers = {k: _number(v, k) for k, v in given.items()}
+        levers = asdict(levers_from_text(given))
         saved = target_service.save_scenario(ctx, store, org, name, levers)
     except InvalidDataError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+        return _page(
+            request,
+            ctx,
+            principal,
+            org,
+            status_code=422,
+            roadmap_error=exc.message,
+            lever_text=given,
+        )
     verb = "replaced" if saved["replaced"] else "saved"
     return _page(
         request,
