@@ -193,8 +193,9 @@ def test_target_list_and_remove(cli):
     assert _target(cli, "SBT 1+2", "0.42", "--milestone", "2025:0.2").exit_code == 0
     duplicate = _target(cli, "SBT 1+2", "0.5")
     assert duplicate.exit_code == 5
-    invalid = _target(cli, "nonsense", "1.5")
+    invalid = _target(cli, "nonsense", "150%")
     assert invalid.exit_code == 3
+    assert "--reduction: '150%' is not between 0 % and 100 %" in invalid.output
     bad_milestone = _target(cli, "milestone", "0.42", "--milestone", "2025")
     assert bad_milestone.exit_code == 3
 
@@ -244,3 +245,26 @@ def test_credit_retired_twice_is_refused(cli):
     assert credit["serial_start"] == 1001
     assert credit["quantity_t"] == 100.0
     assert credit["retired_for"] == "acme 2024"
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("42%", "--reduction 42 % (read '42%' as a percentage)"),
+        ("42", "--reduction 42 % (read '42' as a percentage)"),
+        ("0.42", "--reduction 42 % (read '0.42' as a fraction)"),
+    ],
+)
+def test_a_share_is_taken_as_percent_or_fraction_and_said_back(cli, given, said):
+    result = _target(cli, "SBT 1+2", given, "--milestone", "2025:20%")
+    assert result.exit_code == 0, result.output
+    assert said in " ".join(result.output.split())
+    (target,) = _json(cli("target", "list", "--org", ORG, "--format", "json"))
+    assert target["reduction"] == pytest.approx(0.42)
+    assert target["milestones"] == [[2025, 0.2]]
+
+
+def test_a_share_that_is_no_number_is_named(cli):
+    result = _target(cli, "SBT 1+2", "lots")
+    assert result.exit_code == 3
+    assert "--reduction: 'lots' is not a share; give a percentage (42%)" in result.output

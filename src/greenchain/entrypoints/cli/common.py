@@ -56,6 +56,28 @@ def admin_of(ctx: Context, org: str) -> Principal:
     return Principal(0, "cli", {org: Membership(found.id, found.slug, found.name, Role.ADMIN)})
 
 
+def parse_share(text: str, option: str) -> tuple[float, str]:
+    """A share given as people write it: ``42%`` or ``42 %`` (percent), ``0.42`` (a fraction,
+    at most 1) or ``42`` (above 1 and without a sign: percent). Returns the fraction and how it
+    was read, to be said back (``--reduction 42 % (read '0.42' as a fraction)``)."""
+    raw = text.strip().replace(",", ".")
+    percent = raw.endswith("%")
+    number = raw.rstrip("%").strip()
+    try:
+        value = float(number)
+    except ValueError:
+        raise InvalidDataError(
+            f"{option}: '{text}' is not a share; give a percentage (42%) or a fraction (0.42)"
+        ) from None
+    if percent or value > 1:
+        fraction, how = value / 100, f"read '{text.strip()}' as a percentage"
+    else:
+        fraction, how = value, f"read '{text.strip()}' as a fraction"
+    if not 0 <= fraction <= 1:
+        raise InvalidDataError(f"{option}: '{text}' is not between 0 % and 100 %")
+    return fraction, f"{option} {fraction * 100:.4g} % ({how})"
+
+
 def parse_date(text: str, option: str) -> dt.date:
     """A date given as YYYY-MM-DD; ``option`` names it in the error."""
     try:

@@ -19,6 +19,7 @@ from greenchain.entrypoints.cli.common import (
     YearOption,
     console,
     open_context,
+    parse_share,
     print_json,
     sql_engine,
 )
@@ -170,10 +171,10 @@ def _milestone(text: str) -> tuple[int, float]:
     try:
         if not sep:
             raise ValueError
-        return int(year), float(value)
+        return int(year), parse_share(value, "--milestone")[0]
     except ValueError:
         raise InvalidDataError(
-            f"milestone '{text}' must be YEAR:FRACTION, e.g. 2025:0.2 for 20 % by 2025"
+            f"milestone '{text}' must be YEAR:SHARE, e.g. 2025:20% (or 2025:0.2) by 2025"
         ) from None
 
 
@@ -194,29 +195,29 @@ def target_add(
     base_year: Annotated[int, typer.Option(help="Base year.")],
     target_year: Annotated[int, typer.Option(help="Target year.")],
     reduction: Annotated[
-        float | None, typer.Option(help="Fraction cut from the base year (0.42 for 42 %).")
+        str | None, typer.Option(help="Cut from the base year: 42% (or the fraction 0.42).")
     ] = None,
     target_share: Annotated[
-        float | None, typer.Option(help="Share to reach, 0..1 (share targets).")
+        str | None, typer.Option(help="Share to reach (share targets): 80% or 0.8.")
     ] = None,
     denominator: Annotated[
         str | None, typer.Option(help="Intensity denominator: revenue or a physical unit.")
     ] = None,
     coverage: Annotated[
-        float, typer.Option(help="Fraction of the scopes' emissions in the boundary.")
-    ] = 1.0,
+        str, typer.Option(help="Share of the scopes' emissions in the boundary: 95% or 0.95.")
+    ] = "100%",
     basis: Annotated[
         str | None, typer.Option(help="Supplier engagement basis: emissions or spend.")
     ] = None,
-    base_share: Annotated[float, typer.Option(help="Share in the base year (share targets).")] = (
-        0.0
-    ),
+    base_share: Annotated[
+        str, typer.Option(help="Share in the base year (share targets): 20% or 0.2.")
+    ] = "0%",
     submitted_year: Annotated[
         int | None, typer.Option(help="Year the target is submitted to the SBTi.")
     ] = None,
     milestone: Annotated[
         list[str] | None,
-        typer.Option(help="Interim milestone YEAR:FRACTION, e.g. 2025:0.2 (repeatable)."),
+        typer.Option(help="Interim milestone YEAR:SHARE, e.g. 2025:20% (repeatable)."),
     ] = None,
     neutralise_residual: Annotated[
         bool,
@@ -225,8 +226,23 @@ def target_add(
         ),
     ] = False,
 ) -> None:
-    """Set a climate target (validated; recorded in the ledger)."""
+    """Set a climate target (validated; recorded in the ledger). Shares are percentages (42%)
+    or fractions (0.42); the command says how it read each."""
     milestones = [_milestone(m) for m in milestone or []]
+    read: list[str] = []
+
+    def share(text: str | None, option: str) -> float | None:
+        if text is None:
+            return None
+        value, how = parse_share(text, option)
+        if text.strip() not in ("100%", "0%"):  # defaults need no word
+            read.append(how)
+        return value
+
+    reduction_share = share(reduction, "--reduction")
+    target_value = share(target_share, "--target-share")
+    coverage_share = share(coverage, "--coverage") or 0.0
+    base_value = share(base_share, "--base-share") or 0.0
     ctx, store = _ctx()
     result = target_service.add_target(
         ctx,
@@ -237,17 +253,19 @@ def target_add(
         scopes=[s for s in scopes.split(",") if s.strip()],
         base_year=base_year,
         target_year=target_year,
-        reduction=reduction,
-        target_share=target_share,
+        reduction=reduction_share,
+        target_share=target_value,
         denominator=denominator,
-        coverage=coverage,
+        coverage=coverage_share,
         engagement_basis=basis,
-        base_share=base_share,
+        base_share=base_value,
         neutralise_residual=neutralise_residual,
         submitted_year=submitted_year,
         milestones=milestones,
     )
     ledger = f" (ledger entry {result['ledger_seq']})" if result["ledger_seq"] is not None else ""
+    for how in read:
+        console.print(how)
     console.print(f"Target '{result['name']}' added{ledger}.")
 
 
