@@ -269,3 +269,49 @@ def test_a_supplier_answers_from_its_own_inventory_and_its_take_back_feeds_the_r
     circularity = next(i for i in card["indicators"] if i["indicator"] == "circularity")
     assert circularity["value"] == 0.6  # mean of 0.2 reused and 1.0 of the rest recycled
     assert "reported for 2024" in circularity["note"]
+
+
+def _kinds(ctx: Context) -> list[str]:
+    size = ledger.get_head(ctx)["tree_size"]
+    return [ledger.show(ctx, i)["entry"]["kind"] for i in range(size)]
+
+
+def test_answering_a_second_customer_leaves_the_first_ones_acceptance_as_it_was(two_buyers):
+    ctx, sam, a, b = two_buyers
+    for_a, for_b = _recipient(ctx, "chipco", a), _recipient(ctx, "osatco", b)
+    eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+    eng.accept(ctx, "chipco", for_a)
+    submissions = _kinds(ctx).count("supplier_submission")
+    # the second customer's page offers the first one again, already ticked
+    done = eng.submit(ctx, sam, "steelco", for_b, ANSWER, share_with=["chipco"])
+    assert done["shared_with"] == ["chipco", "osatco"]
+    assert eng.request_detail(ctx, "chipco", a)["recipients"][0]["status"] == "accepted"
+    assert eng.request_detail(ctx, "osatco", b)["recipients"][0]["status"] == "submitted"
+    assert _kinds(ctx).count("supplier_submission") == submissions + 1
+
+
+def test_an_updated_answer_goes_back_to_the_customer_that_had_accepted_it(two_buyers):
+    ctx, sam, a, b = two_buyers
+    for_a, for_b = _recipient(ctx, "chipco", a), _recipient(ctx, "osatco", b)
+    eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+    eng.accept(ctx, "chipco", for_a)
+    eng.submit(ctx, sam, "steelco", for_b, {**ANSWER, "scope1_t": "1100"}, share_with=["chipco"])
+    assert eng.request_detail(ctx, "chipco", a)["recipients"][0]["status"] == "submitted"
+
+
+def test_a_submission_and_its_ledger_entry_are_written_together_or_not_at_all(
+    two_buyers, monkeypatch: pytest.MonkeyPatch
+):
+    ctx, sam, a, _ = two_buyers
+    for_a = _recipient(ctx, "chipco", a)
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("the log is unavailable")
+
+    monkeypatch.setattr(ledger, "record", broken)
+    with pytest.raises(RuntimeError):
+        eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+    seen = eng.request_detail(ctx, "chipco", a)["recipients"][0]
+    assert seen["status"] == "invited"
+    assert seen["answer"] is None
+    assert eng.portal(ctx, sam, "steelco")["answers"] == []

@@ -402,7 +402,8 @@ _NEXT: dict[RequestStatus, frozenset[RequestStatus]] = {
         {RequestStatus.ACCEPTED, RequestStatus.RETURNED, RequestStatus.SUBMITTED}
     ),
     RequestStatus.RETURNED: frozenset({RequestStatus.IN_PROGRESS, RequestStatus.SUBMITTED}),
-    RequestStatus.ACCEPTED: frozenset(),
+    # an accepted answer the supplier updates goes back to its customer for review
+    RequestStatus.ACCEPTED: frozenset({RequestStatus.SUBMITTED}),
 }
 
 

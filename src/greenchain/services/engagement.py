@@ -550,10 +550,8 @@ def submit(
     org_id, r = _supplier_recipient(ctx, principal, org_slug, recipient_id, Role.ANALYST)
     tmpl = template(r["template"], int(r["template_version"]))
     values = require_valid(validate_answers(tmpl, answers, final=True, year=int(r["year"])))
-    now = ctx.clock.now()
-    response_id = store.save_response(
-        org_id, tmpl.key, tmpl.version, int(r["year"]), values, now, submitted=True
-    )
+    before = store.response(org_id, tmpl.key, int(r["year"]))
+    changed = before is None or _answers_digest(before["answers"]) != _answers_digest(values)
     targets = [r]
     wanted = {s for s in share_with if s != r["buyer"]}
     for other in store.recipients_for_supplier(_links(ctx, org_id)):
@@ -564,30 +562,40 @@ def submit(
         raise InvalidDataError(
             f"field 'share_with': {', '.join(sorted(wanted))} did not ask you for {r['year']}"
         )
-    shared = []
+    # Each customer's request keeps its own state: one that accepted this very answer stays
+    # accepted; an answer that changed goes back to it for review. Decided before any write.
+    moves: list[tuple[int, int, str]] = []
     for target in targets:
-        status = next_status(RequestStatus(target["status"]), RequestStatus.SUBMITTED)
-        store.grant(response_id, int(target["buyer_org_id"]), now)
-        store.update_recipient(
-            int(target["id"]),
-            status=status.value,
-            response_id=response_id,
-            submitted_at=now,
-            updated_at=now,
+        current = RequestStatus(target["status"])
+        status: RequestStatus = current
+        if current is not RequestStatus.ACCEPTED or changed:
+            status = next_status(current, RequestStatus.SUBMITTED)
+        moves.append((int(target["id"]), int(target["buyer_org_id"]), status.value))
+    shared = sorted(str(target["buyer"]) for target in targets)
+    now = ctx.clock.now()
+
+    def record_entry(transaction: object, response_id: int) -> object:
+        if ctx.ledger is None:
+            return None
+        from greenchain.services import ledger
+
+        return ledger.record(
+            ctx,
+            org_id,
+            org_slug,
+            "supplier_submission",
+            {
+                "response_id": response_id,
+                "template": f"{tmpl.key} v{tmpl.version}",
+                "year": int(r["year"]),
+                "answers_sha256": _answers_digest(values),
+                "shared_with": shared,
+            },
+            within=transaction,
         )
-        shared.append(target["buyer"])
-    _record(
-        ctx,
-        org_id,
-        org_slug,
-        "supplier_submission",
-        {
-            "response_id": response_id,
-            "template": f"{tmpl.key} v{tmpl.version}",
-            "year": int(r["year"]),
-            "answers_sha256": _answers_digest(values),
-            "shared_with": sorted(shared),
-        },
+
+    response_id = store.submit(
+        org_id, tmpl.key, tmpl.version, int(r["year"]), values, now, moves, record_entry
     )
     return {"response_id": response_id, "status": "submitted", "shared_with": sorted(shared)}
 

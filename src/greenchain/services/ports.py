@@ -464,6 +464,17 @@ class EngagementStore(Protocol):
         now: dt.datetime,
         submitted: bool,
     ) -> int: ...
+    def submit(
+        self,
+        supplier_org_id: int,
+        template: str,
+        version: int,
+        year: int,
+        answers: dict[str, Any],
+        now: dt.datetime,
+        recipients: Sequence[tuple[int, int, str]],
+        then: Callable[[Any, int], object],
+    ) -> int: ...
     def grant(self, response_id: int, buyer_org_id: int, now: dt.datetime) -> None: ...
     def revoke(self, response_id: int, buyer_org_id: int, now: dt.datetime) -> bool: ...
     def grants(self, response_id: int) -> list[dict[str, Any]]: ...

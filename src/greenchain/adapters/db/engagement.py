@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.row_hashes import record_hash
@@ -176,43 +177,44 @@ class SqlEngagement:
         now: dt.datetime,
         submitted: bool,
     ) -> int:
-        sr = t.supplier_responses
         with self.engine.begin() as conn:
-            found = conn.execute(
-                select(sr.c.id).where(
-                    sr.c.supplier_org_id == supplier_org_id,
-                    sr.c.template == template,
-                    sr.c.year == year,
-                )
-            ).first()
-            values: dict[str, Any] = {
-                "answers": answers,
-                "template_version": version,
-                "updated_at": now,
-            }
-            if submitted:
-                values["submitted_at"] = now
-            if found is not None:
-                conn.execute(update(sr).where(sr.c.id == found[0]).values(**values))
-                return int(found[0])
-            key = conn.execute(
-                insert(sr).values(
-                    supplier_org_id=supplier_org_id, template=template, year=year, **values
-                )
-            ).inserted_primary_key
-        assert key is not None
-        return int(key[0])
+            return _save_response_on(
+                conn, supplier_org_id, template, version, year, answers, now, submitted
+            )
 
-    # consent -------------------------------------------------------------------------------
-    def grant(self, response_id: int, buyer_org_id: int, now: dt.datetime) -> None:
-        g = t.consent_grants
+    def submit(
+        self,
+        supplier_org_id: int,
+        template: str,
+        version: int,
+        year: int,
+        answers: dict[str, Any],
+        now: dt.datetime,
+        recipients: Sequence[tuple[int, int, str]],
+        then: Callable[[Connection, int], object],
+    ) -> int:
+        """Save the submitted answer, share it with each (recipient id, buyer organisation id,
+        new status) and set those requests' status, in one transaction in which
+        ``then(connection, response_id)`` runs last (the submission's ledger entry)."""
         with self.engine.begin() as conn:
-            conn.execute(
-                delete(g).where(g.c.response_id == response_id, g.c.buyer_org_id == buyer_org_id)
+            response_id = _save_response_on(
+                conn, supplier_org_id, template, version, year, answers, now, True
             )
-            conn.execute(
-                insert(g).values(response_id=response_id, buyer_org_id=buyer_org_id, granted_at=now)
-            )
+            for recipient_id, buyer_org_id, status in recipients:
+                _grant_on(conn, response_id, buyer_org_id, now)
+                conn.execute(
+                    update(t.request_recipients)
+                    .where(t.request_recipients.c.id == recipient_id)
+                    .values(
+                        status=status, response_id=response_id, submitted_at=now, updated_at=now
+                    )
+                )
+            then(conn, response_id)
+        return response_id
+
+    def grant(self, response_id: int, buyer_org_id: int, now: dt.datetime) -> None:
+        with self.engine.begin() as conn:
+            _grant_on(conn, response_id, buyer_org_id, now)
 
     def revoke(self, response_id: int, buyer_org_id: int, now: dt.datetime) -> bool:
         g = t.consent_grants
@@ -308,3 +310,42 @@ class SqlEngagement:
                 delete(d).where(d.c.org_id == buyer_org_id, d.c.source_response_id == response_id)
             )
         return int(done.rowcount)
+
+
+def _save_response_on(
+    conn: Connection,
+    supplier_org_id: int,
+    template: str,
+    version: int,
+    year: int,
+    answers: dict[str, Any],
+    now: dt.datetime,
+    submitted: bool,
+) -> int:
+    sr = t.supplier_responses
+    found = conn.execute(
+        select(sr.c.id).where(
+            sr.c.supplier_org_id == supplier_org_id,
+            sr.c.template == template,
+            sr.c.year == year,
+        )
+    ).first()
+    values: dict[str, Any] = {"answers": answers, "template_version": version, "updated_at": now}
+    if submitted:
+        values["submitted_at"] = now
+    if found is not None:
+        conn.execute(update(sr).where(sr.c.id == found[0]).values(**values))
+        return int(found[0])
+    key = conn.execute(
+        insert(sr).values(supplier_org_id=supplier_org_id, template=template, year=year, **values)
+    ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _grant_on(conn: Connection, response_id: int, buyer_org_id: int, now: dt.datetime) -> None:
+    g = t.consent_grants
+    conn.execute(delete(g).where(g.c.response_id == response_id, g.c.buyer_org_id == buyer_org_id))
+    conn.execute(
+        insert(g).values(response_id=response_id, buyer_org_id=buyer_org_id, granted_at=now)
+    )
