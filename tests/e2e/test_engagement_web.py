@@ -106,14 +106,23 @@ def test_two_buyers_and_a_shared_supplier_through_the_whole_flow(world):
         json={"answers": {"scope1_t": "lots"}},
         headers=auth["sam"],
     )
-    assert draft.json()["problems"] == [{"field": "scope1_t", "message": "'lots' is not a number"}]
+    assert draft.json()["problems"] == [
+        {"field": "scope1_t", "label": "Scope 1 (t CO2e)", "message": "'lots' is not a number"}
+    ]
     incomplete = client.post(
         f"/api/v1/orgs/steelco/portal/requests/{mine['chipco']}/submit",
         json={"answers": {**ANSWER, "scope2_market_t": None}},
         headers=auth["sam"],
     )
     assert incomplete.status_code == 422
-    assert "scope2_market_t" in incomplete.json()["message"]
+    # the API names the field for programs and the label for people
+    assert incomplete.json()["problems"] == [
+        {
+            "field": "scope2_market_t",
+            "message": "required",
+            "label": "Scope 2 market-based (t CO2e)",
+        }
+    ]
     done = client.post(
         f"/api/v1/orgs/steelco/portal/requests/{mine['chipco']}/submit",
         json={"answers": ANSWER},
@@ -263,6 +272,9 @@ def test_the_pages_take_a_request_from_sending_to_acceptance(world):
     _login(client, "alice@chip.example")
     detail = client.get(request_url, headers=HTML).text
     assert "Answer of Steel Co" in detail
+    assert "<dt>Reporting year</dt><dd>2024</dd>" in detail  # a year, not "2,024"
+    assert "<dd>GHG Protocol</dd>" in detail
+    assert "<dd>Committed</dd>" in detail
     evidence = re.search(r'href="(/orgs/chipco/recipients/\d+/evidence/\d+)"', detail).group(1)  # type: ignore[union-attr]
     assert client.get(evidence).content == b"%PDF-1.7 verification"
     accept = re.search(r'action="(/orgs/chipco/requests/\d+/accept/\d+)"', detail).group(1)  # type: ignore[union-attr]
@@ -306,3 +318,25 @@ def test_the_answer_page_is_prefilled_from_the_suppliers_own_inventory(world, tm
     assert 'name="takeback_reuse_share" inputmode="decimal" value="0.25"' in page
     scope2 = own.by_scope["2_location"]
     assert f'name="scope2_location_t" inputmode="decimal" value="{scope2}"' in page
+
+
+def test_answers_to_check_are_named_by_their_label_at_their_field(world):
+    _, client, auth = world
+    _send(client, "chipco", auth["alice"], ("ST-1", "sam@steel.example"))
+    _login(client, "sam@steel.example")
+    portal = client.get("/orgs/steelco/portal", headers=HTML).text
+    answer_url = re.search(r'href="(/orgs/steelco/portal/requests/\d+)"', portal).group(1)  # type: ignore[union-attr]
+    fields = {k: str(v) for k, v in ANSWER.items() if k != "scope2_market_t"}
+    fields["revenue"] = "fifty million"
+    page = client.post(
+        f"{answer_url}/submit",
+        data={"csrf_token": _csrf(client, answer_url), **fields},
+        headers=HTML,
+    )
+    assert page.status_code == 422
+    text = page.text.replace("&#39;", "'")
+    assert "2 answers to check before submitting" in text
+    assert '<a href="#q-scope2_market_t">Scope 2 market-based (t CO2e)</a>: required' in text
+    assert 'aria-invalid="true" aria-describedby="e-revenue h-revenue"' in text
+    assert '<p class="field-error" id="e-revenue">\'fifty million\' is not a number</p>' in text
+    assert "scope2_market_t'" not in text  # no internal names in what is said

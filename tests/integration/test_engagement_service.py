@@ -85,8 +85,10 @@ def test_a_supplier_answers_once_and_only_the_customer_it_shares_with_sees_it(tw
     assert opened["status"] == "opened"
     assert opened["other_customers"] == [("osatco", "osatco")]
     draft = eng.save_draft(ctx, sam, "steelco", for_a, {"scope1_t": "12x", "revenue": "5e7"})
-    assert draft["problems"] == [{"field": "scope1_t", "message": "'12x' is not a number"}]
-    with pytest.raises(InvalidDataError, match="field 'scope1_t'"):
+    assert draft["problems"] == [
+        {"field": "scope1_t", "label": "Scope 1 (t CO2e)", "message": "'12x' is not a number"}
+    ]
+    with pytest.raises(InvalidDataError, match=r"Scope 1 \(t CO2e\): required"):
         eng.submit(ctx, sam, "steelco", for_a, {**ANSWER, "scope1_t": ""})
     done = eng.submit(ctx, sam, "steelco", for_a, ANSWER)
     assert done["shared_with"] == ["chipco"]

@@ -54,3 +54,18 @@ def test_what_the_inventory_does_not_hold_is_left_for_the_supplier_to_answer():
     answers = answers_from_inventory(_report(kg_by_category={}))
     for absent in ("scope3_upstream_t", "renewable_share", "takeback_reuse_share", "revenue"):
         assert absent not in answers
+
+
+def test_answers_read_as_people_read_them():
+    from greenchain.domain.engagement import answer_text
+
+    field = {f.name: f for f in CLIMATE_TEMPLATE_V2.fields}
+    assert answer_text(field["reporting_year"], 2025) == "2025"
+    assert answer_text(field["scope1_t"], 1234567.5) == "1,234,567.5"
+    assert answer_text(field["revenue"], 50_000_000.0) == "50,000,000"
+    assert answer_text(field["renewable_share"], 0.32) == "32 %"
+    assert answer_text(field["method"], "ghg_protocol") == "GHG Protocol"
+    assert answer_text(field["sbt_ambition"], "well_below_2C") == "Well below 2 °C"
+    assert answer_text(field["certifications"], ["iso_14001", "rba_member"]) == (
+        "ISO 14001, RBA member"
+    )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from greenchain.domain.errors import InvalidDataError
+from greenchain.domain.errors import FieldsRejectedError, InvalidDataError
 from greenchain.domain.inventory import InventoryReport
 
 
@@ -70,6 +70,50 @@ class Template:
 
 
 SBT_STATUSES = ("none", "committed", "targets_set", "validated")
+#: What people read for the options' codes (the codes stay in the API and the data).
+OPTION_LABELS: dict[str, str] = {
+    "ghg_protocol": "GHG Protocol",
+    "iso_14064_1": "ISO 14064-1",
+    "other": "Other",
+    "none": "None",
+    "limited": "Limited assurance",
+    "reasonable": "Reasonable assurance",
+    "committed": "Committed",
+    "targets_set": "Targets set",
+    "validated": "Validated by the SBTi",
+    "1.5C": "1.5 °C",
+    "well_below_2C": "Well below 2 °C",
+    "2C": "2 °C",
+    "iso_14001": "ISO 14001",
+    "iso_50001": "ISO 50001",
+    "rba_member": "RBA member",
+    "rba_audit": "RBA audit",
+}
+
+
+def answer_text(spec: QuestionField, value: Any) -> str:
+    """An answer as people read it: years plain, tonnes and money with thousands separators,
+    shares (fields from 0 to 1) in percent, options by their label."""
+    if value is None:
+        return ""
+    if spec.type is FieldType.CHOICES:
+        return ", ".join(OPTION_LABELS.get(str(v), str(v)) for v in value)
+    if spec.type is FieldType.CHOICE:
+        return OPTION_LABELS.get(str(value), str(value))
+    if spec.type is FieldType.INTEGER:
+        return str(int(value))
+    if spec.type is FieldType.DECIMAL:
+        number = float(value)
+        if spec.maximum == 1 and spec.minimum == 0:
+            return f"{number * 100:.4g} %"
+        if number.is_integer():
+            return f"{number:,.0f}"
+        return f"{number:,.2f}".rstrip("0").rstrip(".")
+    if spec.type is FieldType.BOOLEAN:
+        return "yes" if value else "no"
+    return str(value)
+
+
 CERTIFICATIONS = ("iso_14001", "iso_50001", "rba_member", "rba_audit")
 
 CLIMATE_TEMPLATE = Template(
@@ -268,9 +312,10 @@ def template(key: str, version: int | None = None) -> Template:
 class FieldProblem:
     field: str
     message: str
+    label: str = ""
 
     def __str__(self) -> str:
-        return f"field '{self.field}': {self.message}"
+        return f"{self.label or self.field}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -357,7 +402,7 @@ def validate_answers(
         raw = answers.get(spec.name)
         if _empty(raw):
             if final and spec.required:
-                problems.append(FieldProblem(spec.name, f"{spec.label} is required"))
+                problems.append(FieldProblem(spec.name, "required"))
             continue
         try:
             values[spec.name] = _check(spec, raw)
@@ -374,12 +419,14 @@ def validate_answers(
             problems.append(FieldProblem("verifier", "name the body that verified the figures"))
         if values.get("sbt_status") == "validated" and not values.get("sbt_date"):
             problems.append(FieldProblem("sbt_date", "give the date the target was validated"))
-    return Checked(values, problems)
+    labels = {f.name: f.label for f in tmpl.fields}
+    return Checked(values, [replace(p, label=labels.get(p.field, p.field)) for p in problems])
 
 
 def require_valid(checked: Checked) -> dict[str, Any]:
+    """The checked values, or every problem at its field (``FieldsRejectedError``)."""
     if checked.problems:
-        raise InvalidDataError("; ".join(str(p) for p in checked.problems))
+        raise FieldsRejectedError("; ".join(str(p) for p in checked.problems), checked.problems)
     return checked.values
 
 

@@ -4,6 +4,7 @@
 
     GreenchainError                      root: every error a user can be shown
     ├── InvalidDataError                 input that breaks a rule (file, row, field)
+    │   ├── FieldsRejectedError          a form's answers, each problem at its field
     │   ├── RowError                     one bad value (structured: file, row, field, value)
     │   ├── FileRejectedError            a file with bad rows, rejected as a whole
     │   └── UnsupportedConversionError   a unit, currency or year with no conversion
@@ -37,6 +38,15 @@ class GreenchainError(Exception):
 
 class InvalidDataError(GreenchainError):
     code = "invalid_data"
+
+
+class FieldsRejectedError(InvalidDataError):
+    """Answers of a form that break its rules: ``problems`` hold each one's ``field`` (the
+    name), ``label`` (what the person sees) and ``message``, to be shown at the field."""
+
+    def __init__(self, message: str, problems: Sequence[object]) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

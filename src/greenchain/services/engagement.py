@@ -528,7 +528,9 @@ def save_draft(
     return {
         "response_id": response_id,
         "saved_at": now.isoformat(timespec="seconds"),
-        "problems": [{"field": p.field, "message": p.message} for p in checked.problems],
+        "problems": [
+            {"field": p.field, "label": p.label, "message": p.message} for p in checked.problems
+        ],
     }
 
 

@@ -15,8 +15,14 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from greenchain.domain.access import Principal, Role
-from greenchain.domain.engagement import CLIMATE_TEMPLATE, FieldType, template
-from greenchain.domain.errors import ConflictError, InvalidDataError
+from greenchain.domain.engagement import (
+    CLIMATE_TEMPLATE,
+    OPTION_LABELS,
+    FieldType,
+    answer_text,
+    template,
+)
+from greenchain.domain.errors import ConflictError, FieldsRejectedError, InvalidDataError
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId, log_in
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
@@ -331,6 +337,7 @@ def _request_page(
         org=org,
         detail=detail,
         questions=template(CLIMATE_TEMPLATE.key).fields,
+        answer_text=answer_text,
         can_edit=_can_edit(member),
         error=error,
         notice=notice,
@@ -446,6 +453,8 @@ def _answer_page(
     error: str | None = None,
     notice: str | None = None,
     answers: dict[str, Any] | None = None,
+    field_errors: dict[str, str] | None = None,
+    problem_list: list[tuple[str, str]] | None = None,
 ) -> Response:
     member = principal.membership(org)
     opened = engagement.open_request(ctx, principal, org, recipient_id)
@@ -462,9 +471,12 @@ def _answer_page(
         answers=answers if answers is not None else opened["answers"],
         sections=opened["template"].sections,
         field_types=FieldType,
+        option_labels=OPTION_LABELS,
         can_edit=_can_edit(member),
         error=error,
         notice=notice or _prefill_notice(opened, answers),
+        field_errors=field_errors or {},
+        problem_list=problem_list or [],
     )
 
 
@@ -508,7 +520,7 @@ async def answer_draft(
     """Autosave (HTMX): returns the save status line."""
     answers, _ = await _form_answers(request)
     saved = engagement.save_draft(ctx, principal, org, recipient_id, answers)
-    problems = "; ".join(f"{p['field']}: {p['message']}" for p in saved["problems"])
+    problems = "; ".join(f"{p['label']}: {p['message']}" for p in saved["problems"])
     text = f"Draft saved at {saved['saved_at'][11:19]}" + (
         f" — check {problems}" if problems else ""
     )
@@ -522,6 +534,21 @@ async def answer_submit(
     answers, share = await _form_answers(request)
     try:
         done = engagement.submit(ctx, principal, org, recipient_id, answers, share)
+    except FieldsRejectedError as exc:
+        count = len(exc.problems)
+        return _answer_page(
+            request,
+            ctx,
+            principal,
+            org,
+            recipient_id,
+            status_code=422,
+            error=f"{count} answer{'s' if count != 1 else ''} to check before submitting: "
+            "see the marked fields.",
+            field_errors={p.field: p.message for p in exc.problems},  # type: ignore[attr-defined]
+            problem_list=[(p.field, p.label) for p in exc.problems],  # type: ignore[attr-defined]
+            answers=answers,
+        )
     except InvalidDataError as exc:
         return _answer_page(
             request,
