@@ -109,3 +109,23 @@ def test_pareto_marks_the_smallest_set_reaching_the_cutoff():
 def test_pareto_with_an_exact_cutoff_stops_at_that_row():
     rows = pareto([("a", "A", 67.0), ("b", "B", 33.0)], cutoff_share=0.67)
     assert [r.in_hotspot for r in rows] == [True, False]
+
+
+def test_a_restatement_says_which_method_changed_when_the_dominant_one_flips():
+    # product footprints and supplier data for one supplier; a new questionnaire answer
+    # lowers the supplier-specific part so that footprints become the larger one
+    before = [SupplierTotal("S1", 1800.0, "supplier_specific", t_by_method={
+        "product_level": 800.0, "supplier_specific": 1000.0})]  # fmt: skip
+    after = [SupplierTotal("S1", 1400.0, "product_level", t_by_method={
+        "product_level": 800.0, "supplier_specific": 600.0})]  # fmt: skip
+    (restatement,) = compare_runs(before, after, previous_gwp="AR5", current_gwp="AR5")
+    assert restatement.reason == "supplier-specific data changed (1,000.0 to 600.0 t)"
+
+
+def test_a_restatement_names_what_replaced_what_among_several_methods():
+    before = [SupplierTotal("S1", 900.0, "spend_based", t_by_method={
+        "spend_based": 700.0, "product_level": 200.0})]  # fmt: skip
+    after = [SupplierTotal("S1", 650.0, "supplier_specific", t_by_method={
+        "supplier_specific": 450.0, "product_level": 200.0})]  # fmt: skip
+    (restatement,) = compare_runs(before, after, previous_gwp="AR5", current_gwp="AR5")
+    assert restatement.reason == "supplier-specific data replaced the spend-based estimate"

@@ -38,11 +38,15 @@ SCOPE3_CATEGORY_NAMES: Mapping[int, str] = {
 
 @dataclass(frozen=True)
 class SupplierTotal:
+    """A supplier's Scope 3 of a run: tonnes, the dominant method, spend and the tonnes by
+    method (empty in runs stored before it was kept)."""
+
     supplier_id: str
     t_co2e: float
     method: str
     name: str = ""
     spend_usd: float = 0.0
+    t_by_method: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ class InventoryReport:
                 "t_co2e": s.t_co2e,
                 "method": s.method,
                 "spend_usd": s.spend_usd,
+                "t_by_method": s.t_by_method,
             }
             for s in self.by_supplier
         ]
@@ -261,7 +266,16 @@ def compare_runs(
         elif new is None and old is not None:
             reason = "no longer in the inventory (its purchase lines were removed)"
         elif old is not None and new is not None:
-            if old.method != new.method:
+            by_method = _method_changes(old, new, tolerance_fraction)
+            if by_method is not None:
+                if not by_method:
+                    continue
+                reason = (
+                    f"GWP set changed from {previous_gwp} to {current_gwp}"
+                    if previous_gwp != current_gwp and _same_methods(old, new)
+                    else by_method
+                )
+            elif old.method != new.method:
                 new_words = _METHOD_WORDS.get(new.method, new.method)
                 old_words = _METHOD_WORDS.get(old.method, old.method)
                 if _rank(new.method) < _rank(old.method):
@@ -289,6 +303,41 @@ def compare_runs(
             )
         )
     return result
+
+
+def _same_methods(old: SupplierTotal, new: SupplierTotal) -> bool:
+    return {m for m, t in old.t_by_method.items() if t} == {
+        m for m, t in new.t_by_method.items() if t
+    }
+
+
+def _method_changes(old: SupplierTotal, new: SupplierTotal, tolerance: float) -> str | None:
+    """What replaced what, line by line of the supplier's methods: "supplier-specific data
+    replaced the spend-based estimate", "supplier-specific data changed (1,200.0 to 950.0 t)".
+    None when either run did not keep its tonnes by method; "" when nothing changed."""
+    if not old.t_by_method or not new.t_by_method:
+        return None
+    scale = max(abs(old.t_co2e), abs(new.t_co2e), 1e-12)
+    gained, lost, changed = [], [], []
+    for method in sorted(old.t_by_method.keys() | new.t_by_method.keys(), key=_rank):
+        before, after = old.t_by_method.get(method, 0.0), new.t_by_method.get(method, 0.0)
+        if abs(after - before) / scale <= tolerance:
+            continue
+        words = _METHOD_WORDS.get(method, method)
+        if not before:
+            gained.append(words)
+        elif not after:
+            lost.append(words)
+        else:
+            changed.append(f"{words} changed ({before:,.1f} to {after:,.1f} t)")
+    parts = []
+    if gained and lost:
+        parts.append(f"{' and '.join(gained)} replaced the {' and '.join(lost)}")
+    elif gained:
+        parts.append(f"{' and '.join(gained)} added")
+    elif lost:
+        parts.append(f"{' and '.join(lost)} no longer available")
+    return "; ".join(parts + changed)
 
 
 def _rank(method: str) -> int:

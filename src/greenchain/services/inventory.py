@@ -142,8 +142,15 @@ def calculate_inventory(
         step("calculated")
         names = ws.supplier_names(org.id)
         suppliers = [
-            SupplierTotal(s, round(kg / 1000.0, 6), m, names.get(s, ""), round(spend, 2))
-            for s, kg, m, spend in result.suppliers
+            SupplierTotal(
+                s,
+                round(kg / 1000.0, 6),
+                m,
+                names.get(s, ""),
+                round(spend, 2),
+                {method: round(part / 1000.0, 6) for method, part in parts.items()},
+            )
+            for s, kg, m, spend, parts in result.suppliers
         ]
         _refuse_negative_net_spend(suppliers, year)
         previous = ws.latest_run(org.id, year)

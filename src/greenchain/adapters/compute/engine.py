@@ -46,7 +46,8 @@ class CalculationOutput:
     kg_by_category: dict[int, float]
     kg_by_method: dict[str, float]
     kg_by_gas: dict[str, float]
-    suppliers: list[tuple[str, float, str, float]]  # supplier_id, kg, dominant method, spend USD
+    #: supplier_id, kg, dominant method, spend USD, kg by method
+    suppliers: list[tuple[str, float, str, float, dict[str, float]]]
     primary_scope3_kg: float
     data_quality_score: float
     line_count: int
@@ -318,15 +319,22 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
     ).fetchone()
     kg_by_gas = {g.value: float(v) for (g, _), v in zip(GAS_COLUMNS, gas_row or (), strict=True)}
     suppliers = [
-        (str(s), float(kg), str(m), float(spend or 0.0))
-        for s, kg, m, spend in con.execute(
+        (
+            str(s),
+            float(kg),
+            str(m),
+            float(spend or 0.0),
+            {str(p["method"]): float(p["kg"] or 0.0) for p in parts},
+        )
+        for s, kg, m, spend, parts in con.execute(
             """
             WITH by_method AS (
                 SELECT supplier_id, method, sum(kg) AS kg,
                        sum(spend_usd) AS spend
                 FROM t WHERE scope = '3' AND supplier_id IS NOT NULL GROUP BY 1, 2
             )
-            SELECT supplier_id, sum(kg), arg_max(method, kg), sum(spend)
+            SELECT supplier_id, sum(kg), arg_max(method, kg), sum(spend),
+                   list(struct_pack(method := method, kg := kg) ORDER BY method)
             FROM by_method GROUP BY 1 ORDER BY 2 DESC, 1
             """
         ).fetchall()
