@@ -30,6 +30,18 @@ TEMPLATES = Path(__file__).with_name("templates")
 TEMPLATE = "progress_report.html"
 
 SCOPE_SERIES = (("1", "Scope 1"), ("2_market", "Scope 2 (market-based)"), ("3", "Scope 3"))
+#: The web app's chart colours (``static/app.js``: PALETTE and METHOD_COLOURS), so that the
+#: printed report and the dashboard look alike.
+PALETTE = (
+    "#1d6b45", "#f0a500", "#4f9d69", "#3a6ea5", "#d96c06", "#8cc084", "#7a4eab", "#9c2f2f",
+    "#5b6b62", "#2a9d8f", "#e9c46a", "#344e41", "#b56576", "#a3b18a", "#264653", "#c9e4b4",
+)  # fmt: skip
+METHOD_COLOURS = {
+    "Product footprints": "#1d6b45",
+    "Supplier-specific": "#4f9d69",
+    "Average data": "#f0a500",
+    "Spend-based": "#8a978f",
+}
 CHART_STYLE = Style(
     background="white",
     plot_background="white",
@@ -37,7 +49,7 @@ CHART_STYLE = Style(
     foreground_strong="#111111",
     foreground_subtle="#777777",
     font_family="DejaVu Sans, Helvetica, Arial, sans-serif",
-    colors=("#2e7d32", "#1565c0", "#f9a825", "#6a1b9a", "#c62828", "#00838f", "#8d6e63"),
+    colors=PALETTE,
     title_font_size=14,
     label_font_size=10,
     major_label_font_size=10,
@@ -45,6 +57,11 @@ CHART_STYLE = Style(
     value_font_size=9,
     tooltip_font_size=10,
 )
+
+
+def _styled(colours: tuple[str, ...]) -> Style:
+    """The chart style with its series in ``colours``."""
+    return Style(**{**CHART_STYLE.to_dict(), "colors": colours})
 
 
 def _config(**options: Any) -> pygal.Config:
@@ -160,12 +177,17 @@ def method_chart(inventory: Mapping[str, Any] | None) -> Markup | None:
     rows = [r for r in inventory["by_method"] if r["t_co2e"] > 0]
     if not rows:
         return None
+    colours = tuple(
+        METHOD_COLOURS.get(str(row["label"]), PALETTE[i % len(PALETTE)])
+        for i, row in enumerate(rows)
+    )
     chart = pygal.Pie(
         _config(
             title="Emissions by calculation method",
             inner_radius=0.45,
             height=360,
             legend_at_bottom_columns=2,
+            style=_styled(colours),
         )
     )
     for row in rows:

@@ -103,7 +103,7 @@ def _target(row: Mapping[str, Any]) -> Target:
 
 def _unit_label(unit: str) -> str:
     if unit == "fraction":
-        return "share of 1"
+        return "%"
     return unit.replace("t_co2e", "t CO2e").replace("_", " ")
 
 
