@@ -24,6 +24,7 @@ from greenchain.adapters.db.ledger import SqlLedger
 from greenchain.adapters.db.programs import SqlPrograms
 from greenchain.adapters.db.qualification import SqlQualification
 from greenchain.adapters.db.targets import SqlTargets
+from greenchain.adapters.db.verification import SqlVerification
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
     PublicFactorFiles,
@@ -114,6 +115,7 @@ def make_context(url: str, factor_cache: dict[str, object]) -> Context:
         qualification=SqlQualification(workspace.engine),
         programs=SqlPrograms(workspace.engine),
         exclusions=SqlExclusions(workspace.engine),
+        verification=SqlVerification(workspace.engine),
         keys=Ed25519Keys(SEALING_KEY),
     )
 
@@ -174,6 +176,7 @@ def postgresql_fresh_url(postgres_url: str) -> str:
                 "data_requests, supplier_links, progress_reports, history_totals, history_revenue, "
                 "targets, "
                 "carbon_credits, "
+                "verification_checks, verification_samples, verification_findings, "
                 "witness_signatures, verifier_engagements, reduction_claims, "
                 "tree_heads, ledger_entries, signing_keys, jobs, audit_log, outbox, "
                 "login_attempts, login_throttles, user_sessions, supplier_link_invitations, "

@@ -14,6 +14,7 @@ from greenchain.adapters.db.ledger import SqlLedger
 from greenchain.adapters.db.programs import SqlPrograms
 from greenchain.adapters.db.qualification import SqlQualification
 from greenchain.adapters.db.targets import SqlTargets
+from greenchain.adapters.db.verification import SqlVerification
 from greenchain.adapters.db.workspace import SqlWorkspace
 from greenchain.adapters.files import (
     PublicFactorFiles,
@@ -63,6 +64,7 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         qualification=SqlQualification(workspace.engine),
         programs=SqlPrograms(workspace.engine),
         exclusions=SqlExclusions(workspace.engine),
+        verification=SqlVerification(workspace.engine),
         keys=Ed25519Keys(sealing_keys),
         mail_transport=(
             SmtpTransport(settings.smtp_host, settings.smtp_port, settings.mail_from)

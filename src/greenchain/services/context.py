@@ -25,6 +25,7 @@ from greenchain.services.ports import (
     QualificationStore,
     TabularFiles,
     TargetStore,
+    VerificationStore,
     Workspace,
 )
 
@@ -64,6 +65,7 @@ class Context:
     qualification: QualificationStore | None = None
     programs: ProgramStore | None = None
     exclusions: ExclusionStore | None = None
+    verification: VerificationStore | None = None
     settings_hotspot_share: float = 0.67
     settings_supplier_data_max_age_years: int = 2
     progress: Progress = field(default=silent_progress)

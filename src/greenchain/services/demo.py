@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -460,7 +461,17 @@ def _demo_ledger(ctx: Context, latest: InventoryReport) -> None:
             supplier,
         ),
     )
-    ledger.engage_verifier(ctx, DEMO_ORG, DEMO_VERIFIER)
+    from greenchain.services import verification
+
+    verification.engage(
+        ctx,
+        DEMO_ORG,
+        DEMO_VERIFIER,
+        year=year,
+        scope=f"GHG inventory {year}: Scope 1, 2 and 3 and the reduction claims",
+        assurance_level="limited",
+        deadline=dt.date(year + 1, 3, 31),
+    )
     ledger.attest(
         ctx,
         DEMO_VERIFIER,

@@ -785,10 +785,14 @@ def run_assurance(
     """Whether a run is recorded and verified: its entry, the verification statements on it,
     and (when it has none) the newest run of the same year that a verifier did sign, so the
     dashboard can say that the figure on screen is not the verified one."""
-    member = principal.membership(org_slug)
+    return assurance_of_run(ctx, principal.membership(org_slug).org_id, run_id, year)
+
+
+def assurance_of_run(ctx: Context, org_id: int, run_id: int, year: int) -> dict[str, Any]:
+    """``run_assurance`` for an organisation the caller may read (access checked before)."""
     store, _ = _parts(ctx)
     runs: dict[int, int] = {}
-    for item in store.entries_of(member.org_id):
+    for item in store.entries_of(org_id):
         if item["kind"] == "calculation_run":
             payload = json.loads(item["entry"])["payload"]
             if int(payload.get("year", 0)) == year:
@@ -862,13 +866,6 @@ def witness_for(
 ) -> dict[str, Any]:
     member = principal.membership(org_slug, Role.ADMIN)
     return witness(ctx, member.org_id, verify_signature)
-
-
-def engage_verifier_for(
-    ctx: Context, principal: Principal, org_slug: str, verifier_slug: str
-) -> None:
-    principal.membership(org_slug, Role.ADMIN)
-    engage_verifier(ctx, org_slug, verifier_slug)
 
 
 def proof_status(

@@ -71,8 +71,12 @@ def filtered_lines(
     ctx: Context, principal: Principal, org_slug: str, run_id: int, flt: LineFilter
 ) -> pa.Table:
     """The run's lines (tenant-checked) that pass ``flt``, in the run's order."""
-    member = principal.membership(org_slug)
-    table = ctx.workspace.run_lines(member.org_id, run_id, with_rejected=flt.rejected)
+    return filter_lines(ctx, principal.membership(org_slug).org_id, run_id, flt)
+
+
+def filter_lines(ctx: Context, org_id: int, run_id: int, flt: LineFilter) -> pa.Table:
+    """The lines of the organisation's run that pass ``flt`` (the caller checked access)."""
+    table = ctx.workspace.run_lines(org_id, run_id, with_rejected=flt.rejected)
     if flt.rejected:
         return table.filter(pc.is_valid(table["reject_reason"]))
     mask = None
@@ -110,7 +114,14 @@ def lines_page(
     per_page: int = 100,
 ) -> dict[str, Any]:
     """One page of the filtered lines, with how many there are and their tonnes."""
-    table = filtered_lines(ctx, principal, org_slug, run_id, flt)
+    return page_of(ctx, principal.membership(org_slug).org_id, run_id, flt, page, per_page)
+
+
+def page_of(
+    ctx: Context, org_id: int, run_id: int, flt: LineFilter, page: int = 1, per_page: int = 100
+) -> dict[str, Any]:
+    """One page of the organisation's filtered lines (the caller checked access)."""
+    table = filter_lines(ctx, org_id, run_id, flt)
     total = int(table.num_rows)
     pages = max(1, -(-total // per_page))
     if page > pages:

@@ -87,9 +87,8 @@ def get_supplier_emissions_by_method(
     return result
 
 
-def is_supplier_only(ctx: Context, principal: Principal, org_slug: str) -> bool:
-    """Whether ``org_slug`` takes part only as a supplier: buyers linked it as their supplier
-    and it has no supplier records, purchases, activity data or calculation runs of its own.
-    An organisation with buyer data, or not yet linked by any buyer, is not."""
+def org_roles(ctx: Context, principal: Principal, org_slug: str) -> dict[str, bool]:
+    """What ``org_slug`` does here (``buys``, ``supplies``, ``verifies``), so that each sees
+    the pages it uses: a supplier without buyer data its portal, a verifier its engagements."""
     member = principal.membership(org_slug)
-    return ctx.workspace.is_supplier_only(member.org_id)
+    return ctx.workspace.org_roles(member.org_id)

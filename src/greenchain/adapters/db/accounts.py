@@ -278,6 +278,18 @@ class SqlAccounts:
             )
         return bool(done.rowcount)
 
+    def admin_emails(self, org_id: int) -> list[str]:
+        """The email addresses of the organisation's active administrators."""
+        m, u = t.memberships, t.users
+        query = (
+            select(u.c.email)
+            .join(m, m.c.user_id == u.c.id)
+            .where(m.c.org_id == org_id, m.c.role == Role.ADMIN.value, u.c.is_active.is_(True))
+            .order_by(u.c.email)
+        )
+        with self.engine.connect() as conn:
+            return [str(r[0]) for r in conn.execute(query)]
+
     def role_of(self, user_id: int, org_id: int) -> Role | None:
         with self.engine.connect() as conn:
             found = conn.execute(

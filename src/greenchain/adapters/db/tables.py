@@ -801,6 +801,67 @@ verifier_engagements = Table(
         primary_key=True,
     ),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # what the verifier is engaged for (set by the organisation; empty for older engagements)
+    Column("year", Integer),
+    Column("scope", String(500)),
+    Column("assurance_level", String(20)),
+    Column("deadline", Date),
+)
+
+#: Lines of a run a verifier drew to check: monetary-unit sampling by kg CO2e from ``seed``
+#: (the lines are drawn again from the stored run, so only the parameters are kept).
+verification_samples = Table(
+    "verification_samples",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "verifier_org_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("run_id", Integer, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("materiality", Float, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: What the verifier checked on a sampled line and found.
+verification_checks = Table(
+    "verification_checks",
+    metadata,
+    Column(
+        "sample_id",
+        Integer,
+        ForeignKey("verification_samples.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("source", String(20), primary_key=True),
+    Column("source_id", String(160), primary_key=True),
+    Column("result", String(20), nullable=False),
+    Column("note", String(2000), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Findings a verifier sends the organisation about a run.
+verification_findings = Table(
+    "verification_findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "verifier_org_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("run_id", Integer, nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("description", String(4000), nullable=False),
+    Column("source_id", String(160)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 reduction_claims = Table(

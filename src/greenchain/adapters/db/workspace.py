@@ -24,7 +24,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal,
     select,
     update,
 )
@@ -421,23 +420,29 @@ class SqlWorkspace:
             ).first()
         return None if found is None else int(found[0])
 
-    def is_supplier_only(self, org_id: int) -> bool:
-        """Whether the organisation takes part only as a supplier: a buyer operates it as its
-        supplier and it holds no buyer data of its own (supplier records, purchase lines,
-        activity data or calculation runs). One query of indexed existence checks."""
+    def org_roles(self, org_id: int) -> dict[str, bool]:
+        """What the organisation does here: ``buys`` (it holds buyer data: supplier records,
+        purchase lines, activity data or calculation runs), ``supplies`` (a buyer operates it
+        as its supplier), ``verifies`` (an organisation engaged it as verifier). One query of
+        indexed existence checks."""
 
         def holds(column: ColumnElement[int]) -> Exists:
             return select(column).where(column == org_id).exists()
 
-        query = select(literal(1)).where(
+        buys = (
+            holds(t.suppliers.c.org_id)
+            | holds(t.purchase_lines.c.org_id)
+            | holds(t.activity_data.c.org_id)
+            | holds(t.calculation_runs.c.org_id)
+        )
+        query = select(
+            buys,
             holds(t.supplier_links.c.supplier_org_id),
-            ~holds(t.suppliers.c.org_id),
-            ~holds(t.purchase_lines.c.org_id),
-            ~holds(t.activity_data.c.org_id),
-            ~holds(t.calculation_runs.c.org_id),
+            holds(t.verifier_engagements.c.verifier_org_id),
         )
         with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+            row = conn.execute(query).one()
+        return {"buys": bool(row[0]), "supplies": bool(row[1]), "verifies": bool(row[2])}
 
     def customers_of(self, supplier_org_id: int) -> list[dict[str, Any]]:
         """The buyers whose supplier record this organisation operates."""

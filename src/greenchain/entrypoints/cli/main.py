@@ -23,6 +23,7 @@ from greenchain.entrypoints.cli.common import (
     YearOption,
     console,
     open_context,
+    parse_date,
     print_json,
     sql_engine,
 )
@@ -960,12 +961,34 @@ def ledger_witness(org: OrgOption) -> None:
 def ledger_engage_verifier(
     org: OrgOption,
     verifier: Annotated[str, typer.Option(help="The verifier organisation (slug).")],
+    year: Annotated[
+        int | None, typer.Option(help="Reporting year to verify (default: the latest run).")
+    ] = None,
+    scope: Annotated[str, typer.Option(help="What is verified.")] = "",
+    assurance: Annotated[str, typer.Option(help="Level of assurance: limited or reasonable.")] = (
+        "limited"
+    ),
+    deadline: Annotated[str | None, typer.Option(help="Deadline, YYYY-MM-DD.")] = None,
 ) -> None:
-    """Let a verifier organisation read and review this organisation's entries."""
-    from greenchain.services import ledger
+    """Engage a verifier organisation: it may read this organisation's runs, their lines and
+    the evidence of supplier answers for the year, draw samples, send findings and sign a
+    statement in the ledger."""
+    from greenchain.services import verification
 
-    ledger.engage_verifier(_ctx(), org, verifier)
-    console.print(f"{verifier} may now review the entries of {org}")
+    terms = verification.engage(
+        _ctx(),
+        org,
+        verifier,
+        year=year,
+        scope=scope,
+        assurance_level=assurance,
+        deadline=parse_date(deadline, "--deadline") if deadline else None,
+    )
+    what = f"the {year} inventory" if year else "the latest inventory"
+    console.print(
+        f"{verifier} is engaged to verify {what} of {org} ({terms['assurance_level']} "
+        "assurance)" + (f", due {terms['deadline']}" if terms["deadline"] else "")
+    )
 
 
 class Assurance(StrEnum):

@@ -25,6 +25,7 @@ from greenchain.services import ledger as ledger_service
 from greenchain.services import portal as portal_service
 from greenchain.services import queries
 from greenchain.services import reductions as reduction_service
+from greenchain.services import verification as verification_service
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -409,14 +410,28 @@ def ledger_witness(org: str, ctx: CtxDep, principal: PrincipalDep) -> WitnessOut
 
 class VerifierIn(BaseModel):
     verifier: str = Field(min_length=2, max_length=63, description="The verifier organisation")
+    year: int | None = Field(None, ge=1990, le=2100, description="Reporting year to verify")
+    scope: str = Field("", max_length=500, description="What is verified")
+    assurance_level: str = Field("limited", description="limited or reasonable")
+    deadline: dt.date | None = None
 
 
 @router.post("/orgs/{org}/ledger/verifiers", status_code=204, responses=ERRORS)
 def ledger_engage_verifier(
     org: str, body: VerifierIn, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
-    """Let a verifier organisation read and review this organisation's entries (admins)."""
-    ledger_service.engage_verifier_for(ctx, principal, org, body.verifier)
+    """Engage a verifier organisation for a year's inventory (admins): it may read the runs,
+    lines and supplier evidence of that year, sample, send findings and sign a statement."""
+    principal.membership(org, Role.ADMIN)
+    verification_service.engage(
+        ctx,
+        org,
+        body.verifier,
+        year=body.year,
+        scope=body.scope,
+        assurance_level=body.assurance_level,
+        deadline=body.deadline,
+    )
     return Response(status_code=204)
 
 

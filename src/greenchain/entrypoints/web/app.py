@@ -276,6 +276,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     from greenchain.entrypoints.web import programs as programs_web
     from greenchain.entrypoints.web import reports as reports_web
     from greenchain.entrypoints.web import run_lines as run_lines_web
+    from greenchain.entrypoints.web import verification as verification_web
 
     app.include_router(reports_web.api_router)
     app.include_router(reports_web.ui_router)
@@ -292,5 +293,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(pact_client_web.api_router)
     app.include_router(pact_pages.ui_router)
     app.include_router(run_lines_web.ui_router)
+    app.include_router(verification_web.ui_router)
+    app.include_router(verification_web.api_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -31,7 +31,7 @@ Text = Annotated[str, Query(alias="q", max_length=200)]
 Rejected = Annotated[bool, Query()]
 
 
-def _filter(
+def line_filter(
     scope: str, category: str, source: str, method: str, text: str, rejected: bool
 ) -> svc.LineFilter:
     """The page's query as a filter; what cannot be read is an error the page shows."""
@@ -68,7 +68,7 @@ def lines_page(
              "rejected": rejected}  # fmt: skip
     error = None
     try:
-        flt = _filter(scope, category, source, method, q, rejected)
+        flt = line_filter(scope, category, source, method, q, rejected)
         found = svc.lines_page(ctx, principal, org, run_id, flt, page, PER_PAGE)
     except InvalidDataError as exc:
         error = exc.message
@@ -87,6 +87,9 @@ def lines_page(
         found=found,
         flt=flt,
         query=query,
+        lines_path=f"/orgs/{org}/runs/{run_id}/lines",
+        crumbs=[("Calculation runs", f"/orgs/{org}/runs")],
+        suppliers_linked=True,
         url=lambda suffix="", **changes: page_url(
             f"/orgs/{org}/runs/{run_id}/lines{suffix}", **(query | changes)
         ),
@@ -126,7 +129,7 @@ def lines_csv(
     q: Text = "",
     rejected: Rejected = False,
 ) -> Response:
-    flt = _filter(scope, category, source, method, q, rejected)
+    flt = line_filter(scope, category, source, method, q, rejected)
     return _download(ctx, principal, org, run_id, flt, "csv")
 
 
@@ -143,5 +146,5 @@ def lines_xlsx(
     q: Text = "",
     rejected: Rejected = False,
 ) -> Response:
-    flt = _filter(scope, category, source, method, q, rejected)
+    flt = line_filter(scope, category, source, method, q, rejected)
     return _download(ctx, principal, org, run_id, flt, "xlsx")

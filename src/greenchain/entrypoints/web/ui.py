@@ -48,6 +48,7 @@ from greenchain.services import jobs as job_service
 from greenchain.services import ledger as ledger_service
 from greenchain.services import queries, ui_queries
 from greenchain.services import reductions as reduction_service
+from greenchain.services import verification as verification_service
 from greenchain.services.context import Context
 
 router = APIRouter(include_in_schema=False)
@@ -100,6 +101,8 @@ SUPPLIER_NAV = (
     ("pact", "PACT"),
     ("ledger", "Ledger"),
 )
+ENGAGEMENTS = ("engagements", "Engagements")
+VERIFIER_NAV = (ENGAGEMENTS, ("ledger", "Ledger"))
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 SUPPLIERS_PER_PAGE = 25
 PARETO_SUPPLIERS = 25
@@ -142,28 +145,43 @@ Csrf = Depends(check_csrf)
 # --- rendering --------------------------------------------------------------------------------
 
 
-def _supplier_only(request: Request, principal: Principal, org: str) -> bool:
-    """Whether ``org`` takes part only as a supplier; asked once per request and organisation."""
-    cache: dict[str, bool] | None = getattr(request.state, "supplier_only", None)
+def _roles(request: Request, principal: Principal, org: str) -> dict[str, bool]:
+    """What ``org`` does here (``ui_queries.org_roles``); asked once per request."""
+    cache: dict[str, dict[str, bool]] | None = getattr(request.state, "org_roles", None)
     if cache is None:
         cache = {}
-        request.state.supplier_only = cache
+        request.state.org_roles = cache
     if org not in cache:
-        cache[org] = ui_queries.is_supplier_only(request.app.state.ctx, principal, org)
+        cache[org] = ui_queries.org_roles(request.app.state.ctx, principal, org)
     return cache[org]
 
 
 def _landing(request: Request, principal: Principal, org: str) -> str:
-    """Where an organisation's pages start: the portal for a supplier, else the dashboard."""
-    page = "portal" if _supplier_only(request, principal, org) else "dashboard"
+    """Where an organisation's pages start: the portal for a supplier, the engagements for a
+    verifier, else the dashboard."""
+    roles = _roles(request, principal, org)
+    page = "dashboard"
+    if not roles["buys"] and roles["supplies"]:
+        page = "portal"
+    elif not roles["buys"] and roles["verifies"]:
+        page = "engagements"
     return f"/orgs/{org}/{page}"
 
 
 def _navigation(request: Request, context: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The pages each organisation uses: a buyer's without the portal unless it also
+    supplies; a supplier's portal pages; a verifier's engagements and the ledger."""
     principal, member = context["principal"], context["member"]
     if not isinstance(principal, Principal) or not isinstance(member, Membership):
         return MAIN_NAV
-    return SUPPLIER_NAV if _supplier_only(request, principal, member.org_slug) else MAIN_NAV
+    roles = _roles(request, principal, member.org_slug)
+    extra = (ENGAGEMENTS,) if roles["verifies"] else ()
+    if not roles["buys"] and roles["supplies"]:
+        return SUPPLIER_NAV + extra
+    if not roles["buys"] and roles["verifies"]:
+        return VERIFIER_NAV
+    main = tuple(item for item in MAIN_NAV if item[0] != "portal" or roles["supplies"])
+    return main + extra
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
@@ -171,7 +189,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.setdefault("member", None)
     context.setdefault("active", "")
     context["nav"] = _navigation(request, context)
-    context["supplier_only"] = context["nav"] is SUPPLIER_NAV
+    context["supplier_only"] = context["nav"][0][0] == "portal"
     context["csrf_token"] = csrf_token(request)
     context["method_labels"] = METHOD_LABELS
     return templates.TemplateResponse(request, template, context, status_code=status_code)
@@ -822,6 +840,7 @@ def _ledger(
         page=page,
         pages=max(1, -(-status["total"] // LEDGER_PAGE)),
         claims=reduction_service.list_claims_for(ctx, principal, org),
+        verifier_findings=verification_service.findings_for_org(ctx, principal, org),
         can_edit=_can_edit(member),
         is_admin=member.role == Role.ADMIN,
         default_year=dt.date.today().year - 1,
