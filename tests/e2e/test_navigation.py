@@ -136,11 +136,11 @@ def test_a_supplier_only_organisation_can_still_open_a_buyer_page_by_its_address
     assert _main_nav(page.text, "steelco") == SUPPLIER_PAGES
 
 
-def test_a_buyer_keeps_the_full_navigation_and_starts_on_its_dashboard(site):
+def test_a_buyer_that_supplies_nobody_sees_no_portal_and_starts_on_its_dashboard(site):
     _login(site, "alice@chip.example")
     assert _landing(site) == "/orgs/chipco/dashboard"
-    page = site.get("/orgs/chipco/portal", headers=HTML)
-    assert _main_nav(page.text, "chipco") == BUYER_PAGES
+    page = site.get("/orgs/chipco/dashboard", headers=HTML)
+    assert _main_nav(page.text, "chipco") == [p for p in BUYER_PAGES if p != "portal"]
 
 
 def test_an_organisation_that_is_buyer_and_supplier_keeps_everything(site):
@@ -156,7 +156,7 @@ def test_an_organisation_without_data_or_customers_sees_the_buyer_navigation_to_
     _login(site, "nina@new.example")
     assert _landing(site) == "/orgs/newco/dashboard"
     page = site.get("/orgs/newco/uploads", headers=HTML)
-    assert _main_nav(page.text, "newco") == BUYER_PAGES
+    assert _main_nav(page.text, "newco") == [p for p in BUYER_PAGES if p != "portal"]
 
 
 def test_a_supplier_with_its_first_purchase_data_gets_the_buyer_navigation(site, ctx, tmp_path):
