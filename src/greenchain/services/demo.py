@@ -300,9 +300,43 @@ def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
             "reduction_projects": "Rooftop solar 6 MW; chiller heat recovery",
         },
     )
+    eng.add_evidence(
+        ctx,
+        supplier_user,
+        DEMO_SUPPLIER_ORG,
+        int(mine["id"]),
+        f"verification-statement-{year}.pdf",
+        _demo_statement_pdf(year),
+    )
     detail = eng.request_detail(ctx, DEMO_ORG, int(sent["id"]))
     answered = next(r for r in detail["recipients"] if r["supplier_id"] == shared)
     eng.accept(ctx, DEMO_ORG, int(answered["id"]))
+
+
+def _demo_statement_pdf(year: int) -> bytes:
+    """A one-page PDF standing for the supplier's verification statement (evidence)."""
+    text = f"Verity Assurance: limited assurance statement, Tainan Materials, {year}"
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out
 
 
 def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:
