@@ -572,7 +572,7 @@ def test_a_buyer_asks_its_supplier_for_missing_footprints_from_its_pact_page(two
     host = SqlPact(ctx.workspace.engine, SEALING_KEY)  # type: ignore[attr-defined]
     waiting = host.requests(ctx.workspace.get_org("acme").id)
     assert waiting[0]["criteria"] == {"productId": ["NOT-IN-PACT", "X-2"]}
-    assert waiting[0]["source"] == "http://testserver/3/events"
+    assert waiting[0]["source"] == "http://127.0.0.1:8000/3/events"  # GREENCHAIN_BASE_URL
     empty = http.post(
         f"/orgs/buyer/pact/connections/{connection['id']}/request",
         data={"csrf_token": _csrf(http, "/orgs/buyer/pact"), "product_ids": " , "},

@@ -163,7 +163,10 @@ def world(ctx: Context, tmp_path: Path):
         add_organisation(ctx, slug, name)
     add_user(ctx, "ada@acme.example", PASSWORD, "acme", Role.ADMIN)
     add_user(ctx, "olga@other.example", PASSWORD, "other", Role.ADMIN)
-    app = create_app(Settings(upload_dir=tmp_path / "up", job_workers=0), ctx)
+    app = create_app(
+        Settings(upload_dir=tmp_path / "up", job_workers=0, base_url="https://pact.chip.example"),
+        ctx,
+    )
     app.include_router(pact_router)
     app.include_router(api_router)
     sender = RecordingSender()
@@ -281,10 +284,11 @@ def test_a_bad_token_request_is_refused_as_oauth_says(world, data, auth, status,
     assert answer.json()["error"] == error
 
 
-def test_the_openid_configuration_names_the_token_endpoint(world):
+def test_the_openid_configuration_names_the_token_endpoint_at_the_public_address(world):
     answer = world["client"].get("/.well-known/openid-configuration")
     assert answer.status_code == 200
-    assert answer.json()["token_endpoint"] == "https://testserver/auth/token"
+    # GREENCHAIN_BASE_URL, whatever address the request came in by
+    assert answer.json()["token_endpoint"] == "https://pact.chip.example/auth/token"
     assert "client_credentials" in answer.json()["grant_types_supported"]
 
 

@@ -284,6 +284,62 @@ def write_pact_footprints(folder: Path, supplier_id: str, company: str) -> Path:
     return path
 
 
+def _write_partner_inventory(folder: Path, years: Sequence[int], seed: int) -> tuple[int, int]:
+    """The partner company's own inventory data: monthly purchases from each of its suppliers
+    (larger from the 40 it shares with the demo buyer) and the electricity and gas of its
+    assembly-and-test plant in Penang, Malaysia, so that a joint program shows its figures."""
+    rng = random.Random(seed + 2)
+    with (folder / "partner_suppliers.csv").open(encoding="utf-8", newline="") as handle:
+        suppliers = list(csv.DictReader(handle))
+    purchases: list[tuple[object, ...]] = []
+    activity: list[tuple[object, ...]] = []
+    width = len(ACTIVITY.column_names)
+    for year in years:
+        n = 0
+        for month in range(1, 13):
+            end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+            for index, row in enumerate(suppliers):
+                if index >= 40 and month % 3:
+                    continue  # its local suppliers bill quarterly
+                n += 1
+                usd = rng.lognormvariate(10.4 if index < 40 else 8.8, 0.6)
+                purchases.append(
+                    (
+                        f"KAT-PO-{year}-{n:05d}",
+                        row["supplier_id"],
+                        end.isoformat(),
+                        f"{usd:.2f}",
+                        "USD",
+                        row["naics_code"],
+                        "assembly and test supplies",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                    )
+                )
+            for kind, amount, unit in (
+                ("electricity", rng.uniform(4.0e6, 5.2e6), "kWh"),
+                ("natural_gas", rng.uniform(2.0e5, 3.0e5), "kWh"),
+            ):
+                activity.append(
+                    (
+                        f"KAT-ACT-{year}-{month:02d}-{kind}",
+                        end.isoformat(),
+                        kind,
+                        f"{amount:.1f}",
+                        unit,
+                        "MY",
+                    )
+                    + ("",) * (width - 6)
+                )
+    return (
+        _write(folder / "partner_purchases.csv", PURCHASES.column_names, purchases),
+        _write(folder / "partner_activity.csv", ACTIVITY.column_names, activity),
+    )
+
+
 def _write_partner_suppliers(folder: Path, sups: Sequence[_Supplier], seed: int) -> int:
     """The supplier list of the demo's partner company (an assembly-and-test provider): 40 of
     the demo buyer's largest suppliers, written the way another company's ERP would have them
@@ -417,17 +473,59 @@ def _waste_and_people_rows(years: Sequence[int], seed: int) -> list[tuple[object
         for n, (kind, material, treatment, low, high) in enumerate(waste, start=1):
             country = "DE" if kind == "sold_product_end_of_life" else "TW"
             rows.append(
-                (f"WASTE-{year}-{n:02d}", end, kind, f"{rng.uniform(low, high):.1f}", "tonnes",
-                 country, "", "", "", "", "", "", material, treatment)
-            )  # fmt: skip
+                (
+                    f"WASTE-{year}-{n:02d}",
+                    end,
+                    kind,
+                    f"{rng.uniform(low, high):.1f}",
+                    "tonnes",
+                    country,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    material,
+                    treatment,
+                )
+            )
         rows.append(
-            (f"HOME-{year}", end, "homeworking", f"{rng.uniform(1.5e5, 2.2e5):.0f}",
-             "FTE hours", "GB", "", "", "", "", "", "", "", "")
-        )  # fmt: skip
+            (
+                f"HOME-{year}",
+                end,
+                "homeworking",
+                f"{rng.uniform(1.5e5, 2.2e5):.0f}",
+                "FTE hours",
+                "GB",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            )
+        )
         rows.append(
-            (f"COMMUTE-{year}", end, "car_travel", f"{rng.uniform(2.0e6, 2.8e6):.0f}", "km",
-             "GB", 7, "", "", "", "", "", "", "")
-        )  # fmt: skip
+            (
+                f"COMMUTE-{year}",
+                end,
+                "car_travel",
+                f"{rng.uniform(2.0e6, 2.8e6):.0f}",
+                "km",
+                "GB",
+                7,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            )
+        )
     return rows
 
 
@@ -441,11 +539,19 @@ def write_take_back(folder: Path, years: Sequence[int], seed: int) -> int:
             refurbished = round(rng.uniform(0.04, 0.07), 4)
             landfilled = round(rng.uniform(0.0003, 0.001), 4)
             rows.append(
-                (f"TB-{year}-{line.split()[0].upper()}", year, line,
-                 round(tonnes * rng.uniform(900, 1100)), f"{tonnes * rng.uniform(0.9, 1.1):.2f}",
-                 f"{reused:.4f}", f"{refurbished:.4f}",
-                 f"{1 - reused - refurbished - landfilled - 0.00005:.4f}", "0", f"{landfilled:.4f}")
-            )  # fmt: skip
+                (
+                    f"TB-{year}-{line.split()[0].upper()}",
+                    year,
+                    line,
+                    round(tonnes * rng.uniform(900, 1100)),
+                    f"{tonnes * rng.uniform(0.9, 1.1):.2f}",
+                    f"{reused:.4f}",
+                    f"{refurbished:.4f}",
+                    f"{1 - reused - refurbished - landfilled - 0.00005:.4f}",
+                    "0",
+                    f"{landfilled:.4f}",
+                )
+            )
     return _write(folder / "take_back.csv", TAKE_BACK.column_names, rows)
 
 
@@ -740,6 +846,9 @@ def write_demo_workspace(
         folder / "energy_attributes.csv", ENERGY_ATTRIBUTES.column_names, eac_rows
     )
     counts["partner_suppliers"] = _write_partner_suppliers(folder, sups, seed)
+    counts["partner_purchases"], counts["partner_activity"] = _write_partner_inventory(
+        folder, years, seed
+    )
     return DemoFiles(
         folder,
         folder / "suppliers.csv",

@@ -130,4 +130,6 @@ def write_demo_files(folder: Path, *, seed: int) -> dict[str, Path]:
         "energy_attributes": files.folder / "energy_attributes.csv",
         "take_back": files.folder / "take_back.csv",
         "partner_suppliers": files.folder / "partner_suppliers.csv",
+        "partner_purchases": files.folder / "partner_purchases.csv",
+        "partner_activity": files.folder / "partner_activity.csv",
     }

@@ -71,7 +71,7 @@ def build_demo_workspace(
     if ctx.targets is not None:
         _demo_targets(ctx, reports)
     if ctx.engagement is not None and ctx.programs is not None and ctx.accounts is not None:
-        _demo_engagement(ctx, files["partner_suppliers"], DEMO_YEARS[-1])
+        _demo_engagement(ctx, files, DEMO_YEARS[-1])
     return DemoResult(folder, imports, reports)
 
 
@@ -94,7 +94,7 @@ def link_by_consent(ctx: Context, buyer_slug: str, supplier_id: str, supplier_or
     portal.accept_supplier_link(ctx, supplier_org, pending[-1]["id"])
 
 
-def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
+def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
     """A joint program of the demo buyer and its partner company over their common suppliers,
     with a training that suppliers attended, a workshop, a library, reduction projects, data
     requests, and one supplier on the platform that answered and shared with the demo buyer."""
@@ -114,7 +114,11 @@ def _demo_engagement(ctx: Context, partner_suppliers: Path, year: int) -> None:
             ws.get_org(slug)
         except NotFoundError:
             ws.add_org(slug, name, ctx.clock.now())
-    import_records(ctx, DEMO_PARTNER, "suppliers", partner_suppliers)
+    import_records(ctx, DEMO_PARTNER, "suppliers", files["partner_suppliers"])
+    import_records(ctx, DEMO_PARTNER, "purchases", files["partner_purchases"])
+    import_records(ctx, DEMO_PARTNER, "activity", files["partner_activity"])
+    for partner_year in DEMO_YEARS:
+        calculate_inventory(ctx, DEMO_PARTNER, partner_year, GwpSet.AR5)
     buyer = add_user(ctx, DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG, Role.ADMIN)
     partner = add_user(ctx, DEMO_PARTNER_EMAIL, DEMO_PASSWORD, DEMO_PARTNER, Role.ADMIN)
     supplier_user = add_user(ctx, DEMO_SUPPLIER_EMAIL, DEMO_PASSWORD, DEMO_SUPPLIER_ORG, Role.ADMIN)

@@ -763,20 +763,51 @@ def mail_send() -> None:
     console.print(f"{sent} sent, {failed} failed")
 
 
+def served_address(
+    given: str | None, scheme: str, host: str, port: int | None
+) -> tuple[int, str, str | None]:
+    """The port to serve on, the public address (``GREENCHAIN_BASE_URL`` when it was given,
+    else the address served) and a warning when they disagree."""
+    from urllib.parse import urlparse
+
+    if given is None:
+        port = port or 8000
+        return port, f"{scheme}://{host}:{port}", None
+    wanted = urlparse(given).port
+    port = port or wanted or 8000
+    warning = None
+    if wanted not in (None, port):
+        warning = (
+            f"GREENCHAIN_BASE_URL is {given} while serving on port {port}: links and PACT "
+            "events use GREENCHAIN_BASE_URL (a proxy in front is expected)"
+        )
+    return port, given, warning
+
+
 @app.command()
 @guarded
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: the port of GREENCHAIN_BASE_URL, 8000).")
+    ] = None,
     workers: Annotated[int, typer.Option(help="Web worker processes.", min=1)] = 1,
     certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
 ) -> None:
-    """Serve the web app and the JSON API (uvicorn)."""
+    """Serve the web app and the JSON API (uvicorn). Links in emails, PACT sources and events
+    addresses use GREENCHAIN_BASE_URL; without it, the address served here."""
+    import os
+
     import uvicorn
 
-    open_context()  # refuse without secrets; migrate once before workers start
+    _, settings = open_context()  # refuse without secrets; migrate once before workers start
     scheme = "https" if certfile else "http"
+    given = settings.base_url if "GREENCHAIN_BASE_URL" in os.environ else None
+    port, base_url, warning = served_address(given, scheme, host, port)
+    os.environ["GREENCHAIN_BASE_URL"] = base_url  # read by the app's settings in each worker
+    if warning:
+        err_console.print(warning)
     err_console.print(f"Greenchain on {scheme}://{host}:{port}  (Ctrl+C to stop)")
     uvicorn.run(
         "greenchain.entrypoints.web.main:app",

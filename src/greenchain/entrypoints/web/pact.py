@@ -73,7 +73,9 @@ def token_keys(request: Request) -> list[bytes]:
 
 
 def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The public address (``GREENCHAIN_BASE_URL``; ``serve`` sets it to its port unless it
+    was given): the one every link, PACT source and events address is built from."""
+    return str(request.app.state.settings.base_url).rstrip("/")
 
 
 def _error(status: int, code: pact_domain.ErrorCode, message: str) -> JSONResponse:

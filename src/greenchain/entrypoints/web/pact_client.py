@@ -75,7 +75,7 @@ def connections_request(
     """Ask the supplier's host for footprints of products (a RequestCreated event)."""
     principal.membership(org, Role.ANALYST)
     store, box = _parts(request, ctx)
-    events_url = str(request.base_url).rstrip("/") + "/3/events"
+    events_url = str(request.app.state.settings.base_url).rstrip("/") + "/3/events"
     return client.request_missing(
         ctx, store, box, UrllibPactTransport(), org, connection_id, body.product_ids, events_url
     )

@@ -17,7 +17,7 @@ from greenchain.domain import pact as pact_domain
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import GreenchainError
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
-from greenchain.entrypoints.web.pact import deliver_notifications, event_sender
+from greenchain.entrypoints.web.pact import _base_url, deliver_notifications, event_sender
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import pact as pact_service
 from greenchain.services import pact_client
@@ -108,7 +108,7 @@ def _page(
             pact_service.list_notifications(ctx, principal, store, org)[:50] if is_admin else []
         ),
         connections=pact_client.connections(ctx, connections, org),
-        base_url=str(request.base_url).rstrip("/"),
+        base_url=_base(request),
         can_edit=_can_edit(member),
         is_admin=is_admin,
         error=error,
@@ -133,7 +133,7 @@ def _act(
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return _base_url(request)
 
 
 @ui_router.get("/orgs/{org}/pact")
