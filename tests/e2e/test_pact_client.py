@@ -5,6 +5,7 @@ with it page by page, and its inventory shows the matching purchase lines at pro
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -661,3 +662,36 @@ def test_a_supplier_publishes_changes_and_deprecates_a_footprint_from_its_pact_p
         headers=html,
     )
     assert again.status_code == 422
+
+
+def test_the_buyers_pact_page_lists_the_footprints_it_received_with_the_lines_they_cover(
+    ctx: Context, tmp_path: Path
+):
+    from fastapi.testclient import TestClient as PageClient
+
+    from greenchain.services.accounts import add_user as add_person
+
+    add_organisation(ctx, "chipco", "Chip Co")
+    add_person(ctx, "ana@chip.example", "correct horse battery", "chipco", Role.ANALYST)
+    write_csv(tmp_path / "s.csv", "suppliers", [supplier("S1", name="Steel Co")])
+    import_records(ctx, "chipco", "suppliers", tmp_path / "s.csv")
+    footprint = {"product_id": "COIL-7", "supplier_id": "S1", "declared_unit": "kg",
+                 "kg_co2e_per_unit": "2.125", "reference_year": "2024",
+                 "verified": "true"}  # fmt: skip
+    write_csv(tmp_path / "f.csv", "product-footprints", [footprint])
+    import_records(ctx, "chipco", "product-footprints", tmp_path / "f.csv")
+    lines = [purchase(f"L{i}", "S1", date="2024-05-01", quantity="100", unit="kg",
+                      product_id="COIL-7") for i in range(3)]  # fmt: skip
+    write_csv(tmp_path / "p.csv", "purchases", lines)
+    import_records(ctx, "chipco", "purchases", tmp_path / "p.csv")
+    client = PageClient(create_app(Settings(upload_dir=tmp_path / "up", job_workers=0), ctx))
+    page = client.get("/login", headers={"Accept": "text/html"}).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    client.post("/login", data={"csrf_token": token, "email": "ana@chip.example",
+                                "password": "correct horse battery"})  # fmt: skip
+    text = client.get("/orgs/chipco/pact", headers={"Accept": "text/html"}).text
+    row = re.search(r'<table class="received">.*?</table>', text, re.S).group(0)  # type: ignore[union-attr]
+    assert "Steel Co" in row
+    assert "COIL-7" in row
+    assert "2.125 / kg" in row
+    assert "3 · 300.0 kg" in row

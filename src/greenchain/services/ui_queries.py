@@ -92,3 +92,10 @@ def org_roles(ctx: Context, principal: Principal, org_slug: str) -> dict[str, bo
     the pages it uses: a supplier without buyer data its portal, a verifier its engagements."""
     member = principal.membership(org_slug)
     return ctx.workspace.org_roles(member.org_id)
+
+
+def received_footprints(ctx: Context, principal: Principal, org_slug: str) -> list[dict[str, Any]]:
+    """The suppliers' product footprints the organisation holds, with the purchase lines that
+    use them (``Workspace.received_footprints``)."""
+    member = principal.membership(org_slug)
+    return ctx.workspace.received_footprints(member.org_id)

@@ -420,6 +420,43 @@ class SqlWorkspace:
             ).first()
         return None if found is None else int(found[0])
 
+    def received_footprints(self, org_id: int) -> list[dict[str, Any]]:
+        """The product footprints the organisation holds (imported or pulled from suppliers'
+        PACT hosts), each with the supplier's name and the purchase lines that name the
+        product: how many, their quantity and the years they fall in."""
+        f, s, p = t.product_footprints, t.suppliers, t.purchase_lines
+        lines = (
+            select(
+                p.c.product_id,
+                func.count().label("lines"),
+                func.sum(p.c.quantity).label("quantity"),
+                func.min(p.c.date).label("first_date"),
+                func.max(p.c.date).label("last_date"),
+            )
+            .where(p.c.org_id == org_id, p.c.product_id.is_not(None))
+            .group_by(p.c.product_id)
+            .subquery()
+        )
+        query = (
+            select(
+                f,
+                s.c.name.label("supplier_name"),
+                func.coalesce(lines.c.lines, 0).label("lines"),
+                lines.c.quantity,
+                lines.c.first_date,
+                lines.c.last_date,
+            )
+            .outerjoin(s, (s.c.org_id == f.c.org_id) & (s.c.supplier_id == f.c.supplier_id))
+            .outerjoin(lines, lines.c.product_id == f.c.product_id)
+            .where(f.c.org_id == org_id)
+            .order_by(f.c.supplier_id, f.c.product_id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                {k: v for k, v in r._mapping.items() if k not in ("org_id", "row_sha256")}
+                for r in conn.execute(query)
+            ]
+
     def org_roles(self, org_id: int) -> dict[str, bool]:
         """What the organisation does here: ``buys`` (it holds buyer data: supplier records,
         purchase lines, activity data or calculation runs), ``supplies`` (a buyer operates it

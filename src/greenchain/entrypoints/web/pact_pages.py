@@ -20,7 +20,7 @@ from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.pact import _base_url, deliver_notifications, event_sender
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import pact as pact_service
-from greenchain.services import pact_client
+from greenchain.services import pact_client, ui_queries
 from greenchain.services.context import Context
 
 ui_router = APIRouter(include_in_schema=False)
@@ -100,6 +100,7 @@ def _page(
         member=member,
         org=org,
         footprints=pact_service.list_footprints(ctx, principal, store, org),
+        received=ui_queries.received_footprints(ctx, principal, org),
         credentials=pact_service.list_credentials(ctx, principal, store, org) if is_admin else [],
         requests=pact_service.list_requests(ctx, principal, store, org)[:100],
         footprint_fields=FOOTPRINT_FIELDS,
