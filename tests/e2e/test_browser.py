@@ -161,3 +161,48 @@ def test_analyst_uploads_purchases_calculates_and_sees_the_dashboard(server, tmp
         assert page.locator("text=proved").count() >= 4
         browser.close()
     assert not problems, problems
+
+
+def test_withdrawing_a_target_asks_first_and_a_no_keeps_it(server):
+    base, _ = server
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        problems = watch_errors(page)
+        page.goto(f"{base}/login")
+        page.fill("#email", "ana@acme.example")
+        page.fill("#password", "correct horse battery")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{base}/orgs/acme/dashboard")
+        page.goto(f"{base}/orgs/acme/targets")
+        page.fill("#history-year", "2020")
+        page.select_option("#history-scope", "3")
+        page.fill("#history-t", "1.5")
+        page.click('form[aria-label="Enter a year\'s total"] button[type=submit]')
+        page.fill("#t-name", "Scope 3 -25 % by 2030")
+        page.select_option("#t-kind", "absolute")
+        page.check("#t-scope-3")
+        page.fill("#t-base", "2020")
+        page.fill("#t-year", "2030")
+        page.fill("#t-reduction", "25")
+        page.click("text=Add target")
+        withdraw = page.get_by_role("button", name="Withdraw target Scope 3 -25 % by 2030")
+        asked: list[str] = []
+
+        def answer(dialog, accept: bool) -> None:
+            asked.append(dialog.message)
+            if accept:
+                dialog.accept()
+            else:
+                dialog.dismiss()
+
+        page.once("dialog", lambda d: answer(d, False))
+        withdraw.click()
+        expect(withdraw).to_be_visible()  # still there: the person said no
+        assert "Withdraw the target “Scope 3 -25 % by 2030”?" in asked[0]
+        page.once("dialog", lambda d: answer(d, True))
+        withdraw.click()
+        expect(page.locator("main")).not_to_contain_text("Withdraw target Scope 3 -25 %")
+        expect(withdraw).to_have_count(0)
+        browser.close()
+    assert not problems, problems

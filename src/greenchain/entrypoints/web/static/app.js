@@ -149,8 +149,18 @@
     });
   }
 
+  // A form that cannot be undone asks first: <form data-confirm="Withdraw target X?">.
+  function confirmations() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     autoSubmit();
+    confirmations();
     drawCharts();
   });
 })();
