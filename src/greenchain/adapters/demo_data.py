@@ -205,6 +205,15 @@ class _Supplier:
     strategic: bool
 
 
+def _contact(supplier_id: str, name: str) -> tuple[str, str]:
+    """The climate contact of most demo suppliers (about one in eight has none on record yet),
+    chosen from the id so the other generated figures stay as they are."""
+    if zlib.crc32(supplier_id.encode()) % 8 == 0:
+        return "", ""
+    domain = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return "Sustainability team", f"climate@{domain}.example"
+
+
 def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> int:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -365,6 +374,8 @@ def _write_partner_suppliers(folder: Path, sups: Sequence[_Supplier], seed: int)
                 "",
                 "",
                 "true" if n <= 8 else "false",
+                "",
+                "",
             )
         )
     for n in range(41, 61):
@@ -379,6 +390,8 @@ def _write_partner_suppliers(folder: Path, sups: Sequence[_Supplier], seed: int)
                 "",
                 "",
                 "false",
+                "",
+                "",
             )
         )
     return _write(folder / "partner_suppliers.csv", SUPPLIERS.column_names, rows)
@@ -654,6 +667,7 @@ def write_demo_workspace(
                 f"{rng.randrange(10**8, 10**9)}" if rng.random() < 0.6 else "",
                 f"{s.country}{rng.randrange(10**8, 10**9)}" if s.country in EU else "",
                 "true" if s.strategic else "false",
+                *_contact(s.supplier_id, s.name),
             )
             for s in sups
         ],

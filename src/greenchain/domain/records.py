@@ -196,6 +196,9 @@ CUSTOM_FACTORS = RecordSchema(
     ),
 )
 
+#: An email address as data requests need one: something@domain.tld, no spaces.
+EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+
 SUPPLIERS = RecordSchema(
     kind="suppliers",
     table="suppliers",
@@ -221,6 +224,20 @@ SUPPLIERS = RecordSchema(
         ColumnSpec("duns", required=False, pattern="[0-9]{9}", pattern_hint="9 digits"),
         ColumnSpec("vat_id", required=False, upper=True, max_length=20),
         ColumnSpec("strategic", ColumnType.BOOLEAN, required=False, default="false"),
+        ColumnSpec(
+            "contact_name",
+            required=False,
+            max_length=200,
+            help="who answers climate data requests at the supplier",
+        ),
+        ColumnSpec(
+            "contact_email",
+            required=False,
+            max_length=320,
+            pattern=EMAIL_PATTERN,
+            pattern_hint="an email address",
+            help="where climate data requests go",
+        ),
     ),
 )
 

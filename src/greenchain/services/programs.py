@@ -73,8 +73,8 @@ def create_program(
     if end <= start:
         raise InvalidDataError(f"field 'end': {end} is not after the start {start}")
     sponsor_ids = [owner.org_id]
-    for slug in co_sponsors:
-        other = ctx.workspace.get_org(slug)
+    for named in co_sponsors:
+        other = _organisation_named(ctx, named)
         if other.id not in sponsor_ids:
             sponsor_ids.append(other.id)
     now = ctx.clock.now()
@@ -91,6 +91,21 @@ def create_program(
         now,
     )
     return show_program(ctx, principal, org, program_id)
+
+
+def _organisation_named(ctx: Context, text: str) -> Any:
+    """The organisation a person names: by its name (any case) or its id (slug)."""
+    wanted = " ".join(text.split()).casefold()
+    found = [
+        o for o in ctx.workspace.list_orgs() if wanted in (o.slug.casefold(), o.name.casefold())
+    ]
+    if len(found) != 1:
+        raise InvalidDataError(
+            f"co-sponsor '{text.strip()}': no organisation of that name"
+            if not found
+            else f"co-sponsor '{text.strip()}': several organisations have that name; use its id"
+        )
+    return found[0]
 
 
 def accept_sponsorship(

@@ -129,6 +129,9 @@ suppliers = Table(
     Column("vat_id", String(20)),
     Column("strategic", Boolean, nullable=False),
     Column("import_id", Integer),
+    # who answers climate data requests at the supplier
+    Column("contact_name", String(200)),
+    Column("contact_email", String(320)),
 )
 
 # A buyer's supplier record operated by a supplier organisation on the platform: its users see

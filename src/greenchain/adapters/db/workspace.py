@@ -286,6 +286,17 @@ class SqlWorkspace:
             {k: v for k, v in r._mapping.items() if k not in ("org_id", "import_id")} for r in rows
         ]
 
+    def set_supplier_contact(
+        self, org_id: int, supplier_id: str, name: str | None, email: str | None
+    ) -> None:
+        s = t.suppliers
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(s)
+                .where(s.c.org_id == org_id, s.c.supplier_id == supplier_id)
+                .values(contact_name=name, contact_email=email)
+            )
+
     def get_supplier(self, org_id: int, supplier_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
             row = conn.execute(

@@ -23,10 +23,11 @@ from greenchain.domain.engagement import (
     template,
 )
 from greenchain.domain.errors import ConflictError, FieldsRejectedError, InvalidDataError
+from greenchain.domain.scorecards import Tier
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId, log_in
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
-from greenchain.services import engagement, programs
+from greenchain.services import campaigns, engagement, programs
 from greenchain.services import portal as portal_service
 from greenchain.services.context import Context
 
@@ -238,6 +239,7 @@ def _requests_page(
     status_code: int = 200,
     error: str | None = None,
     form: dict[str, str] | None = None,
+    preview: dict[str, Any] | None = None,
 ) -> Response:
     member = principal.membership(org)
     suppliers = ctx.workspace.supplier_names(member.org_id)
@@ -257,7 +259,47 @@ def _requests_page(
         default_deadline=(dt.date.today() + dt.timedelta(days=42)).isoformat(),
         form=form or {},
         error=error,
+        preview=preview,
+        selections=campaigns.SELECTIONS,
+        tiers=[t.value for t in Tier],
+        programs=programs.list_programs(ctx, principal, org),
     )
+
+
+@ui_router.post("/orgs/{org}/requests/preview", dependencies=[Csrf])
+def requests_preview(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    send_to: Annotated[str, Form(max_length=20)] = "hotspots",
+    tier: Annotated[str, Form(max_length=20)] = "",
+    program: Annotated[str, Form(max_length=12)] = "",
+    selected: Annotated[list[str] | None, Form(max_length=5000)] = None,
+    year: Annotated[str, Form(max_length=10)] = "",
+    deadline: Annotated[str, Form(max_length=20)] = "",
+    message: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Who a campaign would reach at which contact, and who has no contact: a preview with a
+    button that sends it (the typed-lines form below stays for one-off requests)."""
+    default_deadline = (dt.date.today() + dt.timedelta(days=42)).isoformat()
+    form = {"year": year or str(dt.date.today().year - 1), "deadline": deadline or default_deadline,
+            "message": message, "send_to": send_to, "tier": tier, "program": program}  # fmt: skip
+    value = {"tier": tier, "program": program, "selected": " ".join(selected or [])}.get(
+        send_to, ""
+    )
+    try:
+        if not form["year"].isdigit():
+            raise InvalidDataError(f"field 'year': '{form['year']}' is not a year")
+        found = campaigns.recipients(
+            ctx, principal, org, kind=send_to, value=value, year=int(form["year"])
+        )
+    except InvalidDataError as exc:
+        return _requests_page(
+            request, ctx, principal, org, status_code=422, error=exc.message, form=form
+        )
+    form["recipients"] = "\n".join(f"{r['supplier_id']} {r['email']}" for r in found["reached"])
+    return _requests_page(request, ctx, principal, org, form=form, preview=found)
 
 
 @ui_router.get("/orgs/{org}/requests")

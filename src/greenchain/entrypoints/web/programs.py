@@ -306,7 +306,7 @@ def programs_create_form(
             goals=goals,
             start=begin,
             end=finish,
-            co_sponsors=[s.strip() for s in co_sponsors.replace(",", " ").split() if s.strip()],
+            co_sponsors=[s.strip() for s in co_sponsors.replace("\n", ",").split(",") if s.strip()],
         )
     except InvalidDataError as exc:
         return programs_page(request, org, ctx, principal, error=exc.message, status_code=422)

@@ -43,6 +43,7 @@ from greenchain.entrypoints.web.deps import (
     session_principal,
 )
 from greenchain.services import accounts as account_service
+from greenchain.services import campaigns as campaign_service
 from greenchain.services import inventory as inventory_service
 from greenchain.services import jobs as job_service
 from greenchain.services import ledger as ledger_service
@@ -617,9 +618,16 @@ def _supplier_chart(by_year: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-@router.get("/orgs/{org}/suppliers/{supplier_id:path}")
-def supplier_page(
-    request: Request, org: str, supplier_id: str, ctx: CtxDep, principal: PrincipalDep
+def _supplier_page(
+    request: Request,
+    ctx: Context,
+    principal: Principal,
+    org: str,
+    supplier_id: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
 ) -> Response:
     member = principal.membership(org)
     supplier = queries.get_supplier(ctx, principal, org, supplier_id)
@@ -628,6 +636,7 @@ def supplier_page(
     return render(
         request,
         "supplier.html",
+        status_code=status_code,
         title=f"{supplier['name']} – {member.org_name}",
         active="suppliers",
         principal=principal,
@@ -637,6 +646,40 @@ def supplier_page(
         by_year=by_year,
         methods=methods,
         chart_data=_supplier_chart(by_year) if by_year else None,
+        can_edit=_can_edit(member),
+        error=error,
+        notice=notice,
+    )
+
+
+@router.get("/orgs/{org}/suppliers/{supplier_id:path}")
+def supplier_page(
+    request: Request, org: str, supplier_id: str, ctx: CtxDep, principal: PrincipalDep
+) -> Response:
+    return _supplier_page(request, ctx, principal, org, supplier_id)
+
+
+@router.post("/orgs/{org}/supplier-contact", dependencies=[Csrf])
+def supplier_contact_form(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
+    supplier_id: Annotated[str, Form(min_length=1, max_length=64)],
+    contact_name: Annotated[str, Form(max_length=200)] = "",
+    contact_email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    """Record who answers climate data requests at the supplier (analysts)."""
+    try:
+        campaign_service.set_contact(
+            ctx, principal, org, supplier_id, name=contact_name, email=contact_email
+        )
+    except InvalidDataError as exc:
+        return _supplier_page(
+            request, ctx, principal, org, supplier_id, status_code=422, error=exc.message
+        )
+    return _supplier_page(
+        request, ctx, principal, org, supplier_id, notice="Contact for data requests saved"
     )
 
 
