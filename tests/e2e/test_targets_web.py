@@ -351,7 +351,7 @@ def test_the_targets_page_shows_checks_progress_charts_and_credits(world):
     client.post(f"{API}/targets", json=_target("SBT 42", 0.42), headers=_auth(token))
     client.post(f"{API}/targets", json=_target("Weak 30", 0.30), headers=_auth(token))
     assert _login(client, "alice@a.example").status_code == 303  # type: ignore[attr-defined]
-    page = client.get("/orgs/org-a/targets?efficiency_rate=0.05", headers=HTML)
+    page = client.get("/orgs/org-a/targets", headers=HTML)
     assert page.status_code == 200, page.text
     assert _title(page.text) == "Targets – Alpha Chips · Greenchain"
     text = page.text
@@ -359,7 +359,14 @@ def test_the_targets_page_shows_checks_progress_charts_and_credits(world):
     assert "on track" in text
     assert "SBTi Corporate Near-Term Criteria" in text
     assert '<span class="bad">fail</span>' in text
-    assert "never count towards reduction targets" in text
+    # the page holds the targets only: history, roadmap and credits are pages of their own
+    assert "never count towards reduction targets" not in text
+    for sub in ("history", "roadmap", "credits"):
+        assert f'href="/orgs/org-a/targets/{sub}"' in text
+    credits = client.get("/orgs/org-a/targets/credits", headers=HTML).text
+    assert "never count towards reduction targets" in credits
+    roadmap = client.get("/orgs/org-a/targets/roadmap?efficiency_rate=5", headers=HTML).text
+    assert _title(roadmap) == "What-if roadmap – Alpha Chips · Greenchain"
     assert 'src="/static/vendor/chart.umd.min.js"' in text
     assert 'src="/static/targets-charts.js"' in text
     assert 'aria-current="page">Targets</a>' in text
@@ -375,10 +382,18 @@ def test_the_targets_page_shows_checks_progress_charts_and_credits(world):
     assert path["datasets"][0]["data"][0] == pytest.approx(2000.0)
     assert path["datasets"][0]["data"][-1] == pytest.approx(1160.0)
     assert path["datasets"][1]["data"][4] == pytest.approx(1500.0)  # 2024 actual
-    assert charts["chart-levers"]["kind"] == "waterfall"
-    assert charts["chart-roadmap"]["labels"][0] == 2024
     for canvas in charts:
         assert f'id="{canvas}"' in text
+    plan = json.loads(
+        re.search(
+            r'<script type="application/json" id="targets-chart-data">(.*?)</script>', roadmap, re.S
+        ).group(1)  # type: ignore[union-attr]
+    )
+    plan_charts = {c["canvas"]: c for c in plan["charts"]}
+    assert plan_charts["chart-levers"]["kind"] == "waterfall"
+    assert plan_charts["chart-roadmap"]["labels"][0] == 2024
+    for canvas in plan_charts:
+        assert f'id="{canvas}"' in roadmap
     # Every input and select has a label; table headers carry a scope.
     for control in re.findall(r"<(?:input|select)\b[^>]*>", text):
         if 'type="hidden"' in control:
@@ -453,7 +468,9 @@ def test_viewers_see_the_page_without_forms_and_cannot_post(world):
     page = client.get("/orgs/org-a/targets", headers=HTML)
     assert page.status_code == 200
     assert "Add a target" not in page.text
-    assert "No emissions recorded yet" in page.text
+    history = client.get("/orgs/org-a/targets/history", headers=HTML).text
+    assert "No emissions recorded yet" in history
+    assert "Enter a year" not in history
     token = _csrf(client, "/orgs/org-a/targets")
     response = client.post(
         "/orgs/org-a/targets", data={"name": "x", "csrf_token": token}, headers=HTML
@@ -537,7 +554,7 @@ def test_the_roadmap_form_sent_as_a_browser_sends_it_with_empty_fields_shows_the
     _enter_history(client, tokens["alice@a.example"])
     _login(client, "alice@a.example")
     response = client.get(
-        "/orgs/org-a/targets?year=&until=2030&supplier_share=&supplier_rate=&renewable_share="
+        "/orgs/org-a/targets/roadmap?until=2030&supplier_share=&supplier_rate=&renewable_share="
         "&renewable_by=&renewable_current=&efficiency_rate=",
         headers=HTML,
     )
@@ -550,7 +567,9 @@ def test_the_roadmap_levers_are_percent_on_the_page_and_in_saved_scenario_links(
     alice = _auth(tokens["alice@a.example"])
     _enter_history(client, tokens["alice@a.example"])
     _login(client, "alice@a.example")
-    page = client.get("/orgs/org-a/targets?until=2027&efficiency_rate=5%25", headers=HTML).text
+    page = client.get(
+        "/orgs/org-a/targets/roadmap?until=2027&efficiency_rate=5%25", headers=HTML
+    ).text
     assert 'name="efficiency_rate" inputmode="decimal" value="5"' in page
     api = client.get(f"{API}/roadmap?until=2027&efficiency_rate=0.05", headers=alice).json()
     saved_api = sum(s["saved_t_co2e"] for s in api["savings_by_lever"])
@@ -560,7 +579,7 @@ def test_the_roadmap_levers_are_percent_on_the_page_and_in_saved_scenario_links(
         json={"name": "Efficiency", "levers": {"efficiency_rate": 0.05, "until": 2027}},
         headers=alice,
     )
-    listed = client.get("/orgs/org-a/targets", headers=HTML).text
+    listed = client.get("/orgs/org-a/targets/roadmap", headers=HTML).text
     assert "efficiency_rate=5&amp;" in listed or "efficiency_rate=5#" in listed
 
 
@@ -573,7 +592,7 @@ def test_a_roadmap_lever_that_cannot_be_read_is_named_next_to_the_form(world):
         ("renewable_share=150", "Renewable share to reach: 150 % is not between 0 and 100 %"),
         ("renewable_by=soon", "Reached by: 'soon' is not a number"),
     ):
-        response = client.get(f"/orgs/org-a/targets?{query}", headers=HTML)
+        response = client.get(f"/orgs/org-a/targets/roadmap?{query}", headers=HTML)
         assert response.status_code == 422, query
         assert 'id="rm-error">' + message in response.text.replace("&#39;", "'")
         assert 'aria-current="page">Targets</a>' in response.text  # the navigation stays

@@ -725,7 +725,10 @@ def _page(
     form: FormValues | None = None,
     roadmap_error: str | None = None,
     lever_text: Mapping[str, str] | None = None,
+    section: str = "targets",
 ) -> Response:
+    """One of the target pages (``SECTIONS``): the targets with their checks, progress and
+    paths; the emissions history; the what-if roadmap; the carbon credits."""
     member: Membership = principal.membership(org)
     store = _store(ctx)
     levers = levers or RoadmapLevers()
@@ -748,20 +751,24 @@ def _page(
             target_charts.append(
                 {"name": row["name"], "canvas": chart["canvas"], "unit": chart["unit"]}
             )
-            charts.append(chart)
+            if section == "targets":
+                charts.append(chart)
     plan: dict[str, Any] | None = None
     plan_error: str | None = None
-    try:
-        plan = roadmap(ctx, store, org, levers)
-    except GreenchainError as exc:
-        plan_error = exc.message
-    if plan is not None:
-        charts.extend(_roadmap_charts(plan))
+    if section == "roadmap":
+        try:
+            plan = roadmap(ctx, store, org, levers)
+        except GreenchainError as exc:
+            plan_error = exc.message
+        if plan is not None:
+            charts.extend(_roadmap_charts(plan))
     return render(
         request,
         "targets.html",
         status_code=status_code,
-        title=f"Targets – {member.org_name}",
+        title=f"{SECTIONS[section]} – {member.org_name}",
+        section=section,
+        sections=SECTIONS,
         active="targets",
         principal=principal,
         member=member,
@@ -799,6 +806,13 @@ def _page(
 
 
 LeverText = Annotated[str, Query(max_length=30)]
+#: The target pages: path under /orgs/{org}/ and title.
+SECTIONS: Mapping[str, str] = {
+    "targets": "Targets",
+    "history": "Emissions history",
+    "roadmap": "What-if roadmap",
+    "credits": "Carbon credits",
+}
 
 
 @ui_router.get("/orgs/{org}/targets")
@@ -808,6 +822,28 @@ def targets_page(
     ctx: CtxDep,
     principal: PrincipalDep,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+) -> Response:
+    """The targets with their SBTi checks, progress in a year and paths, and the form to add
+    one."""
+    return _page(request, ctx, principal, org, year=year)
+
+
+@ui_router.get("/orgs/{org}/targets/history")
+def history_page(request: Request, org: str, ctx: CtxDep, principal: PrincipalDep) -> Response:
+    return _page(request, ctx, principal, org, section="history")
+
+
+@ui_router.get("/orgs/{org}/targets/credits")
+def credits_page(request: Request, org: str, ctx: CtxDep, principal: PrincipalDep) -> Response:
+    return _page(request, ctx, principal, org, section="credits")
+
+
+@ui_router.get("/orgs/{org}/targets/roadmap")
+def roadmap_page(
+    request: Request,
+    org: str,
+    ctx: CtxDep,
+    principal: PrincipalDep,
     until: LeverText = "",
     supplier_share: LeverText = "",
     supplier_rate: LeverText = "",
@@ -817,8 +853,8 @@ def targets_page(
     efficiency_rate: LeverText = "",
     projects: LeverText = "",
 ) -> Response:
-    """The targets page; the roadmap levers come as typed in its form (percent, empty fields
-    at their defaults) and a lever that cannot be read is shown next to the form."""
+    """The what-if roadmap; the levers come as typed in its form (percent, empty fields at
+    their defaults) and a lever that cannot be read is shown next to the form."""
     principal.membership(org)
     typed = {
         "until": until,
@@ -838,12 +874,12 @@ def targets_page(
             ctx,
             principal,
             org,
-            year=year,
             status_code=422,
             roadmap_error=exc.message,
             lever_text=typed,
+            section="roadmap",
         )
-    return _page(request, ctx, principal, org, year=year, levers=levers)
+    return _page(request, ctx, principal, org, levers=levers, section="roadmap")
 
 
 def _number(text: str, field: str, *, percent: bool = False) -> float | None:
@@ -982,10 +1018,19 @@ def history_add_form(
             ctx, _store(ctx), org, when, scope, amount, source
         )
     except InvalidDataError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+        return _page(
+            request, ctx, principal, org, status_code=422, error=exc.message, section="history"
+        )
     verb = "replaced" if entered["replaced"] else "entered"
     label = SCOPE_LABELS.get(entered["scope"], entered["scope"])
-    return _page(request, ctx, principal, org, notice=f"{label} {entered['year']} {verb}")
+    return _page(
+        request,
+        ctx,
+        principal,
+        org,
+        notice=f"{label} {entered['year']} {verb}",
+        section="history",
+    )
 
 
 @ui_router.post("/orgs/{org}/credits", dependencies=[Csrf])
@@ -1027,12 +1072,15 @@ def credit_retire_form(
             retired_for=retired_for,
         )
     except (InvalidDataError, ConflictError) as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
+        return _page(
+            request, ctx, principal, org, status_code=422, error=exc.message, section="credits"
+        )
     return _page(
         request,
         ctx,
         principal,
         org,
+        section="credits",
         notice=f"{retired['quantity_t']:,.1f} t of credits recorded as retired for "
         f"{retired['retired_for']}",
     )
@@ -1087,6 +1135,7 @@ def scenario_save_form(
             status_code=422,
             roadmap_error=exc.message,
             lever_text=given,
+            section="roadmap",
         )
     verb = "replaced" if saved["replaced"] else "saved"
     return _page(
@@ -1098,6 +1147,7 @@ def scenario_save_form(
             **{**saved["levers"], "projects": bool(saved["levers"].get("projects"))}
         ),
         notice=f"Scenario '{saved['name']}' {verb}",
+        section="roadmap",
     )
 
 

@@ -427,16 +427,17 @@ def evidence_download(
 # --- API -----------------------------------------------------------------------------------------
 
 
-@api_router.get("/orgs/{verifier}/engagements", responses=ERRORS)
-def engagements_api(verifier: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    """The verifier's engagements with the run under review and whether it signed."""
-    return service.engagements(ctx, principal, verifier)
+@api_router.get("/orgs/{org}/engagements", responses=ERRORS)
+def engagements_api(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The verifier ``org``'s engagements with the run under review and whether it signed."""
+    return service.engagements(ctx, principal, org)
 
 
-@api_router.get("/orgs/{verifier}/engagements/{org}/samples/{sample_id}", responses=ERRORS)
+@api_router.get("/orgs/{org}/engagements/{subject}/samples/{sample_id}", responses=ERRORS)
 def sample_api(
-    verifier: str, org: str, sample_id: RowId, ctx: CtxDep, principal: PrincipalDep
+    org: str, subject: str, sample_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    """A sample's parameters and lines (drawn again from the stored run) with the checks."""
-    sample = service.sample_lines(ctx, principal, verifier, org, sample_id)
+    """A sample the verifier ``org`` drew of ``subject``'s run: its parameters and lines
+    (drawn again from the stored run) with what was checked."""
+    sample = service.sample_lines(ctx, principal, org, subject, sample_id)
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in sample.items()}
