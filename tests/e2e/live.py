@@ -37,10 +37,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(ctx: Context, tmp_path: Path, *, jobs: bool = False) -> Iterator[str]:
+def serve(
+    ctx: Context, tmp_path: Path, *, jobs: bool = False, settings: Settings | None = None
+) -> Iterator[str]:
     """The app on ``ctx`` at the base URL yielded; ``jobs`` also runs the background worker
     (uploads and calculations started in the browser)."""
-    app = create_app(Settings(upload_dir=tmp_path / "uploads", job_workers=0), ctx)
+    base = settings or Settings()
+    app = create_app(base.model_copy(update={"upload_dir": tmp_path / "uploads",
+                                             "job_workers": 0}), ctx)  # fmt: skip
     worker = WorkerThread(ctx, interval_s=0.2) if jobs else None
     if worker is not None:
         worker.start()
