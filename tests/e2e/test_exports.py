@@ -24,7 +24,7 @@ from greenchain.entrypoints.cli.export import write_inventory_csv, write_invento
 from greenchain.entrypoints.web.app import create_app
 from greenchain.services import jobs as job_service
 from greenchain.services import programs as prog
-from greenchain.services import qualification as qualification_service
+from greenchain.services import sourcing as sourcing_service
 from greenchain.services.accounts import add_user, create_api_token
 from greenchain.services.context import Context
 from greenchain.services.imports import import_records
@@ -223,9 +223,7 @@ EXPORTS: dict[str, tuple[str, Callable[..., bytes]]] = {
     "tier export (CLI)": (
         "csv",
         lambda c, cl, h, t: csv_text(
-            qualification_service.tier_table(
-                qualification_service.tiers(c, _store(c), "acme", 2024)
-            )
+            sourcing_service.tier_table(sourcing_service.tiers(c, _store(c), "acme", 2024))
         ).encode(),
     ),
     "inventory csv (CLI)": ("csv", lambda c, cl, h, t: _inventory(c, t, "csv")),

@@ -21,7 +21,7 @@ from greenchain.services.accounts import add_user, create_api_token
 from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.orgs import add_organisation
-from greenchain.services.qualification import TIER_COLUMNS
+from greenchain.services.sourcing import TIER_COLUMNS
 from tests.factories import link_supplier, supplier, supplier_report, write_csv
 
 PASSWORD = "correct horse battery"

@@ -239,7 +239,7 @@ def test_a_supplier_answers_from_its_own_inventory_and_its_take_back_feeds_the_r
     two_buyers, tmp_path: Path
 ):
     from greenchain.adapters.db.qualification import SqlQualification
-    from greenchain.services import qualification
+    from greenchain.services import scorecards
 
     ctx, sam, a, _ = two_buyers
     write_csv(tmp_path / "own-a.csv", "activity", [activity("E1", amount="2000000")])
@@ -267,7 +267,7 @@ def test_a_supplier_answers_from_its_own_inventory_and_its_take_back_feeds_the_r
     assert accepted["supplier_data"]["takeback_reuse_share"] == 0.2
 
     store = SqlQualification(ctx.workspace.engine)  # type: ignore[attr-defined]
-    card = qualification.supplier_scorecard(ctx, store, "chipco", "ST-1", 2024)
+    card = scorecards.supplier_scorecard(ctx, store, "chipco", "ST-1", 2024)
     circularity = next(i for i in card["indicators"] if i["indicator"] == "circularity")
     assert circularity["value"] == 0.6  # mean of 0.2 reused and 1.0 of the rest recycled
     assert "reported for 2024" in circularity["note"]

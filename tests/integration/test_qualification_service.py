@@ -12,6 +12,8 @@ from greenchain.adapters.db.qualification import SqlQualification
 from greenchain.domain.errors import ConflictError, InvalidDataError, NotFoundError
 from greenchain.domain.qualification import GREEN_SUPPLY_CHAIN
 from greenchain.services import qualification as svc
+from greenchain.services import scorecards as scorecard_service
+from greenchain.services import sourcing as sourcing_service
 from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.orgs import add_organisation
@@ -55,7 +57,7 @@ def store(ctx: Context, tmp_path: Path) -> SqlQualification:
     _setup_buyer(ctx, tmp_path, ORG)
     store = SqlQualification(ctx.workspace.engine)  # type: ignore[attr-defined]
     svc.add_program(ctx, store, ORG, name="green supply chain")
-    svc.set_supplier_attributes(
+    scorecard_service.set_supplier_attributes(
         ctx,
         store,
         ORG,
@@ -145,7 +147,7 @@ def test_a_qualification_from_application_to_decision_is_stored_and_logged(
     # evidence filled in from the store: the case's audit, recorded training, the scorecard
     assert steps[2]["evidence"]["audit_score"] == pytest.approx(62.5)
     assert steps[3]["evidence"]["training_completed"] is True
-    card = svc.supplier_scorecard(ctx, store, ORG, "S1", 2026)
+    card = scorecard_service.supplier_scorecard(ctx, store, ORG, "S1", 2026)
     assert steps[4]["evidence"]["score"] == pytest.approx(card["score"])
     assert all(s["ledger_seq"] is not None for s in steps)
     org = ctx.workspace.get_org(ORG)
@@ -266,7 +268,7 @@ def test_conditional_qualification_stores_its_corrective_actions(
 
 
 def test_ratings_show_contributions_that_sum_to_the_score(ctx: Context, store: SqlQualification):
-    cards = {c["supplier_id"]: c for c in svc.rate_suppliers(ctx, store, ORG, 2026)}
+    cards = {c["supplier_id"]: c for c in scorecard_service.rate_suppliers(ctx, store, ORG, 2026)}
     assert set(cards) == {"S1", "S2", "S3"}
     for card in cards.values():
         total = sum(i["contribution"] for i in card["indicators"])
@@ -286,31 +288,33 @@ def test_weights_changed_for_one_buyer_change_only_that_buyers_ratings(
     ctx: Context, store: SqlQualification, tmp_path: Path
 ):
     _setup_buyer(ctx, tmp_path, OTHER)
-    before = {b: svc.rate_suppliers(ctx, store, b, 2026) for b in (ORG, OTHER)}
+    before = {b: scorecard_service.rate_suppliers(ctx, store, b, 2026) for b in (ORG, OTHER)}
     assert [c["score"] for c in before[ORG]] != [c["score"] for c in before[OTHER]]  # attributes
 
-    svc.set_weights(ctx, store, OTHER, {"sbt_status": 60.0}, {"renewable_share": "exclude"})
+    scorecard_service.set_weights(
+        ctx, store, OTHER, {"sbt_status": 60.0}, {"renewable_share": "exclude"}
+    )
 
-    assert svc.rate_suppliers(ctx, store, ORG, 2026) == before[ORG]
-    after = {c["supplier_id"]: c for c in svc.rate_suppliers(ctx, store, OTHER, 2026)}
+    assert scorecard_service.rate_suppliers(ctx, store, ORG, 2026) == before[ORG]
+    after = {c["supplier_id"]: c for c in scorecard_service.rate_suppliers(ctx, store, OTHER, 2026)}
     old = {c["supplier_id"]: c for c in before[OTHER]}
     assert after["S2"]["score"] != old["S2"]["score"]
-    shown = {w["indicator"]: w for w in svc.get_weights(ctx, store, OTHER)}
+    shown = {w["indicator"]: w for w in scorecard_service.get_weights(ctx, store, OTHER)}
     assert shown["sbt_status"]["weight"] == 60.0
     assert shown["renewable_share"]["missing_policy"] == "exclude"
-    assert {w["indicator"]: w["weight"] for w in svc.get_weights(ctx, store, ORG)}[
+    assert {w["indicator"]: w["weight"] for w in scorecard_service.get_weights(ctx, store, ORG)}[
         "sbt_status"
     ] == 15.0
     s2 = next(i for i in after["S2"]["indicators"] if i["indicator"] == "renewable_share")
     assert s2["status"] == "excluded"
     with pytest.raises(InvalidDataError, match="unknown indicator"):
-        svc.set_weights(ctx, store, OTHER, {"colour": 1.0})
+        scorecard_service.set_weights(ctx, store, OTHER, {"colour": 1.0})
 
 
 def test_compliance_lists_who_meets_the_strategic_supplier_requirement(
     ctx: Context, store: SqlQualification
 ):
-    svc.add_requirement(
+    sourcing_service.add_requirement(
         ctx,
         store,
         ORG,
@@ -318,7 +322,7 @@ def test_compliance_lists_who_meets_the_strategic_supplier_requirement(
         conditions=["sbt:validated", "rba_member"],
         due_on=dt.date(2026, 12, 31),
     )
-    rows = {r["supplier_id"]: r for r in svc.compliance(ctx, store, ORG)}
+    rows = {r["supplier_id"]: r for r in sourcing_service.compliance(ctx, store, ORG)}
     assert set(rows) == {"S1", "S2"}  # S3 is not strategic
     assert rows["S1"]["status"] == "meets"
     assert rows["S2"]["status"] == "does_not_meet"
@@ -328,7 +332,7 @@ def test_compliance_lists_who_meets_the_strategic_supplier_requirement(
     ]
     assert rows["S2"]["overdue"] is False
     with pytest.raises(ConflictError):
-        svc.add_requirement(
+        sourcing_service.add_requirement(
             ctx,
             store,
             ORG,
@@ -342,8 +346,10 @@ def test_tiers_follow_rating_and_qualification_and_list_incentives(
     ctx: Context, store: SqlQualification
 ):
     _qualify(ctx, store)
-    svc.set_supplier_attributes(ctx, store, ORG, "S2", rba_member=True, iso_14001=True)
-    svc.grant_incentive(
+    scorecard_service.set_supplier_attributes(
+        ctx, store, ORG, "S2", rba_member=True, iso_14001=True
+    )
+    sourcing_service.grant_incentive(
         ctx,
         store,
         ORG,
@@ -353,19 +359,19 @@ def test_tiers_follow_rating_and_qualification_and_list_incentives(
         currency="usd",
         reason="10 % CO2 reduction of the main product",
     )
-    rows = {r["supplier_id"]: r for r in svc.tiers(ctx, store, ORG, 2026)}
-    assert list(next(iter(rows.values()))) == list(svc.TIER_COLUMNS)
+    rows = {r["supplier_id"]: r for r in sourcing_service.tiers(ctx, store, ORG, 2026)}
+    assert list(next(iter(rows.values()))) == list(sourcing_service.TIER_COLUMNS)
     assert (rows["S1"]["tier"], rows["S1"]["qualification"]) == ("preferred", "qualified")
     assert rows["S1"]["incentives"] == "innovation_incentive"
     # S3 reported nothing: rated E on no data, it is not assessed (asked for data), not blocked
     assert (rows["S3"]["rating"], rows["S3"]["tier"]) == ("E", "not_assessed")
     assert "request its climate data" in rows["S3"]["reason"]
     assert (rows["S2"]["rating"], rows["S2"]["tier"]) == ("D", "conditional")
-    overview = svc.sourcing_overview(ctx, store, ORG, 2026)
+    overview = sourcing_service.sourcing_overview(ctx, store, ORG, 2026)
     assert overview["tiers"]["preferred"]["suppliers"] == 1
     assert sum(overview["ratings"].values()) == 3
     with pytest.raises(InvalidDataError, match="incentive kind"):
-        svc.grant_incentive(ctx, store, ORG, supplier_id="S1", kind="cash", reason="x")
+        sourcing_service.grant_incentive(ctx, store, ORG, supplier_id="S1", kind="cash", reason="x")
 
 
 def test_preliminary_results_are_announced_in_bulk_with_further_requirements(
@@ -412,7 +418,7 @@ def test_another_buyer_sees_none_of_it(ctx: Context, store: SqlQualification, tm
         svc.advance_case(ctx, store, OTHER, case_id, to_stage="final_evaluation", who="x", why="y")
     assert svc.list_cases(ctx, store, OTHER) == []
     assert svc.list_audits(ctx, store, OTHER) == []
-    assert svc.list_supplier_attributes(ctx, store, OTHER) == []
+    assert scorecard_service.list_supplier_attributes(ctx, store, OTHER) == []
     with pytest.raises(NotFoundError, match="supplier 'S9'"):
         svc.open_qualification(ctx, store, ORG, supplier_id="S9", who="ana")
 
@@ -420,7 +426,7 @@ def test_another_buyer_sees_none_of_it(ctx: Context, store: SqlQualification, tm
 def test_a_suppliers_view_holds_only_its_own_data(ctx: Context, store: SqlQualification):
     _to_training(ctx, store, "S1")
     _to_training(ctx, store, "S2")
-    view = svc.supplier_view(ctx, store, ORG, "S2", 2026)
+    view = sourcing_service.supplier_view(ctx, store, ORG, "S2", 2026)
     assert {c["supplier_id"] for c in view["cases"]} == {"S2"}
     assert view["scorecard"]["supplier_id"] == "S2"
     assert all(r["supplier_id"] == "S2" for r in view["requirements"])

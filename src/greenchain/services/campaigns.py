@@ -56,11 +56,11 @@ def _chosen(
         hot = get_hotspots(ctx, buyer_slug, year).engagement_set
         return [r.key for r in hot], f"the {len(hot)} hotspot suppliers of {year}"
     if kind == "tier":
-        from greenchain.services import qualification
+        from greenchain.services import sourcing
 
         if ctx.qualification is None:  # pragma: no cover - wiring error
             raise InvalidDataError("sourcing tiers are not available here")
-        rows = qualification.tiers(ctx, ctx.qualification, buyer_slug, year)
+        rows = sourcing.tiers(ctx, ctx.qualification, buyer_slug, year)
         if value not in {t.value for t in Tier}:
             raise InvalidDataError(
                 f"tier '{value}' is not one of {', '.join(t.value for t in Tier)}"

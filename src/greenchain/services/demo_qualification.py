@@ -10,6 +10,8 @@ from typing import Any
 from greenchain.domain.errors import NotFoundError
 from greenchain.domain.qualification import GREEN_SUPPLY_CHAIN
 from greenchain.services import qualification as service
+from greenchain.services import scorecards as scorecard_service
+from greenchain.services import sourcing as sourcing_service
 from greenchain.services.context import Context
 from greenchain.services.ports import QualificationStore
 
@@ -265,10 +267,10 @@ def seed_qualification_demo(ctx: Context, buyer_slug: str, supplier_org_slug: st
                        "iso_50001": True, "iso_50001_expires_on": dt.date(2028, 6, 30),
                        "rba_member": True, "training_completion_share": 1.0,
                        "participation_share": 1.0}  # fmt: skip
-        service.set_supplier_attributes(ctx, store, buyer_slug, supplier_id, **values)
+        scorecard_service.set_supplier_attributes(ctx, store, buyer_slug, supplier_id, **values)
     for number, (supplier_id, target) in enumerate(zip(ordered, slots, strict=False)):
         _walk(ctx, store, buyer_slug, supplier_id, target, number)
-    service.add_requirement(
+    sourcing_service.add_requirement(
         ctx,
         store,
         buyer_slug,
@@ -282,9 +284,11 @@ def seed_qualification_demo(ctx: Context, buyer_slug: str, supplier_org_slug: st
         # more volume goes to the best-rated qualified supplier
         year = ctx.clock.now().year - 1
         qualified.sort(
-            key=lambda s: -service.supplier_scorecard(ctx, store, buyer_slug, s, year)["score"]
+            key=lambda s: (
+                -scorecard_service.supplier_scorecard(ctx, store, buyer_slug, s, year)["score"]
+            )
         )
-        service.grant_incentive(
+        sourcing_service.grant_incentive(
             ctx,
             store,
             buyer_slug,
@@ -292,7 +296,7 @@ def seed_qualification_demo(ctx: Context, buyer_slug: str, supplier_org_slug: st
             kind="preferred_volume",
             reason="qualified in the green supply chain: 10 % more volume in the next tender",
         )
-        service.grant_incentive(
+        sourcing_service.grant_incentive(
             ctx,
             store,
             buyer_slug,

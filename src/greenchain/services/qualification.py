@@ -1,24 +1,23 @@
-"""Green supplier qualification, audits, climate scorecards, requirements and sourcing tiers.
+"""Green supplier qualification: programs, cases through their stages, audits with findings and
+corrective actions, reminders and the announcement of preliminary results.
 
-The rules are in ``greenchain.domain.qualification`` (the case state machine, audits) and
-``greenchain.domain.scorecards`` (indicators, ratings, requirements, tiers); this module
-stores through a ``QualificationStore``, reads the suppliers' reported data from the
-workspace, and records every qualification transition in the transparency log (kind
-``qualification_transition``) when the log is wired. Everything is the buyer
-organisation's: every read and write is filtered by its id, and a supplier id names a
-supplier in the buyer's list.
+The rules are in ``greenchain.domain.qualification`` (the case state machine, audits); this
+module stores through a ``QualificationStore`` and records every qualification transition in
+the transparency log (kind ``qualification_transition``) when the log is wired. Scorecards are
+in ``services.scorecards``; requirements, sourcing tiers and incentives in
+``services.sourcing``. Everything is the buyer organisation's: every read and write is
+filtered by its id, and a supplier id names a supplier in the buyer's list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from greenchain.domain.access import Principal, Role
-from greenchain.domain.errors import GreenchainError, InvalidDataError, NotFoundError
+from greenchain.domain.errors import InvalidDataError, NotFoundError
 from greenchain.domain.qualification import (
     DECIDED,
     DEFAULT_STAGES,
@@ -46,100 +45,21 @@ from greenchain.domain.qualification import (
     score_audit,
 )
 from greenchain.domain.qualification import reminders as due_reminders
-from greenchain.domain.scorecards import (
-    DEFAULT_WEIGHTS,
-    INDICATOR_KEYS,
-    RATINGS,
-    TIER_RULES,
-    AppliesTo,
-    Condition,
-    Inputs,
-    MissingPolicy,
-    Requirement,
-    Scorecard,
-    ScorecardConfig,
-    Standing,
-    SupplierAttributes,
-    SupplierReport,
-    Tier,
-    check_requirement,
-    indicator,
-    rate,
-    sourcing_tier,
-)
 from greenchain.services.context import Context
 from greenchain.services.ports import OrganisationRecord, QualificationStore
+from greenchain.services.qualification_common import (
+    as_date,
+    as_iso,
+    buyer_org,
+    nonempty,
+    required_date,
+    supplier_of,
+    today_of,
+)
+from greenchain.services.scorecards import rate_one
 
 LEDGER_KIND = "qualification_transition"
-ATTRIBUTE_FIELDS: tuple[str, ...] = (
-    "iso_14001",
-    "iso_14001_expires_on",
-    "iso_50001",
-    "iso_50001_expires_on",
-    "rba_member",
-    "training_completion_share",
-    "participation_share",
-    "takeback_reuse_share",
-    "recycling_share",
-)
-INCENTIVE_KINDS: tuple[str, ...] = (
-    "preferred_volume",
-    "innovation_incentive",
-    "longer_contract",
-    "faster_payment",
-    "joint_development",
-    "recognition",
-)
 #: Columns of the tier export, in order.
-TIER_COLUMNS: tuple[str, ...] = (
-    "supplier_id",
-    "name",
-    "strategic",
-    "score",
-    "rating",
-    "coverage",
-    "qualification",
-    "tier",
-    "reason",
-    "unmet_requirements",
-    "overdue_requirements",
-    "spend_usd",
-    "t_co2e",
-    "incentives",
-)
-
-
-def _org(ctx: Context, org_slug: str) -> OrganisationRecord:
-    return ctx.workspace.get_org(org_slug)
-
-
-def _today(ctx: Context) -> dt.date:
-    return ctx.clock.now().date()
-
-
-def _iso(moment: dt.datetime | dt.date | None) -> str | None:
-    if moment is None:
-        return None
-    if isinstance(moment, dt.datetime):
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
-        return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
-    return moment.isoformat()
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidDataError(f"'{value}' is not a date (YYYY-MM-DD)") from None
-
-
-def _supplier(ctx: Context, org_id: int, supplier_id: str) -> dict[str, Any]:
-    return ctx.workspace.get_supplier(org_id, supplier_id.strip())
 
 
 # --- programs ------------------------------------------------------------------------------------
@@ -184,7 +104,7 @@ def add_program(
         window_days=window_days,
         validity_days=validity_days,
     )
-    org = _org(ctx, org_slug)
+    org = buyer_org(ctx, org_slug)
     values = {
         "org_id": org.id,
         "name": program.name,
@@ -198,7 +118,7 @@ def add_program(
 
 
 def list_programs(ctx: Context, store: QualificationStore, org_slug: str) -> list[dict[str, Any]]:
-    org = _org(ctx, org_slug)
+    org = buyer_org(ctx, org_slug)
     return [_public_program(row) for row in store.programs(org.id)]
 
 
@@ -221,7 +141,7 @@ def _program_row(store: QualificationStore, org_id: int, name: str | None) -> di
 # --- cases ---------------------------------------------------------------------------------------
 
 
-def _case(store: QualificationStore, org_id: int, case_id: int) -> QualificationCase:
+def load_case(store: QualificationStore, org_id: int, case_id: int) -> QualificationCase:
     row = store.case(org_id, case_id)
     if row is None:
         raise NotFoundError(f"qualification case {case_id} not found")
@@ -230,11 +150,11 @@ def _case(store: QualificationStore, org_id: int, case_id: int) -> Qualification
     return QualificationCase(
         supplier_id=row["supplier_id"],
         program=_program(program_row),
-        opened_on=_date(row["opened_on"]) or dt.date.min,
+        opened_on=as_date(row["opened_on"]) or dt.date.min,
         stage=row["stage"],
         status=CaseStatus(row["status"]),
         cycle=int(row["cycle"]),
-        decided_on=_date(row["decided_on"]),
+        decided_on=as_date(row["decided_on"]),
         case_id=int(row["id"]),
     )
 
@@ -314,7 +234,7 @@ def _log(
         "from": step.from_stage,
         "to": step.to_stage,
         "who": step.who,
-        "when": _iso(step.when),
+        "when": as_iso(step.when),
         "why": step.why,
         "evidence": dict(step.evidence),
     }
@@ -327,7 +247,7 @@ def _current(
     ctx: Context, store: QualificationStore, org: OrganisationRecord, case_id: int
 ) -> QualificationCase:
     """The case, marked expired (stored and logged) when its window has passed."""
-    case = _case(store, org.id, case_id)
+    case = load_case(store, org.id, case_id)
     now = ctx.clock.now()
     if case.is_expired(now):
         expired = expire(case, now)
@@ -350,8 +270,8 @@ def open_qualification(
     """Open a supplier's case at the program's first stage (the window counts from
     ``applied_on``, default today). One case per supplier and program: later cycles are
     re-qualifications of the same case."""
-    org = _org(ctx, org_slug)
-    supplier = _supplier(ctx, org.id, supplier_id)
+    org = buyer_org(ctx, org_slug)
+    supplier = supplier_of(ctx, org.id, supplier_id)
     program_row = _program_row(store, org.id, program)
     now = ctx.clock.now()
     if applied_on is not None and applied_on > now.date():
@@ -412,7 +332,7 @@ def _evidence(
             a
             for a in store.audits(org.id, case_id=case.case_id)
             if a["checklist"] == stage.audit_checklist
-            and (_date(a["audited_on"]) or dt.date.min) >= case.opened_on
+            and (as_date(a["audited_on"]) or dt.date.min) >= case.opened_on
         ]
         if audits:
             latest = audits[-1]
@@ -423,8 +343,8 @@ def _evidence(
         share = store.attributes(org.id).get(case.supplier_id, {}).get("training_completion_share")
         trained = share is not None and float(share) >= 1.0 - 1e-9
     if score is None and stage.minimum_score is not None and stage.audit_checklist is None:
-        rated_year = year or _today(ctx).year
-        card = _rate_one(ctx, store, org, case.supplier_id, rated_year)
+        rated_year = year or today_of(ctx).year
+        card = rate_one(ctx, store, org, case.supplier_id, rated_year)
         score = card.score
         refs.append(f"scorecard {rated_year}: {card.score:.1f} ({card.rating})")
     return Evidence(
@@ -456,7 +376,7 @@ def advance_case(
     stage's checklist, training completed (given, or the supplier's recorded completion is
     100 %), an evaluation ``score`` (given, or the supplier's scorecard score for ``year``).
     A case whose window has passed is marked expired and the change refused."""
-    org = _org(ctx, org_slug)
+    org = buyer_org(ctx, org_slug)
     case = _current(ctx, store, org, case_id)
     evidence = (
         _evidence(
@@ -495,13 +415,13 @@ def decide_case(
 ) -> dict[str, Any]:
     """Decide a case: ``qualified``, ``conditionally_qualified`` (with corrective actions:
     dicts of description, owner, due_on) or ``rejected`` (at any stage)."""
-    org = _org(ctx, org_slug)
+    org = buyer_org(ctx, org_slug)
     case = _current(ctx, store, org, case_id)
     actions = [
         CorrectiveAction(
             description=str(a.get("description", "")),
             owner=str(a.get("owner", "")),
-            due_on=_required_date(a.get("due_on"), "a corrective action's due date"),
+            due_on=required_date(a.get("due_on"), "a corrective action's due date"),
         )
         for a in corrective_actions
     ]
@@ -523,13 +443,6 @@ def decide_case(
     return get_case(ctx, store, org_slug, case_id) | {"ledger_seq": seqs[-1]}
 
 
-def _required_date(value: Any, what: str) -> dt.date:
-    found = _date(value)
-    if found is None:
-        raise InvalidDataError(f"{what} is missing")
-    return found
-
-
 def requalify_case(
     ctx: Context,
     store: QualificationStore,
@@ -542,7 +455,7 @@ def requalify_case(
 ) -> dict[str, Any]:
     """Start the case's next cycle (after the validity period, on demand, or after a
     rejection or expiry)."""
-    org = _org(ctx, org_slug)
+    org = buyer_org(ctx, org_slug)
     case = _current(ctx, store, org, case_id)
     after = requalify(case, who, ctx.clock.now(), why, on_demand=on_demand)
     seqs = _save(ctx, store, org, case, after)
@@ -551,11 +464,11 @@ def requalify_case(
 
 def expire_cases(ctx: Context, store: QualificationStore, org_slug: str) -> list[dict[str, Any]]:
     """Mark every case whose window passed without a decision expired (stored and logged)."""
-    org = _org(ctx, org_slug)
+    org = buyer_org(ctx, org_slug)
     now = ctx.clock.now()
     expired = []
     for row in store.cases(org.id):
-        case = _case(store, org.id, int(row["id"]))
+        case = load_case(store, org.id, int(row["id"]))
         if case.is_expired(now):
             _save(ctx, store, org, case, expire(case, now))
             expired.append(
@@ -570,7 +483,7 @@ def expire_cases(ctx: Context, store: QualificationStore, org_slug: str) -> list
 
 
 def _action(row: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
-    due = _date(row["due_on"])
+    due = as_date(row["due_on"])
     return {
         "id": row["id"],
         "supplier_id": row["supplier_id"],
@@ -578,7 +491,7 @@ def _action(row: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
         "finding_id": row["finding_id"],
         "description": row["description"],
         "owner": row["owner"],
-        "due_on": _iso(due),
+        "due_on": as_iso(due),
         "status": row["status"],
         "overdue": row["status"] != ActionStatus.DONE.value and due is not None and today > due,
     }
@@ -602,12 +515,12 @@ def _public_case(
         "status": status.value,
         "standing": standing,
         "next_stage": case.next_stage if status is CaseStatus.IN_PROGRESS else None,
-        "opened_on": _iso(case.opened_on),
-        "deadline": _iso(case.deadline),
+        "opened_on": as_iso(case.opened_on),
+        "deadline": as_iso(case.deadline),
         "days_left": case.days_left(today) if status is CaseStatus.IN_PROGRESS else None,
-        "decided_on": _iso(case.decided_on),
-        "valid_until": _iso(valid),
-        "updated_at": _iso(row.get("updated_at")) if row else None,
+        "decided_on": as_iso(case.decided_on),
+        "valid_until": as_iso(valid),
+        "updated_at": as_iso(row.get("updated_at")) if row else None,
     }
 
 
@@ -616,9 +529,9 @@ def get_case(
 ) -> dict[str, Any]:
     """A case with its transitions (who, when, why, evidence), audits and corrective actions,
     and what the current stage still requires."""
-    org = _org(ctx, org_slug)
-    case = _case(store, org.id, case_id)
-    today = _today(ctx)
+    org = buyer_org(ctx, org_slug)
+    case = load_case(store, org.id, case_id)
+    today = today_of(ctx)
     result = _public_case(case, store.case(org.id, case_id), today)
     result["transitions"] = [
         {
@@ -626,7 +539,7 @@ def get_case(
             "from": s["from_stage"],
             "to": s["to_stage"],
             "who": s["who"],
-            "when": _iso(s["at"]),
+            "when": as_iso(s["at"]),
             "why": s["why"],
             "evidence": s["evidence"],
             "ledger_seq": s["ledger_seq"],
@@ -654,11 +567,11 @@ def list_cases(
 ) -> list[dict[str, Any]]:
     """The buyer's cases with their status as of today (``expired`` once the window passed,
     ``standing`` ``lapsed`` once a qualification's validity passed), filtered."""
-    org = _org(ctx, org_slug)
-    today = _today(ctx)
+    org = buyer_org(ctx, org_slug)
+    today = today_of(ctx)
     found = []
     for row in store.cases(org.id):
-        case = _case(store, org.id, int(row["id"]))
+        case = load_case(store, org.id, int(row["id"]))
         item = _public_case(case, row, today)
         if status and status not in (item["status"], item["standing"]):
             continue
@@ -675,9 +588,9 @@ def list_reminders(
 ) -> list[dict[str, Any]]:
     """Cases whose window (or qualification validity) ends within ``within_days`` days, and
     corrective actions overdue or due within that time."""
-    org = _org(ctx, org_slug)
-    today = _today(ctx)
-    cases = [_case(store, org.id, int(row["id"])) for row in store.cases(org.id)]
+    org = buyer_org(ctx, org_slug)
+    today = today_of(ctx)
+    cases = [load_case(store, org.id, int(row["id"])) for row in store.cases(org.id)]
     rows: list[dict[str, Any]] = [
         {
             "kind": r.kind,
@@ -696,7 +609,7 @@ def list_reminders(
         for r in due_reminders(cases, today, within_days)
     ]
     for action in store.corrective_actions(org.id):
-        due = _date(action["due_on"])
+        due = as_date(action["due_on"])
         if action["status"] == ActionStatus.DONE.value or due is None:
             continue
         left = (due - today).days
@@ -737,16 +650,16 @@ def record_audit(
     (``results``), findings (item_code, severity, description, and for major or critical
     ones a corrective action: action_description, owner, due_on) and evidence references.
     The score is the pillar-weighted share of items passed (0..100)."""
-    org = _org(ctx, org_slug)
-    supplier = _supplier(ctx, org.id, supplier_id)
+    org = buyer_org(ctx, org_slug)
+    supplier = supplier_of(ctx, org.id, supplier_id)
     if case_id is not None:
-        case = _case(store, org.id, case_id)
+        case = load_case(store, org.id, case_id)
         if case.supplier_id != supplier["supplier_id"]:
             raise InvalidDataError(
                 f"case {case_id} is the qualification of '{case.supplier_id}', "
                 f"not of '{supplier['supplier_id']}'"
             )
-    if audited_on > _today(ctx):
+    if audited_on > today_of(ctx):
         raise InvalidDataError(f"audit date {audited_on.isoformat()} is in the future")
     checklist_def = get_checklist(checklist)
     scored = score_audit(checklist_def, results)
@@ -760,7 +673,7 @@ def record_audit(
             "case_id": case_id,
             "supplier_id": supplier["supplier_id"],
             "checklist": checklist_def.name,
-            "auditor": _nonempty(auditor, "the auditor"),
+            "auditor": nonempty(auditor, "the auditor"),
             "audited_on": audited_on,
             "results": {code: bool(results[code]) for code in checklist_def.codes},
             "score": scored.score,
@@ -794,19 +707,13 @@ def record_audit(
     return audit | {"by_pillar": dict(scored.by_pillar)}
 
 
-def _nonempty(value: str, what: str) -> str:
-    if not value.strip():
-        raise InvalidDataError(f"{what} must not be empty")
-    return value.strip()
-
-
 def _finding(values: Mapping[str, Any]) -> Finding:
     action = None
     if values.get("owner") or values.get("due_on") or values.get("action_description"):
         action = CorrectiveAction(
             description=str(values.get("action_description") or values.get("description", "")),
             owner=str(values.get("owner", "")),
-            due_on=_required_date(values.get("due_on"), "a corrective action's due date"),
+            due_on=required_date(values.get("due_on"), "a corrective action's due date"),
         )
     try:
         severity = Severity(str(values.get("severity", "")))
@@ -840,7 +747,7 @@ def _audits(
                 "supplier_id": audit["supplier_id"],
                 "checklist": audit["checklist"],
                 "auditor": audit["auditor"],
-                "audited_on": _iso(_date(audit["audited_on"])),
+                "audited_on": as_iso(as_date(audit["audited_on"])),
                 "score": float(audit["score"]),
                 "verdict": audit["verdict"],
                 "passed_items": [c for c, ok in audit["results"].items() if ok],
@@ -864,7 +771,7 @@ def _audits(
 def list_audits(
     ctx: Context, store: QualificationStore, org_slug: str, supplier_id: str | None = None
 ) -> list[dict[str, Any]]:
-    org = _org(ctx, org_slug)
+    org = buyer_org(ctx, org_slug)
     return _audits(store, org.id, supplier_id=supplier_id)
 
 
@@ -878,9 +785,9 @@ def set_action_status(
         raise InvalidDataError(
             f"status '{status}' is not one of {', '.join(s.value for s in ActionStatus)}"
         ) from None
-    org = _org(ctx, org_slug)
+    org = buyer_org(ctx, org_slug)
     row = store.set_action_status(org.id, action_id, value.value, ctx.clock.now())
-    return _action(row, _today(ctx))
+    return _action(row, today_of(ctx))
 
 
 def _send_announcements(ctx: Context, org_id: int, messages: list[dict[str, Any]]) -> None:
@@ -908,13 +815,13 @@ def announce_preliminary_results(
     """One message per supplier whose case in progress has passed its audit stage: the audit
     score and findings, the open corrective actions (owner, due date), and what the
     remaining stages require for the final qualification, with the deadline."""
-    org = _org(ctx, org_slug)
-    today = _today(ctx)
+    org = buyer_org(ctx, org_slug)
+    today = today_of(ctx)
     names = ctx.workspace.supplier_names(org.id)
     chosen = set(supplier_ids) if supplier_ids else None
     messages = []
     for row in store.cases(org.id):
-        case = _case(store, org.id, int(row["id"]))
+        case = load_case(store, org.id, int(row["id"]))
         if program is not None and case.program.name != program:
             continue
         if chosen is not None and case.supplier_id not in chosen:
@@ -977,649 +884,6 @@ def announce_preliminary_results(
     return messages
 
 
-# --- supplier attributes ------------------------------------------------------------------------
-
-
-def set_supplier_attributes(
-    ctx: Context,
-    store: QualificationStore,
-    org_slug: str,
-    supplier_id: str,
-    **values: Any,
-) -> dict[str, Any]:
-    """Record what the buyer knows of a supplier (only the fields given change): ISO 14001 /
-    ISO 50001 certificates (bool) and their expiry dates, RBA membership (bool), and shares
-    0..1 of training completed, program activities attended, take-back reuse and recycling."""
-    unknown = sorted(set(values) - set(ATTRIBUTE_FIELDS))
-    if unknown:
-        raise InvalidDataError(
-            f"unknown supplier attribute(s) {', '.join(unknown)} "
-            f"(known: {', '.join(ATTRIBUTE_FIELDS)})"
-        )
-    org = _org(ctx, org_slug)
-    supplier = _supplier(ctx, org.id, supplier_id)
-    cleaned: dict[str, Any] = {}
-    for key, value in values.items():
-        if key.endswith("_expires_on"):
-            cleaned[key] = _date(value)
-        elif key.endswith("_share"):
-            cleaned[key] = None if value is None else float(value)
-        else:
-            cleaned[key] = None if value is None else bool(value)
-    current = store.attributes(org.id).get(supplier["supplier_id"], {})
-    merged = {k: current.get(k) for k in ATTRIBUTE_FIELDS} | cleaned
-    _attributes(merged)  # checks the shares are fractions
-    store.set_attributes(org.id, supplier["supplier_id"], cleaned, ctx.clock.now())
-    return {"supplier_id": supplier["supplier_id"], **_public_attributes(merged)}
-
-
-def _public_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        k: _iso(_date(values.get(k))) if k.endswith("_on") else values.get(k)
-        for k in ATTRIBUTE_FIELDS
-    }
-
-
-def _attributes(values: Mapping[str, Any] | None) -> SupplierAttributes:
-    if not values:
-        return SupplierAttributes()
-
-    def flag(key: str) -> bool | None:
-        value = values.get(key)
-        return None if value is None else bool(value)
-
-    def share(key: str) -> float | None:
-        value = values.get(key)
-        return None if value is None else float(value)
-
-    return SupplierAttributes(
-        iso_14001=flag("iso_14001"),
-        iso_14001_expires_on=_date(values.get("iso_14001_expires_on")),
-        iso_50001=flag("iso_50001"),
-        iso_50001_expires_on=_date(values.get("iso_50001_expires_on")),
-        rba_member=flag("rba_member"),
-        training_completion_share=share("training_completion_share"),
-        participation_share=share("participation_share"),
-        takeback_reuse_share=share("takeback_reuse_share"),
-        recycling_share=share("recycling_share"),
-    )
-
-
-def list_supplier_attributes(
-    ctx: Context, store: QualificationStore, org_slug: str
-) -> list[dict[str, Any]]:
-    org = _org(ctx, org_slug)
-    return [
-        {"supplier_id": s, **_public_attributes(v)}
-        for s, v in sorted(store.attributes(org.id).items())
-    ]
-
-
-# --- scorecards ----------------------------------------------------------------------------------
-
-
-def _config(store: QualificationStore, org_id: int) -> ScorecardConfig:
-    rows = store.weights(org_id)
-    return ScorecardConfig(
-        weights={r["indicator"]: float(r["weight"]) for r in rows},
-        missing={r["indicator"]: MissingPolicy(r["missing_policy"]) for r in rows},
-    )
-
-
-def set_weights(
-    ctx: Context,
-    store: QualificationStore,
-    org_slug: str,
-    weights: Mapping[str, float],
-    missing: Mapping[str, str] | None = None,
-    *,
-    reset: bool = False,
-) -> list[dict[str, Any]]:
-    """Set the buyer's weights (any scale >= 0) and missing-data policies (``zero`` or
-    ``exclude``) per indicator; others keep theirs. ``reset`` goes back to the defaults
-    first. Only this buyer's ratings change."""
-    org = _org(ctx, org_slug)
-    given = {k.strip(): float(v) for k, v in weights.items()}
-    policies_given = {k.strip(): v.strip().lower() for k, v in (missing or {}).items()}
-    for key, policy in policies_given.items():
-        if policy not in {p.value for p in MissingPolicy}:
-            raise InvalidDataError(
-                f"missing-data policy '{policy}' of '{key}' is not zero or exclude"
-            )
-    if reset:
-        store.clear_weights(org.id)
-    current = _config(store, org.id)
-    weights_now = dict(current.weights) | given
-    policies = {k: current.policy(k).value for k in INDICATOR_KEYS} | policies_given
-    ScorecardConfig(weights=weights_now, missing={k: MissingPolicy(v) for k, v in policies.items()})
-    store.set_weights(
-        org.id,
-        {k: (weights_now[k], policies[k]) for k in set(given) | set(policies_given)},
-        ctx.clock.now(),
-    )
-    return get_weights(ctx, store, org_slug)
-
-
-def get_weights(ctx: Context, store: QualificationStore, org_slug: str) -> list[dict[str, Any]]:
-    """Every indicator with the buyer's weight, its share of the total, the missing-data
-    policy and how values are normalised."""
-    org = _org(ctx, org_slug)
-    config = _config(store, org.id)
-    total = sum(config.weights.values())
-    return [
-        {
-            "indicator": key,
-            "label": indicator(key).label,
-            "weight": config.weights[key],
-            "default_weight": DEFAULT_WEIGHTS[key],
-            "weight_share": config.weights[key] / total,
-            "missing_policy": config.policy(key).value,
-            "normalisation": indicator(key).normalisation,
-        }
-        for key in INDICATOR_KEYS
-    ]
-
-
-def _reports(
-    ctx: Context,
-    org_id: int,
-    supplier_id: str,
-    rows: Sequence[Mapping[str, Any]] | None = None,
-) -> list[SupplierReport]:
-    """The supplier's reports with revenue in millions of USD (None when the currency has no
-    rate for the year: intensity is then missing, never guessed)."""
-    found = []
-    if rows is None:
-        rows = ctx.workspace.supplier_reports(org_id, supplier_id)
-    for row in rows:
-        year = int(row["year"])
-        revenue: float | None
-        try:
-            rate_usd = ctx.conversions.usd_per_unit(str(row["currency"]), year)
-            revenue = float(row["revenue"]) * rate_usd / 1e6
-        except GreenchainError:
-            revenue = None
-        share, reuse, recycling = (
-            None if row.get(k) is None else float(row[k])
-            for k in ("renewable_share", "takeback_reuse_share", "recycling_share")
-        )
-        found.append(
-            SupplierReport(
-                year=year,
-                revenue_million=revenue,
-                scope1_t=float(row["scope1_t"]),
-                scope2_market_t=float(row["scope2_market_t"]),
-                verified=bool(row["verified"]),
-                sbt_status=row.get("sbt_status") or "none",
-                renewable_share=share,
-                takeback_reuse_share=reuse,
-                recycling_share=recycling,
-            )
-        )
-    return found
-
-
-def _as_of(ctx: Context, year: int) -> dt.date:
-    """Certificates are judged at the end of the year rated, or today if earlier."""
-    return min(_today(ctx), dt.date(year, 12, 31))
-
-
-def _check_year(year: int) -> None:
-    if not 1990 <= year <= 2100:
-        raise InvalidDataError(f"year {year} is not a plausible year (1990-2100)")
-
-
-def _rate_one(
-    ctx: Context,
-    store: QualificationStore,
-    org: OrganisationRecord,
-    supplier_id: str,
-    year: int,
-    config: ScorecardConfig | None = None,
-    attributes: Mapping[str, Mapping[str, Any]] | None = None,
-    reports: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-) -> Scorecard:
-    attrs = attributes if attributes is not None else store.attributes(org.id)
-    data = Inputs(
-        reports=_reports(
-            ctx, org.id, supplier_id, reports.get(supplier_id, []) if reports is not None else None
-        ),
-        attributes=_attributes(attrs.get(supplier_id)),
-        year=year,
-        as_of=_as_of(ctx, year),
-    )
-    return rate(supplier_id, data, config or _config(store, org.id))
-
-
-def _card_dict(card: Scorecard, supplier: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "supplier_id": card.supplier_id,
-        "name": supplier.get("name", card.supplier_id),
-        "strategic": bool(supplier.get("strategic", False)),
-        "year": card.year,
-        "score": card.score,
-        "rating": card.rating,
-        "coverage": card.coverage,
-        "assessed": card.assessed,
-        "missing": card.missing,
-        "indicators": [
-            {
-                "indicator": i.key,
-                "label": i.label,
-                "value": i.value,
-                "unit": i.unit,
-                "note": i.note,
-                "points": i.points,
-                "weight": i.weight,
-                "weight_share": i.weight_share,
-                "contribution": i.contribution,
-                "status": i.status,
-            }
-            for i in card.indicators
-        ],
-        "improvements": card.improvements(),
-    }
-
-
-def rate_suppliers(
-    ctx: Context, store: QualificationStore, org_slug: str, year: int
-) -> list[dict[str, Any]]:
-    """Every supplier's scorecard for ``year`` with the buyer's weights: score 0..100, rating
-    A-E, each indicator's value, points, weight and contribution (contributions add up to the
-    score), data gaps, and what would raise the rating. Best first."""
-    _check_year(year)
-    org = _org(ctx, org_slug)
-    config = _config(store, org.id)
-    attributes = store.attributes(org.id)
-    reports = ctx.workspace.all_supplier_reports(org.id)
-    cards = [
-        _card_dict(
-            _rate_one(ctx, store, org, s["supplier_id"], year, config, attributes, reports), s
-        )
-        for s in ctx.workspace.list_suppliers(org.id)
-    ]
-    return sorted(cards, key=lambda c: (-c["score"], c["supplier_id"]))
-
-
-def supplier_scorecard(
-    ctx: Context, store: QualificationStore, org_slug: str, supplier_id: str, year: int
-) -> dict[str, Any]:
-    _check_year(year)
-    org = _org(ctx, org_slug)
-    supplier = _supplier(ctx, org.id, supplier_id)
-    return _card_dict(_rate_one(ctx, store, org, supplier["supplier_id"], year), supplier)
-
-
-# --- requirements --------------------------------------------------------------------------------
-
-
-def _requirement(row: Mapping[str, Any]) -> Requirement:
-    return Requirement(
-        name=row["name"],
-        applies_to=AppliesTo(row["applies_to"]),
-        conditions=tuple(Condition.parse(c) for c in row["conditions"]),
-        due_on=_required_date(row["due_on"], "due date"),
-    )
-
-
-def _public_requirement(row: Mapping[str, Any]) -> dict[str, Any]:
-    req = _requirement(row)
-    return {
-        "id": row["id"],
-        "name": req.name,
-        "applies_to": req.applies_to.value,
-        "conditions": [str(c) for c in req.conditions],
-        "due_on": req.due_on.isoformat(),
-    }
-
-
-def add_requirement(
-    ctx: Context,
-    store: QualificationStore,
-    org_slug: str,
-    *,
-    name: str,
-    conditions: Sequence[str],
-    due_on: dt.date,
-    applies_to: str = "strategic",
-) -> dict[str, Any]:
-    """A rule for ``strategic`` (or ``all``) suppliers, e.g. conditions ``sbt:validated`` and
-    ``rba_member`` due 2026-12-31 (see ``CONDITION_HELP``)."""
-    try:
-        scope = AppliesTo(applies_to.strip().lower())
-    except ValueError:
-        raise InvalidDataError(
-            f"a requirement applies to 'all' or 'strategic' suppliers, not '{applies_to}'"
-        ) from None
-    requirement = Requirement(
-        name=name.strip(),
-        applies_to=scope,
-        conditions=tuple(Condition.parse(c) for c in conditions if c.strip()),
-        due_on=due_on,
-    )
-    org = _org(ctx, org_slug)
-    values = {
-        "org_id": org.id,
-        "name": requirement.name,
-        "applies_to": requirement.applies_to.value,
-        "conditions": [str(c) for c in requirement.conditions],
-        "due_on": requirement.due_on,
-        "created_at": ctx.clock.now(),
-    }
-    requirement_id = store.add_requirement(values)
-    return _public_requirement({**values, "id": requirement_id})
-
-
-def list_requirements(
-    ctx: Context, store: QualificationStore, org_slug: str
-) -> list[dict[str, Any]]:
-    org = _org(ctx, org_slug)
-    return [_public_requirement(row) for row in store.requirements(org.id)]
-
-
-def remove_requirement(ctx: Context, store: QualificationStore, org_slug: str, name: str) -> None:
-    org = _org(ctx, org_slug)
-    store.remove_requirement(org.id, name.strip())
-
-
-def _qualifications(store: QualificationStore, org_id: int, today: dt.date) -> dict[str, str]:
-    """Each supplier's qualification as of today, from its most recently changed case:
-    in_progress, qualified, conditionally_qualified, rejected, expired, or lapsed (validity
-    passed)."""
-    found: dict[str, tuple[Any, str]] = {}
-    for row in store.cases(org_id):
-        case = _case(store, org_id, int(row["id"]))
-        status = case.status_at(today).value
-        if case.needs_requalification(today):
-            status = "lapsed"
-        key = row["updated_at"]
-        previous = found.get(case.supplier_id)
-        if previous is None or key >= previous[0]:
-            found[case.supplier_id] = (key, status)
-    return {s: status for s, (_, status) in found.items()}
-
-
-def _standings(
-    ctx: Context,
-    store: QualificationStore,
-    org: OrganisationRecord,
-    year: int,
-    cards: Mapping[str, Mapping[str, Any]],
-) -> list[tuple[Mapping[str, Any], Standing]]:
-    today = _today(ctx)
-    attributes = store.attributes(org.id)
-    qualifications = _qualifications(store, org.id, today)
-    all_reports = ctx.workspace.all_supplier_reports(org.id)
-    result: list[tuple[Mapping[str, Any], Standing]] = []
-    for supplier in ctx.workspace.list_suppliers(org.id):
-        sid = supplier["supplier_id"]
-        reports = [
-            r for r in _reports(ctx, org.id, sid, all_reports.get(sid, [])) if r.year <= year
-        ]
-        latest = max(reports, key=lambda r: r.year) if reports else None
-        attrs = _attributes(attributes.get(sid))
-        result.append(
-            (
-                supplier,
-                Standing(
-                    supplier_id=sid,
-                    strategic=bool(supplier.get("strategic")),
-                    sbt_status=latest.sbt_status if latest else None,
-                    rba_member=attrs.rba_member,
-                    iso_14001=attrs.certificate_valid("iso_14001", today),
-                    iso_50001=attrs.certificate_valid("iso_50001", today),
-                    verified=latest.verified if latest else None,
-                    renewable_share=latest.renewable_share if latest else None,
-                    qualification=qualifications.get(sid),
-                    rating=cards[sid]["rating"] if sid in cards else None,
-                ),
-            )
-        )
-    return result
-
-
-def compliance(
-    ctx: Context,
-    store: QualificationStore,
-    org_slug: str,
-    year: int | None = None,
-    *,
-    cards: Mapping[str, Mapping[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
-    """Who meets each requirement, who does not, and why: one row per requirement and
-    supplier it applies to (reported data up to ``year``, default this year; certificates
-    and memberships as recorded today; ratings of ``year``, given as ``cards`` by supplier
-    when the caller has them)."""
-    year = year or _today(ctx).year
-    _check_year(year)
-    org = _org(ctx, org_slug)
-    requirements = [_requirement(r) for r in store.requirements(org.id)]
-    if not requirements:
-        return []
-    if cards is None:
-        cards = {c["supplier_id"]: c for c in rate_suppliers(ctx, store, org_slug, year)}
-    today = _today(ctx)
-    standings = _standings(ctx, store, org, year, cards)
-    rows = []
-    for requirement in requirements:
-        for supplier, standing in standings:
-            result = check_requirement(requirement, standing, today)
-            if result is None:
-                continue
-            rows.append(
-                {
-                    "requirement": result.requirement,
-                    "supplier_id": result.supplier_id,
-                    "name": supplier.get("name", result.supplier_id),
-                    "strategic": standing.strategic,
-                    "status": result.status,
-                    "meets": result.meets,
-                    "reasons": list(result.reasons),
-                    "due_on": result.due_on.isoformat(),
-                    "overdue": result.overdue,
-                }
-            )
-    return rows
-
-
-# --- sourcing tiers and incentives ---------------------------------------------------------------
-
-
-def tiers(
-    ctx: Context, store: QualificationStore, org_slug: str, year: int
-) -> list[dict[str, Any]]:
-    """The sourcing tier of every supplier (``TIER_RULES``: rating, qualification, overdue
-    requirements) with spend and emissions from the year's calculation run, for export
-    (keys ``TIER_COLUMNS``). Incentives granted are listed by kind."""
-    _check_year(year)
-    org = _org(ctx, org_slug)
-    cards = {c["supplier_id"]: c for c in rate_suppliers(ctx, store, org_slug, year)}
-    return _tiers(ctx, store, org, year, cards, compliance(ctx, store, org_slug, year, cards=cards))
-
-
-def _tiers(
-    ctx: Context,
-    store: QualificationStore,
-    org: OrganisationRecord,
-    year: int,
-    cards: Mapping[str, Mapping[str, Any]],
-    requirement_rows: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
-    today = _today(ctx)
-    qualifications = _qualifications(store, org.id, today)
-    unmet: dict[str, int] = {}
-    overdue: dict[str, int] = {}
-    for row in requirement_rows:
-        if not row["meets"]:
-            unmet[row["supplier_id"]] = unmet.get(row["supplier_id"], 0) + 1
-            if row["overdue"]:
-                overdue[row["supplier_id"]] = overdue.get(row["supplier_id"], 0) + 1
-    run = ctx.workspace.latest_run(org.id, year)
-    by_supplier = {s["supplier_id"]: s for s in (run.summary.get("by_supplier", []) if run else [])}
-    incentives: dict[str, list[str]] = {}
-    for item in store.incentives(org.id):
-        incentives.setdefault(item["supplier_id"], []).append(item["kind"])
-    rows = []
-    for supplier in ctx.workspace.list_suppliers(org.id):
-        sid = supplier["supplier_id"]
-        card = cards[sid]
-        qualification = qualifications.get(sid)
-        tier, reason = sourcing_tier(
-            card["rating"], qualification, overdue.get(sid, 0), card["coverage"]
-        )
-        emissions = by_supplier.get(sid, {})
-        rows.append(
-            {
-                "supplier_id": sid,
-                "name": supplier.get("name", sid),
-                "strategic": bool(supplier.get("strategic")),
-                "score": round(card["score"], 2),
-                "rating": card["rating"],
-                "coverage": round(card["coverage"], 4),
-                "qualification": qualification or "none",
-                "tier": tier.value,
-                "reason": reason,
-                "unmet_requirements": unmet.get(sid, 0),
-                "overdue_requirements": overdue.get(sid, 0),
-                "spend_usd": emissions.get("spend_usd"),
-                "t_co2e": emissions.get("t_co2e"),
-                "incentives": ", ".join(sorted(set(incentives.get(sid, [])))),
-            }
-        )
-    order = {t.value: i for i, t in enumerate(Tier)}
-    return sorted(rows, key=lambda r: (order[r["tier"]], -r["score"], r["supplier_id"]))
-
-
-def tier_rules() -> list[dict[str, str]]:
-    """The tier rule table, first match wins."""
-    return [{"qualification": q, "ratings": r, "tier": t.value} for q, r, t in TIER_RULES]
-
-
-def tier_table(rows: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
-    """The tier export, header first, one row per supplier (columns ``TIER_COLUMNS``)."""
-    return [list(TIER_COLUMNS), *([row[k] for k in TIER_COLUMNS] for row in rows)]
-
-
-def tier_sheets(rows: Sequence[Mapping[str, Any]], year: int) -> list[tuple[str, list[list[Any]]]]:
-    """The sheets of the tier workbook: the tiers of ``year`` and the rule table."""
-    rules: list[list[Any]] = [["qualification", "ratings", "tier"]]
-    rules += [[r["qualification"], r["ratings"], r["tier"]] for r in tier_rules()]
-    return [(f"Tiers {year}", tier_table(rows)), ("Rules", rules)]
-
-
-def sourcing_overview(
-    ctx: Context, store: QualificationStore, org_slug: str, year: int
-) -> dict[str, Any]:
-    """For charts: suppliers per rating, and suppliers, spend (USD) and emissions (t CO2e) per
-    tier."""
-    rows = tiers(ctx, store, org_slug, year)
-    ratings = dict.fromkeys(RATINGS, 0)
-    by_tier: dict[str, dict[str, float]] = {
-        t.value: {"suppliers": 0, "spend_usd": 0.0, "t_co2e": 0.0} for t in Tier
-    }
-    for row in rows:
-        ratings[row["rating"]] += 1
-        bucket = by_tier[row["tier"]]
-        bucket["suppliers"] += 1
-        bucket["spend_usd"] += float(row["spend_usd"] or 0.0)
-        bucket["t_co2e"] += float(row["t_co2e"] or 0.0)
-    return {"year": year, "ratings": ratings, "tiers": by_tier}
-
-
-def grant_incentive(
-    ctx: Context,
-    store: QualificationStore,
-    org_slug: str,
-    *,
-    supplier_id: str,
-    kind: str,
-    reason: str,
-    amount: float | None = None,
-    currency: str | None = None,
-    granted_on: dt.date | None = None,
-) -> dict[str, Any]:
-    """Record an incentive granted to a supplier (e.g. preferred_volume, or an
-    innovation_incentive for a CO2 reduction) with its amount and reason."""
-    kind = kind.strip().lower()
-    if kind not in INCENTIVE_KINDS:
-        raise InvalidDataError(
-            f"incentive kind '{kind}' is not one of {', '.join(INCENTIVE_KINDS)}"
-        )
-    if amount is not None and not (math.isfinite(amount) and amount >= 0):
-        raise InvalidDataError(f"amount {amount} must be >= 0")
-    code = currency.strip().upper() if currency else None
-    if code is not None and (len(code) != 3 or not code.isalpha()):
-        raise InvalidDataError(f"currency '{currency}' is not an ISO 4217 code such as USD")
-    if amount is not None and code is None and kind != "preferred_volume":
-        raise InvalidDataError("give the currency of the amount")
-    org = _org(ctx, org_slug)
-    supplier = _supplier(ctx, org.id, supplier_id)
-    values = {
-        "org_id": org.id,
-        "supplier_id": supplier["supplier_id"],
-        "kind": kind,
-        "amount": amount,
-        "currency": code,
-        "reason": _nonempty(reason, "the reason"),
-        "granted_on": granted_on or _today(ctx),
-        "created_at": ctx.clock.now(),
-    }
-    incentive_id = store.add_incentive(values)
-    return _public_incentive({**values, "id": incentive_id})
-
-
-def _public_incentive(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "supplier_id": row["supplier_id"],
-        "kind": row["kind"],
-        "amount": row["amount"],
-        "currency": row["currency"],
-        "reason": row["reason"],
-        "granted_on": _iso(_date(row["granted_on"])),
-    }
-
-
-def list_incentives(
-    ctx: Context, store: QualificationStore, org_slug: str, supplier_id: str | None = None
-) -> list[dict[str, Any]]:
-    org = _org(ctx, org_slug)
-    return [_public_incentive(r) for r in store.incentives(org.id, supplier_id)]
-
-
-# --- a supplier's own view -----------------------------------------------------------------------
-
-
-def supplier_view(
-    ctx: Context, store: QualificationStore, org_slug: str, supplier_id: str, year: int
-) -> dict[str, Any]:
-    """What one supplier of the buyer may see: its own cases, scorecard with gaps and what
-    would raise it, requirement results and tier; nothing about other suppliers."""
-    org = _org(ctx, org_slug)
-    supplier = _supplier(ctx, org.id, supplier_id)
-    sid = supplier["supplier_id"]
-    cases = [
-        get_case(ctx, store, org_slug, int(c["id"]))
-        for c in store.cases(org.id)
-        if c["supplier_id"] == sid
-    ]
-    _check_year(year)
-    cards = {c["supplier_id"]: c for c in rate_suppliers(ctx, store, org_slug, year)}
-    requirement_rows = compliance(ctx, store, org_slug, year, cards=cards)
-    tier = next(
-        r for r in _tiers(ctx, store, org, year, cards, requirement_rows) if r["supplier_id"] == sid
-    )
-    return {
-        "supplier_id": sid,
-        "name": supplier.get("name", sid),
-        "cases": cases,
-        "scorecard": supplier_scorecard(ctx, store, org_slug, sid, year),
-        "requirements": [r for r in requirement_rows if r["supplier_id"] == sid],
-        "tier": {k: tier[k] for k in ("tier", "reason")},
-        "incentives": list_incentives(ctx, store, org_slug, sid),
-    }
-
-
 # --- for a signed-in principal -------------------------------------------------------------------
 
 
@@ -1668,55 +932,11 @@ def record_audit_for(
     return record_audit(ctx, store, org_slug, **kwargs)
 
 
-def set_weights_for(
-    ctx: Context,
-    principal: Principal,
-    store: QualificationStore,
-    org_slug: str,
-    weights: Mapping[str, float],
-    missing: Mapping[str, str] | None = None,
-) -> list[dict[str, Any]]:
-    principal.membership(org_slug, Role.ANALYST)
-    return set_weights(ctx, store, org_slug, weights, missing)
-
-
 def list_cases_for(
     ctx: Context, principal: Principal, store: QualificationStore, org_slug: str, **kwargs: Any
 ) -> list[dict[str, Any]]:
     principal.membership(org_slug)
     return list_cases(ctx, store, org_slug, **kwargs)
-
-
-def rate_suppliers_for(
-    ctx: Context, principal: Principal, store: QualificationStore, org_slug: str, year: int
-) -> list[dict[str, Any]]:
-    principal.membership(org_slug)
-    return rate_suppliers(ctx, store, org_slug, year)
-
-
-def compliance_for(
-    ctx: Context,
-    principal: Principal,
-    store: QualificationStore,
-    org_slug: str,
-    year: int | None = None,
-) -> list[dict[str, Any]]:
-    principal.membership(org_slug)
-    return compliance(ctx, store, org_slug, year)
-
-
-def tiers_for(
-    ctx: Context, principal: Principal, store: QualificationStore, org_slug: str, year: int
-) -> list[dict[str, Any]]:
-    principal.membership(org_slug)
-    return tiers(ctx, store, org_slug, year)
-
-
-def grant_incentive_for(
-    ctx: Context, principal: Principal, store: QualificationStore, org_slug: str, **kwargs: Any
-) -> dict[str, Any]:
-    principal.membership(org_slug, Role.ANALYST)
-    return grant_incentive(ctx, store, org_slug, **kwargs)
 
 
 def announce_preliminary_results_for(

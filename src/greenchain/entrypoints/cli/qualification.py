@@ -31,6 +31,8 @@ from greenchain.entrypoints.cli.common import (
 )
 from greenchain.entrypoints.cli.errors import guarded
 from greenchain.services import qualification as service
+from greenchain.services import scorecards as scorecard_service
+from greenchain.services import sourcing as sourcing_service
 from greenchain.services.context import Context
 
 qualification_app = typer.Typer(
@@ -569,7 +571,7 @@ def attributes_set(
     if not values:
         raise InvalidDataError("give at least one attribute to set")
     ctx, store = _ctx()
-    result = service.set_supplier_attributes(ctx, store, org, supplier, **values)
+    result = scorecard_service.set_supplier_attributes(ctx, store, org, supplier, **values)
     console.print(f"Attributes of {result['supplier_id']} recorded.")
 
 
@@ -578,11 +580,11 @@ def attributes_set(
 def attributes_list(org: OrgOption, format: FormatOption = OutputFormat.TABLE) -> None:
     """What the buyer recorded per supplier."""
     ctx, store = _ctx()
-    rows = service.list_supplier_attributes(ctx, store, org)
+    rows = scorecard_service.list_supplier_attributes(ctx, store, org)
     if format is OutputFormat.JSON:
         print_json(rows)
         return
-    columns = ["supplier_id", *service.ATTRIBUTE_FIELDS]
+    columns = ["supplier_id", *scorecard_service.ATTRIBUTE_FIELDS]
     table = Table(*columns)
     for row in rows:
         table.add_row(*("-" if row[c] is None else str(row[c]) for c in columns))
@@ -623,7 +625,7 @@ def weights_set(
             raise InvalidDataError(f"'{text}' must be INDICATOR=zero or INDICATOR=exclude")
         policies[key.strip()] = value.strip()
     ctx, store = _ctx()
-    service.set_weights(ctx, store, org, weights, policies, reset=reset)
+    scorecard_service.set_weights(ctx, store, org, weights, policies, reset=reset)
     console.print(f"Scorecard weights of {org} updated.")
 
 
@@ -632,7 +634,7 @@ def weights_set(
 def weights_show(org: OrgOption, format: FormatOption = OutputFormat.TABLE) -> None:
     """The buyer's weights, shares, missing-data policies and normalisation rules."""
     ctx, store = _ctx()
-    rows = service.get_weights(ctx, store, org)
+    rows = scorecard_service.get_weights(ctx, store, org)
     if format is OutputFormat.JSON:
         print_json(rows)
         return
@@ -671,8 +673,8 @@ def scorecard_rate(
     """Rate suppliers: score, rating, tier, and per indicator value, points, weight and
     contribution."""
     ctx, store = _ctx()
-    cards = service.rate_suppliers(ctx, store, org, year)
-    tiers = {r["supplier_id"]: r for r in service.tiers(ctx, store, org, year)}
+    cards = scorecard_service.rate_suppliers(ctx, store, org, year)
+    tiers = {r["supplier_id"]: r for r in sourcing_service.tiers(ctx, store, org, year)}
     if supplier is not None:
         cards = [c for c in cards if c["supplier_id"] == supplier]
     for card in cards:
@@ -749,7 +751,7 @@ def requirement_add(
     due_on = _date(due, "due date")
     assert due_on is not None
     ctx, store = _ctx()
-    result = service.add_requirement(
+    result = sourcing_service.add_requirement(
         ctx,
         store,
         org,
@@ -769,7 +771,7 @@ def requirement_add(
 def requirement_list(org: OrgOption, format: FormatOption = OutputFormat.TABLE) -> None:
     """The buyer's requirements."""
     ctx, store = _ctx()
-    rows = service.list_requirements(ctx, store, org)
+    rows = sourcing_service.list_requirements(ctx, store, org)
     if format is OutputFormat.JSON:
         print_json(rows)
         return
@@ -786,7 +788,7 @@ def requirement_remove(
 ) -> None:
     """Remove a requirement."""
     ctx, store = _ctx()
-    service.remove_requirement(ctx, store, org, name)
+    sourcing_service.remove_requirement(ctx, store, org, name)
     console.print(f"Requirement '{name}' removed.")
 
 
@@ -799,7 +801,7 @@ def requirement_check(
 ) -> None:
     """Who meets each requirement, who does not, and why."""
     ctx, store = _ctx()
-    rows = service.compliance(ctx, store, org, year)
+    rows = sourcing_service.compliance(ctx, store, org, year)
     if format is OutputFormat.JSON:
         print_json(rows)
         return
@@ -835,14 +837,14 @@ def tier_export(
     if format is ExportFormat.XLSX and out is None:
         raise InvalidDataError("an XLSX export needs --out")
     ctx, store = _ctx()
-    rows = service.tiers(ctx, store, org, year)
+    rows = sourcing_service.tiers(ctx, store, org, year)
     if format is ExportFormat.XLSX:
         assert out is not None
-        write_xlsx(out, service.tier_sheets(rows, year))
+        write_xlsx(out, sourcing_service.tier_sheets(rows, year))
         console.print(f"{len(rows)} supplier(s) written to {out}.")
         return
     text = (
-        csv_text(service.tier_table(rows))
+        csv_text(sourcing_service.tier_table(rows))
         if format is ExportFormat.CSV
         else json.dumps(rows, indent=2) + "\n"
     )
@@ -859,7 +861,7 @@ def tier_export(
 def tier_rules() -> None:
     """The tier rule table (first match wins)."""
     table = Table("qualification", "ratings", "tier")
-    for rule in service.tier_rules():
+    for rule in sourcing_service.tier_rules():
         table.add_row(rule["qualification"], rule["ratings"], rule["tier"])
     console.print(table)
     console.print(
@@ -872,7 +874,7 @@ def tier_rules() -> None:
 def tier_incentive(
     org: OrgOption,
     supplier: Annotated[str, typer.Option(help="Supplier id.")],
-    kind: Annotated[str, typer.Option(help=", ".join(service.INCENTIVE_KINDS))],
+    kind: Annotated[str, typer.Option(help=", ".join(sourcing_service.INCENTIVE_KINDS))],
     reason: Annotated[str, typer.Option(help="Why it is granted.")],
     amount: Annotated[float | None, typer.Option(help="Amount (money or volume share).")] = None,
     currency: Annotated[str | None, typer.Option(help="Currency of the amount.")] = None,
@@ -882,7 +884,7 @@ def tier_incentive(
 ) -> None:
     """Record an incentive granted to a supplier."""
     ctx, store = _ctx()
-    result = service.grant_incentive(
+    result = sourcing_service.grant_incentive(
         ctx,
         store,
         org,
@@ -905,7 +907,7 @@ def tier_incentives(
 ) -> None:
     """Incentives granted."""
     ctx, store = _ctx()
-    rows = service.list_incentives(ctx, store, org, supplier)
+    rows = sourcing_service.list_incentives(ctx, store, org, supplier)
     if format is OutputFormat.JSON:
         print_json(rows)
         return

@@ -46,6 +46,8 @@ from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
 from greenchain.services import portal as portal_service
 from greenchain.services import qualification as service
+from greenchain.services import scorecards as scorecard_service
+from greenchain.services import sourcing as sourcing_service
 from greenchain.services.context import Context
 from greenchain.services.ports import QualificationStore
 
@@ -249,7 +251,9 @@ class RequirementIn(BaseModel):
 
 class IncentiveIn(BaseModel):
     supplier_id: str = Field(min_length=1, max_length=64)
-    kind: str = Field(min_length=1, max_length=40, description=", ".join(service.INCENTIVE_KINDS))
+    kind: str = Field(
+        min_length=1, max_length=40, description=", ".join(sourcing_service.INCENTIVE_KINDS)
+    )
     reason: str = Field(min_length=1, max_length=2000)
     amount: float | None = Field(None, ge=0)
     currency: str | None = Field(None, max_length=3)
@@ -394,14 +398,14 @@ def supplier_attributes_set(
 ) -> dict[str, Any]:
     """Record certificates, RBA membership, training, participation and circularity rates."""
     store = _member(ctx, principal, org, Role.ANALYST)
-    return service.set_supplier_attributes(
+    return scorecard_service.set_supplier_attributes(
         ctx, store, org, supplier_id, **body.model_dump(exclude_unset=True)
     )
 
 
 @api_router.get("/orgs/{org}/qualification/attributes", responses=ERRORS)
 def attributes_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    return service.list_supplier_attributes(ctx, _member(ctx, principal, org), org)
+    return scorecard_service.list_supplier_attributes(ctx, _member(ctx, principal, org), org)
 
 
 def _checklist() -> dict[str, Any]:
@@ -480,12 +484,12 @@ def scorecards(
 ) -> list[dict[str, Any]]:
     """Every supplier's scorecard: score, rating A-E, each indicator's value, points, weight
     and contribution (they add up to the score), data gaps and what would raise it."""
-    return service.rate_suppliers_for(ctx, principal, _store(ctx), org, _year(ctx, year))
+    return scorecard_service.rate_suppliers_for(ctx, principal, _store(ctx), org, _year(ctx, year))
 
 
 @api_router.get("/orgs/{org}/scorecards/weights", responses=ERRORS)
 def weights_get(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    return service.get_weights(ctx, _member(ctx, principal, org), org)
+    return scorecard_service.get_weights(ctx, _member(ctx, principal, org), org)
 
 
 @api_router.put("/orgs/{org}/scorecards/weights", responses=ERRORS)
@@ -494,12 +498,14 @@ def weights_set(
 ) -> list[dict[str, Any]]:
     """Change this organisation's weights and missing-data policies (analysts)."""
     store = _member(ctx, principal, org, Role.ANALYST)
-    return service.set_weights(ctx, store, org, body.weights, body.missing, reset=body.reset)
+    return scorecard_service.set_weights(
+        ctx, store, org, body.weights, body.missing, reset=body.reset
+    )
 
 
 @api_router.get("/orgs/{org}/requirements", responses=ERRORS)
 def requirements_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    return service.list_requirements(ctx, _member(ctx, principal, org), org)
+    return sourcing_service.list_requirements(ctx, _member(ctx, principal, org), org)
 
 
 @api_router.post("/orgs/{org}/requirements", status_code=201, responses=ERRORS)
@@ -509,7 +515,7 @@ def requirements_add(
     """A rule such as conditions ``sbt:validated`` and ``rba_member`` for strategic
     suppliers due 2026-12-31."""
     store = _member(ctx, principal, org, Role.ANALYST)
-    return service.add_requirement(
+    return sourcing_service.add_requirement(
         ctx,
         store,
         org,
@@ -525,7 +531,7 @@ def requirements_compliance(
     org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None
 ) -> list[dict[str, Any]]:
     """Who meets each requirement, who does not, and why."""
-    return service.compliance_for(ctx, principal, _store(ctx), org, _year(ctx, year))
+    return sourcing_service.compliance_for(ctx, principal, _store(ctx), org, _year(ctx, year))
 
 
 @api_router.get("/orgs/{org}/sourcing/tiers", responses=ERRORS)
@@ -533,15 +539,15 @@ def tiers(
     org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None
 ) -> list[dict[str, Any]]:
     """Each supplier's sourcing tier (preferred, approved, conditional, blocked) and why."""
-    return service.tiers_for(ctx, principal, _store(ctx), org, _year(ctx, year))
+    return sourcing_service.tiers_for(ctx, principal, _store(ctx), org, _year(ctx, year))
 
 
 def tier_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
-    return csv_text(service.tier_table(rows)).encode("utf-8")
+    return csv_text(sourcing_service.tier_table(rows)).encode("utf-8")
 
 
 def tier_xlsx(rows: Sequence[Mapping[str, Any]], year: int) -> bytes:
-    return xlsx_bytes(service.tier_sheets(rows, year))
+    return xlsx_bytes(sourcing_service.tier_sheets(rows, year))
 
 
 def _download(data: bytes, media_type: str, name: str) -> Response:
@@ -560,7 +566,7 @@ def _download(data: bytes, media_type: str, name: str) -> Response:
 def tiers_csv(org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None) -> Response:
     """The tier export for procurement, one row per supplier."""
     when = _year(ctx, year)
-    rows = service.tiers_for(ctx, principal, _store(ctx), org, when)
+    rows = sourcing_service.tiers_for(ctx, principal, _store(ctx), org, when)
     return _download(tier_csv(rows), "text/csv; charset=utf-8", f"{org}-tiers-{when}.csv")
 
 
@@ -572,7 +578,7 @@ def tiers_csv(org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = 
 def tiers_xlsx(org: str, ctx: CtxDep, principal: PrincipalDep, year: YearQuery = None) -> Response:
     """The tier export as a workbook (a sheet of tiers, a sheet of the rules)."""
     when = _year(ctx, year)
-    rows = service.tiers_for(ctx, principal, _store(ctx), org, when)
+    rows = sourcing_service.tiers_for(ctx, principal, _store(ctx), org, when)
     return _download(tier_xlsx(rows, when), XLSX_TYPE, f"{org}-tiers-{when}.xlsx")
 
 
@@ -582,12 +588,12 @@ def sourcing_overview(
 ) -> dict[str, Any]:
     """Suppliers per rating; suppliers, spend and emissions per tier."""
     store = _member(ctx, principal, org)
-    return service.sourcing_overview(ctx, store, org, _year(ctx, year))
+    return sourcing_service.sourcing_overview(ctx, store, org, _year(ctx, year))
 
 
 @api_router.get("/orgs/{org}/incentives", responses=ERRORS)
 def incentives_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    return service.list_incentives(ctx, _member(ctx, principal, org), org)
+    return sourcing_service.list_incentives(ctx, _member(ctx, principal, org), org)
 
 
 @api_router.post("/orgs/{org}/incentives", status_code=201, responses=ERRORS)
@@ -595,7 +601,7 @@ def incentives_add(
     org: str, body: IncentiveIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Record an incentive granted (preferred volume, innovation incentive for CO2 cuts...)."""
-    return service.grant_incentive_for(
+    return sourcing_service.grant_incentive_for(
         ctx,
         principal,
         _store(ctx),
@@ -621,7 +627,7 @@ def my_qualification(
     """For a supplier organisation: its qualification with the customer ``buyer`` (cases with
     transitions, requirements it meets or not, tier, incentives); never another supplier's."""
     store, supplier_id = _supplier_side(ctx, principal, org, buyer)
-    view = service.supplier_view(ctx, store, buyer, supplier_id, _year(ctx, year))
+    view = sourcing_service.supplier_view(ctx, store, buyer, supplier_id, _year(ctx, year))
     return {"buyer": buyer} | {k: v for k, v in view.items() if k != "scorecard"}
 
 
@@ -632,7 +638,7 @@ def my_rating(
     """For a supplier organisation: its own scorecard with the customer ``buyer`` (each
     indicator's contribution, data gaps, what would raise the rating)."""
     store, supplier_id = _supplier_side(ctx, principal, org, buyer)
-    card = service.supplier_scorecard(ctx, store, buyer, supplier_id, _year(ctx, year))
+    card = scorecard_service.supplier_scorecard(ctx, store, buyer, supplier_id, _year(ctx, year))
     return {"buyer": buyer} | card
 
 
@@ -1069,7 +1075,7 @@ def _scorecards_page(
     member = principal.membership(org)
     store = _store(ctx)
     when = _year(ctx, year)
-    cards = service.rate_suppliers(ctx, store, org, when)
+    cards = scorecard_service.rate_suppliers(ctx, store, org, when)
     distribution = dict.fromkeys(RATINGS, 0)
     for card in cards:
         distribution[card["rating"]] += 1
@@ -1086,7 +1092,7 @@ def _scorecards_page(
         distribution=distribution,
         total=len(cards),
         cards=shown,
-        weights=service.get_weights(ctx, store, org),
+        weights=scorecard_service.get_weights(ctx, store, org),
         error=error,
         notice=notice,
     )
@@ -1124,7 +1130,7 @@ async def weights_form(
             policy = form.get(f"missing_{ind.key}")
             if isinstance(policy, str) and policy:
                 missing[ind.key] = policy
-        service.set_weights(ctx, store, org, weights, missing)
+        scorecard_service.set_weights(ctx, store, org, weights, missing)
     except InvalidDataError as exc:
         return _scorecards_page(request, ctx, principal, org, status_code=422, error=exc.message)
     return _scorecards_page(
@@ -1150,7 +1156,7 @@ def _sourcing_page(
     member = principal.membership(org)
     store = _store(ctx)
     when = _year(ctx, year)
-    rows = service.tiers(ctx, store, org, when)
+    rows = sourcing_service.tiers(ctx, store, org, when)
     by_tier: dict[str, dict[str, float]] = {
         t.value: {"suppliers": 0, "spend_usd": 0.0, "t_co2e": 0.0} for t in Tier
     }
@@ -1159,8 +1165,8 @@ def _sourcing_page(
         bucket["suppliers"] += 1
         bucket["spend_usd"] += float(row["spend_usd"] or 0.0)
         bucket["t_co2e"] += float(row["t_co2e"] or 0.0)
-    compliance = service.compliance(ctx, store, org, when)
-    requirements = service.list_requirements(ctx, store, org)
+    compliance = sourcing_service.compliance(ctx, store, org, when)
+    requirements = sourcing_service.list_requirements(ctx, store, org)
     summary = {
         r["name"]: {
             "meets": sum(1 for c in compliance if c["requirement"] == r["name"] and c["meets"]),
@@ -1184,13 +1190,13 @@ def _sourcing_page(
         by_tier=by_tier,
         rows=[r for r in rows if tier is None or r["tier"] == tier],
         total=len(rows),
-        rules=service.tier_rules(),
+        rules=sourcing_service.tier_rules(),
         requirements=requirements,
         summary=summary,
         compliance=compliance,
         condition_help=CONDITION_HELP,
-        incentives=service.list_incentives(ctx, store, org),
-        incentive_kinds=service.INCENTIVE_KINDS,
+        incentives=sourcing_service.list_incentives(ctx, store, org),
+        incentive_kinds=sourcing_service.INCENTIVE_KINDS,
         names=ctx.workspace.supplier_names(member.org_id),
         error=error,
         notice=notice,
@@ -1225,7 +1231,7 @@ def requirement_add_form(
     try:
         due = _date(due_on, "due date")
         assert due is not None
-        added = service.add_requirement(
+        added = sourcing_service.add_requirement(
             ctx,
             store,
             org,
@@ -1255,7 +1261,7 @@ def incentive_add_form(
 ) -> Response:
     store = _member(ctx, principal, org, Role.ANALYST)
     try:
-        granted = service.grant_incentive(
+        granted = sourcing_service.grant_incentive(
             ctx,
             store,
             org,
@@ -1293,7 +1299,7 @@ def supplier_qualification_page(
     member = principal.membership(org)
     store, supplier_id = _supplier_side(ctx, principal, org, buyer)
     when = _year(ctx, year)
-    view = service.supplier_view(ctx, store, buyer, supplier_id, when)
+    view = sourcing_service.supplier_view(ctx, store, buyer, supplier_id, when)
     buyer_name = next(
         (c["buyer_name"] for c in ctx.workspace.customers_of(member.org_id) if c["buyer"] == buyer),
         buyer,
