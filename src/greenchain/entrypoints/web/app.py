@@ -286,6 +286,10 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
 
     app.include_router(qualification_web.api_router)
     app.include_router(qualification_web.ui_router)
+    from greenchain.entrypoints.web import sourcing as sourcing_web
+
+    app.include_router(sourcing_web.api_router)
+    app.include_router(sourcing_web.ui_router)
     app.include_router(programs_web.api_router)
     app.include_router(programs_web.ui_router)
     app.include_router(pact_web.pact_router)
