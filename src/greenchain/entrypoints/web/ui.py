@@ -8,7 +8,9 @@ POST carries the session's CSRF token; the routes check it with :func:`check_csr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -194,6 +196,21 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context["csrf_token"] = csrf_token(request)
     context["method_labels"] = METHOD_LABELS
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def form_result(
+    page: Callable[..., Response],
+    action: Callable[[], Any],
+    done: Callable[[Any], Response],
+) -> Response:
+    """The one shape of a form handler: run ``action`` (the use case, called with the
+    principal); a rule it breaks re-renders ``page`` with the message and 422, nothing
+    written; otherwise ``done(result)`` redirects or renders the next page."""
+    try:
+        result = action()
+    except (InvalidDataError, NotFoundError, ConflictError) as exc:
+        return page(status_code=422, error=exc.message)
+    return done(result)
 
 
 def _session_principal(request: Request) -> Principal | None:
@@ -670,16 +687,13 @@ def supplier_contact_form(
     contact_email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
     """Record who answers climate data requests at the supplier (analysts)."""
-    try:
-        campaign_service.set_contact(
+    page = functools.partial(_supplier_page, request, ctx, principal, org, supplier_id)
+    return form_result(
+        page,
+        lambda: campaign_service.set_contact(
             ctx, principal, org, supplier_id, name=contact_name, email=contact_email
-        )
-    except InvalidDataError as exc:
-        return _supplier_page(
-            request, ctx, principal, org, supplier_id, status_code=422, error=exc.message
-        )
-    return _supplier_page(
-        request, ctx, principal, org, supplier_id, notice="Contact for data requests saved"
+        ),
+        lambda _: page(notice="Contact for data requests saved"),
     )
 
 

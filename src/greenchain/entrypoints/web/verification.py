@@ -5,6 +5,7 @@ under ``api_router`` (/api/v1/orgs/{verifier}/engagements...)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -33,7 +34,7 @@ from greenchain.entrypoints.web.run_lines import (
     Text,
     line_filter,
 )
-from greenchain.entrypoints.web.ui import Csrf, _can_edit, page_url, render
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, page_url, render
 from greenchain.services import run_lines as lines_service
 from greenchain.services import verification as service
 from greenchain.services.context import Context
@@ -125,8 +126,10 @@ def draw_sample_form(
     confidence: Annotated[str, Form(max_length=20)] = "",
     seed: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    try:
-        drawn = service.draw_sample(
+    page = functools.partial(_engagement_page, request, ctx, principal, verifier, org)
+    return form_result(
+        page,
+        lambda: service.draw_sample(
             ctx,
             principal,
             verifier,
@@ -134,13 +137,10 @@ def draw_sample_form(
             materiality=_percent(materiality, "Materiality", DEFAULT_MATERIALITY),
             confidence=_percent(confidence, "Confidence", DEFAULT_CONFIDENCE),
             seed=int(seed) if seed.strip().isdigit() else None,
-        )
-    except InvalidDataError as exc:
-        return _engagement_page(
-            request, ctx, principal, verifier, org, status_code=422, error=exc.message
-        )
-    return RedirectResponse(
-        f"/orgs/{verifier}/engagements/{org}/samples/{drawn['sample_id']}", status_code=303
+        ),
+        lambda drawn: RedirectResponse(
+            f"/orgs/{verifier}/engagements/{org}/samples/{drawn['sample_id']}", status_code=303
+        ),
     )
 
 
@@ -155,8 +155,10 @@ def finding_form(
     description: Annotated[str, Form(max_length=4000)] = "",
     source_id: Annotated[str, Form(max_length=160)] = "",
 ) -> Response:
-    try:
-        sent = service.add_finding(
+    page = functools.partial(_engagement_page, request, ctx, principal, verifier, org)
+    return form_result(
+        page,
+        lambda: service.add_finding(
             ctx,
             principal,
             verifier,
@@ -164,18 +166,10 @@ def finding_form(
             severity=severity,
             description=description,
             source_id=source_id,
-        )
-    except InvalidDataError as exc:
-        return _engagement_page(
-            request, ctx, principal, verifier, org, status_code=422, error=exc.message
-        )
-    return _engagement_page(
-        request,
-        ctx,
-        principal,
-        verifier,
-        org,
-        notice=f"Finding sent to {org} ({sent['severity']}, run {sent['run_id']})",
+        ),
+        lambda sent: page(
+            notice=f"Finding sent to {org} ({sent['severity']}, run {sent['run_id']})"
+        ),
     )
 
 
@@ -270,8 +264,10 @@ def check_form(
     result: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        service.record_check(
+    page = functools.partial(_sample_page, request, ctx, principal, verifier, org, sample_id)
+    return form_result(
+        page,
+        lambda: service.record_check(
             ctx,
             principal,
             verifier,
@@ -281,19 +277,8 @@ def check_form(
             source_id=source_id,
             result=result,
             note=note,
-        )
-    except (InvalidDataError, NotFoundError) as exc:
-        return _sample_page(
-            request, ctx, principal, verifier, org, sample_id, status_code=422, error=exc.message
-        )
-    return _sample_page(
-        request,
-        ctx,
-        principal,
-        verifier,
-        org,
-        sample_id,
-        notice=f"{source_id}: {result} recorded",
+        ),
+        lambda _: page(notice=f"{source_id}: {result} recorded"),
     )
 
 
