@@ -269,3 +269,27 @@ def test_requirements_and_tier_export(cli, tmp_path: Path):
     )
     (incentive,) = _json(cli("tier", "incentives", "--org", ORG, "--format", "json"))
     assert incentive["kind"] == "preferred_volume"
+
+
+def test_supplier_rates_are_taken_as_percent_or_fraction_and_said_back(cli):
+    done = _ok(
+        cli(
+            "qualification",
+            "attributes",
+            "set",
+            "--org",
+            ORG,
+            "--supplier",
+            "S1",
+            "--training",
+            "75%",
+            "--recycling",
+            "0.99",
+        )
+    )
+    said = " ".join(done.output.split())
+    assert "--training 75 % (read '75%' as a percentage)" in said
+    assert "--recycling 99 % (read '0.99' as a fraction)" in said
+    rows = _json(cli("qualification", "attributes", "list", "--org", ORG, "--format", "json"))
+    s1 = next(r for r in rows if r["supplier_id"] == "S1")
+    assert (s1["training_completion_share"], s1["recycling_share"]) == (0.75, 0.99)

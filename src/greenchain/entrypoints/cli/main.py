@@ -14,6 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from greenchain.config import Settings
+from greenchain.domain.errors import InvalidDataError
 from greenchain.domain.ghg import GwpSet
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.records import MAX_ROW_ID, SCHEMAS
@@ -24,6 +25,7 @@ from greenchain.entrypoints.cli.common import (
     console,
     open_context,
     parse_date,
+    parse_share,
     print_json,
     sql_engine,
 )
@@ -519,14 +521,20 @@ def hotspots(
     year: YearOption,
     top: Annotated[int, typer.Option(help="Rows to show.", min=1)] = 20,
     share: Annotated[
-        float | None, typer.Option(help="Cumulative Scope 3 share to cover (default 0.67).")
+        str | None,
+        typer.Option(help="Cumulative Scope 3 share to cover: 67% (or 0.67, the default)."),
     ] = None,
     format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Pareto of Scope 3 by supplier and category; the suppliers where engagement starts."""
-    if share is not None and not 0 < share <= 1:
-        raise typer.BadParameter("--share must be a fraction between 0 and 1")
-    result = inventory_service.get_hotspots(_ctx(), org, year, share)
+    cutoff = None
+    if share is not None:
+        cutoff, how = parse_share(share, "--share")
+        if cutoff <= 0:
+            raise InvalidDataError("--share: cover more than 0 % of Scope 3")
+        if format != "json":
+            console.print(how)
+    result = inventory_service.get_hotspots(_ctx(), org, year, cutoff)
     if format == "json":
         print_json(result.to_dict(top))
         return

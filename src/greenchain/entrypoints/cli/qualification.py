@@ -26,6 +26,7 @@ from greenchain.entrypoints.cli.common import (
     console,
     open_context,
     parse_date,
+    parse_share,
     print_json,
     sql_engine,
 )
@@ -545,27 +546,43 @@ def attributes_set(
     ] = None,
     iso_50001_expires: Annotated[str | None, typer.Option(help="Expiry YYYY-MM-DD.")] = None,
     rba: Annotated[bool | None, typer.Option("--rba/--no-rba", help="Member of the RBA.")] = None,
-    training: Annotated[float | None, typer.Option(help="Training completed, 0..1.")] = None,
-    participation: Annotated[
-        float | None, typer.Option(help="Program activities attended, 0..1.")
+    training: Annotated[
+        str | None, typer.Option(help="Training completed: 75% (or the fraction 0.75).")
     ] = None,
-    takeback_reuse: Annotated[float | None, typer.Option(help="Take-back reuse rate, 0..1.")] = (
-        None
-    ),
-    recycling: Annotated[float | None, typer.Option(help="Recycling rate, 0..1.")] = None,
+    participation: Annotated[
+        str | None, typer.Option(help="Program activities attended: 50% or 0.5.")
+    ] = None,
+    takeback_reuse: Annotated[
+        str | None, typer.Option(help="Take-back reuse rate: 28% or 0.28.")
+    ] = None,
+    recycling: Annotated[str | None, typer.Option(help="Recycling rate: 99% or 0.99.")] = None,
 ) -> None:
     """Record certificates, RBA membership, training and circularity of a supplier (only the
-    options given change)."""
+    options given change). Shares are percentages or fractions; the command says how it read
+    each."""
+    shares: dict[str, float | None] = {}
+    for option, text in (
+        ("--training", training),
+        ("--participation", participation),
+        ("--takeback-reuse", takeback_reuse),
+        ("--recycling", recycling),
+    ):
+        if text is None:
+            shares[option] = None
+            continue
+        shares[option], how = parse_share(text, option)
+        console.print(how)
+    training_share, participation_share, reuse_share, recycling_share = shares.values()
     given: dict[str, Any] = {
         "iso_14001": iso_14001,
         "iso_14001_expires_on": iso_14001_expires,
         "iso_50001": iso_50001,
         "iso_50001_expires_on": iso_50001_expires,
         "rba_member": rba,
-        "training_completion_share": training,
-        "participation_share": participation,
-        "takeback_reuse_share": takeback_reuse,
-        "recycling_share": recycling,
+        "training_completion_share": training_share,
+        "participation_share": participation_share,
+        "takeback_reuse_share": reuse_share,
+        "recycling_share": recycling_share,
     }
     values = {k: v for k, v in given.items() if v is not None}
     if not values:
