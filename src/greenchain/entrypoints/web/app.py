@@ -266,8 +266,9 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(api_router)
     app.include_router(ui_router)
     from greenchain.entrypoints.web import targets as targets_web
+    from greenchain.entrypoints.web import targets_api
 
-    app.include_router(targets_web.api_router)
+    app.include_router(targets_api.api_router)
     app.include_router(targets_web.ui_router)
     from greenchain.entrypoints.web import engagement as engagement_web
     from greenchain.entrypoints.web import pact as pact_web
@@ -283,8 +284,9 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(engagement_web.api_router)
     app.include_router(engagement_web.ui_router)
     from greenchain.entrypoints.web import qualification as qualification_web
+    from greenchain.entrypoints.web import qualification_api
 
-    app.include_router(qualification_web.api_router)
+    app.include_router(qualification_api.api_router)
     app.include_router(qualification_web.ui_router)
     from greenchain.entrypoints.web import sourcing as sourcing_web
 

@@ -8,6 +8,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from greenchain.domain.errors import (
     GreenchainError,
@@ -279,3 +280,8 @@ def _year(text: str, field: str, *, required: bool = True) -> int | None:
     if value != int(value):
         raise InvalidDataError(f"{field}: '{text}' is not a year")
     return int(value)
+
+
+def scenario_query(levers: Mapping[str, Any]) -> str:
+    """A saved scenario's levers as the roadmap page's query (percent)."""
+    return urlencode({k: v for k, v in levers_as_text(levers).items() if v})
