@@ -265,6 +265,9 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
 
     app.include_router(api_router)
     app.include_router(ui_router)
+    from greenchain.entrypoints.web import ledger_pages
+
+    app.include_router(ledger_pages.ui_router)
     from greenchain.entrypoints.web import targets as targets_web
     from greenchain.entrypoints.web import targets_api
 
