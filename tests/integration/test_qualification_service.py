@@ -11,6 +11,7 @@ import pytest
 from greenchain.adapters.db.qualification import SqlQualification
 from greenchain.domain.errors import ConflictError, InvalidDataError, NotFoundError
 from greenchain.domain.qualification import GREEN_SUPPLY_CHAIN
+from greenchain.services import audits as audit_service
 from greenchain.services import qualification as svc
 from greenchain.services import scorecards as scorecard_service
 from greenchain.services import sourcing as sourcing_service
@@ -73,7 +74,7 @@ def store(ctx: Context, tmp_path: Path) -> SqlQualification:
 
 
 def _audit(ctx: Context, store: SqlQualification, case_id: int, supplier_id: str = "S1"):
-    return svc.record_audit(
+    return audit_service.record_audit(
         ctx,
         store,
         ORG,
@@ -392,7 +393,9 @@ def test_preliminary_results_are_announced_in_bulk_with_further_requirements(
         recipients=[("S2", "quality@s2.example")],
     )
 
-    messages = {m["supplier_id"]: m for m in svc.announce_preliminary_results(ctx, store, ORG)}
+    messages = {
+        m["supplier_id"]: m for m in audit_service.announce_preliminary_results(ctx, store, ORG)
+    }
 
     assert set(messages) == {"S1", "S2"}
     assert messages["S1"]["sent_to"] is None  # no contact of record
@@ -417,7 +420,7 @@ def test_another_buyer_sees_none_of_it(ctx: Context, store: SqlQualification, tm
     with pytest.raises(NotFoundError):
         svc.advance_case(ctx, store, OTHER, case_id, to_stage="final_evaluation", who="x", why="y")
     assert svc.list_cases(ctx, store, OTHER) == []
-    assert svc.list_audits(ctx, store, OTHER) == []
+    assert audit_service.list_audits(ctx, store, OTHER) == []
     assert scorecard_service.list_supplier_attributes(ctx, store, OTHER) == []
     with pytest.raises(NotFoundError, match="supplier 'S9'"):
         svc.open_qualification(ctx, store, ORG, supplier_id="S9", who="ana")

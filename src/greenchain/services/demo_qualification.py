@@ -9,6 +9,7 @@ from typing import Any
 
 from greenchain.domain.errors import NotFoundError
 from greenchain.domain.qualification import GREEN_SUPPLY_CHAIN
+from greenchain.services import audits as audit_service
 from greenchain.services import qualification as service
 from greenchain.services import scorecards as scorecard_service
 from greenchain.services import sourcing as sourcing_service
@@ -88,7 +89,7 @@ def _audit(
                 "due_on": on + dt.timedelta(days=120),
             }
         )
-    service.record_audit(
+    audit_service.record_audit(
         ctx,
         store,
         buyer,
@@ -120,7 +121,7 @@ def _walk(
     if target == "application":
         return
     if target == "rejected" and number % 2 == 0:
-        service.record_audit(
+        audit_service.record_audit(
             ctx,
             store,
             buyer,

@@ -4,11 +4,13 @@ dates as given, and a supplier of the buyer's list."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from greenchain.domain.errors import InvalidDataError
+from greenchain.domain.qualification import ActionStatus
 from greenchain.services.context import Context
-from greenchain.services.ports import OrganisationRecord
+from greenchain.services.ports import OrganisationRecord, QualificationStore
 
 
 def buyer_org(ctx: Context, org_slug: str) -> OrganisationRecord:
@@ -60,3 +62,57 @@ def nonempty(value: str, what: str) -> str:
 def check_year(year: int) -> None:
     if not 1990 <= year <= 2100:
         raise InvalidDataError(f"year {year} is not a plausible year (1990-2100)")
+
+
+def action_row(row: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
+    due = as_date(row["due_on"])
+    return {
+        "id": row["id"],
+        "supplier_id": row["supplier_id"],
+        "case_id": row["case_id"],
+        "finding_id": row["finding_id"],
+        "description": row["description"],
+        "owner": row["owner"],
+        "due_on": as_iso(due),
+        "status": row["status"],
+        "overdue": row["status"] != ActionStatus.DONE.value and due is not None and today > due,
+    }
+
+
+def audit_rows(
+    store: QualificationStore,
+    org_id: int,
+    *,
+    supplier_id: str | None = None,
+    case_id: int | None = None,
+) -> list[dict[str, Any]]:
+    audits = store.audits(org_id, supplier_id=supplier_id, case_id=case_id)
+    findings = store.findings(org_id, [int(a["id"]) for a in audits])
+    result = []
+    for audit in audits:
+        result.append(
+            {
+                "id": audit["id"],
+                "case_id": audit["case_id"],
+                "supplier_id": audit["supplier_id"],
+                "checklist": audit["checklist"],
+                "auditor": audit["auditor"],
+                "audited_on": as_iso(as_date(audit["audited_on"])),
+                "score": float(audit["score"]),
+                "verdict": audit["verdict"],
+                "passed_items": [c for c, ok in audit["results"].items() if ok],
+                "failed_items": [c for c, ok in audit["results"].items() if not ok],
+                "evidence": list(audit["evidence"]),
+                "findings": [
+                    {
+                        "id": f["id"],
+                        "item_code": f["item_code"],
+                        "severity": f["severity"],
+                        "description": f["description"],
+                    }
+                    for f in findings
+                    if f["audit_id"] == audit["id"]
+                ],
+            }
+        )
+    return result

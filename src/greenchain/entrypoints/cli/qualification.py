@@ -31,6 +31,7 @@ from greenchain.entrypoints.cli.common import (
     sql_engine,
 )
 from greenchain.entrypoints.cli.errors import guarded
+from greenchain.services import audits as audit_service
 from greenchain.services import qualification as service
 from greenchain.services import scorecards as scorecard_service
 from greenchain.services import sourcing as sourcing_service
@@ -425,7 +426,7 @@ def announce(
 ) -> None:
     """Preliminary results for every supplier past its audit, with the further requirements."""
     ctx, store = _ctx()
-    messages = service.announce_preliminary_results(ctx, store, org, program=program)
+    messages = audit_service.announce_preliminary_results(ctx, store, org, program=program)
     if format is OutputFormat.JSON:
         print_json(messages)
         return
@@ -447,7 +448,7 @@ def action_status(
 ) -> None:
     """Update a corrective action's status."""
     ctx, store = _ctx()
-    result = service.set_action_status(ctx, store, org, action, status)
+    result = audit_service.set_action_status(ctx, store, org, action, status)
     console.print(f"Corrective action {result['id']}: {result['status']}.")
 
 
@@ -496,7 +497,7 @@ def audit_record(
             f"(items: {', '.join(GREEN_SUPPLY_CHAIN.codes)})"
         )
     ctx, store = _ctx()
-    result = service.record_audit(
+    result = audit_service.record_audit(
         ctx,
         store,
         org,

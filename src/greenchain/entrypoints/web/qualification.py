@@ -32,6 +32,7 @@ from greenchain.domain.qualification import (
 )
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.services import audits as audit_service
 from greenchain.services import portal as portal_service
 from greenchain.services import qualification as service
 from greenchain.services import sourcing as sourcing_service
@@ -309,7 +310,7 @@ def announce_form(
 ) -> Response:
     """Announce the preliminary results to every supplier past its audit stage (analysts)."""
     store = _member(ctx, principal, org, Role.ANALYST)
-    messages = service.announce_preliminary_results(
+    messages = audit_service.announce_preliminary_results(
         ctx, store, org, program=program.strip() or None
     )
     return _overview(
@@ -509,7 +510,7 @@ async def case_audit_form(
                     "due_on": _date(due, f"finding {n}: due date"),
                 }
             findings.append(finding)
-        audit = service.record_audit(
+        audit = audit_service.record_audit(
             ctx,
             store,
             org,

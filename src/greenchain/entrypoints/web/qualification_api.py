@@ -26,6 +26,7 @@ from greenchain.entrypoints.web.qualification import (
     _supplier_side,
     _year,
 )
+from greenchain.services import audits as audit_service
 from greenchain.services import qualification as service
 from greenchain.services import scorecards as scorecard_service
 from greenchain.services import sourcing as sourcing_service
@@ -309,7 +310,7 @@ def audits_list(
     principal: PrincipalDep,
     supplier_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[dict[str, Any]]:
-    return service.list_audits(ctx, _member(ctx, principal, org), org, supplier_id)
+    return audit_service.list_audits(ctx, _member(ctx, principal, org), org, supplier_id)
 
 
 @api_router.post("/orgs/{org}/qualification/audits", status_code=201, responses=ERRORS)
@@ -324,7 +325,7 @@ def audits_record(org: str, body: AuditIn, ctx: CtxDep, principal: PrincipalDep)
         if body.program is not None:
             raise
         case_id = None
-    return service.record_audit_for(
+    return audit_service.record_audit_for(
         ctx,
         principal,
         store,
@@ -346,7 +347,7 @@ def announcements(
 ) -> list[dict[str, Any]]:
     """Preliminary results for every supplier past its audit stage (or those named): the
     audit score and findings, open corrective actions and what final qualification needs."""
-    return service.announce_preliminary_results_for(
+    return audit_service.announce_preliminary_results_for(
         ctx, principal, _store(ctx), org, program=body.program, supplier_ids=body.supplier_ids
     )
 
