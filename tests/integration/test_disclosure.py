@@ -112,3 +112,24 @@ def test_the_workbook_has_one_sheet_per_disclosure_requirement(disclosed: Contex
     assert rows["Calculation run"][1] == doc["run_id"]
     assert rows["gross_scope_3_t"][2] == pytest.approx(doc["E1-6"]["gross_scope_3_t"])
     assert rows["gross_scope_3_t"][1] == "51"
+
+
+def test_take_back_of_sold_products_is_disclosed_as_e5_5_from_the_run(
+    disclosed: Context, tmp_path: Path
+):
+    assert disclosure.esrs_e1(disclosed, "acme", 2024)["E5-5"] is None  # no take-back yet
+    rows = [{"record_id": "T1", "year": "2024", "product_line": "modules",
+             "tonnes_returned": "40", "share_reused": "0.25", "share_recycled": "0.6"}]  # fmt: skip
+    write_csv(tmp_path / "tb.csv", "take-back", rows)
+    import_records(disclosed, "acme", "take-back", tmp_path / "tb.csv")
+    report = calculate_inventory(disclosed, "acme", 2024)
+    doc = disclosure.esrs_e1(disclosed, "acme", 2024)
+    e55 = doc["E5-5"]
+    # 40 t back: 25 % reused; of the other 30 t, 24 t (60 % of 40) recycled = 80 %
+    assert e55["products_taken_back_t"] == 40
+    assert e55["share_reused_or_refurbished"] == pytest.approx(0.25)
+    assert e55["share_recycled_of_the_rest"] == pytest.approx(24 / 30)
+    assert doc["run_id"] == report.run_id
+    assert doc["E1-6"]["gross_scope_3_t"] == report.by_scope["3"]  # nothing netted
+    book = load_workbook(io.BytesIO(xlsx_bytes(disclosure.esrs_e1_sheets(doc))))
+    assert "E5-5 Outflows" in book.sheetnames

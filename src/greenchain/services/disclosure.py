@@ -2,7 +2,8 @@
 E1-6 (gross Scopes 1, 2 and 3, totals, intensity per net revenue), E1-5 (purchased electricity
 and its renewable share), E1-4 (targets with base year, values and progress) and E1-7
 (carbon credits), each named by its paragraph of ESRS E1 (Commission Delegated Regulation
-(EU) 2023/2772, Annex I).
+(EU) 2023/2772, Annex I), and the take-back of sold products for ESRS E5-5 (resource
+outflows) where the year has take-back records.
 
 Why from a stored run: a disclosed figure must stay the figure that was calculated and
 recorded. Every figure here comes from the run's stored report, never from a live query,
@@ -189,8 +190,33 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
             ),
             "credits": [{k: c.get(k) for k in CREDIT_FIELDS} for c in credits],
         },
+        "E5-5": _e5_5(report),
         "not_reported": NOT_REPORTED,
         "category_names": {str(k): v for k, v in SCOPE3_CATEGORY_NAMES.items()},
+    }
+
+
+def _e5_5(report: InventoryReport) -> dict[str, Any] | None:
+    """ESRS E5-5 (resource outflows, products and materials): what came back of the products
+    sold, from the run's take-back records; reported beside E1 and never netted against
+    emissions. None when the year has no take-back records."""
+    c = report.circularity
+    if not c:
+        return None
+    return {
+        "products_taken_back_t": c["tonnes_returned"],
+        "products_taken_back_units": c.get("units_returned"),
+        "share_reused_or_refurbished": c["reuse_rate"],
+        "share_recycled_of_the_rest": c.get("recycling_rate"),
+        "by_product_line": [
+            {
+                "product_line": p["product_line"],
+                "taken_back_t": p["tonnes_returned"],
+                "share_reused_or_refurbished": p["reuse_rate"],
+                "share_recycled_of_the_rest": p.get("recycling_rate"),
+            }
+            for p in c.get("product_lines", [])
+        ],
     }
 
 
@@ -275,10 +301,21 @@ def esrs_e1_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
         *[list(c.values()) for c in e17["credits"]],
     ]
     notes = [["Datapoint", "Why not reported"], *[[k, v] for k, v in doc["not_reported"].items()]]
-    return [
+    sheets = [
         ("E1-6 GHG emissions", rows),
         ("E1-5 Energy", energy),
         ("E1-4 Targets", targets),
         ("E1-7 Credits", credits),
-        ("Not reported", notes),
     ]
+    e55 = doc.get("E5-5")
+    if e55:
+        outflows: list[list[Any]] = [
+            ["Product line", "Taken back (t)", "Reused or refurbished (share)",
+             "Recycled of the rest (share)"],
+            *[[p["product_line"], p["taken_back_t"], p["share_reused_or_refurbished"],
+               p["share_recycled_of_the_rest"]] for p in e55["by_product_line"]],
+            ["All", e55["products_taken_back_t"], e55["share_reused_or_refurbished"],
+             e55["share_recycled_of_the_rest"]],
+        ]  # fmt: skip
+        sheets.append(("E5-5 Outflows", outflows))
+    return [*sheets, ("Not reported", notes)]
