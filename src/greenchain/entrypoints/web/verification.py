@@ -8,14 +8,13 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from greenchain.adapters.exports import XLSX_MEDIA_TYPE as XLSX
-from greenchain.adapters.exports import csv_text, table_csv_bytes, table_rows, xlsx_bytes
+from greenchain.adapters.exports import csv_text, xlsx_bytes
 from greenchain.domain.access import Principal
 from greenchain.domain.errors import InvalidDataError, NotFoundError
-from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES
 from greenchain.domain.verification import (
     CHECK_RESULTS,
     DEFAULT_CONFIDENCE,
@@ -24,18 +23,8 @@ from greenchain.domain.verification import (
 )
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
-from greenchain.entrypoints.web.run_lines import (
-    PER_PAGE,
-    Category,
-    MethodName,
-    Rejected,
-    Scope,
-    Source,
-    Text,
-    line_filter,
-)
-from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, page_url, render
-from greenchain.services import run_lines as lines_service
+from greenchain.entrypoints.web.run_lines import PER_PAGE, Lines, lines_file, lines_response
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
 from greenchain.services import verification as service
 from greenchain.services.context import Context
 
@@ -290,102 +279,48 @@ def lines_page(
     run_id: RowId,
     ctx: CtxDep,
     principal: PrincipalDep,
-    scope: Scope = "",
-    category: Category = "",
-    source: Source = "",
-    method: MethodName = "",
-    q: Text = "",
-    rejected: Rejected = False,
+    params: Lines,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """The lines of the run under review, as the organisation sees them."""
-    member = principal.membership(verifier)
     found = service.engagement(ctx, principal, verifier, org)
     report = found["report"]
     if report is None or report.run_id != run_id:
         raise NotFoundError(f"calculation run {run_id} is not under review")
-    path = f"/orgs/{verifier}/engagements/{org}/runs/{run_id}/lines"
-    query = {"scope": scope, "category": category, "source": source, "method": method, "q": q,
-             "rejected": rejected}  # fmt: skip
-    error = None
-    try:
-        flt = line_filter(scope, category, source, method, q, rejected)
-        lines = service.lines_page(ctx, principal, verifier, org, run_id, flt, page, PER_PAGE)
-    except InvalidDataError as exc:
-        error = exc.message
-        flt = lines_service.LineFilter()
-        lines = service.lines_page(ctx, principal, verifier, org, run_id, flt, 1, PER_PAGE)
-    return render(
+    return lines_response(
         request,
-        "run_lines.html",
-        status_code=422 if error else 200,
-        title=f"Lines of {found['org_name']} run {run_id} – {member.org_name}",
-        active="engagements",
-        principal=principal,
-        member=member,
-        org=verifier,
+        principal,
+        verifier,
         report=report,
-        found=lines,
-        flt=flt,
-        query=query,
-        lines_path=path,
+        title=f"Lines of {found['org_name']} run {run_id}",
+        active="engagements",
+        path=f"/orgs/{verifier}/engagements/{org}/runs/{run_id}/lines",
         crumbs=[
             ("Engagements", f"/orgs/{verifier}/engagements"),
             (found["org_name"], f"/orgs/{verifier}/engagements/{org}"),
         ],
         suppliers_linked=False,
-        url=lambda suffix="", **changes: page_url(f"{path}{suffix}", **(query | changes)),
-        error=error,
-        sources=lines_service.SOURCES,
-        methods=lines_service.METHODS,
-        categories=SCOPE3_CATEGORY_NAMES,
+        params=params,
+        page=page,
+        fetch=lambda flt, at: service.lines_page(
+            ctx, principal, verifier, org, run_id, flt, at, PER_PAGE
+        ),
     )
 
 
-@ui_router.get("/orgs/{verifier}/engagements/{org}/runs/{run_id}/lines.csv")
-def lines_csv(
+@ui_router.get("/orgs/{verifier}/engagements/{org}/runs/{run_id}/lines.{suffix}")
+def lines_download(
     verifier: str,
     org: str,
     run_id: RowId,
+    suffix: Annotated[str, Path(pattern="^(csv|xlsx)$")],
     ctx: CtxDep,
     principal: PrincipalDep,
-    scope: Scope = "",
-    category: Category = "",
-    source: Source = "",
-    method: MethodName = "",
-    q: Text = "",
-    rejected: Rejected = False,
+    params: Lines,
 ) -> Response:
-    flt = line_filter(scope, category, source, method, q, rejected)
+    flt = params.filter()
     table = service.filtered_lines(ctx, principal, verifier, org, run_id, flt)
-    return Response(
-        table_csv_bytes(table),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{org}-run-{run_id}-lines.csv"'},
-    )
-
-
-@ui_router.get("/orgs/{verifier}/engagements/{org}/runs/{run_id}/lines.xlsx")
-def lines_xlsx(
-    verifier: str,
-    org: str,
-    run_id: RowId,
-    ctx: CtxDep,
-    principal: PrincipalDep,
-    scope: Scope = "",
-    category: Category = "",
-    source: Source = "",
-    method: MethodName = "",
-    q: Text = "",
-    rejected: Rejected = False,
-) -> Response:
-    flt = line_filter(scope, category, source, method, q, rejected)
-    table = service.filtered_lines(ctx, principal, verifier, org, run_id, flt)
-    return Response(
-        xlsx_bytes([("Lines", table_rows(table))]),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{org}-run-{run_id}-lines.xlsx"'},
-    )
+    return lines_file(table, f"{org}-run-{run_id}", flt, suffix)
 
 
 @ui_router.get("/orgs/{verifier}/engagements/{org}/evidence/{response_id}/{evidence_id}")
