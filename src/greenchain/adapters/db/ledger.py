@@ -41,9 +41,10 @@ DESCRIBED: dict[str, Table] = {
     "targets": t.targets,
     "carbon_credits": t.carbon_credits,
     "progress_reports": t.progress_reports,
+    "disclosures": t.disclosures,
 }
 #: Columns whose content an entry vouches for by its SHA-256.
-CONTENT_COLUMNS = frozenset({"lines_arrow", "pdf", "html"})
+CONTENT_COLUMNS = frozenset({"lines_arrow", "pdf", "html", "content"})
 
 
 class SqlLedger:

@@ -979,6 +979,26 @@ progress_reports = Table(
     sqlite_autoincrement=True,
 )
 
+#: Disclosure documents (ESRS E1, CDP, GHG Protocol, IFRS S2) as issued: the file in one
+#: format, its SHA-256 (which the ledger entry of kind ``disclosure`` records) and the run it
+#: rests on.
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Column("format", String(10), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ledger_leaf_hash", String(64)),
+    Index("ix_disclosures_org_year", "org_id", "year"),
+    sqlite_autoincrement=True,
+)
+
 roadmap_scenarios = Table(
     "roadmap_scenarios",
     metadata,
