@@ -4,7 +4,6 @@ against each target's path."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from greenchain.domain.targets import (
     project,
     value_for,
 )
+from greenchain.entrypoints.web import fields
 from greenchain.services import reductions as reduction_service
 from greenchain.services import targets as target_service
 from greenchain.services.context import Context
@@ -84,15 +84,15 @@ def levers_from_text(given: Mapping[str, str]) -> RoadmapLevers:
     empty fields left at their default. A field that cannot be read is named."""
     shares: dict[str, float] = {}
     for key in PERCENT_LEVERS:
-        value = _number(given.get(key, ""), LEVER_LABELS[key], percent=True)
+        value = fields.number(given.get(key, ""), LEVER_LABELS[key], percent=True)
         limit = 0.999 if key == "renewable_current" else 1.0
         if value is not None and not 0 <= value <= limit:
             raise InvalidDataError(
                 f"{LEVER_LABELS[key]}: {value * 100:g} % is not between 0 and {limit * 100:g} %"
             )
         shares[key] = value or 0.0
-    until = _year(given.get("until", ""), LEVER_LABELS["until"], required=False) or 2030
-    by = _year(given.get("renewable_by", ""), LEVER_LABELS["renewable_by"], required=False)
+    until = fields.optional_year(given.get("until", ""), LEVER_LABELS["until"]) or 2030
+    by = fields.optional_year(given.get("renewable_by", ""), LEVER_LABELS["renewable_by"])
     for label, value in (("until", until), ("renewable_by", by)):
         if value is not None and not 1990 <= value <= 2100:
             raise InvalidDataError(
@@ -255,31 +255,6 @@ def roadmap(ctx: Context, store: TargetStore, org: str, params: RoadmapLevers) -
         "years": rows,
         "targets": targets,
     }
-
-
-def _number(text: str, field: str, *, percent: bool = False) -> float | None:
-    """A number from a form field ('' = not given); percentages become fractions."""
-    text = text.strip().replace(",", ".").rstrip("%").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InvalidDataError(f"{field}: '{text}' is not a number") from None
-    if not math.isfinite(value):
-        raise InvalidDataError(f"{field}: '{text}' is not a number")
-    return value / 100 if percent else value
-
-
-def _year(text: str, field: str, *, required: bool = True) -> int | None:
-    value = _number(text, field)
-    if value is None:
-        if required:
-            raise InvalidDataError(f"{field}: a year is needed")
-        return None
-    if value != int(value):
-        raise InvalidDataError(f"{field}: '{text}' is not a year")
-    return int(value)
 
 
 def scenario_query(levers: Mapping[str, Any]) -> str:

@@ -13,7 +13,8 @@ which turns the page's JSON block into line and waterfall charts (no inline scri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
@@ -21,32 +22,19 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from greenchain.domain.access import Membership, Principal, Role
-from greenchain.domain.errors import (
-    ConflictError,
-    GreenchainError,
-    InvalidDataError,
-    NotFoundError,
-)
-from greenchain.domain.targets import (
-    CRITERIA_VERSION,
-    Target,
-    TargetKind,
-    YearData,
-    expected_value,
-)
+from greenchain.domain.errors import GreenchainError, InvalidDataError, NotFoundError
+from greenchain.domain.targets import CRITERIA_VERSION, TargetKind
+from greenchain.entrypoints.web import fields
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
 from greenchain.entrypoints.web.roadmap import (
     RoadmapLevers,
-    _number,
-    _path,
-    _value,
-    _year,
     levers_as_text,
     levers_from_text,
     roadmap,
     scenario_query,
 )
-from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.entrypoints.web.target_charts import UNIT_LABELS, _roadmap_charts, _target_chart
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
 from greenchain.services import targets as target_service
 from greenchain.services.context import Context
 from greenchain.services.ports import TargetStore
@@ -65,11 +53,6 @@ KIND_LABELS = {
     "supplier_engagement": "Supplier engagement",
     "renewable_electricity": "Renewable electricity",
     "net_zero": "Net zero",
-}
-UNIT_LABELS = {
-    "t_co2e": "t CO2e",
-    "t_co2e_per_million_revenue": "t CO2e per million revenue",
-    "fraction": "share",
 }
 YearQuery = Annotated[int, Query(ge=1990, le=2100, description="Reporting year")]
 Share = Annotated[float, Query(ge=0, le=1, description="Fraction 0..1")]
@@ -96,91 +79,6 @@ def _this_year(ctx: Context) -> int:
 
 
 # --- page ------------------------------------------------------------------------------------
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
-
-
-def _target_chart(index: int, target: Target, years: Mapping[int, YearData]) -> dict[str, Any]:
-    points = _path(target, years)
-    first = min([target.base_year, *years]) if years else target.base_year
-    first = max(first, target.base_year)
-    labels = list(range(first, target.target_year + 1))
-    path = [_round(expected_value(points, y)) if points else None for y in labels]
-    actual = [_round(_value(target, years.get(y))) for y in labels]
-    unit = UNIT_LABELS.get(target.unit, target.unit.replace("_", " "))
-    return {
-        "canvas": f"chart-target-{index}",
-        "kind": "line",
-        "labels": labels,
-        "unit": unit,
-        "datasets": [
-            {"label": "Target path", "data": path, "dashed": True},
-            {"label": "Actual", "data": actual},
-        ],
-    }
-
-
-def _roadmap_charts(result: dict[str, Any]) -> list[dict[str, Any]]:
-    labels = [row["year"] for row in result["years"]]
-    datasets: list[dict[str, Any]] = [
-        {"label": "Projected total", "data": [_round(r["total_t_co2e"]) for r in result["years"]]},
-        {
-            "label": f"No further action ({result['latest_year']} held flat)",
-            "data": [_round(r["baseline_total_t_co2e"]) for r in result["years"]],
-            "dashed": True,
-        },
-    ]
-    for target in result["targets"]:
-        scopes = "+".join(target["scopes"])
-        datasets.append(
-            {
-                "label": f"Projected Scope {scopes} ({target['name']})",
-                "data": [_round(p["t_co2e"]) for p in target["projected"]],
-            }
-        )
-        datasets.append(
-            {
-                "label": f"Target path: {target['name']}",
-                "data": [_round(p["t_co2e"]) for p in target["path"]],
-                "dashed": True,
-            }
-        )
-    steps = [
-        {"label": f"{result['latest_year']} (latest)", "value": result["baseline_total_t_co2e"]}
-    ]
-    bars: list[list[float]] = [[0.0, result["baseline_total_t_co2e"]]]
-    running = result["baseline_total_t_co2e"]
-    for saving in result["savings_by_lever"]:
-        if not saving["counted"]:
-            continue
-        low = running - saving["saved_t_co2e"]
-        steps.append({"label": saving["label"], "value": -saving["saved_t_co2e"]})
-        bars.append([low, running])
-        running = low
-    steps.append(
-        {"label": f"{result['until']} projected", "value": result["projected_total_t_co2e"]}
-    )
-    bars.append([0.0, result["projected_total_t_co2e"]])
-    return [
-        {
-            "canvas": "chart-roadmap",
-            "kind": "line",
-            "labels": labels,
-            "unit": "t CO2e",
-            "datasets": datasets,
-        },
-        {
-            "canvas": "chart-levers",
-            "kind": "waterfall",
-            "labels": [s["label"] for s in steps],
-            "values": [_round(s["value"]) for s in steps],
-            "bars": [[_round(a), _round(b)] for a, b in bars],
-            "totals": [0, len(steps) - 1],
-            "unit": "t CO2e",
-        },
-    ]
 
 
 def _describe(row: Mapping[str, Any]) -> str:
@@ -365,20 +263,31 @@ def roadmap_page(
         "efficiency_rate": efficiency_rate,
         "projects": projects,
     }
-    try:
-        levers = levers_from_text(typed)
-    except InvalidDataError as exc:
+    return form_result(
+        _roadmap_error_page(request, ctx, principal, org, typed),
+        lambda: levers_from_text(typed),
+        lambda levers: _page(request, ctx, principal, org, levers=levers, section="roadmap"),
+    )
+
+
+def _roadmap_error_page(
+    request: Request, ctx: Context, principal: Principal, org: str, typed: Mapping[str, str]
+) -> Callable[..., Response]:
+    """The roadmap again with the levers as typed and why they cannot be read."""
+
+    def page(*, status_code: int, error: str) -> Response:
         return _page(
             request,
             ctx,
             principal,
             org,
-            status_code=422,
-            roadmap_error=exc.message,
+            status_code=status_code,
+            roadmap_error=error,
             lever_text=typed,
             section="roadmap",
         )
-    return _page(request, ctx, principal, org, levers=levers, section="roadmap")
+
+    return page
 
 
 @ui_router.post("/orgs/{org}/targets", dependencies=[Csrf])
@@ -419,40 +328,37 @@ def targets_add_form(
         submitted_year=submitted_year,
         neutralise_residual=bool(neutralise_residual),
     )
-    try:
-        coverage = _number(coverage_pct, "coverage", percent=True)
-        base_share = _number(base_share_pct, "base share", percent=True)
-        base = _year(base_year, "base year")
-        until = _year(target_year, "target year")
-        assert base is not None
-        assert until is not None
-        added = target_service.add_target(
+
+    def add() -> dict[str, Any]:
+        coverage = fields.number(coverage_pct, "coverage", percent=True)
+        base_share = fields.number(base_share_pct, "base share", percent=True)
+        return target_service.add_target(
             ctx,
             store,
             org,
             name=name,
             kind=kind,
             scopes=list(scopes or ()),
-            base_year=base,
-            target_year=until,
-            reduction=_number(reduction_pct, "reduction", percent=True),
-            target_share=_number(target_share_pct, "target share", percent=True),
+            base_year=fields.year(base_year, "base year"),
+            target_year=fields.year(target_year, "target year"),
+            reduction=fields.number(reduction_pct, "reduction", percent=True),
+            target_share=fields.number(target_share_pct, "target share", percent=True),
             denominator=denominator.strip() or None,
             coverage=1.0 if coverage is None else coverage,
             engagement_basis=engagement_basis.strip() or None,
             base_share=0.0 if base_share is None else base_share,
             neutralise_residual=bool(neutralise_residual),
-            submitted_year=_year(submitted_year, "submitted year", required=False),
+            submitted_year=fields.optional_year(submitted_year, "submitted year"),
         )
-    except (InvalidDataError, ConflictError) as exc:
-        status = 409 if isinstance(exc, ConflictError) else 422
-        return _page(request, ctx, principal, org, status_code=status, error=exc.message, form=form)
-    return _page(
-        request,
-        ctx,
-        principal,
-        org,
-        notice=f"Target '{added['name']}' added (ledger entry {added['ledger_seq']})",
+
+    page = functools.partial(_page, request, ctx, principal, org)
+    return form_result(
+        functools.partial(page, form=form),
+        add,
+        lambda added: page(
+            notice=f"Target '{added['name']}' added (ledger entry {added['ledger_seq']})"
+        ),
+        conflict_status=409,
     )
 
 
@@ -482,29 +388,21 @@ def history_add_form(
 ) -> Response:
     """Enter a year's total for one scope from the page (analysts)."""
     principal.membership(org, Role.ANALYST)
-    try:
-        when = _year(year, "year")
-        amount = _number(t_co2e, "t CO2e")
+
+    def enter() -> dict[str, Any]:
+        when = fields.year(year, "year")
+        amount = fields.number(t_co2e, "t CO2e")
         if amount is None:
             raise InvalidDataError("t CO2e: a figure is needed")
-        assert when is not None
-        entered = target_service.add_history_total(
-            ctx, _store(ctx), org, when, scope, amount, source
-        )
-    except InvalidDataError as exc:
-        return _page(
-            request, ctx, principal, org, status_code=422, error=exc.message, section="history"
-        )
-    verb = "replaced" if entered["replaced"] else "entered"
-    label = SCOPE_LABELS.get(entered["scope"], entered["scope"])
-    return _page(
-        request,
-        ctx,
-        principal,
-        org,
-        notice=f"{label} {entered['year']} {verb}",
-        section="history",
-    )
+        return target_service.add_history_total(ctx, _store(ctx), org, when, scope, amount, source)
+
+    def entered(row: dict[str, Any]) -> Response:
+        verb = "replaced" if row["replaced"] else "entered"
+        label = SCOPE_LABELS.get(row["scope"], row["scope"])
+        return page(notice=f"{label} {row['year']} {verb}")
+
+    page = functools.partial(_page, request, ctx, principal, org, section="history")
+    return form_result(page, enter, entered)
 
 
 @ui_router.post("/orgs/{org}/credits", dependencies=[Csrf])
@@ -525,49 +423,40 @@ def credit_retire_form(
     """Record a block of retired credits from the page (analysts); a serial already retired
     in the registry is refused."""
     principal.membership(org, Role.ANALYST)
-    try:
-        first = _integer(serial_start, "first serial")
-        last = _integer(serial_end, "last serial")
-        year = _year(vintage, "vintage")
-        quantity = _number(quantity_t, "t CO2e")
-        if quantity is None or year is None:
+
+    def retire() -> dict[str, Any]:
+        first = fields.whole_number(serial_start, "first serial")
+        last = fields.whole_number(serial_end, "last serial")
+        vintage_year = fields.year(vintage, "vintage")
+        quantity = fields.number(quantity_t, "t CO2e")
+        if quantity is None:
             raise InvalidDataError("t CO2e and vintage are needed")
-        retired = target_service.retire_credit(
+        return target_service.retire_credit(
             ctx,
             _store(ctx),
             org,
             registry=registry,
             serial_start=first,
             serial_end=last,
-            vintage=year,
+            vintage=vintage_year,
             project_type=project_type,
             standard=standard,
             quantity_t=quantity,
             retired_for=retired_for,
         )
-    except (InvalidDataError, ConflictError) as exc:
-        return _page(
-            request, ctx, principal, org, status_code=422, error=exc.message, section="credits"
-        )
-    return _page(
-        request,
-        ctx,
-        principal,
-        org,
-        section="credits",
-        notice=f"{retired['quantity_t']:,.1f} t of credits recorded as retired for "
-        f"{retired['retired_for']}",
+
+    page = functools.partial(_page, request, ctx, principal, org, section="credits")
+    return form_result(
+        page,
+        retire,
+        lambda retired: page(
+            notice=f"{retired['quantity_t']:,.1f} t of credits recorded as retired for "
+            f"{retired['retired_for']}"
+        ),
     )
 
 
-def _integer(text: str, field: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise InvalidDataError(f"{field}: '{text.strip()}' is not a whole number") from None
-
-
-# --- the chart script ----------------------------------------------------------------------------
+# --- roadmap scenarios --------------------------------------------------------------------------
 
 
 @ui_router.post("/orgs/{org}/roadmap/scenarios", dependencies=[Csrf])
@@ -597,31 +486,26 @@ def scenario_save_form(
         "efficiency_rate": efficiency_rate,
         "projects": projects,
     }
-    try:
-        levers = asdict(levers_from_text(given))
-        saved = target_service.save_scenario(ctx, store, org, name, levers)
-    except InvalidDataError as exc:
+
+    def saved_page(saved: dict[str, Any]) -> Response:
+        verb = "replaced" if saved["replaced"] else "saved"
+        levers = {**saved["levers"], "projects": bool(saved["levers"].get("projects"))}
         return _page(
             request,
             ctx,
             principal,
             org,
-            status_code=422,
-            roadmap_error=exc.message,
-            lever_text=given,
+            levers=RoadmapLevers(**levers),
+            notice=f"Scenario '{saved['name']}' {verb}",
             section="roadmap",
         )
-    verb = "replaced" if saved["replaced"] else "saved"
-    return _page(
-        request,
-        ctx,
-        principal,
-        org,
-        levers=RoadmapLevers(
-            **{**saved["levers"], "projects": bool(saved["levers"].get("projects"))}
+
+    return form_result(
+        _roadmap_error_page(request, ctx, principal, org, given),
+        lambda: target_service.save_scenario(
+            ctx, store, org, name, asdict(levers_from_text(given))
         ),
-        notice=f"Scenario '{saved['name']}' {verb}",
-        section="roadmap",
+        saved_page,
     )
 
 

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from greenchain.domain.access import Membership, Principal, Role
 from greenchain.domain.errors import (
     ConflictError,
+    FieldsRejectedError,
     GreenchainError,
     InvalidDataError,
     NotFoundError,
@@ -197,14 +198,26 @@ def form_result(
     page: Callable[..., Response],
     action: Callable[[], Any],
     done: Callable[[Any], Response],
+    *,
+    status_code: int = 422,
+    conflict_status: int | None = None,
+    fields: Callable[[FieldsRejectedError], Response] | None = None,
 ) -> Response:
     """The one shape of a form handler: run ``action`` (the use case, called with the
     principal); a rule it breaks re-renders ``page`` with the message and 422, nothing
-    written; otherwise ``done(result)`` redirects or renders the next page."""
+    written; otherwise ``done(result)`` redirects or renders the next page.
+
+    ``status_code`` is the status of that re-rendered page and ``conflict_status`` the one of a
+    ``ConflictError`` where it differs (409 where the thing's state moved on); ``fields``, when
+    given, renders a ``FieldsRejectedError`` with each problem at its field."""
     try:
         result = action()
     except (InvalidDataError, NotFoundError, ConflictError) as exc:
-        return page(status_code=422, error=exc.message)
+        if fields is not None and isinstance(exc, FieldsRejectedError):
+            return fields(exc)
+        if conflict_status is not None and isinstance(exc, ConflictError):
+            return page(status_code=conflict_status, error=exc.message)
+        return page(status_code=status_code, error=exc.message)
     return done(result)
 
 
