@@ -15,8 +15,7 @@ cases by their id.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
+import functools
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -24,14 +23,15 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from greenchain.domain.access import Membership, Principal, Role
-from greenchain.domain.errors import ConflictError, InvalidDataError, NotFoundError
+from greenchain.domain.errors import InvalidDataError, NotFoundError
 from greenchain.domain.qualification import (
     DEFAULT_WINDOW_DAYS,
     GREEN_SUPPLY_CHAIN,
     Pillar,
 )
+from greenchain.entrypoints.web import fields
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
-from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
 from greenchain.services import audits as audit_service
 from greenchain.services import portal as portal_service
 from greenchain.services import qualification as service
@@ -120,36 +120,6 @@ def _supplier_side(
 
 
 # --- pages: helpers ------------------------------------------------------------------------------
-
-
-def _number(text: str, field: str, *, percent: bool = False) -> float | None:
-    """A number from a form field ('' = not given); percentages become fractions."""
-    text = text.strip().replace(",", ".").rstrip("%").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InvalidDataError(f"{field}: '{text}' is not a number") from None
-    if not math.isfinite(value):
-        raise InvalidDataError(f"{field}: '{text}' is not a number")
-    return value / 100 if percent else value
-
-
-def _date(text: str, field: str, *, required: bool = True) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        if required:
-            raise InvalidDataError(f"{field}: a date is needed")
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidDataError(f"{field}: '{text}' is not a date (YYYY-MM-DD)") from None
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.replace(";", "\n").splitlines() if line.strip()]
 
 
 def _page_common(member: Membership, principal: Principal, org: str) -> dict[str, Any]:
@@ -251,20 +221,21 @@ def program_add_form(
 ) -> Response:
     """Set up a program with the default stages (analysts)."""
     store = _member(ctx, principal, org, Role.ANALYST)
-    try:
-        days = _number(window_days, "window (days)")
+
+    def add() -> dict[str, Any]:
+        days = fields.number(window_days, "window (days)")
         if days is not None and days != int(days):
             raise InvalidDataError(f"window (days): '{window_days}' is not a whole number")
-        added = service.add_program(
+        return service.add_program(
             ctx,
             store,
             org,
             name=name,
             window_days=int(days) if days is not None else DEFAULT_WINDOW_DAYS,
         )
-    except (InvalidDataError, ConflictError) as exc:
-        return _overview(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _overview(request, ctx, principal, org, notice=f"Program '{added['name']}' set up")
+
+    page = functools.partial(_overview, request, ctx, principal, org)
+    return form_result(page, add, lambda added: page(notice=f"Program '{added['name']}' set up"))
 
 
 @ui_router.post("/orgs/{org}/qualification/cases", dependencies=[Csrf])
@@ -281,8 +252,9 @@ def case_open_form(
     """Open a supplier's qualification (analysts) and go to its page."""
     store = _member(ctx, principal, org, Role.ANALYST)
     form = {"supplier_id": supplier_id, "why": why, "applied_on": applied_on}
-    try:
-        opened = service.open_qualification(
+    return form_result(
+        functools.partial(_overview, request, ctx, principal, org, form=form),
+        lambda: service.open_qualification(
             ctx,
             store,
             org,
@@ -290,14 +262,13 @@ def case_open_form(
             who=principal.email,
             program=program.strip() or None,
             why=why.strip() or "application received",
-            applied_on=_date(applied_on, "application date", required=False),
-        )
-    except (InvalidDataError, ConflictError, NotFoundError) as exc:
-        code = 409 if isinstance(exc, ConflictError) else 422
-        return _overview(
-            request, ctx, principal, org, status_code=code, error=exc.message, form=form
-        )
-    return RedirectResponse(f"/orgs/{org}/qualification/cases/{opened['id']}", status_code=303)
+            applied_on=fields.optional_date(applied_on, "application date"),
+        ),
+        lambda opened: RedirectResponse(
+            f"/orgs/{org}/qualification/cases/{opened['id']}", status_code=303
+        ),
+        conflict_status=409,
+    )
 
 
 @ui_router.post("/orgs/{org}/qualification/announce", dependencies=[Csrf])
@@ -383,8 +354,10 @@ def case_advance_form(
     score: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     store = _member(ctx, principal, org, Role.ANALYST)
-    try:
-        done = service.advance_case(
+    page = functools.partial(_case_page, request, ctx, principal, org, case_id)
+    return form_result(
+        page,
+        lambda: service.advance_case(
             ctx,
             store,
             org,
@@ -392,17 +365,13 @@ def case_advance_form(
             to_stage=to_stage,
             who=principal.email,
             why=why,
-            documents=_lines(documents),
+            documents=fields.lines(documents),
             training_completed=True if training_completed else None,
-            score=_number(score, "evaluation score"),
-        )
-    except (InvalidDataError, ConflictError) as exc:
-        code = 409 if isinstance(exc, ConflictError) else 422
-        return _case_page(
-            request, ctx, principal, org, case_id, status_code=code, error=exc.message
-        )
-    label = STAGE_LABELS.get(done["stage"], done["stage"])
-    return _case_page(request, ctx, principal, org, case_id, notice=f"Moved to {label}")
+            score=fields.number(score, "evaluation score"),
+        ),
+        lambda done: page(notice=f"Moved to {STAGE_LABELS.get(done['stage'], done['stage'])}"),
+        conflict_status=409,
+    )
 
 
 @ui_router.post("/orgs/{org}/qualification/cases/{case_id}/decide", dependencies=[Csrf])
@@ -420,17 +389,18 @@ def case_decide_form(
     action_due_on: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     store = _member(ctx, principal, org, Role.ANALYST)
-    try:
+
+    def decide() -> dict[str, Any]:
         actions = []
         if action_description.strip() or action_owner.strip() or action_due_on.strip():
             actions.append(
                 {
                     "description": action_description,
                     "owner": action_owner,
-                    "due_on": _date(action_due_on, "corrective action due date"),
+                    "due_on": fields.date(action_due_on, "corrective action due date"),
                 }
             )
-        done = service.decide_case(
+        return service.decide_case(
             ctx,
             store,
             org,
@@ -439,15 +409,16 @@ def case_decide_form(
             who=principal.email,
             why=why,
             corrective_actions=actions,
-            score=_number(score, "evaluation score"),
+            score=fields.number(score, "evaluation score"),
         )
-    except (InvalidDataError, ConflictError) as exc:
-        code = 409 if isinstance(exc, ConflictError) else 422
-        return _case_page(
-            request, ctx, principal, org, case_id, status_code=code, error=exc.message
-        )
-    label = STATUS_LABELS.get(done["status"], done["status"])
-    return _case_page(request, ctx, principal, org, case_id, notice=f"Decided: {label}")
+
+    page = functools.partial(_case_page, request, ctx, principal, org, case_id)
+    return form_result(
+        page,
+        decide,
+        lambda done: page(notice=f"Decided: {STATUS_LABELS.get(done['status'], done['status'])}"),
+        conflict_status=409,
+    )
 
 
 @ui_router.post("/orgs/{org}/qualification/cases/{case_id}/requalify", dependencies=[Csrf])
@@ -461,17 +432,14 @@ def case_requalify_form(
     on_demand: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     store = _member(ctx, principal, org, Role.ANALYST)
-    try:
-        done = service.requalify_case(
+    page = functools.partial(_case_page, request, ctx, principal, org, case_id)
+    return form_result(
+        page,
+        lambda: service.requalify_case(
             ctx, store, org, case_id, who=principal.email, why=why, on_demand=bool(on_demand)
-        )
-    except (InvalidDataError, ConflictError) as exc:
-        code = 409 if isinstance(exc, ConflictError) else 422
-        return _case_page(
-            request, ctx, principal, org, case_id, status_code=code, error=exc.message
-        )
-    return _case_page(
-        request, ctx, principal, org, case_id, notice=f"Cycle {done['cycle']} started"
+        ),
+        lambda done: page(notice=f"Cycle {done['cycle']} started"),
+        conflict_status=409,
     )
 
 
@@ -488,7 +456,7 @@ async def case_audit_form(
         value = form.get(key)
         return value.strip()[:2000] if isinstance(value, str) else ""
 
-    try:
+    def record() -> dict[str, Any]:
         case = service.get_case(ctx, store, org, case_id)
         passed = {str(v) for v in form.getlist("passed")}
         findings = []
@@ -507,30 +475,27 @@ async def case_audit_form(
                 finding |= {
                     "action_description": text(f"finding{n}_action") or description,
                     "owner": owner,
-                    "due_on": _date(due, f"finding {n}: due date"),
+                    "due_on": fields.date(due, f"finding {n}: due date"),
                 }
             findings.append(finding)
-        audit = audit_service.record_audit(
+        return audit_service.record_audit(
             ctx,
             store,
             org,
             supplier_id=case["supplier_id"],
             auditor=text("auditor") or principal.email,
-            audited_on=_date(text("audited_on"), "audit date") or ctx.clock.now().date(),
+            audited_on=fields.date(text("audited_on"), "audit date"),
             results={code: code in passed for code in GREEN_SUPPLY_CHAIN.codes},
             findings=findings,
-            evidence=_lines(text("evidence")),
+            evidence=fields.lines(text("evidence")),
             case_id=case_id,
         )
-    except InvalidDataError as exc:
-        return _case_page(request, ctx, principal, org, case_id, status_code=422, error=exc.message)
-    return _case_page(
-        request,
-        ctx,
-        principal,
-        org,
-        case_id,
-        notice=f"Audit recorded: {audit['score']:.1f}/100 ({audit['verdict']})",
+
+    page = functools.partial(_case_page, request, ctx, principal, org, case_id)
+    return form_result(
+        page,
+        record,
+        lambda audit: page(notice=f"Audit recorded: {audit['score']:.1f}/100 ({audit['verdict']})"),
     )
 
 

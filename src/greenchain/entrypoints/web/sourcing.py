@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
@@ -14,7 +15,6 @@ from pydantic import BaseModel, Field
 from greenchain.adapters.exports import XLSX_MEDIA_TYPE as XLSX_TYPE
 from greenchain.adapters.exports import csv_text, xlsx_bytes
 from greenchain.domain.access import Principal, Role
-from greenchain.domain.errors import ConflictError, InvalidDataError, NotFoundError
 from greenchain.domain.scorecards import (
     CONDITION_HELP,
     INDICATORS,
@@ -23,19 +23,17 @@ from greenchain.domain.scorecards import (
     TIER_MEANINGS,
     Tier,
 )
+from greenchain.entrypoints.web import fields
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep
 from greenchain.entrypoints.web.qualification import (
     YearQuery,
-    _date,
-    _lines,
     _member,
-    _number,
     _page_common,
     _store,
     _year,
 )
-from greenchain.entrypoints.web.ui import Csrf, render
+from greenchain.entrypoints.web.ui import Csrf, form_result, render
 from greenchain.services import scorecards as scorecard_service
 from greenchain.services import sourcing as sourcing_service
 from greenchain.services.context import Context
@@ -270,22 +268,23 @@ async def weights_form(
     """Change the weights and missing-data policies from the page (analysts)."""
     store = _member(ctx, principal, org, Role.ANALYST)
     form = await request.form()
-    weights: dict[str, float] = {}
-    missing: dict[str, str] = {}
-    try:
+
+    def save() -> None:
+        weights: dict[str, float] = {}
+        missing: dict[str, str] = {}
         for ind in INDICATORS:
             raw = form.get(f"weight_{ind.key}")
-            value = _number(raw if isinstance(raw, str) else "", f"weight of {ind.label}")
+            value = fields.number(raw if isinstance(raw, str) else "", f"weight of {ind.label}")
             if value is not None:
                 weights[ind.key] = value
             policy = form.get(f"missing_{ind.key}")
             if isinstance(policy, str) and policy:
                 missing[ind.key] = policy
         scorecard_service.set_weights(ctx, store, org, weights, missing)
-    except InvalidDataError as exc:
-        return _scorecards_page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _scorecards_page(
-        request, ctx, principal, org, notice="Weights saved: the ratings below use them"
+
+    page = functools.partial(_scorecards_page, request, ctx, principal, org)
+    return form_result(
+        page, save, lambda _: page(notice="Weights saved: the ratings below use them")
     )
 
 
@@ -379,22 +378,19 @@ def requirement_add_form(
     applies_to: Annotated[str, Form(max_length=20)] = "strategic",
 ) -> Response:
     store = _member(ctx, principal, org, Role.ANALYST)
-    try:
-        due = _date(due_on, "due date")
-        assert due is not None
-        added = sourcing_service.add_requirement(
+    page = functools.partial(_sourcing_page, request, ctx, principal, org)
+    return form_result(
+        page,
+        lambda: sourcing_service.add_requirement(
             ctx,
             store,
             org,
             name=name,
-            conditions=_lines(conditions.replace(",", "\n")),
-            due_on=due,
+            conditions=fields.lines(conditions.replace(",", "\n")),
+            due_on=fields.date(due_on, "due date"),
             applies_to=applies_to,
-        )
-    except (InvalidDataError, ConflictError) as exc:
-        return _sourcing_page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _sourcing_page(
-        request, ctx, principal, org, notice=f"Requirement '{added['name']}' added"
+        ),
+        lambda added: page(notice=f"Requirement '{added['name']}' added"),
     )
 
 
@@ -411,25 +407,23 @@ def incentive_add_form(
     currency: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     store = _member(ctx, principal, org, Role.ANALYST)
-    try:
-        granted = sourcing_service.grant_incentive(
+    page = functools.partial(_sourcing_page, request, ctx, principal, org)
+    return form_result(
+        page,
+        lambda: sourcing_service.grant_incentive(
             ctx,
             store,
             org,
             supplier_id=supplier_id,
             kind=kind,
             reason=reason,
-            amount=_number(amount, "amount"),
+            amount=fields.number(amount, "amount"),
             currency=currency.strip() or None,
-        )
-    except (InvalidDataError, NotFoundError) as exc:
-        return _sourcing_page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _sourcing_page(
-        request,
-        ctx,
-        principal,
-        org,
-        notice=f"Incentive {granted['kind'].replace('_', ' ')} granted to {granted['supplier_id']}",
+        ),
+        lambda granted: page(
+            notice=f"Incentive {granted['kind'].replace('_', ' ')} granted to "
+            f"{granted['supplier_id']}"
+        ),
     )
 
 
