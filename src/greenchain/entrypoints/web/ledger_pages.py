@@ -5,24 +5,21 @@ claims, and co-signing the tree head as a witness."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import functools
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from greenchain.bootstrap import signature_verifier
 from greenchain.domain.access import Principal, Role
-from greenchain.domain.errors import (
-    ConflictError,
-    InvalidDataError,
-)
 from greenchain.domain.ledger import verify_inclusion
 from greenchain.entrypoints.web.deps import (
     CtxDep,
     EntrySeq,
     PrincipalDep,
 )
-from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
 from greenchain.services import ledger as ledger_service
 from greenchain.services import reductions as reduction_service
 from greenchain.services import verification as verification_service
@@ -125,19 +122,20 @@ def ledger_claim(
     description: Annotated[str, Form(max_length=5000)] = "",
     supplier_id: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    try:
+
+    def add() -> dict[str, Any]:
         claim = reduction_service.Claim(
             name, scope, year, t_co2e, description, kind, supplier_id.strip() or None
         )
-        result = reduction_service.add_claim_for(ctx, principal, org, claim)
-    except InvalidDataError as exc:
-        return _ledger(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _ledger(
-        request,
-        ctx,
-        principal,
-        org,
-        notice=f"Claim '{result['name']}' recorded as ledger entry {result['ledger_seq']}",
+        return reduction_service.add_claim_for(ctx, principal, org, claim)
+
+    page = functools.partial(_ledger, request, ctx, principal, org)
+    return form_result(
+        page,
+        add,
+        lambda result: page(
+            notice=f"Claim '{result['name']}' recorded as ledger entry {result['ledger_seq']}"
+        ),
     )
 
 
@@ -206,11 +204,14 @@ def ledger_attest(
     opinion: Annotated[str, Form(max_length=20)] = "unmodified",
     findings: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    try:
+
+    def attest() -> dict[str, Any]:
         review = ledger_service.Review(scope, standard, assurance, findings, opinion)
-        ledger_service.attest_for(ctx, principal, org, seq, review)
-    except (InvalidDataError, ConflictError) as exc:
-        return _ledger_entry(request, ctx, principal, org, seq, status_code=422, error=exc.message)
-    return _ledger_entry(
-        request, ctx, principal, org, seq, notice="Verification statement signed and recorded"
+        return ledger_service.attest_for(ctx, principal, org, seq, review)
+
+    page = functools.partial(_ledger_entry, request, ctx, principal, org, seq)
+    return form_result(
+        page,
+        attest,
+        lambda _: page(notice="Verification statement signed and recorded"),
     )

@@ -3,6 +3,7 @@ customers; a buyer's connections to its suppliers' PACT hosts, with a pull butto
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -15,10 +16,9 @@ from greenchain.adapters.pact_http import UrllibPactTransport
 from greenchain.adapters.signing import SecretBox
 from greenchain.domain import pact as pact_domain
 from greenchain.domain.access import Principal, Role
-from greenchain.domain.errors import GreenchainError
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.pact import _base_url, deliver_notifications, event_sender
-from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
 from greenchain.services import pact as pact_service
 from greenchain.services import pact_client, ui_queries
 from greenchain.services.context import Context
@@ -126,11 +126,8 @@ def _act(
     action: Callable[[], str],
 ) -> Response:
     """Run a page action: the page again with its notice, or with the error (422)."""
-    try:
-        notice = action()
-    except GreenchainError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _page(request, ctx, principal, org, notice=notice)
+    page = functools.partial(_page, request, ctx, principal, org)
+    return form_result(page, action, lambda notice: page(notice=notice))
 
 
 def _base(request: Request) -> str:
@@ -232,8 +229,10 @@ def pact_credential(
     reject_unknown: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     store, _, _ = _stores(request, ctx)
-    try:
-        made = pact_service.create_credential(
+    page = functools.partial(_page, request, ctx, principal, org)
+    return form_result(
+        page,
+        lambda: pact_service.create_credential(
             ctx,
             principal,
             store,
@@ -244,10 +243,9 @@ def pact_credential(
             callback_client_id=callback_client_id.strip() or None,
             callback_client_secret=callback_client_secret or None,
             reject_unknown=bool(reject_unknown),
-        )
-    except GreenchainError as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message)
-    return _page(request, ctx, principal, org, secret=made)
+        ),
+        lambda made: page(secret=made),
+    )
 
 
 @ui_router.post("/orgs/{org}/pact/credentials/{client_id}/revoke", dependencies=[Csrf])

@@ -5,6 +5,7 @@ the program and shows it only its own members, projects and monitoring."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -13,12 +14,14 @@ from pydantic import BaseModel, Field
 
 from greenchain.adapters.exports import XLSX_MEDIA_TYPE as XLSX
 from greenchain.adapters.exports import csv_text, xlsx_bytes
-from greenchain.domain.errors import ConflictError, InvalidDataError
+from greenchain.domain.access import Principal
+from greenchain.domain.errors import InvalidDataError
 from greenchain.domain.programs import ACTIVITY_KINDS, PROJECT_TYPES, ProjectStatus
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
-from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
 from greenchain.services import programs as prog
+from greenchain.services.context import Context
 
 api_router = APIRouter(prefix="/api/v1", tags=["programs"])
 ui_router = APIRouter(include_in_schema=False)
@@ -255,14 +258,14 @@ def programs_monitoring_csv(
 # --- pages --------------------------------------------------------------------------------------
 
 
-@ui_router.get("/orgs/{org}/programs")
-def programs_page(
+def _programs_page(
     request: Request,
+    ctx: Context,
+    principal: Principal,
     org: str,
-    ctx: CtxDep,
-    principal: PrincipalDep,
-    error: str | None = None,
+    *,
     status_code: int = 200,
+    error: str | None = None,
 ) -> Response:
     member = principal.membership(org)
     return render(
@@ -281,6 +284,11 @@ def programs_page(
     )
 
 
+@ui_router.get("/orgs/{org}/programs")
+def programs_page(request: Request, org: str, ctx: CtxDep, principal: PrincipalDep) -> Response:
+    return _programs_page(request, ctx, principal, org)
+
+
 @ui_router.post("/orgs/{org}/programs", dependencies=[Csrf])
 def programs_create_form(
     request: Request,
@@ -293,12 +301,12 @@ def programs_create_form(
     end: Annotated[str, Form(max_length=20)] = "",
     co_sponsors: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    try:
+    def create() -> dict[str, Any]:
         try:
             begin, finish = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
         except ValueError:
             raise InvalidDataError("fields 'start' and 'end': give dates") from None
-        made = prog.create_program(
+        return prog.create_program(
             ctx,
             principal,
             org,
@@ -308,17 +316,20 @@ def programs_create_form(
             end=finish,
             co_sponsors=[s.strip() for s in co_sponsors.replace("\n", ",").split(",") if s.strip()],
         )
-    except InvalidDataError as exc:
-        return programs_page(request, org, ctx, principal, error=exc.message, status_code=422)
-    return RedirectResponse(f"/orgs/{org}/programs/{made['id']}", status_code=303)
+
+    return form_result(
+        functools.partial(_programs_page, request, ctx, principal, org),
+        create,
+        lambda made: RedirectResponse(f"/orgs/{org}/programs/{made['id']}", status_code=303),
+    )
 
 
 def _program_page(
     request: Request,
     org: str,
     program_id: int,
-    ctx: CtxDep,
-    principal: PrincipalDep,
+    ctx: Context,
+    principal: Principal,
     *,
     status_code: int = 200,
     error: str | None = None,
@@ -359,13 +370,13 @@ def program_page(
 def program_accept_form(
     request: Request, org: str, program_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
-    try:
-        prog.accept_sponsorship(ctx, principal, org, program_id)
-    except ConflictError as exc:
-        return _program_page(
-            request, org, program_id, ctx, principal, status_code=409, error=exc.message
-        )
-    return _program_page(request, org, program_id, ctx, principal, notice="Sponsorship accepted")
+    page = functools.partial(_program_page, request, org, program_id, ctx, principal)
+    return form_result(
+        page,
+        lambda: prog.accept_sponsorship(ctx, principal, org, program_id),
+        lambda _: page(notice="Sponsorship accepted"),
+        conflict_status=409,
+    )
 
 
 @ui_router.post("/orgs/{org}/programs/{program_id}/matching", dependencies=[Csrf])
