@@ -274,9 +274,9 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(targets_api.api_router)
     app.include_router(targets_web.ui_router)
     from greenchain.entrypoints.web import engagement as engagement_web
+    from greenchain.entrypoints.web import engagement_api, pact_pages
     from greenchain.entrypoints.web import pact as pact_web
     from greenchain.entrypoints.web import pact_client as pact_client_web
-    from greenchain.entrypoints.web import pact_pages
     from greenchain.entrypoints.web import programs as programs_web
     from greenchain.entrypoints.web import reports as reports_web
     from greenchain.entrypoints.web import run_lines as run_lines_web
@@ -284,7 +284,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
 
     app.include_router(reports_web.api_router)
     app.include_router(reports_web.ui_router)
-    app.include_router(engagement_web.api_router)
+    app.include_router(engagement_api.api_router)
     app.include_router(engagement_web.ui_router)
     from greenchain.entrypoints.web import qualification as qualification_web
     from greenchain.entrypoints.web import qualification_api

@@ -1,18 +1,18 @@
 """Data requests on the web: the buyer's requests and reviews, the supplier portal (answer once,
 share with chosen customers, drafts saved as you type, evidence), and the sign-up page a
-supplier without an account reaches from its invitation email. JSON API under /api/v1 and the
-HTML pages; every route goes through ``greenchain.services.engagement``, which checks who may
-see what."""
+supplier without an account reaches from its invitation email. The HTML pages (``ui_router``);
+the JSON API is in ``web.engagement_api``. Every route goes through
+``greenchain.services.engagement``, which checks who may see what."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
 
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.engagement import (
@@ -22,106 +22,23 @@ from greenchain.domain.engagement import (
     answer_text,
     template,
 )
-from greenchain.domain.errors import ConflictError, FieldsRejectedError, InvalidDataError
+from greenchain.domain.errors import FieldsRejectedError, InvalidDataError
 from greenchain.domain.scorecards import Tier
-from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId, log_in
-from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
 from greenchain.services import campaigns, engagement, programs
 from greenchain.services import portal as portal_service
 from greenchain.services.context import Context
 
-api_router = APIRouter(prefix="/api/v1", tags=["supplier engagement"])
 ui_router = APIRouter(include_in_schema=False)
 MAX_EVIDENCE_UPLOAD = engagement.MAX_EVIDENCE_BYTES + 1024
 
 
+# --- shared with the API ------------------------------------------------------------------------
+
+
 def _base_url(request: Request) -> str:
     return str(request.app.state.settings.base_url)
-
-
-# --- API: the buyer -----------------------------------------------------------------------------
-
-
-class RecipientIn(BaseModel):
-    supplier_id: str = Field(min_length=1, max_length=64)
-    email: str = Field(min_length=3, max_length=320)
-
-
-class RequestIn(BaseModel):
-    year: int = Field(ge=1990, le=2100, description="Reporting year asked for")
-    deadline: dt.date
-    recipients: list[RecipientIn] = Field(min_length=1, max_length=5000)
-    message: str = Field("", max_length=5000)
-
-
-@api_router.post("/orgs/{org}/requests", status_code=201, responses=ERRORS)
-def requests_send(
-    org: str, body: RequestIn, request: Request, ctx: CtxDep, principal: PrincipalDep
-) -> dict[str, Any]:
-    """Send the climate questionnaire to suppliers (analysts); each gets an email, with a
-    sign-up link when the supplier is not on the platform yet."""
-    return engagement.send_request_for(
-        ctx,
-        principal,
-        org,
-        year=body.year,
-        deadline=body.deadline,
-        recipients=[(r.supplier_id, r.email) for r in body.recipients],
-        message=body.message,
-        base_url=_base_url(request),
-    )
-
-
-@api_router.get("/orgs/{org}/requests", responses=ERRORS)
-def requests_list(org: str, ctx: CtxDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    return engagement.list_requests_for(ctx, principal, org)
-
-
-@api_router.get("/orgs/{org}/requests/{request_id}", responses=ERRORS)
-def requests_detail(
-    org: str, request_id: RowId, ctx: CtxDep, principal: PrincipalDep
-) -> dict[str, Any]:
-    """Each supplier's status and, while the supplier shares it with you, its answer."""
-    return engagement.request_detail_for(ctx, principal, org, request_id)
-
-
-@api_router.post("/orgs/{org}/recipients/{recipient_id}/accept", responses=ERRORS)
-def recipients_accept(
-    org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
-) -> dict[str, Any]:
-    """Accept a shared answer: the next inventory run uses it for that supplier."""
-    return engagement.accept_for(ctx, principal, org, recipient_id)
-
-
-class ReturnIn(BaseModel):
-    comment: str = Field(min_length=1, max_length=5000, description="What needs correcting")
-
-
-@api_router.post("/orgs/{org}/recipients/{recipient_id}/return", responses=ERRORS)
-def recipients_return(
-    org: str,
-    recipient_id: RowId,
-    body: ReturnIn,
-    request: Request,
-    ctx: CtxDep,
-    principal: PrincipalDep,
-) -> dict[str, Any]:
-    return engagement.return_for(
-        ctx, principal, org, recipient_id, body.comment, _base_url(request)
-    )
-
-
-@api_router.get(
-    "/orgs/{org}/recipients/{recipient_id}/evidence/{evidence_id}",
-    responses={**ERRORS, 200: {"content": {"application/octet-stream": {}}}},
-    response_class=Response,
-)
-def evidence_file(
-    org: str, recipient_id: RowId, evidence_id: RowId, ctx: CtxDep, principal: PrincipalDep
-) -> Response:
-    """An evidence file (its SHA-256 in the ``X-Content-SHA256`` header)."""
-    return _evidence(ctx, principal, org, recipient_id, evidence_id)
 
 
 def _evidence(
@@ -137,94 +54,6 @@ def _evidence(
             "X-Content-SHA256": str(found["sha256"]),
         },
     )
-
-
-# --- API: the supplier --------------------------------------------------------------------------
-
-
-@api_router.get("/orgs/{org}/portal", responses=ERRORS)
-def portal_overview(org: str, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
-    """The requests of all the organisation's customers, and its answers with who sees them."""
-    return engagement.portal(ctx, principal, org)
-
-
-def _public_request(opened: dict[str, Any]) -> dict[str, Any]:
-    tmpl = opened["template"]
-    return {
-        **{k: v for k, v in opened.items() if k != "template"},
-        "template": {"key": tmpl.key, "version": tmpl.version, "title": tmpl.title},
-        "questions": [
-            {
-                "name": f.name,
-                "label": f.label,
-                "type": f.type.value,
-                "required": f.required,
-                "options": list(f.options),
-                "section": f.section,
-            }
-            for f in tmpl.fields
-        ],
-    }
-
-
-@api_router.get("/orgs/{org}/portal/requests/{recipient_id}", responses=ERRORS)
-def portal_request(
-    org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
-) -> dict[str, Any]:
-    """A request as the supplier sees it: the questions and the current answer."""
-    return _public_request(engagement.open_request(ctx, principal, org, recipient_id))
-
-
-class AnswersIn(BaseModel):
-    answers: dict[str, Any] = Field(default_factory=dict)
-
-
-class SubmitIn(AnswersIn):
-    share_with: list[str] = Field(
-        default_factory=list,
-        description="Other customers asking for the same year that may see the answer",
-    )
-
-
-@api_router.put("/orgs/{org}/portal/requests/{recipient_id}/draft", responses=ERRORS)
-def portal_draft(
-    org: str, recipient_id: RowId, body: AnswersIn, ctx: CtxDep, principal: PrincipalDep
-) -> dict[str, Any]:
-    """Save a draft (required fields may be empty; each problem names its field)."""
-    return engagement.save_draft(ctx, principal, org, recipient_id, body.answers)
-
-
-@api_router.post("/orgs/{org}/portal/requests/{recipient_id}/submit", responses=ERRORS)
-def portal_submit(
-    org: str, recipient_id: RowId, body: SubmitIn, ctx: CtxDep, principal: PrincipalDep
-) -> dict[str, Any]:
-    return engagement.submit(ctx, principal, org, recipient_id, body.answers, body.share_with)
-
-
-@api_router.post(
-    "/orgs/{org}/portal/requests/{recipient_id}/evidence", status_code=201, responses=ERRORS
-)
-async def portal_evidence(
-    org: str,
-    recipient_id: RowId,
-    ctx: CtxDep,
-    principal: PrincipalDep,
-    file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, CSV or XLSX, up to 10 MB")],
-) -> dict[str, Any]:
-    data = await file.read(MAX_EVIDENCE_UPLOAD)
-    return engagement.add_evidence(ctx, principal, org, recipient_id, file.filename or "", data)
-
-
-class RevokeIn(BaseModel):
-    buyer: str = Field(min_length=2, max_length=63, description="The customer (slug)")
-
-
-@api_router.post("/orgs/{org}/portal/answers/{response_id}/revoke", responses=ERRORS)
-def portal_revoke(
-    org: str, response_id: RowId, body: RevokeIn, ctx: CtxDep, principal: PrincipalDep
-) -> dict[str, Any]:
-    """Withdraw a customer's access to an answer (its future runs stop using it)."""
-    return engagement.revoke(ctx, principal, org, response_id, body.buyer)
 
 
 # --- pages: the buyer ---------------------------------------------------------------------------
@@ -288,18 +117,20 @@ def requests_preview(
     value = {"tier": tier, "program": program, "selected": " ".join(selected or [])}.get(
         send_to, ""
     )
-    try:
+
+    def find() -> dict[str, Any]:
         if not form["year"].isdigit():
             raise InvalidDataError(f"field 'year': '{form['year']}' is not a year")
-        found = campaigns.recipients(
+        return campaigns.recipients(
             ctx, principal, org, kind=send_to, value=value, year=int(form["year"])
         )
-    except InvalidDataError as exc:
-        return _requests_page(
-            request, ctx, principal, org, status_code=422, error=exc.message, form=form
-        )
-    form["recipients"] = "\n".join(f"{r['supplier_id']} {r['email']}" for r in found["reached"])
-    return _requests_page(request, ctx, principal, org, form=form, preview=found)
+
+    def preview(found: dict[str, Any]) -> Response:
+        form["recipients"] = "\n".join(f"{r['supplier_id']} {r['email']}" for r in found["reached"])
+        return page(preview=found)
+
+    page = functools.partial(_requests_page, request, ctx, principal, org, form=form)
+    return form_result(page, find, preview)
 
 
 @ui_router.get("/orgs/{org}/requests")
@@ -319,7 +150,8 @@ def requests_form(
     message: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     form = {"year": year, "deadline": deadline, "recipients": recipients, "message": message}
-    try:
+
+    def send() -> dict[str, Any]:
         try:
             when = int(year)
         except ValueError:
@@ -328,31 +160,37 @@ def requests_form(
             due = dt.date.fromisoformat(deadline)
         except ValueError:
             raise InvalidDataError(f"field 'deadline': '{deadline}' is not a date") from None
-        pairs = []
-        for number, line in enumerate(recipients.splitlines(), start=1):
-            parts = line.replace(",", " ").replace(";", " ").split()
-            if not parts:
-                continue
-            if len(parts) != 2:
-                raise InvalidDataError(
-                    f"field 'recipients', line {number}: write the supplier id and an email"
-                )
-            pairs.append((parts[0], parts[1]))
-        sent = engagement.send_request_for(
+        return engagement.send_request_for(
             ctx,
             principal,
             org,
             year=when,
             deadline=due,
-            recipients=pairs,
+            recipients=_recipient_lines(recipients),
             message=message,
             base_url=_base_url(request),
         )
-    except InvalidDataError as exc:
-        return _requests_page(
-            request, ctx, principal, org, status_code=422, error=exc.message, form=form
-        )
-    return RedirectResponse(f"/orgs/{org}/requests/{sent['id']}", status_code=303)
+
+    return form_result(
+        functools.partial(_requests_page, request, ctx, principal, org, form=form),
+        send,
+        lambda sent: RedirectResponse(f"/orgs/{org}/requests/{sent['id']}", status_code=303),
+    )
+
+
+def _recipient_lines(text: str) -> list[tuple[str, str]]:
+    """The typed recipients: a supplier id and an email a line (',' or ';' may part them)."""
+    pairs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.replace(",", " ").replace(";", " ").split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise InvalidDataError(
+                f"field 'recipients', line {number}: write the supplier id and an email"
+            )
+        pairs.append((parts[0], parts[1]))
+    return pairs
 
 
 def _request_page(
@@ -402,19 +240,12 @@ def request_accept_form(
     ctx: CtxDep,
     principal: PrincipalDep,
 ) -> Response:
-    try:
-        engagement.accept_for(ctx, principal, org, recipient_id)
-    except (InvalidDataError, ConflictError) as exc:
-        return _request_page(
-            request, ctx, principal, org, request_id, status_code=409, error=exc.message
-        )
-    return _request_page(
-        request,
-        ctx,
-        principal,
-        org,
-        request_id,
-        notice="Accepted: the next calculation run uses this supplier's data",
+    page = functools.partial(_request_page, request, ctx, principal, org, request_id)
+    return form_result(
+        page,
+        lambda: engagement.accept_for(ctx, principal, org, recipient_id),
+        lambda _: page(notice="Accepted: the next calculation run uses this supplier's data"),
+        status_code=409,
     )
 
 
@@ -428,14 +259,13 @@ def request_return_form(
     principal: PrincipalDep,
     comment: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    try:
-        engagement.return_for(ctx, principal, org, recipient_id, comment, _base_url(request))
-    except InvalidDataError as exc:
-        return _request_page(
-            request, ctx, principal, org, request_id, status_code=422, error=exc.message
-        )
-    return _request_page(
-        request, ctx, principal, org, request_id, notice="Returned to the supplier for correction"
+    page = functools.partial(_request_page, request, ctx, principal, org, request_id)
+    return form_result(
+        page,
+        lambda: engagement.return_for(
+            ctx, principal, org, recipient_id, comment, _base_url(request)
+        ),
+        lambda _: page(notice="Returned to the supplier for correction"),
     )
 
 
@@ -574,16 +404,11 @@ async def answer_submit(
     request: Request, org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> Response:
     answers, share = await _form_answers(request)
-    try:
-        done = engagement.submit(ctx, principal, org, recipient_id, answers, share)
-    except FieldsRejectedError as exc:
+    page = functools.partial(_answer_page, request, ctx, principal, org, recipient_id)
+
+    def at_fields(exc: FieldsRejectedError) -> Response:
         count = len(exc.problems)
-        return _answer_page(
-            request,
-            ctx,
-            principal,
-            org,
-            recipient_id,
+        return page(
             status_code=422,
             error=f"{count} answer{'s' if count != 1 else ''} to check before submitting: "
             "see the marked fields.",
@@ -591,24 +416,12 @@ async def answer_submit(
             problem_list=[(p.field, p.label) for p in exc.problems],  # type: ignore[attr-defined]
             answers=answers,
         )
-    except InvalidDataError as exc:
-        return _answer_page(
-            request,
-            ctx,
-            principal,
-            org,
-            recipient_id,
-            status_code=422,
-            error=exc.message,
-            answers=answers,
-        )
-    return _answer_page(
-        request,
-        ctx,
-        principal,
-        org,
-        recipient_id,
-        notice=f"Submitted and shared with {', '.join(done['shared_with'])}",
+
+    return form_result(
+        functools.partial(page, answers=answers),
+        lambda: engagement.submit(ctx, principal, org, recipient_id, answers, share),
+        lambda done: page(notice=f"Submitted and shared with {', '.join(done['shared_with'])}"),
+        fields=at_fields,
     )
 
 
@@ -622,16 +435,13 @@ async def answer_evidence(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     data = await file.read(MAX_EVIDENCE_UPLOAD)
-    try:
-        saved = engagement.add_evidence(
+    page = functools.partial(_answer_page, request, ctx, principal, org, recipient_id)
+    return form_result(
+        page,
+        lambda: engagement.add_evidence(
             ctx, principal, org, recipient_id, file.filename or "", data
-        )
-    except InvalidDataError as exc:
-        return _answer_page(
-            request, ctx, principal, org, recipient_id, status_code=422, error=exc.message
-        )
-    return _answer_page(
-        request, ctx, principal, org, recipient_id, notice=f"{saved['file_name']} attached"
+        ),
+        lambda saved: page(notice=f"{saved['file_name']} attached"),
     )
 
 
@@ -694,22 +504,23 @@ def signup(
     organisation: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    info = engagement.signup_info(ctx, token)
-    try:
-        principal = engagement.sign_up(ctx, token, organisation, password)
-    except (InvalidDataError, ConflictError) as exc:
-        return render(
-            request,
-            "supplier_signup.html",
-            status_code=422,
-            title="Create your supplier account",
-            info=info,
-            token=token,
-            error=exc.message,
-            organisation=organisation,
-        )
-    request.session.clear()
-    slug = next(iter(principal.memberships))
-    response = RedirectResponse(f"/orgs/{slug}/portal", status_code=303)
-    log_in(request, response, principal)
-    return response
+    page = functools.partial(
+        render,
+        request,
+        "supplier_signup.html",
+        title="Create your supplier account",
+        info=engagement.signup_info(ctx, token),
+        token=token,
+        organisation=organisation,
+    )
+
+    def signed_up(principal: Principal) -> Response:
+        request.session.clear()
+        slug = next(iter(principal.memberships))
+        response = RedirectResponse(f"/orgs/{slug}/portal", status_code=303)
+        log_in(request, response, principal)
+        return response
+
+    return form_result(
+        page, lambda: engagement.sign_up(ctx, token, organisation, password), signed_up
+    )
