@@ -129,3 +129,12 @@ def test_a_restatement_names_what_replaced_what_among_several_methods():
         "supplier_specific": 450.0, "product_level": 200.0})]  # fmt: skip
     (restatement,) = compare_runs(before, after, previous_gwp="AR5", current_gwp="AR5")
     assert restatement.reason == "supplier-specific data replaced the spend-based estimate"
+
+
+def test_a_run_stored_before_the_ets_flag_loads_without_an_ets_share():
+    stored = _report(scope1_regulated_ets_kg=250.0).to_dict()
+    assert InventoryReport.from_dict(stored).scope_1_regulated_ets_share == pytest.approx(0.25)
+    stored.pop("scope_1_regulated_ets_t")
+    older = InventoryReport.from_dict(stored)
+    assert older.scope_1_regulated_ets_t is None
+    assert older.scope_1_regulated_ets_share is None

@@ -138,6 +138,19 @@ class InventoryReport:
     #: (reused or refurbished), recycling rate (of what could not be reused), per product
     #: line; reported beside the emissions, never netted against them
     circularity: dict[str, Any] = field(default_factory=dict)
+    #: Scope 1 tonnes of the activity rows flagged as under a regulated emissions trading
+    #: scheme (EU ETS, UK ETS...), for ESRS E1-6 para. 48(b); None in runs stored before the
+    #: flag was kept
+    scope_1_regulated_ets_t: float | None = None
+
+    @property
+    def scope_1_regulated_ets_share(self) -> float | None:
+        """Share of gross Scope 1 under a regulated ETS, 0 to 1 (ESRS E1-6 para. 48(b)); None
+        when the run has no Scope 1 or did not keep the flag."""
+        scope1 = self.by_scope.get("1", 0.0)
+        if self.scope_1_regulated_ets_t is None or not scope1:
+            return None
+        return round(self.scope_1_regulated_ets_t / scope1, 6)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -193,6 +206,7 @@ def build_report(
     kg_by_category_method: Mapping[int, Mapping[str, float]] | None = None,
     exclusions: Sequence[tuple[int, str]] = (),
     circularity: Mapping[str, Any] | None = None,
+    scope1_regulated_ets_kg: float = 0.0,
 ) -> InventoryReport:
     """Assemble the report from kilogram aggregates; every key is present, zero when empty."""
     by_scope = {k: _tonnes(kg_by_scope.get(k, 0.0)) for k in SCOPE_KEYS}
@@ -231,6 +245,7 @@ def build_report(
             for c, reason in exclusions
         ],
         circularity=dict(circularity or {}),
+        scope_1_regulated_ets_t=_tonnes(scope1_regulated_ets_kg),
     )
 
 

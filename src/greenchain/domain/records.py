@@ -84,6 +84,8 @@ class ColumnSpec:
     upper: bool = False
     reference: Reference | None = None
     help: str = ""
+    #: Other headings a file may give the column under (the first one present is read).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -442,6 +444,15 @@ ACTIVITY = RecordSchema(
             reference=Reference.SUPPLIER,
             help="a Scope 3 activity a supplier performed (its freight): the activity replaces "
             "the spend-based estimate of that supplier's purchase lines of the same category",
+        ),
+        ColumnSpec(
+            "regulated_ets",
+            ColumnType.BOOLEAN,
+            required=False,
+            aliases=("ets",),
+            help="yes when the installation's emissions fall under a regulated emissions "
+            "trading scheme (EU ETS, UK ETS...): the Scope 1 tonnes under it are disclosed "
+            "apart (ESRS E1-6 para. 48(b)); heading 'ets' also read",
         ),
     ),
     requires=(

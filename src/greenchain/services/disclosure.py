@@ -28,9 +28,6 @@ from greenchain.services.inventory import get_inventory_report
 
 #: What this disclosure does not report yet, with the reason given to the reader.
 NOT_REPORTED = {
-    "scope_1_regulated_ets_share": (
-        "E1-6 para. 48(b): activity rows carry no regulated-ETS flag yet; not reported"
-    ),
     "biogenic_co2_t": (
         "E1-6 AR 43(c)/AR 46(j): the factor sets used carry no biogenic CO2; not reported"
     ),
@@ -38,6 +35,18 @@ NOT_REPORTED = {
         "E1-5 para. 37(a): fuel energy content is not derived from activity rows yet"
     ),
 }
+
+
+def _not_kept_by(report: InventoryReport) -> dict[str, str]:
+    """The datapoints a run stored before the accounting kept them cannot give, with why."""
+    before = f"run {report.run_id} was calculated before the accounting kept"
+    again = "; calculate the year again to report it"
+    missing: dict[str, str] = {}
+    if report.scope_1_regulated_ets_t is None:
+        missing["scope_1_regulated_ets_share"] = (
+            f"E1-6 para. 48(b): {before} the regulated-ETS flag of activity rows{again}"
+        )
+    return missing
 
 
 def _e1_6(report: InventoryReport, revenue: tuple[float, str] | None) -> dict[str, Any]:
@@ -52,7 +61,8 @@ def _e1_6(report: InventoryReport, revenue: tuple[float, str] | None) -> dict[st
     per_million = revenue[0] / 1e6 if revenue else None
     return {
         "gross_scope_1_t": s1,
-        "scope_1_regulated_ets_share": None,
+        "scope_1_regulated_ets_t": report.scope_1_regulated_ets_t,
+        "scope_1_regulated_ets_share": report.scope_1_regulated_ets_share,
         "gross_scope_2_location_t": s2_loc,
         "gross_scope_2_market_t": s2_mkt,
         "gross_scope_3_t": s3,
@@ -191,7 +201,7 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
             "credits": [{k: c.get(k) for k in CREDIT_FIELDS} for c in credits],
         },
         "E5-5": _e5_5(report),
-        "not_reported": NOT_REPORTED,
+        "not_reported": {**NOT_REPORTED, **_not_kept_by(report)},
         "category_names": {str(k): v for k, v in SCOPE3_CATEGORY_NAMES.items()},
     }
 
@@ -238,6 +248,7 @@ def esrs_e1_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
     ]
     for key, para in (
         ("gross_scope_1_t", "48(a)"),
+        ("scope_1_regulated_ets_t", "48(b)"),
         ("scope_1_regulated_ets_share", "48(b)"),
         ("gross_scope_2_location_t", "49(a)"),
         ("gross_scope_2_market_t", "49(b)"),

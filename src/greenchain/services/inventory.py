@@ -188,6 +188,7 @@ def calculate_inventory(
             created_at=now.isoformat(timespec="seconds"),
             electricity_mwh=result.electricity_mwh,
             instrument_mwh=result.instrument_mwh,
+            scope1_regulated_ets_kg=result.scope1_regulated_ets_kg,
             rejected=[
                 RejectedLines(reason, n, round(amount, 6), unit, ids)
                 for reason, n, amount, unit, ids in result.rejected_summary

@@ -46,6 +46,7 @@ RESULT_COLUMNS = [
     "dq_reliability",
     "is_primary",
     "note",
+    "regulated_ets",
 ]
 
 DQ_COLUMNS = (
@@ -146,6 +147,7 @@ _GAS_INPUT_COLUMNS = (
     ("material", pa.string()),
     ("treatment", pa.string()),
     ("supplier_id", pa.string()),
+    ("regulated_ets", pa.bool_()),
 )
 
 

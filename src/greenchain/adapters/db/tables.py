@@ -477,6 +477,8 @@ activity_data = Table(
     # a Scope 3 activity of a supplier (its freight): replaces the spend estimate of the
     # supplier's purchase lines of the same category
     Column("supplier_id", String(64)),
+    # the installation's emissions fall under a regulated ETS (ESRS E1-6 para. 48(b))
+    Column("regulated_ets", Boolean),
 )
 
 #: Sold products taken back, per product line and year, and the shares of the returned tonnes

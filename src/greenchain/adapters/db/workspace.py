@@ -697,7 +697,7 @@ class SqlWorkspace:
             f"WHERE org_id = {org_id} ORDER BY product_id",
             "activities": "SELECT activity_id, activity, amount, unit, country, "
             "scope3_category, gas, process, abatement, kwh_per_unit_year, lifetime_years, "
-            "material, treatment, supplier_id FROM "
+            "material, treatment, supplier_id, regulated_ets FROM "
             f"activity_data WHERE org_id = {org_id} AND {date_filter} ORDER BY activity_id",
             "take_back": "SELECT record_id, product_line, units_returned, tonnes_returned, "
             "share_reused, share_refurbished, share_recycled, share_incinerated, "
@@ -982,6 +982,7 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
             ("material", _S),
             ("treatment", _S),
             ("supplier_id", _S),
+            ("regulated_ets", _B),
         ]
     ),
     "instruments": pa.schema(

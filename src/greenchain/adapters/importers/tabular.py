@@ -344,6 +344,11 @@ def validate_table(
 ) -> ValidatedFile:
     """Check every row of ``table`` against ``schema``; return typed good rows and problems."""
     present = set(table.column_names)
+    # a column given under one of its other headings is read from there
+    heading = {
+        c.name: next((a for a in (c.name, *c.aliases) if a in present), c.name)
+        for c in schema.columns
+    }
     missing = [c.name for c in schema.columns if c.required and c.name not in present]
     if missing:
         raise InvalidDataError(
@@ -358,8 +363,8 @@ def validate_table(
             con.register("raw", table)
         selects = [ROW]
         for col in schema.columns:
-            if col.name in present:
-                expr = f"NULLIF(TRIM({_quote(col.name)}), '')"
+            if heading[col.name] in present:
+                expr = f"NULLIF(TRIM({_quote(heading[col.name])}), '')"
                 if col.upper:
                     expr = f"UPPER({expr})"
             else:
