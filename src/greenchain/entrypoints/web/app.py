@@ -260,10 +260,13 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
             status_code=500,
         )
 
+    from greenchain.entrypoints.web import account_pages, dashboard
     from greenchain.entrypoints.web.api import router as api_router
     from greenchain.entrypoints.web.ui import router as ui_router
 
     app.include_router(api_router)
+    app.include_router(account_pages.ui_router)
+    app.include_router(dashboard.ui_router)
     app.include_router(ui_router)
     from greenchain.entrypoints.web import ledger_pages
 

@@ -1,4 +1,6 @@
-"""The HTML UI (Jinja2 + HTMX): login, dashboard with charts, suppliers, uploads, runs.
+"""The HTML UI (Jinja2 + HTMX): rendering with the navigation of each kind of organisation, CSRF,
+the shape of a form handler, the error page; and the suppliers, uploads and runs pages. The
+login and account pages are in ``web.account_pages``, the dashboard in ``web.dashboard``.
 
 Pages carry no inline script or style (the Content Security Policy forbids both): chart data
 travels in ``<script type="application/json">`` blocks that ``static/app.js`` reads. Every form
@@ -27,26 +29,17 @@ from greenchain.domain.errors import (
     InvalidDataError,
     NotFoundError,
     PermissionDeniedError,
-    RateLimitedError,
 )
 from greenchain.domain.ghg import DEFAULT_GWP_SET, GwpSet
-from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.records import SCHEMAS
 from greenchain.entrypoints.web.deps import (
     CtxDep,
     PrincipalDep,
     RowId,
-    client_address,
-    log_in,
-    log_out,
-    optional_principal,
     session_principal,
 )
-from greenchain.services import accounts as account_service
 from greenchain.services import campaigns as campaign_service
-from greenchain.services import inventory as inventory_service
 from greenchain.services import jobs as job_service
-from greenchain.services import ledger as ledger_service
 from greenchain.services import queries, ui_queries
 from greenchain.services.context import Context
 
@@ -67,16 +60,6 @@ UPLOAD_KINDS = {
     "product-footprints": "Product footprints",
     "energy-attributes": "Energy attribute certificates and PPAs",
     "take-back": "Take-back of sold products",
-}
-GAS_LABELS = {
-    "co2": "CO₂",
-    "ch4": "CH₄",
-    "n2o": "N₂O",
-    "hfcs": "HFCs",
-    "pfcs": "PFCs",
-    "sf6": "SF₆",
-    "nf3": "NF₃",
-    "unspecified": "Not split by gas",
 }
 # The main navigation as (path under /orgs/{org}/, label). An organisation that takes part only
 # as a supplier sees what it uses; a buyer, or a company that is both, sees everything.
@@ -104,9 +87,6 @@ ENGAGEMENTS = ("engagements", "Engagements")
 VERIFIER_NAV = (ENGAGEMENTS, ("ledger", "Ledger"))
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 SUPPLIERS_PER_PAGE = 25
-PARETO_SUPPLIERS = 25
-TOP_SUPPLIERS = 10
-MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
 # --- CSRF -----------------------------------------------------------------------------------
@@ -251,304 +231,8 @@ def error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
-def _client(request: Request) -> str:
-    return client_address(request)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only paths of this site are followed after login (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target if "\\" not in target else "/"
-
-
 def _can_edit(member: Membership) -> bool:
     return member.role.rank >= Role.ANALYST.rank
-
-
-# --- login, logout, password reset, invitations ----------------------------------------------
-
-
-@router.get("/login")
-def login_form(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", title="Log in", next=_safe_next(next), error=None)
-
-
-@router.post("/login", dependencies=[Csrf])
-def login(
-    request: Request,
-    ctx: CtxDep,
-    email: Annotated[str, Form(max_length=320)],
-    password: Annotated[str, Form(max_length=500)],
-    next: Annotated[str, Form(max_length=2000)] = "/",
-) -> Response:
-    try:
-        principal = account_service.authenticate(ctx, email, password, _client(request))
-    except PermissionDeniedError as exc:
-        limited = isinstance(exc, RateLimitedError)
-        page = render(
-            request,
-            "login.html",
-            status_code=429 if limited else 401,
-            title="Log in",
-            error=exc.message,
-            next=_safe_next(next),
-            email=email,
-        )
-        if isinstance(exc, RateLimitedError) and exc.retry_after_seconds:
-            page.headers["Retry-After"] = str(exc.retry_after_seconds)
-        return page
-    request.session.clear()  # a new CSRF token with the new login
-    account_service.record(ctx, principal, None, "login", principal.email, client=_client(request))
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    log_in(request, response, principal)
-    return response
-
-
-@router.post("/logout", dependencies=[Csrf])
-def logout(request: Request, ctx: CtxDep, principal: MaybePrincipal) -> Response:
-    if principal is not None:
-        account_service.record(ctx, principal, None, "logout", principal.email)
-    request.session.clear()
-    response = RedirectResponse("/login", status_code=303)
-    log_out(request, response)
-    return response
-
-
-@router.get("/password-reset")
-def reset_request_form(request: Request) -> Response:
-    return render(request, "reset_request.html", title="Reset password", sent=False)
-
-
-@router.post("/password-reset", dependencies=[Csrf])
-def reset_request(
-    request: Request, ctx: CtxDep, email: Annotated[str, Form(max_length=320)]
-) -> Response:
-    account_service.request_password_reset(ctx, email, request.app.state.settings.base_url)
-    return render(request, "reset_request.html", title="Reset password", sent=True)
-
-
-@router.get("/password-reset/{token}")
-def reset_form(request: Request, token: str) -> Response:
-    return render(
-        request, "reset_form.html", title="Choose a new password", token=token, error=None
-    )
-
-
-@router.post("/password-reset/{token}", dependencies=[Csrf])
-def reset(
-    request: Request, ctx: CtxDep, token: str, password: Annotated[str, Form(max_length=500)]
-) -> Response:
-    try:
-        account_service.reset_password(ctx, token, password)
-    except InvalidDataError as exc:
-        return render(
-            request,
-            "reset_form.html",
-            status_code=422,
-            title="Choose a new password",
-            token=token,
-            error=exc.message,
-        )
-    return RedirectResponse("/login?reset=1", status_code=303)
-
-
-@router.get("/invitations/{token}")
-def invitation_form(request: Request, token: str) -> Response:
-    return render(request, "invitation.html", title="Accept invitation", token=token, error=None)
-
-
-@router.post("/invitations/{token}", dependencies=[Csrf])
-def accept(
-    request: Request, ctx: CtxDep, token: str, password: Annotated[str, Form(max_length=500)] = ""
-) -> Response:
-    try:
-        principal = account_service.accept_invitation(ctx, token, password or None)
-    except InvalidDataError as exc:
-        return render(
-            request,
-            "invitation.html",
-            status_code=422,
-            title="Accept invitation",
-            token=token,
-            error=exc.message,
-        )
-    request.session.clear()
-    response = RedirectResponse("/", status_code=303)
-    log_in(request, response, principal)
-    return response
-
-
-@router.get("/")
-def home(request: Request, principal: MaybePrincipal) -> Response:
-    """Logged in: the first organisation's landing page (its portal for a supplier, else its
-    dashboard)."""
-    if principal is None:
-        return RedirectResponse("/login", status_code=303)
-    if not principal.memberships:
-        return render(
-            request,
-            "error.html",
-            title="No organisation yet",
-            message="You are not a member of any organisation yet; ask an administrator to "
-            "invite you.",
-            principal=principal,
-        )
-    first = next(iter(principal.memberships))
-    return RedirectResponse(_landing(request, principal, first), status_code=303)
-
-
-@router.get("/orgs/{org}")
-def org_home(request: Request, org: str, principal: PrincipalDep) -> Response:
-    """An organisation's landing page (the organisation switcher links here)."""
-    principal.membership(org)
-    return RedirectResponse(_landing(request, principal, org), status_code=303)
-
-
-# --- dashboard -------------------------------------------------------------------------------
-
-
-def _share(part: float, whole: float) -> float:
-    return part / whole if whole else 0.0
-
-
-def _dashboard_charts(report: InventoryReport) -> dict[str, Any]:
-    """The three dashboard charts as plain data for ``static/app.js``."""
-    scope_labels = ["Scope 1", "Scope 2 (market-based)", "Scope 3"]
-    scope_datasets: list[dict[str, Any]] = [
-        {"label": "Scope 1", "data": [report.by_scope.get("1", 0.0), None, None]},
-        {
-            "label": "Scope 2 (market-based)",
-            "data": [None, report.by_scope.get("2_market", 0.0), None],
-        },
-    ]
-    for key, value in report.by_category.items():
-        if value:
-            scope_datasets.append(
-                {
-                    "label": f"3.{key} {SCOPE3_CATEGORY_NAMES[int(key)]}",
-                    "data": [None, None, value],
-                }
-            )
-    top = report.by_supplier[:PARETO_SUPPLIERS]
-    scope3 = report.by_scope.get("3", 0.0)
-    cumulative, running = [], 0.0
-    for s in top:
-        running += s.t_co2e
-        cumulative.append(round(_share(running, scope3), 4))
-    return {
-        "charts": [
-            {
-                "canvas": "chart-scopes",
-                "kind": "stacked-bar",
-                "labels": scope_labels,
-                "datasets": scope_datasets,
-                "unit": "t CO2e",
-            },
-            {
-                "canvas": "chart-pareto",
-                "kind": "pareto",
-                "labels": [s.name or s.supplier_id for s in top],
-                "ids": [s.supplier_id for s in top],
-                "values": [s.t_co2e for s in top],
-                "cumulative": cumulative,
-                "unit": "t CO2e",
-            },
-            {
-                "canvas": "chart-methods",
-                "kind": "doughnut",
-                "labels": [METHOD_LABELS.get(k, k) for k in report.by_method],
-                "values": list(report.by_method.values()),
-                "unit": "t CO2e",
-            },
-        ]
-    }
-
-
-def _top_suppliers(report: InventoryReport) -> list[dict[str, Any]]:
-    scope3 = report.by_scope.get("3", 0.0)
-    rows, running = [], 0.0
-    for rank, s in enumerate(report.by_supplier[:TOP_SUPPLIERS], start=1):
-        running += s.t_co2e
-        rows.append(
-            {
-                "rank": rank,
-                "supplier_id": s.supplier_id,
-                "name": s.name or s.supplier_id,
-                "method": s.method,
-                "t_co2e": s.t_co2e,
-                "share": _share(s.t_co2e, scope3),
-                "cumulative": _share(running, scope3),
-            }
-        )
-    return rows
-
-
-@router.get("/orgs/{org}/dashboard")
-def dashboard(
-    request: Request,
-    org: str,
-    ctx: CtxDep,
-    principal: PrincipalDep,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-) -> Response:
-    view = ui_queries.get_dashboard(ctx, principal, org, year, dt.date.today().year - 1)
-    report, previous = view.report, view.previous
-    context: dict[str, Any] = {}
-    if report is not None:
-        scope3 = report.by_scope.get("3", 0.0)
-        context = {
-            "scope3_share": _share(scope3, report.total_t_co2e),
-            "categories": [
-                (
-                    int(k),
-                    SCOPE3_CATEGORY_NAMES[int(k)],
-                    v,
-                    _share(v, scope3),
-                    ", ".join(
-                        METHOD_LABELS.get(m, m)
-                        for m, t in report.category_methods.get(k, {}).items()
-                        if t
-                    ),
-                )
-                for k, v in sorted(report.by_category.items(), key=lambda kv: -kv[1])
-                if v
-            ],
-            "exclusions": [
-                (e.category, SCOPE3_CATEGORY_NAMES[e.category], e.reason) for e in report.exclusions
-            ],
-            "circularity": report.circularity,
-            "methods": [
-                (METHOD_LABELS.get(k, k), v, _share(v, report.total_t_co2e))
-                for k, v in sorted(report.by_method.items(), key=lambda kv: -kv[1])
-            ],
-            "gases": [
-                (GAS_LABELS.get(k, k), v)
-                for k, v in sorted(report.by_gas.items(), key=lambda kv: -kv[1])
-                if v
-            ],
-            "top_suppliers": _top_suppliers(report),
-            "restatement_reasons": inventory_service.summarise_restatements(report),
-            "chart_data": _dashboard_charts(report),
-            "assurance": ledger_service.run_assurance(
-                ctx, principal, org, report.run_id, view.year
-            ),
-        }
-    return render(
-        request,
-        "dashboard.html",
-        title=f"Dashboard {view.year} – {view.member.org_name}",
-        active="dashboard",
-        principal=principal,
-        member=view.member,
-        org=org,
-        year=view.year,
-        years=view.years,
-        report=report,
-        previous=previous,
-        change=view.change_fraction,
-        **context,
-    )
 
 
 # --- suppliers -------------------------------------------------------------------------------
@@ -757,27 +441,31 @@ async def upload(
 ) -> Response:
     member = principal.membership(org, Role.ANALYST)
     name = Path(file.filename or "").name
-    try:
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+
+    def store() -> None:
         if kind not in SCHEMAS:
             raise InvalidDataError(f"choose what the file holds ({', '.join(SCHEMAS)})")
         if Path(name).suffix.lower() not in (".csv", ".xlsx"):
             raise InvalidDataError(f"'{name or 'the file'}' is not a .csv or .xlsx file")
-        data = await file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
             raise InvalidDataError("the file is larger than 100 MB; split it or use the CLI")
         if not data:
             raise InvalidDataError(f"'{name}' is empty")
-    except InvalidDataError as exc:
-        return _uploads(request, ctx, principal, member, org, status_code=422, error=exc.message)
-    folder = Path(request.app.state.settings.upload_dir) / str(member.org_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = (
-        folder / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
-        f"{Path(name).suffix.lower()}"
+        folder = Path(request.app.state.settings.upload_dir) / str(member.org_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = (
+            folder / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+            f"{Path(name).suffix.lower()}"
+        )
+        stored.write_bytes(data)
+        job_service.submit_import(ctx, principal, org, kind, stored, name, skip_invalid is not None)
+
+    return form_result(
+        functools.partial(_uploads, request, ctx, principal, member, org),
+        store,
+        lambda _: RedirectResponse(f"/orgs/{org}/uploads", status_code=303),
     )
-    stored.write_bytes(data)
-    job_service.submit_import(ctx, principal, org, kind, stored, name, skip_invalid is not None)
-    return RedirectResponse(f"/orgs/{org}/uploads", status_code=303)
 
 
 @router.get("/orgs/{org}/jobs/{job_id}")
@@ -853,10 +541,8 @@ def start_run(
     gwp: Annotated[str, Form(max_length=10)] = DEFAULT_GWP_SET.value,
 ) -> Response:
     member = principal.membership(org, Role.ANALYST)
-    try:
-        job_service.submit_calculation(ctx, principal, org, year, GwpSet.parse(gwp))
-    except InvalidDataError as exc:
-        return _runs(
-            request, ctx, principal, member, org, status_code=422, error=exc.message, year=year
-        )
-    return RedirectResponse(f"/orgs/{org}/runs", status_code=303)
+    return form_result(
+        functools.partial(_runs, request, ctx, principal, member, org, year=year),
+        lambda: job_service.submit_calculation(ctx, principal, org, year, GwpSet.parse(gwp)),
+        lambda _: RedirectResponse(f"/orgs/{org}/runs", status_code=303),
+    )
