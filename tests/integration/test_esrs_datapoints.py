@@ -88,3 +88,70 @@ def test_a_bad_ets_value_is_refused_naming_file_row_and_field(ctx: Context, tmp_
     assert "sites.csv" in message
     assert "row 3, field 'regulated_ets'" in message
     assert "maybe" in message
+
+
+#: DEFRA 2025 flat file, kg per unit: "Bioenergy / Biomass / Wood pellets" tonnes, CH4 and N2O
+#: only (ID 2_104_1045_15_1, 55.19389 kg CO2e) and its "Outside of scopes" CO2 (ID
+#: 99_104_1045_15_2, 1,677.18 kg); "Fuels / Liquid fuels / Diesel (average biofuel blend)"
+#: litres (ID 1_101_1011_8_1, 2.57082 kg CO2e) and the CO2 of its biofuel part (ID
+#: 99_604_1011_8_2, 0.14 kg). EPA Emission Factors Hub 2025, Table 1, "Biomass Fuels - Liquid /
+#: Biodiesel (100%)": 9.45 kg CO2, 0.14 g CH4 and 0.01 g N2O per gallon.
+PELLETS_S1, PELLETS_BIO = 55.19389, 1677.18
+DIESEL_S1, DIESEL_BIO = 2.57082, 0.14
+BIODIESEL_S1 = 0.14 * 28 / 1000 + 0.01 * 265 / 1000  # AR5 GWP100: CH4 28, N2O 265
+BIODIESEL_BIO = 9.45
+
+
+def test_the_co2_of_burning_biomass_is_reported_apart_and_not_in_the_scopes(
+    ctx: Context, tmp_path: Path
+):
+    report = _calculate(
+        ctx,
+        tmp_path,
+        [
+            activity("W1", activity="wood_pellets", amount="10", unit="tonnes"),
+            activity("D1", activity="diesel", amount="1000", unit="litres"),
+            activity("B1", activity="biodiesel", amount="100", unit="gallon", country="US"),
+        ],
+    )
+    assert report.by_scope["1"] == pytest.approx(
+        (10 * PELLETS_S1 + 1000 * DIESEL_S1 + 100 * BIODIESEL_S1) / 1000, abs=1e-6
+    )
+    assert report.biogenic_co2_t == pytest.approx(
+        (10 * PELLETS_BIO + 1000 * DIESEL_BIO + 100 * BIODIESEL_BIO) / 1000, abs=1e-6
+    )
+    assert report.biogenic_co2_t == pytest.approx(17.8568, abs=1e-6)
+    assert report.total_t_co2e == pytest.approx(
+        report.by_scope["1"] + report.by_scope["2_market"] + report.by_scope["3"]
+    )
+    lines = {
+        (r["source_id"], r["scope"]): r
+        for r in get_run_lines(ctx, "acme", report.run_id).to_pylist()
+    }
+    assert lines[("W1", "1")]["kg_biogenic_co2"] == pytest.approx(16771.8)
+    assert lines[("W1", "1")]["kg_co2"] == 0  # no fossil CO2 in the biomass line
+    doc = disclosure.esrs_e1(ctx, "acme", 2024)
+    assert doc["E1-6"]["biogenic_co2_t"] == pytest.approx(17.8568, abs=1e-6)
+    assert "biogenic_co2_t" not in doc["not_reported"]
+
+
+def test_an_epa_biomass_factor_named_directly_keeps_its_co2_out_of_scope_1(
+    ctx: Context, tmp_path: Path
+):
+    # EPA Hub 2025 Table 1, "Wood and Wood Residuals": 1,640 kg CO2, 126 g CH4, 63 g N2O per
+    # short ton
+    report = _calculate(
+        ctx,
+        tmp_path,
+        [
+            activity(
+                "W1",
+                activity="epa-hub-2025:stationary:wood-and-wood-residuals:short-ton",
+                amount="2",
+                unit="short ton",
+                country="US",
+            )
+        ],
+    )
+    assert report.by_scope["1"] == pytest.approx(2 * (126 * 28 + 63 * 265) / 1e6, abs=1e-6)
+    assert report.biogenic_co2_t == pytest.approx(2 * 1640 / 1000)

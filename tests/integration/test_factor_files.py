@@ -103,6 +103,30 @@ def test_defra_has_one_factor_per_published_value(defra: FactorSetData):
     assert len({f.factor_id for f in defra.factors}) == len(defra.factors)
 
 
+def test_defra_outside_of_scopes_rows_are_read_as_biogenic_co2_outside_the_scopes(
+    defra: FactorSetData,
+):
+    # DEFRA 2025 flat file, ID 99_104_1045_15_2: "Outside of scopes / Biomass / Wood pellets",
+    # tonnes, 1,677.18 kg CO2e of CO2 per unit (no total row)
+    pellets = next(f for f in defra.factors if f.factor_id == "99_104_1045_15")
+    assert pellets.scope == "Outside of Scopes"
+    assert pellets.kg_co2e_per_unit == pytest.approx(1677.18)
+    assert pellets.gases_kg_per_unit == {"CO2": pytest.approx(1677.18)}
+
+
+def test_hub_biomass_co2_is_kept_apart_and_peat_stays_fossil(hub: FactorSetData):
+    by_id = {f.factor_id: f for f in hub.factors}
+    # Table 1, "Biomass Fuels - Solid / Wood and Wood Residuals": 1,640 kg CO2, 126 g CH4 and
+    # 63 g N2O per short ton; only the CH4 and N2O are Scope 1
+    wood = by_id["stationary:wood-and-wood-residuals:short-ton"]
+    assert wood.extra["biogenic_co2_kg"] == 1640
+    assert "CO2" not in wood.gases_kg_per_unit
+    assert wood.kg_co2e_per_unit == pytest.approx((126 * 28 + 63 * 265) / 1000)
+    # Table 2, "Biodiesel (100%)": 9.45 kg CO2 per gallon, all biogenic
+    assert by_id["mobile:biodiesel-100:gallon"].extra["biogenic_co2_kg"] == 9.45
+    assert by_id["stationary:peat:short-ton"].gases_kg_per_unit["CO2"] == 895
+
+
 def test_hub_reads_egrid_subregions_in_kg_per_kwh(hub: FactorSetData):
     camx = next(f for f in hub.factors if f.factor_id == "egrid:CAMX")
     # eGRID2023 CAMX: 436.655 lb CO2, 0.025 lb CH4, 0.003 lb N2O per MWh

@@ -176,6 +176,77 @@ CATALOGUE: dict[str, ActivityDefinition] = {
             None,
             (_defra("1_101_1017_8", "litres"), _hub("mobile:motor-gasoline:gallon", "gallon")),
         ),
+        # Biomass burnt in own boilers, generators and vehicles (DEFRA 2025 "Bioenergy", EPA
+        # Hub 2025 Table 1 "Biomass Fuels"): only their CH4 and N2O are Scope 1; the CO2 of
+        # the biomass is biogenic, reported apart (DEFRA's "Outside of scopes" row of the same
+        # fuel and unit, the EPA's CO2 column of the fuel)
+        ActivityDefinition(
+            "wood_pellets",
+            "Wood pellets burnt on site (biomass boiler); biogenic CO2 reported apart",
+            "1",
+            None,
+            (
+                _defra("2_104_1045_15", "tonnes"),
+                _defra("2_104_1045_5", "kWh"),
+                _hub("stationary:wood-and-wood-residuals:short-ton", "short ton"),
+                _hub("stationary:wood-and-wood-residuals:mmbtu", "mmBtu"),
+            ),
+        ),
+        ActivityDefinition(
+            "wood_chips",
+            "Wood chips burnt on site (biomass boiler); biogenic CO2 reported apart",
+            "1",
+            None,
+            (
+                _defra("2_104_1044_15", "tonnes"),
+                _defra("2_104_1044_5", "kWh"),
+                _hub("stationary:wood-and-wood-residuals:short-ton", "short ton"),
+                _hub("stationary:wood-and-wood-residuals:mmbtu", "mmBtu"),
+            ),
+        ),
+        ActivityDefinition(
+            "biodiesel",
+            "Biodiesel (100 %, methyl ester) burnt in own generators and vehicles; biogenic "
+            "CO2 reported apart",
+            "1",
+            None,
+            (
+                _defra("2_103_1032_8", "litres"),
+                _defra("2_103_1032_3", "kg"),
+                _defra("2_103_1032_2", "GJ"),
+                _hub("stationary:biodiesel-100:gallon", "gallon"),
+            ),
+        ),
+        ActivityDefinition(
+            "bioethanol",
+            "Bioethanol (100 %) burnt in own equipment and vehicles; biogenic CO2 reported apart",
+            "1",
+            None,
+            (
+                _defra("2_103_1031_8", "litres"),
+                _defra("2_103_1031_3", "kg"),
+                _defra("2_103_1031_2", "GJ"),
+                _hub("stationary:ethanol-100:gallon", "gallon"),
+            ),
+        ),
+        ActivityDefinition(
+            "biogas",
+            "Biogas (anaerobic digestion) burnt on site; biogenic CO2 reported apart",
+            "1",
+            None,
+            (
+                _defra("2_105_1047_5", "kWh"),
+                _defra("2_105_1047_15", "tonnes"),
+                _hub("stationary:other-biomass-gases:scf", "scf"),
+            ),
+        ),
+        ActivityDefinition(
+            "biomethane",
+            "Biomethane (compressed) burnt on site or in own vehicles; biogenic CO2 reported apart",
+            "1",
+            None,
+            (_defra("2_103_1033_2", "GJ"), _defra("2_103_1033_3", "kg")),
+        ),
         ActivityDefinition(
             "air_travel_short_haul",
             "Flights, short haul, average passenger",

@@ -142,6 +142,10 @@ class InventoryReport:
     #: scheme (EU ETS, UK ETS...), for ESRS E1-6 para. 48(b); None in runs stored before the
     #: flag was kept
     scope_1_regulated_ets_t: float | None = None
+    #: t CO2 of burning biomass (wood, biofuels, biogas, the biofuel part of forecourt fuels),
+    #: outside the scopes and the total (ESRS E1-6 AR 43(c)); None in runs stored before it
+    #: was kept
+    biogenic_co2_t: float | None = None
 
     @property
     def scope_1_regulated_ets_share(self) -> float | None:
@@ -207,6 +211,7 @@ def build_report(
     exclusions: Sequence[tuple[int, str]] = (),
     circularity: Mapping[str, Any] | None = None,
     scope1_regulated_ets_kg: float = 0.0,
+    biogenic_co2_kg: float = 0.0,
 ) -> InventoryReport:
     """Assemble the report from kilogram aggregates; every key is present, zero when empty."""
     by_scope = {k: _tonnes(kg_by_scope.get(k, 0.0)) for k in SCOPE_KEYS}
@@ -246,6 +251,7 @@ def build_report(
         ],
         circularity=dict(circularity or {}),
         scope_1_regulated_ets_t=_tonnes(scope1_regulated_ets_kg),
+        biogenic_co2_t=_tonnes(biogenic_co2_kg),
     )
 
 

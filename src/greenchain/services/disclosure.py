@@ -28,9 +28,6 @@ from greenchain.services.inventory import get_inventory_report
 
 #: What this disclosure does not report yet, with the reason given to the reader.
 NOT_REPORTED = {
-    "biogenic_co2_t": (
-        "E1-6 AR 43(c)/AR 46(j): the factor sets used carry no biogenic CO2; not reported"
-    ),
     "fossil_energy_mwh": (
         "E1-5 para. 37(a): fuel energy content is not derived from activity rows yet"
     ),
@@ -46,6 +43,8 @@ def _not_kept_by(report: InventoryReport) -> dict[str, str]:
         missing["scope_1_regulated_ets_share"] = (
             f"E1-6 para. 48(b): {before} the regulated-ETS flag of activity rows{again}"
         )
+    if report.biogenic_co2_t is None:
+        missing["biogenic_co2_t"] = f"E1-6 AR 43(c): {before} the biogenic CO2 of biomass{again}"
     return missing
 
 
@@ -79,7 +78,7 @@ def _e1_6(report: InventoryReport, revenue: tuple[float, str] | None) -> dict[st
         ),
         "revenue_million": per_million,
         "revenue_currency": revenue[1] if revenue else None,
-        "biogenic_co2_t": None,
+        "biogenic_co2_t": report.biogenic_co2_t,
         "gwp": report.gwp,
         "run_id": report.run_id,
     }

@@ -25,6 +25,7 @@ from greenchain.domain.activities import (
     upstream_parts,
     waste_factor_id,
 )
+from greenchain.domain.energy import FuelKey, biogenic_co2_kg_per_unit, outside_of_scopes
 from greenchain.domain.errors import (
     GreenchainError,
     InvalidDataError,
@@ -73,6 +74,8 @@ def factor_gas_columns(
 class _FactorCache:
     ctx: Context
     sets: dict[str, tuple[FactorSetInfo, dict[str, EmissionFactor]]]
+    #: DEFRA's "Outside of scopes" factors by (fuel, unit), read once when first needed
+    outside: dict[FuelKey, EmissionFactor] | None = None
 
     def factors(self, set_key: str) -> list[EmissionFactor]:
         """Every factor of a set."""
@@ -80,6 +83,15 @@ class _FactorCache:
             info, factors = self.ctx.workspace.get_factor_set(set_key)
             self.sets[set_key] = (info, {f.factor_id: f for f in factors})
         return list(self.sets[set_key][1].values())
+
+    def biogenic_co2(self, info: FactorSetInfo, factor: EmissionFactor) -> float:
+        """kg of biogenic CO2 per unit of a built-in factor (0 for a fossil fuel)."""
+        companions = {}
+        if info.key == "defra-2025":
+            if self.outside is None:
+                self.outside = outside_of_scopes(self.factors("defra-2025"))
+            companions = self.outside
+        return biogenic_co2_kg_per_unit(factor, companions)
 
     def get(self, set_key: str, factor_id: str) -> tuple[FactorSetInfo, EmissionFactor]:
         if set_key == SUBPART_I_SET:  # built from 40 CFR 98 Table I-20 in the code
@@ -130,6 +142,7 @@ def activity_map(
                 # a use-phase row is per unit sold: the engine multiplies by its lifetime kWh
                 multiplier = 1.0 if use_phase else convert(1.0, unit, factor.unit)
                 scope, category, factor_year = choice.scope, choice.scope3_category, choice.year
+                biogenic = 0.0  # a custom factor is taken as given
                 category_error = (
                     f"{activity}: custom factor '{factor.factor_id}' is Scope 3 without a "
                     "category; give it or the row a scope3_category (1 to 15)"
@@ -142,6 +155,7 @@ def activity_map(
                 )
                 multiplier = 1.0 if use_phase else convert(1.0, unit, factor.unit)
                 factor_year = info.reference_year or year
+                biogenic = 0.0 if scope != "1" else cache.biogenic_co2(info, factor)
         except GreenchainError as exc:
             what = f"{country}, {unit}, {gas}" if gas else f"{country}, {unit}"
             row["error"] = f"{activity} ({what}): {exc.message}"
@@ -170,6 +184,7 @@ def activity_map(
                 else None
             ),
             **factor_gas_columns(factor, gwp_set, info.gwp_basis),
+            kg_biogenic_co2=biogenic,
         )
         rows.append(row)
     return rows, used_sets

@@ -65,6 +65,7 @@ def activity_sql(year: int) -> str:
                least(abs({year} - COALESCE(am.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
                false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
                COALESCE(a.regulated_ets, false) AS regulated_ets,
+               {quantity} * COALESCE(am.kg_biogenic_co2, 0) AS kg_biogenic_co2,
                CASE WHEN am.use_phase THEN 'use phase: ' || {_plain("a.amount")} || ' units x '
                     || {_plain("a.kwh_per_unit_year")} || ' kWh a year x '
                     || {_plain("a.lifetime_years")}
@@ -143,6 +144,7 @@ def activity_sql(year: int) -> str:
            least(abs({year} - COALESCE(um.factor_year, {year})), {MAX_YEAR_GAP}) AS q_gap,
            false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
            um.note AS note, NULL::VARCHAR AS reject_reason, false AS regulated_ets,
+           0.0 AS kg_biogenic_co2,
            NULL::DOUBLE AS electricity_mwh, NULL::DOUBLE AS covered_mwh
     FROM activities a
     JOIN activity_map am {key_join("am")}

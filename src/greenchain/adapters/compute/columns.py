@@ -47,6 +47,7 @@ RESULT_COLUMNS = [
     "is_primary",
     "note",
     "regulated_ets",
+    "kg_biogenic_co2",
 ]
 
 DQ_COLUMNS = (
@@ -94,6 +95,7 @@ ACTIVITY_MAP_SCHEMA = pa.schema(
         ("error", pa.string()),
         ("category_error", pa.string()),
         *[(c, pa.float64()) for c in GAS_COLS],
+        ("kg_biogenic_co2", pa.float64()),
     ]
 )
 

@@ -59,6 +59,8 @@ class CalculationOutput:
     rejected_summary: list[tuple[str, int, float, str, list[str]]] = field(default_factory=list)
     #: Scope 1 kg CO2e of the rows under a regulated emissions trading scheme
     scope1_regulated_ets_kg: float = 0.0
+    #: CO2 of burning biomass, reported apart from the scopes (kg CO2)
+    biogenic_co2_kg: float = 0.0
 
 
 def _quality_table() -> pa.Table:
@@ -235,11 +237,12 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         CREATE TEMP TABLE results AS
         SELECT r.* EXCLUDE (q_verified, q_region, q_gap, q_partial, reject_reason, note,
                             {", ".join(f"pf_{d}" for d in DQ_COLUMNS)},
-                            input_amount, input_unit, regulated_ets,
+                            input_amount, input_unit, regulated_ets, kg_biogenic_co2,
                             electricity_mwh, covered_mwh, {", ".join(GAS_COLS)}),
                {", ".join(f"COALESCE({c}, 0) AS {c}" for c in GAS_COLS)},
                {", ".join(_line_rating(d) for d in DQ_COLUMNS)}, r.note,
-               COALESCE(r.regulated_ets, false) AS regulated_ets
+               COALESCE(r.regulated_ets, false) AS regulated_ets,
+               COALESCE(r.kg_biogenic_co2, 0) AS kg_biogenic_co2
         FROM (SELECT * FROM purchase_results UNION ALL BY NAME SELECT * FROM activity_results) r
         JOIN quality q ON q.q_method = r.method AND q.q_verified = r.q_verified
                       AND q.q_region = r.q_region AND q.q_gap = r.q_gap
@@ -271,7 +274,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
             f"cpi_ratio, ({kg_sum}) AS kg_co2e, primary_kg_co2e, {', '.join(GAS_COLS)}, "
             f"dq_technological, "
             f"dq_geographical, dq_temporal, dq_completeness, dq_reliability, is_primary, "
-            f"note::note_t AS note, regulated_ets FROM results"
+            f"note::note_t AS note, regulated_ets, kg_biogenic_co2 FROM results"
         )
         .to_arrow_table()
         .select(RESULT_COLUMNS)
@@ -367,10 +370,12 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         "WHERE r.reject_reason IS NOT NULL AND lower(trim(a.activity)) = 'electricity'"
     ).fetchone() or (0.0,)
     electricity_mwh += rejected_mwh
-    (ets_kg,) = con.execute(
-        "SELECT COALESCE(sum(kg), 0) FROM t WHERE scope = '1' AND regulated_ets"
-    ).fetchone() or (0.0,)
+    (ets_kg, biogenic_kg) = con.execute(
+        "SELECT COALESCE(sum(kg) FILTER (WHERE scope = '1' AND regulated_ets), 0), "
+        f"COALESCE(sum(kg_biogenic_co2) FILTER (WHERE {in_total}), 0) FROM t"
+    ).fetchone() or (0.0, 0.0)
     return CalculationOutput(
+        biogenic_co2_kg=float(biogenic_kg),
         scope1_regulated_ets_kg=float(ets_kg),
         electricity_mwh=float(electricity_mwh),
         instrument_mwh=float(covered_mwh),

@@ -164,6 +164,12 @@ def read_defra_2025(path: Path) -> FactorSetData:
 
     One factor per ID stem (the ID without its trailing gas index); gases from the "kg CO2e
     of X per unit" rows, turned back into kg of gas with the AR5 GWPs DEFRA used.
+
+    The "Outside of scopes" rows (Level 1 "Outside of scopes": the biogenic CO2 of burning
+    bioenergy and of the biofuel part of forecourt fuels, e.g. ID 99_104_1045_15_2, wood
+    pellets, 1,677.18 kg CO2 per tonne) have a CO2 row and no total; each becomes a factor of
+    scope "Outside of Scopes" whose value is that CO2. They are never counted in the scopes:
+    the calculation reports them apart, beside the Scope 1 factor of the same fuel.
     """
     value_col = "GHG Conversion Factor 2025"
     cols = [
@@ -194,6 +200,9 @@ def read_defra_2025(path: Path) -> FactorSetData:
         elif unit in _DEFRA_GAS:
             species = _DEFRA_GAS[unit]
             gases[stem][species] = value / gwp(species, GwpSet.AR5)
+            if row["Level 1"].strip() == "Outside of scopes" and stem not in totals:
+                totals[stem] = (row, value)  # biogenic CO2 only: no total row
+                order.append(stem)
     factors: list[EmissionFactor] = []
     for stem in order:
         row, total = totals[stem]
@@ -252,10 +261,26 @@ def _hub_factor(
     kind: FactorKind,
     region: str | None,
     scope: str,
+    biogenic: bool = False,
 ) -> EmissionFactor:
+    """A factor from its kg CO2 and g CH4 and N2O per unit. ``biogenic``: a biomass fuel, whose
+    CO2 is kept apart (``extra["biogenic_co2_kg"]``) and only its CH4 and N2O count."""
     gases = {"CO2": co2_kg, "CH4": ch4_g / 1000.0, "N2O": n2o_g / 1000.0}
+    extra: dict[str, float] = {}
+    if biogenic:
+        extra["biogenic_co2_kg"] = gases.pop("CO2")
     total = sum(m * gwp(s, GwpSet.AR5) for s, m in gases.items())
-    return EmissionFactor(factor_id, name, unit, total, kind, region, scope, gases)
+    return EmissionFactor(factor_id, name, unit, total, kind, region, scope, gases, extra)
+
+
+#: EPA Hub 2025 Table 1 headings of biomass fuels, and the biomass fuels of Table 2: their CO2
+#: is biogenic, reported outside the scopes (GHG Protocol Corporate Standard ch. 9; the Hub's
+#: note sends the reader to the EPA's stationary combustion guidance for how to include
+#: biomass). Peat, listed by the EPA under "Biomass Fuels - Solid", is a fossil fuel in the
+#: IPCC 2006 Guidelines (Vol. 2, ch. 1, 1.4.1.3): its CO2 stays in Scope 1.
+_HUB_BIOMASS_HEADINGS = ("Biomass Fuels",)
+_HUB_BIOMASS_FUELS = frozenset({"Biodiesel (100%)", "Ethanol (100%)"})
+_HUB_FOSSIL_IN_BIOMASS = frozenset({"Peat"})
 
 
 def _is_num(value: Any) -> bool:
@@ -344,6 +369,7 @@ def read_epa_hub_2025(path: Path) -> FactorSetData:
     factors: list[EmissionFactor] = []
     # Table 1: stationary combustion; unit from the last "mmBtu per X" header seen.
     unit = "short ton"
+    heading = ""
     for cells in tables["Table 1"]:
         first = cells[0]
         if isinstance(first, str) and first.startswith("mmBtu per"):
@@ -351,8 +377,14 @@ def read_epa_hub_2025(path: Path) -> FactorSetData:
             continue
         if isinstance(first, str) and first.startswith("Source"):
             break
+        if len(cells) == 1 and isinstance(first, str):
+            heading = first.strip()
+            continue
         if len(cells) == 8 and all(_is_num(c) for c in cells[1:]):
             name = str(first).strip()
+            biogenic = heading.startswith(_HUB_BIOMASS_HEADINGS) and (
+                name not in _HUB_FOSSIL_IN_BIOMASS
+            )
             _, co2_mm, ch4_mm, n2o_mm, co2_u, ch4_u, n2o_u = cells[1:]
             base = f"stationary:{_slug(name)}"
             factors.append(
@@ -366,6 +398,7 @@ def read_epa_hub_2025(path: Path) -> FactorSetData:
                     FactorKind.FUEL,
                     "US",
                     "1",
+                    biogenic,
                 )
             )
             factors.append(
@@ -379,6 +412,7 @@ def read_epa_hub_2025(path: Path) -> FactorSetData:
                     FactorKind.FUEL,
                     "US",
                     "1",
+                    biogenic,
                 )
             )
     # Table 2: mobile combustion CO2 per unit of fuel.
@@ -396,6 +430,7 @@ def read_epa_hub_2025(path: Path) -> FactorSetData:
                     FactorKind.FUEL,
                     "US",
                     "1",
+                    name in _HUB_BIOMASS_FUELS,
                 )
             )
     # Table 6: eGRID total output emission rates, lb per MWh -> kg per kWh.
