@@ -28,7 +28,8 @@ from fastapi.testclient import TestClient
 from greenchain.config import Settings
 from greenchain.domain.access import Role
 from greenchain.entrypoints.web.app import create_app
-from greenchain.entrypoints.web.pact import api_router, pact_router
+from greenchain.entrypoints.web.pact import pact_router
+from greenchain.entrypoints.web.pact_api import api_router
 from greenchain.services.accounts import add_user, create_api_token
 from greenchain.services.context import Context
 from greenchain.services.orgs import add_organisation

@@ -277,7 +277,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(targets_api.api_router)
     app.include_router(targets_web.ui_router)
     from greenchain.entrypoints.web import engagement as engagement_web
-    from greenchain.entrypoints.web import engagement_api, pact_pages
+    from greenchain.entrypoints.web import engagement_api, pact_api, pact_pages
     from greenchain.entrypoints.web import pact as pact_web
     from greenchain.entrypoints.web import pact_client as pact_client_web
     from greenchain.entrypoints.web import programs as programs_web
@@ -301,7 +301,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(programs_web.api_router)
     app.include_router(programs_web.ui_router)
     app.include_router(pact_web.pact_router)
-    app.include_router(pact_web.api_router)
+    app.include_router(pact_api.api_router)
     app.include_router(pact_client_web.api_router)
     app.include_router(pact_pages.ui_router)
     app.include_router(run_lines_web.ui_router)
