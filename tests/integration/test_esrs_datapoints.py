@@ -155,3 +155,38 @@ def test_an_epa_biomass_factor_named_directly_keeps_its_co2_out_of_scope_1(
     )
     assert report.by_scope["1"] == pytest.approx(2 * (126 * 28 + 63 * 265) / 1e6, abs=1e-6)
     assert report.biogenic_co2_t == pytest.approx(2 * 1640 / 1000)
+
+
+def test_the_energy_of_fuels_is_stored_by_group_and_disclosed_with_the_renewable_share(
+    ctx: Context, tmp_path: Path
+):
+    report = _calculate(
+        ctx,
+        tmp_path,
+        [
+            activity("N1", activity="natural_gas", amount="20000", unit="kWh"),
+            activity("D1", activity="diesel", amount="1000", unit="litres"),
+            activity("W1", activity="wood_pellets", amount="3", unit="tonnes"),
+            activity("E1", amount="50000", unit="kWh"),
+        ],
+    )
+    # natural gas in kWh counts as given: 20 MWh. Diesel: 1,000 litres x 0.83254 kg/l
+    # (DEFRA 2025: 2.57082 kg CO2e per litre / 3,087.94462 per tonne, IDs 1_101_1011_8_1 and
+    # 1_101_1011_15_1) x 43.0 MJ/kg (IPCC 2006 Vol. 2 Table 1.2, "Gas/Diesel Oil") / 3,600
+    # = 9.944228 MWh. Wood pellets: 3 t x 15.6 MJ/kg ("Wood/Wood Waste") = 13 MWh.
+    diesel_mwh = 1000 * 0.83254 * 43.0 / 3600
+    assert diesel_mwh == pytest.approx(9.944228, abs=1e-6)
+    fuels = report.fuel_energy_mwh
+    assert fuels is not None
+    assert fuels["natural_gas"] == pytest.approx(20.0)
+    assert fuels["crude_oil_and_petroleum_products"] == pytest.approx(diesel_mwh, abs=1e-3)
+    assert fuels["renewable_fuels"] == pytest.approx(13.0)
+    assert fuels["coal_and_coal_products"] == 0
+    e15 = disclosure.esrs_e1(ctx, "acme", 2024)["E1-5"]
+    assert e15["fossil_energy_mwh"] == pytest.approx(20 + diesel_mwh, abs=1e-3)
+    assert e15["fossil_energy_by_group_mwh"]["natural_gas"] == pytest.approx(20.0)
+    assert e15["renewable_fuels_mwh"] == pytest.approx(13.0)
+    total = 20 + diesel_mwh + 13 + 50
+    assert e15["total_energy_mwh"] == pytest.approx(total, abs=1e-3)
+    # no instruments: the only renewable energy is the wood
+    assert e15["share_renewable_energy"] == pytest.approx(13 / total, abs=1e-6)

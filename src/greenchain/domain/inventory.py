@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from greenchain.domain.energy import ENERGY_GROUPS, FOSSIL_GROUPS
 from greenchain.domain.ghg import Gas
 from greenchain.domain.methods import Method
 
@@ -146,6 +147,17 @@ class InventoryReport:
     #: outside the scopes and the total (ESRS E1-6 AR 43(c)); None in runs stored before it
     #: was kept
     biogenic_co2_t: float | None = None
+    #: MWh of the fuels burnt, by ESRS E1 AR 34 group (``greenchain.domain.energy``:
+    #: coal_and_coal_products, crude_oil_and_petroleum_products, natural_gas, other_fossil,
+    #: renewable_fuels; every group present, 0 when none); None in runs stored before
+    fuel_energy_mwh: dict[str, float] | None = None
+
+    @property
+    def fossil_fuel_energy_mwh(self) -> float | None:
+        """MWh of the fossil fuels burnt (ESRS E1-5 para. 37(a) (i)-(iii) and other fossil)."""
+        if self.fuel_energy_mwh is None:
+            return None
+        return round(sum(self.fuel_energy_mwh.get(g, 0.0) for g in FOSSIL_GROUPS), 3)
 
     @property
     def scope_1_regulated_ets_share(self) -> float | None:
@@ -212,6 +224,7 @@ def build_report(
     circularity: Mapping[str, Any] | None = None,
     scope1_regulated_ets_kg: float = 0.0,
     biogenic_co2_kg: float = 0.0,
+    fuel_energy_mwh: Mapping[str, float] | None = None,
 ) -> InventoryReport:
     """Assemble the report from kilogram aggregates; every key is present, zero when empty."""
     by_scope = {k: _tonnes(kg_by_scope.get(k, 0.0)) for k in SCOPE_KEYS}
@@ -252,6 +265,7 @@ def build_report(
         circularity=dict(circularity or {}),
         scope_1_regulated_ets_t=_tonnes(scope1_regulated_ets_kg),
         biogenic_co2_t=_tonnes(biogenic_co2_kg),
+        fuel_energy_mwh={g: round((fuel_energy_mwh or {}).get(g, 0.0), 3) for g in ENERGY_GROUPS},
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from greenchain.domain.energy import FOSSIL_GROUPS, RENEWABLE_FUELS
 from greenchain.domain.errors import NotFoundError
 from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.targets import CREDIT_FIELDS
@@ -28,8 +29,11 @@ from greenchain.services.inventory import get_inventory_report
 
 #: What this disclosure does not report yet, with the reason given to the reader.
 NOT_REPORTED = {
-    "fossil_energy_mwh": (
-        "E1-5 para. 37(a): fuel energy content is not derived from activity rows yet"
+    "nuclear_energy_mwh": (
+        "E1-5 para. 37(b): purchased electricity is not split by the grid's generation sources"
+    ),
+    "self_generated_renewable_mwh": (
+        "E1-5 para. 37(c)(iii): no activity records self-generated non-fuel renewable energy"
     ),
 }
 
@@ -45,7 +49,43 @@ def _not_kept_by(report: InventoryReport) -> dict[str, str]:
         )
     if report.biogenic_co2_t is None:
         missing["biogenic_co2_t"] = f"E1-6 AR 43(c): {before} the biogenic CO2 of biomass{again}"
+    if report.fuel_energy_mwh is None:
+        missing["fossil_energy_mwh"] = f"E1-5 para. 37(a): {before} the energy of fuels{again}"
     return missing
+
+
+def _e1_5(report: InventoryReport) -> dict[str, Any]:
+    """Energy consumption and mix (ESRS E1-5 para. 37-38, AR 34): the fuels burnt, fossil by
+    group and renewable, and the purchased electricity with its part covered by instruments.
+    The fuels' MWh come from the run (``greenchain.domain.energy``); the electricity not
+    covered by instruments stays in the total, unsplit by the grid's sources."""
+    electricity = report.electricity_mwh
+    share = report.renewable_electricity_share
+    renewable_electricity = electricity * share if share is not None else None
+    fuels = report.fuel_energy_mwh
+    fossil = report.fossil_fuel_energy_mwh
+    renewable_fuels = fuels.get(RENEWABLE_FUELS, 0.0) if fuels is not None else None
+    total = None
+    if fossil is not None and renewable_fuels is not None:
+        total = round(fossil + renewable_fuels + electricity, 3)
+    return {
+        "purchased_electricity_mwh": electricity,
+        "renewable_purchased_with_instruments_mwh": renewable_electricity,
+        "share_renewable_electricity": share,
+        "fossil_energy_mwh": fossil,
+        "fossil_energy_by_group_mwh": (
+            {g: fuels.get(g, 0.0) for g in FOSSIL_GROUPS} if fuels is not None else None
+        ),
+        "nuclear_energy_mwh": None,
+        "renewable_fuels_mwh": renewable_fuels,
+        "self_generated_renewable_mwh": None,
+        "total_energy_mwh": total,
+        "share_renewable_energy": (
+            round(((renewable_fuels or 0.0) + (renewable_electricity or 0.0)) / total, 6)
+            if total
+            else None
+        ),
+    }
 
 
 def _e1_6(report: InventoryReport, revenue: tuple[float, str] | None) -> dict[str, Any]:
@@ -172,8 +212,6 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
         except NotFoundError:
             base = _base_from_history(ctx, org_slug, int(base_year), revenues)
     retired = [c for c in credits if c.get("retired_for")]
-    electricity = report.electricity_mwh
-    renewable = report.renewable_electricity_share
     return {
         "standard": "ESRS E1 (Commission Delegated Regulation (EU) 2023/2772)",
         "org": org_slug,
@@ -182,14 +220,7 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
         "ledger_entry": _run_entry(ctx, org.id, report.run_id),
         "calculated_at": report.created_at,
         "E1-6": {**_e1_6(report, revenues.get(year)), "base_year": base},
-        "E1-5": {
-            "purchased_electricity_mwh": electricity,
-            "renewable_purchased_with_instruments_mwh": (
-                electricity * renewable if renewable is not None else None
-            ),
-            "share_renewable_electricity": renewable,
-            "fossil_energy_mwh": None,
-        },
+        "E1-5": _e1_5(report),
         "E1-4": {"targets": targets},
         "E1-7": {
             "credits_retired_t": sum(c["quantity_t"] for c in retired),
@@ -227,6 +258,24 @@ def _e5_5(report: InventoryReport) -> dict[str, Any] | None:
             for p in c.get("product_lines", [])
         ],
     }
+
+
+#: The paragraph of ESRS E1 each E1-5 datapoint answers.
+_E1_5_PARAGRAPHS = {
+    "purchased_electricity_mwh": "37(a)(iv), 37(c)(ii)",
+    "renewable_purchased_with_instruments_mwh": "37(c)(ii)",
+    "share_renewable_electricity": "37(c)(ii)",
+    "fossil_energy_mwh": "37(a)",
+    "coal_and_coal_products": "38(a)",
+    "crude_oil_and_petroleum_products": "38(b)",
+    "natural_gas": "38(c)",
+    "other_fossil": "38(d)",
+    "nuclear_energy_mwh": "37(b)",
+    "renewable_fuels_mwh": "37(c)(i)",
+    "self_generated_renewable_mwh": "37(c)(iii)",
+    "total_energy_mwh": "37",
+    "share_renewable_energy": "AR 34",
+}
 
 
 def esrs_e1_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
@@ -270,9 +319,12 @@ def esrs_e1_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
                 (base.get("scope_3_by_category_t") or {}).get(cat),
             ]
         )
-    energy = [["Datapoint (E1-5)", "Paragraph", "Value"]] + [
-        [k, "37-38", v] for k, v in doc["E1-5"].items()
-    ]
+    energy: list[list[Any]] = [["Datapoint (E1-5)", "Paragraph", "Value"]]
+    for key, value in doc["E1-5"].items():
+        if isinstance(value, dict):
+            energy += [[f"{key}.{g}", _E1_5_PARAGRAPHS.get(g, "38"), v] for g, v in value.items()]
+        else:
+            energy.append([key, _E1_5_PARAGRAPHS.get(key, "37"), value])
     targets = [
         [
             "name",

@@ -25,7 +25,12 @@ from greenchain.domain.activities import (
     upstream_parts,
     waste_factor_id,
 )
-from greenchain.domain.energy import FuelKey, biogenic_co2_kg_per_unit, outside_of_scopes
+from greenchain.domain.energy import (
+    FuelKey,
+    biogenic_co2_kg_per_unit,
+    fuel_energy_mwh_per_unit,
+    outside_of_scopes,
+)
 from greenchain.domain.errors import (
     GreenchainError,
     InvalidDataError,
@@ -185,9 +190,18 @@ def activity_map(
             ),
             **factor_gas_columns(factor, gwp_set, info.gwp_basis),
             kg_biogenic_co2=biogenic,
+            **_energy_columns(activity, unit),
         )
         rows.append(row)
     return rows, used_sets
+
+
+def _energy_columns(activity: str, unit: str) -> dict[str, Any]:
+    """The ESRS AR 34 fuel group of an activity and the MWh one unit of it holds (none for
+    what is not a fuel)."""
+    found = fuel_energy_mwh_per_unit(activity, unit)
+    group, per_unit = found if found is not None else (None, None)
+    return {"energy_group": group, "energy_mwh_per_unit": per_unit}
 
 
 def _builtin(

@@ -190,6 +190,7 @@ def calculate_inventory(
             instrument_mwh=result.instrument_mwh,
             scope1_regulated_ets_kg=result.scope1_regulated_ets_kg,
             biogenic_co2_kg=result.biogenic_co2_kg,
+            fuel_energy_mwh=result.fuel_energy_mwh,
             rejected=[
                 RejectedLines(reason, n, round(amount, 6), unit, ids)
                 for reason, n, amount, unit, ids in result.rejected_summary

@@ -66,6 +66,7 @@ def activity_sql(year: int) -> str:
                false AS is_primary, a.amount::DOUBLE AS input_amount, a.unit AS input_unit,
                COALESCE(a.regulated_ets, false) AS regulated_ets,
                {quantity} * COALESCE(am.kg_biogenic_co2, 0) AS kg_biogenic_co2,
+               am.energy_group, a.amount::DOUBLE * am.energy_mwh_per_unit AS energy_mwh,
                CASE WHEN am.use_phase THEN 'use phase: ' || {_plain("a.amount")} || ' units x '
                     || {_plain("a.kwh_per_unit_year")} || ' kWh a year x '
                     || {_plain("a.lifetime_years")}

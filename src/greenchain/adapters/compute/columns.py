@@ -96,6 +96,8 @@ ACTIVITY_MAP_SCHEMA = pa.schema(
         ("category_error", pa.string()),
         *[(c, pa.float64()) for c in GAS_COLS],
         ("kg_biogenic_co2", pa.float64()),
+        ("energy_group", pa.string()),
+        ("energy_mwh_per_unit", pa.float64()),
     ]
 )
 

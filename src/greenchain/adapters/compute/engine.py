@@ -61,6 +61,8 @@ class CalculationOutput:
     scope1_regulated_ets_kg: float = 0.0
     #: CO2 of burning biomass, reported apart from the scopes (kg CO2)
     biogenic_co2_kg: float = 0.0
+    #: MWh of the fuels burnt (Scope 1 activity rows), by ESRS AR 34 group
+    fuel_energy_mwh: dict[str, float] = field(default_factory=dict)
 
 
 def _quality_table() -> pa.Table:
@@ -238,6 +240,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         SELECT r.* EXCLUDE (q_verified, q_region, q_gap, q_partial, reject_reason, note,
                             {", ".join(f"pf_{d}" for d in DQ_COLUMNS)},
                             input_amount, input_unit, regulated_ets, kg_biogenic_co2,
+                            energy_group, energy_mwh,
                             electricity_mwh, covered_mwh, {", ".join(GAS_COLS)}),
                {", ".join(f"COALESCE({c}, 0) AS {c}" for c in GAS_COLS)},
                {", ".join(_line_rating(d) for d in DQ_COLUMNS)}, r.note,
@@ -374,7 +377,15 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         "SELECT COALESCE(sum(kg) FILTER (WHERE scope = '1' AND regulated_ets), 0), "
         f"COALESCE(sum(kg_biogenic_co2) FILTER (WHERE {in_total}), 0) FROM t"
     ).fetchone() or (0.0, 0.0)
+    fuel_energy_mwh = {
+        str(group): float(mwh)
+        for group, mwh in con.execute(
+            "SELECT energy_group, sum(energy_mwh) FROM activity_results WHERE scope = '1' "
+            "AND reject_reason IS NULL AND energy_group IS NOT NULL GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    }
     return CalculationOutput(
+        fuel_energy_mwh=fuel_energy_mwh,
         biogenic_co2_kg=float(biogenic_kg),
         scope1_regulated_ets_kg=float(ets_kg),
         electricity_mwh=float(electricity_mwh),
