@@ -427,3 +427,38 @@ def test_the_demo_links_its_supplier_through_an_accepted_invitation(demo_workspa
     assert "demo-osat-partner" in customers.output
     pending = runner.invoke(app, ["supplier", "link-invitations", "--org", "demo-supplier"])
     assert "demo-semiconductor" not in pending.output  # accepted, no longer pending
+
+
+def test_each_disclosure_of_the_demo_equals_the_run_it_names_and_is_on_the_ledger(
+    demo_workspace, tmp_path
+):
+    runner, _ = demo_workspace
+    org = ["--org", "demo-semiconductor", "--year", "2025"]
+    inventory = json.loads(
+        runner.invoke(app, ["report", "inventory", *org, "--format", "json"]).output
+    )
+    scope = inventory["by_scope"]
+    docs = {}
+    for kind in ("esrs-e1", "cdp", "ghg-protocol", "ifrs-s2"):
+        result = runner.invoke(app, ["report", kind, *org, "--out", str(tmp_path / f"{kind}.json")])
+        assert result.exit_code == 0, result.output
+        assert f"from run {inventory['run_id']}" in " ".join(result.output.split())
+        docs[kind] = json.loads((tmp_path / f"{kind}.json").read_text())
+        assert docs[kind]["basis"]["run_id"] == inventory["run_id"]
+        pdf = tmp_path / f"{kind}.pdf"
+        result = runner.invoke(app, ["report", kind, *org, "--format", "pdf", "--out", str(pdf)])
+        assert result.exit_code == 0, result.output
+        assert pdf.read_bytes().startswith(b"%PDF")
+    assert docs["esrs-e1"]["E1-6"]["gross_scope_1_t"] == scope["1"]
+    assert docs["cdp"]["C6.1"]["gross_global_scope_1_t"] == scope["1"]
+    assert docs["cdp"]["C6.3"]["scope_2_market_t"] == scope["2_market"]
+    assert docs["ghg-protocol"]["emissions"]["scope_3_t"] == scope["3"]
+    assert docs["ifrs-s2"]["29(a)(i)"]["scope_2_location_t"] == scope["2_location"]
+    cdp_categories = {str(c["category"]): c["emissions_t"] for c in docs["cdp"]["C6.5"]}
+    for category, tonnes in inventory["by_category"].items():
+        assert (cdp_categories[category] or 0.0) == tonnes
+    result = runner.invoke(app, ["report", "cdp", *org, "--format", "xlsx"])
+    assert result.exit_code != 0
+    assert "--format xlsx needs --out" in result.output
+    verified = runner.invoke(app, ["ledger", "verify"])
+    assert verified.exit_code == 0, verified.output

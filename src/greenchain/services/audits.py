@@ -23,7 +23,7 @@ from greenchain.domain.qualification import (
 )
 from greenchain.services.context import Context
 from greenchain.services.ports import QualificationStore
-from greenchain.services.qualification import load_case
+from greenchain.services.qualification_cases import load_case
 from greenchain.services.qualification_common import (
     action_row,
     audit_rows,

@@ -16,7 +16,6 @@ Source: ESRS E1 "Climate change", disclosure requirements E1-4 (para. 30-34), E1
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from greenchain.domain.energy import FOSSIL_GROUPS, RENEWABLE_FUELS
@@ -25,6 +24,7 @@ from greenchain.domain.inventory import SCOPE3_CATEGORY_NAMES, InventoryReport
 from greenchain.domain.targets import CREDIT_FIELDS
 from greenchain.services import targets as target_service
 from greenchain.services.context import Context
+from greenchain.services.disclosure_basis import basis, run_entry
 from greenchain.services.inventory import get_inventory_report
 
 #: What this disclosure does not report yet, with the reason given to the reader.
@@ -160,17 +160,6 @@ def _base_from_history(
     }
 
 
-def _run_entry(ctx: Context, org_id: int, run_id: int) -> int | None:
-    """The sequence number of the ledger entry that records the run."""
-    if ctx.ledger is None:
-        return None
-    for item in ctx.ledger.entries_of(org_id):
-        payload = json.loads(item["entry"])["payload"]
-        if item["kind"] == "calculation_run" and payload.get("run_id") == run_id:
-            return int(item["seq"])
-    return None
-
-
 def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -> dict[str, Any]:
     """The ESRS E1 datapoints of ``org_slug`` for ``year`` from a stored run (the latest of the
     year unless ``run_id``), with the base year's beside them where a target names one."""
@@ -216,8 +205,10 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
         "standard": "ESRS E1 (Commission Delegated Regulation (EU) 2023/2772)",
         "org": org_slug,
         "year": year,
+        "org_name": org.name,
+        "basis": basis(ctx, org.id, report),
         "run_id": report.run_id,
-        "ledger_entry": _run_entry(ctx, org.id, report.run_id),
+        "ledger_entry": run_entry(ctx, org.id, report.run_id),
         "calculated_at": report.created_at,
         "E1-6": {**_e1_6(report, revenues.get(year)), "base_year": base},
         "E1-5": _e1_5(report),

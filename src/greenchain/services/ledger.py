@@ -88,6 +88,7 @@ ROW_FIELDS: Mapping[str, tuple[str, ...]] = {
         "milestones",
     ),
     "progress_reports": ("id", "org_id", "year", "pdf_sha256", "pdf", "html"),
+    "disclosures": ("id", "org_id", "kind", "year", "run_id", "format", "sha256", "content"),
     "carbon_credits": ("id", "org_id", *CREDIT_FIELDS),
 }
 
@@ -960,6 +961,7 @@ KIND_LABELS: Mapping[str, str] = {
     "target_change": "Target change",
     "credit_retired": "Credits retired",
     "progress_report": "Progress report",
+    "disclosure": "Disclosure issued",
     "supplier_submission": "Supplier answer submitted",
     "supplier_data_accepted": "Supplier data accepted",
     "supplier_consent_revoked": "Supplier consent revoked",
@@ -1015,4 +1017,9 @@ def _summary(body: Mapping[str, Any]) -> str:
         )
     if kind == "progress_report":
         return f"progress report {payload.get('report_id')} for {payload.get('year')}"
+    if kind == "disclosure":
+        return (
+            f"{payload.get('kind')} {payload.get('year')} ({payload.get('format')}) from run "
+            f"{payload.get('run_id')}, SHA-256 {str(payload.get('sha256'))[:12]}…"
+        )
     return kind_label(str(kind))

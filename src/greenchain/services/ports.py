@@ -607,6 +607,26 @@ class ReportStore(Protocol):
     def report(self, org_id: int, report_id: int) -> dict[str, Any] | None: ...
 
 
+class DisclosureStore(Protocol):
+    """Issued disclosure documents (one file each); every method filters on org."""
+
+    def add_disclosure(self, values: dict[str, Any]) -> int: ...
+    def disclosures(self, org_id: int) -> list[dict[str, Any]]: ...
+    def disclosure(self, org_id: int, disclosure_id: int) -> dict[str, Any] | None: ...
+
+
+#: A table of a disclosure: its name and its rows, the header first.
+Table = tuple[str, list[list[Any]]]
+
+
+class DisclosureRenderer(Protocol):
+    """Turns a disclosure (title, basis, tables) into HTML, PDF and XLSX files."""
+
+    def html(self, doc: Mapping[str, Any], tables: Sequence[Table]) -> str: ...
+    def pdf(self, html: str) -> bytes: ...
+    def xlsx(self, tables: Sequence[Table]) -> bytes: ...
+
+
 class QualificationStore(Protocol):
     """Qualification programs and cases, audits, supplier attributes, scorecard weights,
     requirements and incentives of buyers; every method filters on the buyer's ``org_id``."""

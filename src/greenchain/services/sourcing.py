@@ -23,7 +23,7 @@ from greenchain.domain.scorecards import (
 )
 from greenchain.services.context import Context
 from greenchain.services.ports import OrganisationRecord, QualificationStore
-from greenchain.services.qualification import get_case, load_case
+from greenchain.services.qualification_cases import get_case, load_case
 from greenchain.services.qualification_common import (
     as_date,
     as_iso,

@@ -29,6 +29,7 @@ from greenchain.entrypoints.cli.common import (
     print_json,
     sql_engine,
 )
+from greenchain.entrypoints.cli.disclosure import add_disclosure_commands
 from greenchain.entrypoints.cli.engagement import program_app, request_app
 from greenchain.entrypoints.cli.errors import err_console, guarded
 from greenchain.entrypoints.cli.export import write_inventory_csv, write_inventory_xlsx
@@ -73,6 +74,7 @@ app.add_typer(factors_app, name="factors")
 app.add_typer(fx_app, name="fx")
 app.add_typer(category_app, name="category")
 app.add_typer(import_app, name="import")
+add_disclosure_commands(report_app)
 app.add_typer(report_app, name="report")
 app.add_typer(runs_app, name="runs")
 app.add_typer(user_app, name="user")
@@ -474,44 +476,6 @@ def report_inventory(
                 raise typer.BadParameter("--format xlsx needs --out FILE.xlsx")
             write_inventory_xlsx(report, lines, out)
             console.print(f"Written {out}")
-
-
-class DisclosureFormat(StrEnum):
-    JSON = "json"
-    XLSX = "xlsx"
-
-
-@report_app.command("esrs-e1")
-@guarded
-def report_esrs_e1(
-    org: OrgOption,
-    year: YearOption,
-    format: Annotated[DisclosureFormat, typer.Option("--format", help="Output format.")] = (
-        DisclosureFormat.JSON
-    ),
-    out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
-    run: Annotated[
-        int | None, typer.Option(help="A specific run id (default latest).", min=1, max=MAX_ROW_ID)
-    ] = None,
-) -> None:
-    """ESRS E1 climate datapoints (E1-4 targets, E1-5 energy, E1-6 GHG emissions, E1-7
-    credits) from a stored calculation run, naming the run and its ledger entry."""
-    from greenchain.adapters.exports import write_xlsx
-    from greenchain.services import disclosure
-
-    doc = disclosure.esrs_e1(_ctx(), org, year, run)
-    if format is DisclosureFormat.XLSX:
-        if out is None:
-            raise typer.BadParameter("--format xlsx needs --out FILE.xlsx")
-        write_xlsx(out, disclosure.esrs_e1_sheets(doc))
-        console.print(f"ESRS E1 {org} {year} (run {doc['run_id']}) written to {out}")
-        return
-    text = json.dumps(doc, indent=2)
-    if out is None:
-        print(text)
-        return
-    out.write_text(text + "\n", encoding="utf-8")
-    console.print(f"ESRS E1 {org} {year} (run {doc['run_id']}) written to {out}")
 
 
 @app.command()

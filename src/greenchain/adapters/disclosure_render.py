@@ -1,0 +1,103 @@
+"""Renders a disclosure document: HTML from a Jinja2 template (the basis, then each table with
+numbers formatted for people), PDF from that HTML with WeasyPrint, XLSX with real number cells.
+
+The tables come from the services (``greenchain.services.disclosures``): rows with the header
+first, values as plain numbers (t CO2e, MWh, fractions 0..1 for shares); this module only
+formats them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from greenchain.adapters.exports import xlsx_bytes
+
+TEMPLATES = Path(__file__).with_name("templates")
+TEMPLATE = "disclosure.html"
+Table = tuple[str, list[list[Any]]]
+
+
+def _is_share(*labels: Any) -> bool:
+    text = " ".join(str(label).lower() for label in labels if label is not None)
+    return "share" in text or "reduction" in text or "proportion" in text
+
+
+def cell(value: Any, header: Any = None, label: Any = None) -> str:
+    """A value as a reader sees it: shares in percent, tonnes and MWh with thousands
+    separators and one decimal, small figures with three significant digits, years plain."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value) if 1900 <= value <= 2200 or abs(value) < 10_000 else f"{value:,}"
+    if isinstance(value, float):
+        if _is_share(header, label) and abs(value) <= 10:
+            return f"{value * 100:.1f} %"
+        if abs(value) >= 1e6:
+            return f"{value:,.0f}"
+        if abs(value) >= 100 or value == 0:
+            return f"{value:,.1f}"
+        return f"{value:,.3g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def blocks(rows: list[list[Any]]) -> list[list[list[Any]]]:
+    """The rows of a sheet split at empty rows into tables (each with its header first)."""
+    found: list[list[list[Any]]] = [[]]
+    for row in rows:
+        if not row:
+            if found[-1]:
+                found.append([])
+            continue
+        found[-1].append(row)
+    return [b for b in found if b]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def numeric_columns(block: list[list[Any]]) -> set[int]:
+    """The columns of a table (header first) whose values are all numbers (or empty):
+    right-aligned, their header too."""
+    width = max(len(row) for row in block)
+    return {
+        i
+        for i in range(width)
+        if all(_number(r[i]) or r[i] in (None, "") for r in block[1:] if i < len(r))
+        and any(i < len(r) and _number(r[i]) for r in block[1:])
+    }
+
+
+class DisclosureRenderer:
+    """The ``DisclosureRenderer`` port: Jinja2 for HTML, WeasyPrint for PDF, openpyxl for XLSX."""
+
+    def __init__(self, templates: Path = TEMPLATES) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(str(templates)),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals["cell"] = cell
+        self.env.globals["blocks"] = blocks
+        self.env.globals["numeric_columns"] = numeric_columns
+
+    def html(self, doc: Mapping[str, Any], tables: Sequence[Table]) -> str:
+        return self.env.get_template(TEMPLATE).render(doc=doc, tables=tables)
+
+    def pdf(self, html: str) -> bytes:
+        import weasyprint  # heavy import (fonts, layout engine): only when a PDF is made
+
+        document: bytes = weasyprint.HTML(string=html).write_pdf()
+        return document
+
+    def xlsx(self, tables: Sequence[Table]) -> bytes:
+        return xlsx_bytes(tables)
