@@ -6,12 +6,16 @@ run and disclosed from it. Expected values are computed by hand from the cited f
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
-from greenchain.domain.errors import FileRejectedError
-from greenchain.services import disclosure
+from greenchain.adapters.signing import verify_signature
+from greenchain.domain.errors import FileRejectedError, InvalidDataError
+from greenchain.domain.ledger import canonical_entry
+from greenchain.services import disclosure, ledger
+from greenchain.services import targets as target_service
 from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory, get_run_lines
@@ -190,3 +194,66 @@ def test_the_energy_of_fuels_is_stored_by_group_and_disclosed_with_the_renewable
     assert e15["total_energy_mwh"] == pytest.approx(total, abs=1e-3)
     # no instruments: the only renewable energy is the wood
     assert e15["share_renewable_energy"] == pytest.approx(13 / total, abs=1e-6)
+
+
+def _retire(ctx: Context, start: int, quantity: float, project_type: str, **extra: object):
+    assert ctx.targets is not None
+    return target_service.retire_credit(
+        ctx,
+        ctx.targets,
+        "acme",
+        registry="Verra",
+        serial_start=start,
+        serial_end=start + int(quantity) - 1,
+        vintage=2023,
+        project_type=project_type,
+        standard="VCS",
+        quantity_t=quantity,
+        retired_for="acme 2024",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_credits_are_disclosed_with_their_corresponding_adjustment_and_location(
+    ctx: Context, tmp_path: Path
+):
+    _calculate(ctx, tmp_path, [activity("E1")])
+    _retire(ctx, 1, 100, "removal", corresponding_adjustment=True, location="DE")
+    _retire(ctx, 1001, 60, "avoidance", corresponding_adjustment=False, location="non-EU")
+    _retire(ctx, 2001, 40, "avoidance")
+    e17 = disclosure.esrs_e1(ctx, "acme", 2024)["E1-7"]
+    assert e17["credits_retired_t"] == 200
+    assert e17["with_corresponding_adjustment_t"] == 100
+    assert e17["without_corresponding_adjustment_t"] == 60
+    assert e17["corresponding_adjustment_not_known_t"] == 40
+    assert e17["from_eu_projects_t"] == 100  # DE is an EU member state
+    assert e17["from_non_eu_projects_t"] == 60
+    assert e17["location_not_known_t"] == 40
+    assert e17["share_with_corresponding_adjustment"] == pytest.approx(0.5)
+    assert e17["share_from_eu_projects"] == pytest.approx(0.5)
+    first = e17["credits"][0]
+    assert (first["corresponding_adjustment"], first["location"]) == (True, "EU")
+    assert (e17["credits"][2]["corresponding_adjustment"], e17["credits"][2]["location"]) == (
+        None,
+        None,
+    )
+    assert ledger.verify(ctx, verify_signature) == []
+
+
+def test_a_credit_location_is_eu_non_eu_or_a_country(ctx: Context, tmp_path: Path):
+    add_organisation(ctx, "acme")
+    assert _retire(ctx, 1, 5, "removal", location="br")["location"] == "non-EU"
+    with pytest.raises(InvalidDataError, match="must be EU, non-EU"):
+        _retire(ctx, 10, 5, "removal", location="Europe")
+
+
+def test_a_credit_recorded_before_the_new_fields_keeps_its_ledger_digest():
+    row = {"id": 1, "org_id": 1, "registry": "Verra", "serial_start": 1, "serial_end": 10,
+           "vintage": 2023, "project_type": "removal", "standard": "VCS", "quantity_t": 10.0,
+           "retired_for": "acme"}  # fmt: skip
+    # the digest as recorded before the fields were added: the eight fields and the keys
+    before = hashlib.sha256(canonical_entry(row)).hexdigest()
+    assert ledger.row_digest("carbon_credits", row) == before
+    empty = {**row, "corresponding_adjustment": None, "location": None}
+    assert ledger.row_digest("carbon_credits", empty) == before
+    assert ledger.row_digest("carbon_credits", {**row, "location": "EU"}) != before

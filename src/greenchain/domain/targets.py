@@ -823,7 +823,42 @@ CREDIT_FIELDS: tuple[str, ...] = (
     "standard",
     "quantity_t",
     "retired_for",
+    "corresponding_adjustment",
+    "location",
 )
+
+#: The credit fields added after the first blocks were recorded: a block recorded before has
+#: them empty, and its ledger entry vouches for the fields it had (an empty one is left out
+#: of the row digest, so the entry still matches).
+CREDIT_FIELDS_ADDED_LATER = frozenset({"corresponding_adjustment", "location"})
+
+#: Where a credit's project is, as ESRS E1-7 (para. 59-60, AR 62) splits them.
+CREDIT_LOCATIONS = ("EU", "non-EU")
+
+#: EU member states (ISO 3166 alpha-2), for the location of a project given by its country.
+EU_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT",
+    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+})  # fmt: skip
+
+
+def credit_location(text: str | None) -> str | None:
+    """ "EU" or "non-EU" from what a person writes: either word (case, spaces and dashes
+    aside) or the project's country as ISO 3166 alpha-2 (an EU member state is "EU"; "EL"
+    is Greece). None when empty."""
+    if text is None or not text.strip():
+        return None
+    key = text.strip().upper().replace(" ", "").replace("-", "").replace("_", "")
+    if key == "EU":
+        return "EU"
+    if key in ("NONEU", "OUTSIDEEU"):
+        return "non-EU"
+    if len(key) == 2 and key.isalpha():
+        return "EU" if key in EU_COUNTRIES or key == "EL" else "non-EU"
+    raise InvalidDataError(
+        f"credit location '{text}' must be EU, non-EU or the project's country (ISO 3166 "
+        "alpha-2, e.g. DE or BR)"
+    )
 
 
 @dataclass(frozen=True)
@@ -842,6 +877,10 @@ class Credit:
     standard: str
     quantity_t: float
     retired_for: str | None = None
+    #: the host country applied a corresponding adjustment (Paris Agreement Art. 6), None when
+    #: not known; ``location``: "EU" or "non-EU" (ESRS E1-7 AR 62), None when not known
+    corresponding_adjustment: bool | None = None
+    location: str | None = None
 
     def __post_init__(self) -> None:
         label = f"credits {self.serial_start}-{self.serial_end} in registry '{self.registry}'"
@@ -855,6 +894,8 @@ class Credit:
             raise InvalidDataError(
                 f"{label}: project type '{self.project_type}' must be 'avoidance' or 'removal'"
             ) from None
+        if self.location is not None and self.location not in CREDIT_LOCATIONS:
+            raise InvalidDataError(f"{label}: location '{self.location}' is not EU or non-EU")
         count = self.serial_end - self.serial_start + 1
         if not (math.isfinite(self.quantity_t) and MIN_CREDIT_T <= self.quantity_t <= count):
             raise InvalidDataError(

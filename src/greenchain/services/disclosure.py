@@ -54,6 +54,34 @@ def _not_kept_by(report: InventoryReport) -> dict[str, str]:
     return missing
 
 
+def _credit_splits(retired: list[dict[str, Any]]) -> dict[str, Any]:
+    """The retired tonnes with and without a corresponding adjustment and from projects in and
+    outside the EU, with their shares (ESRS E1-7 para. 59-60, AR 62); a block that does not
+    say is counted under ``..._not_known_t``."""
+
+    def tonnes(field: str, value: object) -> float:
+        return float(sum(c["quantity_t"] for c in retired if c.get(field) == value))
+
+    total = float(sum(c["quantity_t"] for c in retired))
+    splits = {
+        "with_corresponding_adjustment_t": tonnes("corresponding_adjustment", True),
+        "without_corresponding_adjustment_t": tonnes("corresponding_adjustment", False),
+        "corresponding_adjustment_not_known_t": tonnes("corresponding_adjustment", None),
+        "from_eu_projects_t": tonnes("location", "EU"),
+        "from_non_eu_projects_t": tonnes("location", "non-EU"),
+        "location_not_known_t": tonnes("location", None),
+    }
+    return {
+        **splits,
+        "share_with_corresponding_adjustment": (
+            round(splits["with_corresponding_adjustment_t"] / total, 6) if total else None
+        ),
+        "share_from_eu_projects": (
+            round(splits["from_eu_projects_t"] / total, 6) if total else None
+        ),
+    }
+
+
 def _e1_5(report: InventoryReport) -> dict[str, Any]:
     """Energy consumption and mix (ESRS E1-5 para. 37-38, AR 34): the fuels burnt, fossil by
     group and renewable, and the purchased electricity with its part covered by instruments.
@@ -219,6 +247,7 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
             "reductions_t": sum(
                 c["quantity_t"] for c in retired if c["project_type"] == "avoidance"
             ),
+            **_credit_splits(retired),
             "credits": [{k: c.get(k) for k in CREDIT_FIELDS} for c in credits],
         },
         "E5-5": _e5_5(report),
@@ -346,9 +375,7 @@ def esrs_e1_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
     ]
     e17 = doc["E1-7"]
     credits = [
-        ["credits_retired_t", e17["credits_retired_t"]],
-        ["removals_t", e17["removals_t"]],
-        ["reductions_t", e17["reductions_t"]],
+        *[[k, v] for k, v in e17.items() if k != "credits"],
         [],
         list(e17["credits"][0].keys()) if e17["credits"] else ["credits"],
         *[list(c.values()) for c in e17["credits"]],

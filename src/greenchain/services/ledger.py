@@ -28,7 +28,7 @@ from greenchain.domain.ledger import (
     verify_inclusion,
 )
 from greenchain.domain.records import ROW_HASHED_TABLES
-from greenchain.domain.targets import CREDIT_FIELDS
+from greenchain.domain.targets import CREDIT_FIELDS, CREDIT_FIELDS_ADDED_LATER
 from greenchain.services.context import Context
 from greenchain.services.ports import KeyRing, LedgerAppend, LedgerStore
 
@@ -103,11 +103,19 @@ def _parts(ctx: Context) -> tuple[LedgerStore, KeyRing]:
     return ctx.ledger, ctx.keys
 
 
+#: Fields added to a described table after rows were recorded: left out of the digest when
+#: empty, so the entries of the rows recorded before still match them.
+ADDED_LATER: Mapping[str, frozenset[str]] = {"carbon_credits": CREDIT_FIELDS_ADDED_LATER}
+
+
 def row_digest(table: str, row: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of the fields of ``row`` that its entry records."""
     fields = {}
+    later = ADDED_LATER.get(table, frozenset())
     for name in ROW_FIELDS[table]:
         value = row.get(name)
+        if value is None and name in later:
+            continue
         if isinstance(value, str) and name == "summary":
             value = json.loads(value)
         fields[name] = value

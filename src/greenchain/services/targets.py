@@ -27,6 +27,7 @@ from greenchain.domain.targets import (
     YearData,
     check_no_double_retirement,
     check_target,
+    credit_location,
     neutralisation,
     progress,
 )
@@ -648,6 +649,8 @@ def _credit_from_row(row: Mapping[str, Any]) -> Credit:
         standard=row["standard"],
         quantity_t=float(row["quantity_t"]),
         retired_for=row["retired_for"],
+        corresponding_adjustment=row.get("corresponding_adjustment"),
+        location=row.get("location"),
     )
 
 
@@ -662,6 +665,12 @@ def _public_credit(row: Mapping[str, Any]) -> dict[str, Any]:
         "standard": row["standard"],
         "quantity_t": float(row["quantity_t"]),
         "retired_for": row["retired_for"],
+        "corresponding_adjustment": (
+            None
+            if row.get("corresponding_adjustment") is None
+            else bool(row["corresponding_adjustment"])
+        ),
+        "location": row.get("location"),
         "retired_at": _iso(row.get("retired_at")),
     }
 
@@ -679,8 +688,14 @@ def retire_credit(
     standard: str,
     quantity_t: float,
     retired_for: str,
+    corresponding_adjustment: bool | None = None,
+    location: str | None = None,
 ) -> dict[str, Any]:
     """Record a block of credits (1 credit = 1 t CO2e) retired for ``retired_for``.
+
+    ``corresponding_adjustment``: whether the host country adjusted its own accounts for the
+    credits (Paris Agreement Art. 6); ``location``: "EU", "non-EU" or the project's country
+    (ISO 3166 alpha-2, stored as EU or non-EU); both optional, disclosed under ESRS E1-7.
 
     A serial already recorded in the registry, by any organisation, is refused with
     ConflictError: a tonne is never retired twice. Credits never change the inventory or
@@ -700,6 +715,8 @@ def retire_credit(
         standard=standard.strip(),
         quantity_t=quantity_t,
         retired_for=retired_for.strip(),
+        corresponding_adjustment=corresponding_adjustment,
+        location=credit_location(location),
     )
     org = _org(ctx, org_slug)
     existing = [_credit_from_row(row) for row in store.registry_credits(credit.registry)]
@@ -715,6 +732,8 @@ def retire_credit(
         "standard": credit.standard,
         "quantity_t": float(credit.quantity_t),
         "retired_for": credit.retired_for,
+        "corresponding_adjustment": credit.corresponding_adjustment,
+        "location": credit.location,
         "retired_at": now,
     }
     credit_id = store.add_credit(values)

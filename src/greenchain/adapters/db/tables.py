@@ -962,6 +962,9 @@ carbon_credits = Table(
     Column("retired_for", String(300)),
     Column("retired_at", DateTime(timezone=True)),
     Column("ledger_leaf_hash", String(64)),
+    # ESRS E1-7: the host country's corresponding adjustment, and EU or non-EU
+    Column("corresponding_adjustment", Boolean),
+    Column("location", String(10)),
     Index("ix_carbon_credits_registry_serials", "registry", "serial_start", "serial_end"),
     sqlite_autoincrement=True,
 )

@@ -398,6 +398,18 @@ def credit_retire(
     standard: Annotated[str, typer.Option(help="Standard, e.g. VCS.")],
     quantity: Annotated[float, typer.Option(help="Tonnes CO2e (1 credit = 1 t).")],
     retired_for: Annotated[str, typer.Option(help="Beneficiary or claim of the retirement.")],
+    corresponding_adjustment: Annotated[
+        bool | None,
+        typer.Option(
+            "--corresponding-adjustment/--no-corresponding-adjustment",
+            help="Whether the host country applied a corresponding adjustment (ESRS E1-7); "
+            "not given: not known.",
+        ),
+    ] = None,
+    location: Annotated[
+        str | None,
+        typer.Option(help="EU, non-EU, or the project's country (ISO alpha-2, e.g. BR)."),
+    ] = None,
 ) -> None:
     """Record a retired block of carbon credits (a serial can be retired only once)."""
     ctx, store = _ctx()
@@ -413,6 +425,8 @@ def credit_retire(
         standard=standard,
         quantity_t=quantity,
         retired_for=retired_for,
+        corresponding_adjustment=corresponding_adjustment,
+        location=location,
     )
     console.print(
         f"{result['quantity_t']:,.1f} t of {result['project_type']} credits "

@@ -419,6 +419,8 @@ def credit_retire_form(
     standard: Annotated[str, Form(max_length=100)] = "",
     quantity_t: Annotated[str, Form(max_length=40)] = "",
     retired_for: Annotated[str, Form(max_length=500)] = "",
+    corresponding_adjustment: Annotated[str, Form(max_length=10)] = "",
+    location: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Record a block of retired credits from the page (analysts); a serial already retired
     in the registry is refused."""
@@ -443,6 +445,8 @@ def credit_retire_form(
             standard=standard,
             quantity_t=quantity,
             retired_for=retired_for,
+            corresponding_adjustment={"yes": True, "no": False}.get(corresponding_adjustment),
+            location=location or None,
         )
 
     page = functools.partial(_page, request, ctx, principal, org, section="credits")

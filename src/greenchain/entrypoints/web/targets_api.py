@@ -80,6 +80,12 @@ class CreditIn(BaseModel):
     standard: str = Field(min_length=1, max_length=100, description="e.g. VCS, Gold Standard")
     quantity_t: float = Field(ge=0.001, le=1e12, description="t CO2e (1 credit = 1 t)")
     retired_for: str = Field(min_length=1, max_length=500, description="Beneficiary or claim")
+    corresponding_adjustment: bool | None = Field(
+        default=None, description="The host country applied a corresponding adjustment"
+    )
+    location: str | None = Field(
+        default=None, max_length=20, description="EU, non-EU, or the project's country (ISO)"
+    )
 
 
 # --- API -------------------------------------------------------------------------------------
@@ -213,6 +219,8 @@ def credits_retire(
         standard=body.standard,
         quantity_t=body.quantity_t,
         retired_for=body.retired_for,
+        corresponding_adjustment=body.corresponding_adjustment,
+        location=body.location,
     )
 
 
