@@ -253,6 +253,7 @@ ROUTES = [
     ("POST", "/api/v1/orgs/org-a/credits"),
     ("GET", "/api/v1/orgs/org-a/roadmap?until=2030&efficiency_rate=0.02"),
     ("POST", "/api/v1/orgs/org-a/progress-reports"),
+    ("POST", "/api/v1/orgs/org-a/disclosures"),
     ("GET", "/api/v1/orgs/org-a/roadmap/scenarios"),
     ("GET", "/api/v1/orgs/org-a/pact/footprints"),
     ("POST", "/api/v1/orgs/org-a/pact/footprints"),
@@ -312,6 +313,8 @@ ROUTES = [
     ("DELETE", "/api/v1/orgs/org-a/roadmap/scenarios?name=plan"),
     ("DELETE", "/api/v1/orgs/org-a/targets?name=SBT%202030"),
     ("GET", "/api/v1/orgs/org-a/progress-reports"),
+    ("GET", "/api/v1/orgs/org-a/disclosures"),
+    ("GET", "/api/v1/orgs/org-a/disclosures/1/file"),
     ("GET", "/api/v1/orgs/org-a/progress-reports/{report}.pdf"),
     ("GET", "/api/v1/orgs/org-a/progress-reports/{report}.html"),
     ("GET", "/api/v1/orgs/org-a/qualification/programs"),
@@ -423,6 +426,7 @@ BODIES = {
         "reduction": 0.42,
     },
     "history": {"year": 2024, "scope": "1", "t_co2e": 1.0},
+    "disclosures": {"kind": "cdp", "year": 2024, "format": "json"},
     "revenue": {"year": 2024, "revenue": 1e6, "currency": "USD"},
     "programs": {"name": "x", "start": "2026-01-01", "end": "2027-01-01"},
     "members": {"supplier_ids": ["S1"]},
@@ -481,6 +485,7 @@ def test_the_route_table_covers_every_organisation_route(world):
         .replace("projects/1", "projects/{project_id}")
         .replace("{recipient}", "{recipient_id}")
         .replace("evidence/1", "evidence/{evidence_id}")
+        .replace("disclosures/1", "disclosures/{disclosure_id}")
         .replace("answers/1", "answers/{response_id}")
         .replace("link-invitations/1", "link-invitations/{invitation_id}")
         .replace("S1", "{supplier_id}")

@@ -276,6 +276,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
 
     app.include_router(targets_api.api_router)
     app.include_router(targets_web.ui_router)
+    from greenchain.entrypoints.web import disclosures as disclosures_web
     from greenchain.entrypoints.web import engagement as engagement_web
     from greenchain.entrypoints.web import engagement_api, pact_api, pact_pages
     from greenchain.entrypoints.web import pact as pact_web
@@ -287,6 +288,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
 
     app.include_router(reports_web.api_router)
     app.include_router(reports_web.ui_router)
+    app.include_router(disclosures_web.api_router)
+    app.include_router(disclosures_web.ui_router)
     app.include_router(engagement_api.api_router)
     app.include_router(engagement_web.ui_router)
     from greenchain.entrypoints.web import qualification as qualification_web

@@ -10,6 +10,7 @@ the workspace's database engine.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from functools import cache
 from typing import Annotated, Any
 
@@ -21,11 +22,12 @@ from sqlalchemy import Engine
 from greenchain.adapters.db.reports import SqlReports
 from greenchain.adapters.report_render import ReportRenderer
 from greenchain.domain.access import Principal, Role
-from greenchain.domain.errors import InvalidDataError, NotFoundError
+from greenchain.domain.errors import NotFoundError
 from greenchain.domain.records import MAX_ROW_ID
+from greenchain.entrypoints.web import disclosures as disclosures_web
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
-from greenchain.entrypoints.web.ui import Csrf, _can_edit, render
+from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
 from greenchain.services import progress_report as report_service
 from greenchain.services.context import Context
 from greenchain.services.ports import ReportStore
@@ -131,7 +133,7 @@ def reports_html(org: str, report_id: RowId, ctx: CtxDep, principal: PrincipalDe
 # --- page ------------------------------------------------------------------------------------
 
 
-def _page(
+def reports_page_for(
     request: Request,
     ctx: Context,
     principal: Principal,
@@ -147,12 +149,13 @@ def _page(
         request,
         "reports.html",
         status_code=status_code,
-        title=f"Progress reports – {member.org_name}",
+        title=f"Reports – {member.org_name}",
         active="reports",
         principal=principal,
         member=member,
         org=org,
         reports=report_service.list_reports_for(ctx, principal, _store(ctx), org),
+        **disclosures_web.page_context(ctx, principal, org),
         can_edit=_can_edit(member),
         default_year=year or dt.date.today().year - 1,
         error=error,
@@ -167,9 +170,12 @@ def reports_page(
     ctx: CtxDep,
     principal: PrincipalDep,
     created: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    issued: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response:
     notice = f"Progress report {created} created and recorded in the ledger" if created else None
-    return _page(request, ctx, principal, org, notice=notice)
+    if issued:
+        notice = f"Disclosure {issued} issued, stored and recorded in the ledger"
+    return reports_page_for(request, ctx, principal, org, notice=notice)
 
 
 @ui_router.post("/orgs/{org}/reports", dependencies=[Csrf])
@@ -183,13 +189,16 @@ def reports_create_form(
     """Create a report from the page's form (analysts); a year without data is shown as an
     error on the page (422)."""
     principal.membership(org, Role.ANALYST)
-    try:
-        created = report_service.create_progress_report_for(
+    page = functools.partial(reports_page_for, request, ctx, principal, org, year=year)
+    return form_result(
+        page,
+        lambda: report_service.create_progress_report_for(
             ctx, principal, _store(ctx), org, year, renderer=_renderer()
-        )
-    except (InvalidDataError, NotFoundError) as exc:
-        return _page(request, ctx, principal, org, status_code=422, error=exc.message, year=year)
-    return RedirectResponse(f"/orgs/{org}/reports?created={created['id']}", status_code=303)
+        ),
+        lambda created: RedirectResponse(
+            f"/orgs/{org}/reports?created={created['id']}", status_code=303
+        ),
+    )
 
 
 @ui_router.get("/orgs/{org}/reports/{report_id}.pdf")
