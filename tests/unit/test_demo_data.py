@@ -47,3 +47,12 @@ def test_supplier_data_grows_from_the_first_to_the_second_year(tmp_path: Path):
     first = {r["supplier_id"] for r in rows if r["year"] == "2024"}
     second = {r["supplier_id"] for r in rows if r["year"] == "2025"}
     assert first < second
+
+
+def test_the_european_site_burns_gas_under_the_eu_ets_and_biomass_besides(tmp_path: Path):
+    activity = _rows(write_demo_workspace(tmp_path).activity)
+    flagged = [r for r in activity if r["regulated_ets"] == "yes"]
+    assert flagged
+    assert {(r["activity"], r["country"]) for r in flagged} == {("natural_gas", "DE")}
+    kinds = {r["activity"] for r in activity}
+    assert {"wood_pellets", "biodiesel", "diesel", "natural_gas"} <= kinds

@@ -596,6 +596,36 @@ def _sold_product_rows(years: Sequence[int], seed: int) -> list[tuple[object, ..
     return rows
 
 
+def _european_site_rows(years: Sequence[int], seed: int) -> list[tuple[object, ...]]:
+    """The Dresden assembly and test site: its gas-fired boilers are an EU ETS installation
+    (natural gas, regulated_ets yes), forklifts and a standby generator on diesel, and a wood
+    pellet boiler for the offices; a biodiesel standby generator at the UK office. Biomass
+    CO2 is biogenic (reported apart), the fuels' energy goes to the energy mix."""
+    rng = random.Random(seed + 29)
+    rows: list[tuple[object, ...]] = []
+    columns = ACTIVITY.column_names
+    for year in years:
+        end = f"{year}-12-31"
+        site = (
+            ("GAS", "natural_gas", rng.uniform(8.5e6, 1.1e7), "kWh", "DE", "yes"),
+            ("DIESEL", "diesel", rng.uniform(5_000, 8_000), "litres", "DE", "no"),
+            ("PELLETS", "wood_pellets", rng.uniform(220, 320), "tonnes", "DE", "no"),
+            ("BIODIESEL", "biodiesel", rng.uniform(2_500, 4_500), "litres", "GB", "no"),
+        )
+        for name, activity, amount, unit, country, ets in site:
+            values = {
+                "activity_id": f"EU-{year}-{name}",
+                "date": end,
+                "activity": activity,
+                "amount": f"{amount:.1f}",
+                "unit": unit,
+                "country": country,
+                "regulated_ets": ets,
+            }
+            rows.append(tuple(values.get(c, "") for c in columns))
+    return rows
+
+
 def _taiwan_fab_rows(years: Sequence[int], seed: int) -> list[tuple[object, ...]]:
     """The buyer's wafer fab in Hsinchu: grid electricity in Taiwan and the fluorinated gases of
     a fab (NF3 to remote plasma chamber cleaning, CF4 and C2F6 to etch, both abated; measured
@@ -807,6 +837,7 @@ def write_demo_workspace(
                     )
                 )
     act_rows += _taiwan_fab_rows(years, seed)
+    act_rows += _european_site_rows(years, seed)
     act_rows += _sold_product_rows(years, seed)
     act_rows += _waste_and_people_rows(years, seed)
     width = len(ACTIVITY.column_names)  # rows leave the optional columns they do not use

@@ -446,6 +446,34 @@ def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:
             "supplier_rate": 0.042,
         },
     )
+    if not t.list_credits(ctx, store, DEMO_ORG):
+        # credits retired in the last demo year: a biochar removal in Finland, cookstoves in
+        # Ghana authorised under Paris Agreement Art. 6.2 (corresponding adjustment), and a
+        # block that does not say (ESRS E1-7 lists it as not known)
+        year = DEMO_YEARS[-1]
+        for registry, first, last, kind, standard, adjusted, where, claim in (
+            ("Puro.earth", 40_001, 41_200, "removal", "Puro Standard", False, "FI",
+             "Net zero 2050: residual emissions neutralisation"),
+            ("Verra", 7_700_001, 7_705_000, "avoidance", "VCS", True, "GH",
+             f"Business travel {year}"),
+            ("Gold Standard", 310_001, 312_500, "avoidance", "Gold Standard", None, None,
+             f"Events {year}"),
+        ):  # fmt: skip
+            t.retire_credit(
+                ctx,
+                store,
+                DEMO_ORG,
+                registry=registry,
+                serial_start=first,
+                serial_end=last,
+                vintage=year - 1,
+                project_type=kind,
+                standard=standard,
+                quantity_t=float(last - first + 1),
+                retired_for=claim,
+                corresponding_adjustment=adjusted,
+                location=where,
+            )
 
 
 DEMO_VERIFIER = "demo-assurance"
