@@ -451,7 +451,7 @@ def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:
         # Ghana authorised under Paris Agreement Art. 6.2 (corresponding adjustment), and a
         # block that does not say (ESRS E1-7 lists it as not known)
         year = DEMO_YEARS[-1]
-        for registry, first, last, kind, standard, adjusted, where, claim in (
+        for registry, serial, last, kind, standard, adjusted, where, claim in (
             ("Puro.earth", 40_001, 41_200, "removal", "Puro Standard", False, "FI",
              "Net zero 2050: residual emissions neutralisation"),
             ("Verra", 7_700_001, 7_705_000, "avoidance", "VCS", True, "GH",
@@ -464,12 +464,12 @@ def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:
                 store,
                 DEMO_ORG,
                 registry=registry,
-                serial_start=first,
+                serial_start=serial,
                 serial_end=last,
                 vintage=year - 1,
                 project_type=kind,
                 standard=standard,
-                quantity_t=float(last - first + 1),
+                quantity_t=float(last - serial + 1),
                 retired_for=claim,
                 corresponding_adjustment=adjusted,
                 location=where,
