@@ -356,6 +356,28 @@ SUPPLIER_DATA = RecordSchema(
             maximum=1,
             help="share of the supplier's taken-back products (not reused) recycled, 0 to 1",
         ),
+        ColumnSpec(
+            "allocated_t",
+            ColumnType.DECIMAL,
+            required=False,
+            minimum=0,
+            plausible_maximum=MAX_TONNES,
+            help="t CO2e the supplier allocated to you itself (CDP SC1.1); used instead of "
+            "your spend over its revenue",
+        ),
+        ColumnSpec(
+            "allocation_method",
+            required=False,
+            pattern="revenue|quantity",
+            pattern_hint="revenue or quantity",
+            help="how the supplier allocated: by revenue from you or by quantity sold to you",
+        ),
+        ColumnSpec(
+            "allocation_includes_upstream",
+            ColumnType.BOOLEAN,
+            required=False,
+            help="whether the allocation includes the supplier's upstream Scope 3",
+        ),
     ),
 )
 

@@ -13,7 +13,7 @@ Why: a CDP response repeats the inventory in CDP's own layout; building it from 
 run as every other disclosure keeps the figures equal and traceable to the ledger.
 
 Source: CDP Climate Change 2023 Questionnaire (CDP Worldwide, version 1.3), modules C0, C4,
-C5, C6, C8, C10, C11 and SC; the question numbers are that edition's (the 2024 integrated
+C5, C6, C8, C10, C11 and SC (SC1.1); the question numbers are that edition's (the 2024 integrated
 questionnaire asks the same in its module 7 under other numbers).
 """
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from greenchain.services import disclosure
+from greenchain.services.allocation import allocations_of_year
 from greenchain.services.context import Context
 from greenchain.services.ghg_protocol import ghg_protocol
 
@@ -76,6 +77,7 @@ def cdp(
 ) -> dict[str, Any]:
     """The CDP climate answers of ``org_slug`` for ``year`` from a stored run."""
     ghg = ghg_protocol(ctx, org_slug, year, run_id, consolidation=consolidation)
+    org_id = ctx.workspace.get_org(org_slug).id
     run = ghg["basis"]["run_id"]
     esrs = disclosure.esrs_e1(ctx, org_slug, year, run)
     e16, e15, e14, e17 = esrs["E1-6"], esrs["E1-5"], esrs["E1-4"], esrs["E1-7"]
@@ -190,6 +192,23 @@ def cdp(
         "C10.1a": verification("Scope 1", 1.0),
         "C10.1b": verification("Scope 2 (location-based and market-based)", 1.0),
         "C10.1c": verification("Scope 3", 1.0),
+        "SC1.1": [
+            {
+                "requesting_member": x["buyer"],
+                "requesting_member_name": x["buyer_name"],
+                "scope_of_emissions": "Scope 1 and 2"
+                + (" and upstream Scope 3" if x["include_upstream"] else ""),
+                "allocation_level": "Company wide",
+                "emissions_t": x["allocated_t"],
+                "uncertainty_pct": x["uncertainty_pct"],
+                "allocation_method": x["method_label"],
+                "market_value_or_quantity": x["customer_value"],
+                "unit": x["unit"],
+                "share_of_total": x["share"],
+                "request_status": x["status"],
+            }
+            for x in allocations_of_year(ctx, org_id, year)
+        ],
         "C11.2a": [
             {
                 "credit_origination_or_purchase": "Credit purchase",
@@ -274,9 +293,21 @@ def cdp_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
         *[[c["project_type"], c["verified_to_standard"], c["registry"], c["serials"],
            c["vintage"], c["credits_cancelled_t"], c["purpose"]] for c in doc["C11.2a"]],
     ]  # fmt: skip
-    return [
+    allocations = [
+        ["Requesting member", "Scope of emissions", "Allocation level", "Emissions (t CO2e)",
+         "Uncertainty (±%)", "Allocation method", "Market value or quantity", "Unit",
+         "Share of the total"],
+        *[[x["requesting_member_name"], x["scope_of_emissions"], x["allocation_level"],
+           x["emissions_t"], x["uncertainty_pct"], x["allocation_method"],
+           x["market_value_or_quantity"], x["unit"], x["share_of_total"]]
+          for x in doc.get("SC1.1", [])],
+    ]  # fmt: skip
+    tables = [
         ("C0-C10 Emissions", emissions),
         ("C6.5 Scope 3", scope3),
         ("C4.1 Targets", targets),
         ("C11.2a Credits", credits),
     ]
+    if len(allocations) > 1:
+        tables.append(("SC1.1 Allocation to customers", allocations))
+    return tables

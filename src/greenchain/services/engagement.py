@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from greenchain.domain.access import Principal, Role, normalise_email
+from greenchain.domain.allocation import supplier_data_fields
 from greenchain.domain.engagement import (
     RequestStatus,
     answers_from_inventory,
@@ -248,7 +249,8 @@ def accept(ctx: Context, buyer_slug: str, recipient_id: int) -> dict[str, Any]:
         raise ConflictError("the supplier no longer shares this answer with you")
     response = store.response_by_id(int(response_id))
     assert response is not None
-    record = supplier_report(response["answers"])
+    allocation = store.allocation(recipient_id)
+    record = {**supplier_report(response["answers"]), **supplier_data_fields(allocation)}
     store.put_supplier_report(int(r["buyer_org_id"]), r["supplier_id"], record, int(response_id))
     now = ctx.clock.now()
     store.update_recipient(recipient_id, status=status.value, decided_at=now, updated_at=now)
@@ -263,6 +265,7 @@ def accept(ctx: Context, buyer_slug: str, recipient_id: int) -> dict[str, Any]:
             "response_id": int(response_id),
             "answers_sha256": _answers_digest(response["answers"]),
             "year": record["year"],
+            "allocated_t": record.get("allocated_t"),
         },
         states=[("supplier_data", int(r["buyer_org_id"]))],
     )
@@ -444,7 +447,7 @@ def portal(ctx: Context, principal: Principal, org_slug: str) -> dict[str, Any]:
     return {"org": org_slug, "requests": requests, "answers": answers}
 
 
-def _supplier_recipient(
+def supplier_recipient(
     ctx: Context, principal: Principal, org_slug: str, recipient_id: int, role: Role
 ) -> tuple[int, dict[str, Any]]:
     org_id = _supplier_org(ctx, principal, org_slug, role)
@@ -459,7 +462,7 @@ def open_request(
 ) -> dict[str, Any]:
     """A request as its supplier sees it, with its current answer (marks it opened)."""
     store = _store(ctx)
-    org_id, r = _supplier_recipient(ctx, principal, org_slug, recipient_id, Role.VIEWER)
+    org_id, r = supplier_recipient(ctx, principal, org_slug, recipient_id, Role.VIEWER)
     now = ctx.clock.now()
     status = next_status(RequestStatus(r["status"]), RequestStatus.OPENED)
     if status.value != r["status"]:
@@ -515,7 +518,7 @@ def save_draft(
 ) -> dict[str, Any]:
     """Keep what is typed so far (fields are checked, required ones may still be empty)."""
     store = _store(ctx)
-    org_id, r = _supplier_recipient(ctx, principal, org_slug, recipient_id, Role.ANALYST)
+    org_id, r = supplier_recipient(ctx, principal, org_slug, recipient_id, Role.ANALYST)
     tmpl = template(r["template"], int(r["template_version"]))
     checked = validate_answers(tmpl, answers, final=False)
     now = ctx.clock.now()
@@ -549,7 +552,7 @@ def submit(
     """Submit the answer to this request and share it with this customer and any of the other
     customers asking for the same year that the supplier chooses (``share_with``, by slug)."""
     store = _store(ctx)
-    org_id, r = _supplier_recipient(ctx, principal, org_slug, recipient_id, Role.ANALYST)
+    org_id, r = supplier_recipient(ctx, principal, org_slug, recipient_id, Role.ANALYST)
     tmpl = template(r["template"], int(r["template_version"]))
     values = require_valid(validate_answers(tmpl, answers, final=True, year=int(r["year"])))
     before = store.response(org_id, tmpl.key, int(r["year"]))
@@ -638,7 +641,7 @@ def add_evidence(
 ) -> dict[str, Any]:
     """Attach an evidence file (PDF, image, CSV or XLSX up to 10 MB) to the answer."""
     store = _store(ctx)
-    org_id, r = _supplier_recipient(ctx, principal, org_slug, recipient_id, Role.ANALYST)
+    org_id, r = supplier_recipient(ctx, principal, org_slug, recipient_id, Role.ANALYST)
     name = file_name.strip().replace("\\", "/").rsplit("/", 1)[-1][:300]
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if suffix not in EVIDENCE_TYPES:

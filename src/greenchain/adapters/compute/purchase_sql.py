@@ -57,7 +57,12 @@ def purchase_sql(
         SELECT d.supplier_id, d.revenue * fx.usd_per_unit AS revenue_usd,
                (d.scope1_t + d.scope2_market_t + COALESCE(d.scope3_upstream_t, 0)) * 1000.0
                    AS supplier_kg,
-               d.scope3_upstream_t IS NULL AS upstream_missing,
+               -- the supplier's own allocation to this buyer replaces spend / revenue; the
+               -- upstream it did not include is filled like an unreported one
+               CASE WHEN d.allocated_t IS NOT NULL
+                    THEN NOT COALESCE(d.allocation_includes_upstream, false)
+                    ELSE d.scope3_upstream_t IS NULL END AS upstream_missing,
+               d.allocated_t * 1000.0 AS supplier_allocated_kg,
                d.verified::BOOLEAN AS verified, d.year AS data_year
         FROM supplier_data d JOIN fx ON fx.currency = d.currency
         WHERE d.year BETWEEN {year - max_age} AND {year}
@@ -85,6 +90,7 @@ def purchase_sql(
                pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
                {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,
                sd.upstream_missing, sd.verified AS sd_verified, sd.data_year,
+               sd.supplier_allocated_kg,
                COALESCE(e.naics_code, er.naics_code) AS e_naics,
                {", ".join(f"COALESCE(er.er_{c}, e.e_{c}) AS e_{c}" for c in GAS_COLS)},
                er.reg_set, er.reg_id, er.reg_year, er.reg_cpi,
@@ -111,7 +117,14 @@ def purchase_sql(
         LEFT JOIN material_map mm ON mm.material = p.material AND mm.unit = p.unit
     ),
     mr AS (
-        SELECT m.*, rp.activity_ids AS replaced_by
+        -- an allocation by the supplier is spread over its supplier-specific lines by spend
+        SELECT m.* REPLACE (
+                   CASE WHEN supplier_allocated_kg IS NOT NULL AND method = 'supplier_specific'
+                        THEN supplier_allocated_kg * amount * fx_rate / nullif(sum(
+                            CASE WHEN method = 'supplier_specific' THEN amount * fx_rate END
+                        ) OVER (PARTITION BY m.supplier_id), 0)
+                        ELSE allocated_kg END AS allocated_kg),
+               rp.activity_ids AS replaced_by
         FROM m LEFT JOIN replaced rp
                ON rp.supplier_id = m.supplier_id AND rp.category = m.scope3_category
               AND m.method IN ('spend_based', 'supplier_specific')
@@ -178,7 +191,14 @@ def purchase_sql(
                         'spend x mean {year} FX to USD x CPI-U ' || reg_year || '/{year} x the '
                         || 'regional spend-based factor of ' || supplier_country || ' for NAICS '
                         || naics_code || ' (' || reg_set || ':' || reg_id || ')' END
-                   WHEN 'supplier_specific' THEN CASE WHEN upstream_missing THEN
+                   WHEN 'supplier_specific' THEN CASE
+                        WHEN supplier_allocated_kg IS NOT NULL THEN
+                        'the supplier''s own allocation of its emissions to you (CDP SC1.1), '
+                        || 'spread over its lines by spend'
+                        || CASE WHEN upstream_missing THEN '; upstream scope 3 not included, '
+                           || 'filled with the spend-based EEIO cradle-to-gate estimate of the '
+                           || 'line less the supplier''s own (secondary)' ELSE '' END
+                        WHEN upstream_missing THEN
                         'hybrid: supplier scope 1 + 2 market allocated by spend / supplier '
                         || 'revenue (primary); upstream scope 3 not reported, filled with the '
                         || 'spend-based EEIO cradle-to-gate estimate of the line less the '

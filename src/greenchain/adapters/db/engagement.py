@@ -311,6 +311,36 @@ class SqlEngagement:
             )
         return int(done.rowcount)
 
+    # -- a supplier's allocation to the customer of one request (CDP SC1.1) ---------------------
+
+    def put_allocation(self, values: dict[str, Any]) -> None:
+        """Write (or replace) the allocation of the request ``values["recipient_id"]``."""
+        a = t.supplier_allocations
+        with self.engine.begin() as conn:
+            conn.execute(delete(a).where(a.c.recipient_id == values["recipient_id"]))
+            conn.execute(insert(a).values(**values))
+
+    def allocation(self, recipient_id: int) -> dict[str, Any] | None:
+        a = t.supplier_allocations
+        with self.engine.connect() as conn:
+            row = conn.execute(select(a).where(a.c.recipient_id == recipient_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def allocations_of(self, supplier_org_id: int, year: int) -> list[dict[str, Any]]:
+        """The supplier's allocations of ``year``, each with the customer it went to and
+        the state of that customer's request."""
+        a, r, q, o = t.supplier_allocations, t.request_recipients, t.data_requests, t.organisations
+        query = (
+            select(a, o.c.slug.label("buyer"), o.c.name.label("buyer_name"), r.c.status)
+            .join(r, r.c.id == a.c.recipient_id)
+            .join(q, q.c.id == r.c.request_id)
+            .join(o, o.c.id == q.c.buyer_org_id)
+            .where(a.c.supplier_org_id == supplier_org_id, q.c.year == year)
+            .order_by(o.c.name)
+        )
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
 
 def _save_response_on(
     conn: Connection,

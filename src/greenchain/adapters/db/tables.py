@@ -446,9 +446,46 @@ supplier_data = Table(
     Column("renewable_share", Float),
     Column("takeback_reuse_share", Float),
     Column("recycling_share", Float),
+    # the supplier's own allocation to this buyer (CDP SC1.1): used instead of spend/revenue
+    Column("allocated_t", Float),
+    Column("allocation_method", String(20)),
+    Column("allocation_share", Float),
+    Column("allocation_uncertainty_pct", Float),
+    Column("allocation_includes_upstream", Boolean),
     # set when the row came from an accepted answer in the supplier portal
     Column("source_response_id", Integer),
     Column("row_sha256", String(64)),  # see adapters/db/row_hashes.py
+)
+
+#: A supplier's allocation of its emissions to the customer of one request (CDP SC1.1); the
+#: customer's acceptance copies it into its supplier data.
+supplier_allocations = Table(
+    "supplier_allocations",
+    metadata,
+    Column(
+        "recipient_id",
+        Integer,
+        ForeignKey("request_recipients.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "supplier_org_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("method", String(20), nullable=False),
+    Column("customer_value", Float, nullable=False),
+    Column("total_value", Float, nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("include_upstream", Boolean, nullable=False),
+    Column("uncertainty_pct", Float),
+    Column("share", Float, nullable=False),
+    Column("scope1_t", Float, nullable=False),
+    Column("scope2_market_t", Float, nullable=False),
+    Column("scope3_upstream_t", Float),
+    Column("allocated_t", Float, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 activity_data = Table(

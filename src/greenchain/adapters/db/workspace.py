@@ -687,7 +687,8 @@ class SqlWorkspace:
             f"WHERE org_id = {org_id} AND {date_filter}",
             "suppliers": f"SELECT supplier_id, country FROM suppliers WHERE org_id = {org_id}",
             "supplier_data": "SELECT supplier_id, year, revenue, currency, scope1_t, "
-            "scope2_market_t, scope3_upstream_t, verified FROM supplier_data "
+            "scope2_market_t, scope3_upstream_t, verified, allocated_t, "
+            "allocation_includes_upstream FROM supplier_data "
             f"WHERE org_id = {org_id} AND year >= {first_data_year} AND year <= {year} "
             "ORDER BY supplier_id, year",
             "product_footprints": "SELECT product_id, supplier_id, declared_unit, "
@@ -948,6 +949,8 @@ INPUT_SCHEMAS: dict[str, pa.Schema] = {
             ("scope2_market_t", _F),
             ("scope3_upstream_t", _F),
             ("verified", _B),
+            ("allocated_t", _F),
+            ("allocation_includes_upstream", _B),
         ]
     ),
     "product_footprints": pa.schema(
