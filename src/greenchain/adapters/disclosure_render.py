@@ -8,6 +8,7 @@ formats them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,49 @@ def cell(value: Any, header: Any = None, label: Any = None) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_.]*_[a-z0-9_.]*$")
+_UNITS = (
+    ("_t_per_million_revenue", " (t CO2e per million of revenue)"),
+    ("biogenic_co2_t", "biogenic CO2 (t CO2)"),
+    ("_t", " (t CO2e)"),
+    ("_mwh", " (MWh)"),
+    ("_share", " (share)"),
+    ("_million", " (million)"),
+)
+_WORDS = (
+    (" ets", " ETS"),
+    ("co2", "CO2"),
+    (" eu ", " EU "),
+    ("intensity market", "intensity, market-based"),
+    ("intensity location", "intensity, location-based"),
+)
+
+
+def label(value: Any) -> Any:
+    """A datapoint key as words for a reader: "gross_scope_1_t" is "Gross scope 1 (t CO2e)",
+    "fossil_energy_by_group_mwh.natural_gas" is "Fossil energy by group (MWh): natural gas";
+    anything else is left as it is (the XLSX keeps the keys)."""
+    if not isinstance(value, str):
+        return value
+    key, _, named = value.partition(" (")
+    if not _IDENTIFIER.match(key):
+        return value
+    head, _, tail = key.partition(".")
+    unit = ""
+    for suffix, words in _UNITS:
+        if head.endswith(suffix):
+            head = head.removesuffix(suffix)
+            unit = words if head else words[:1].upper() + words[1:]
+            break
+    text = head.replace("_", " ")
+    for raw, cooked in _WORDS:
+        text = text.replace(raw, cooked)
+    text = text[:1].upper() + text[1:] + unit
+    if named:
+        text = f"{text.removesuffix(' (t CO2e)')}: {named.removesuffix(')')} (t CO2e)"
+    return f"{text}: {tail.replace('_', ' ')}" if tail else text
 
 
 def blocks(rows: list[list[Any]]) -> list[list[list[Any]]]:
@@ -88,6 +132,7 @@ class DisclosureRenderer:
         )
         self.env.globals["cell"] = cell
         self.env.globals["blocks"] = blocks
+        self.env.globals["label"] = label
         self.env.globals["numeric_columns"] = numeric_columns
 
     def html(self, doc: Mapping[str, Any], tables: Sequence[Table]) -> str:

@@ -375,6 +375,7 @@ def esrs_e1_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
     ]
     e17 = doc["E1-7"]
     credits = [
+        ["Datapoint (E1-7)", "Value"],
         *[[k, v] for k, v in e17.items() if k != "credits"],
         [],
         list(e17["credits"][0].keys()) if e17["credits"] else ["credits"],
