@@ -74,6 +74,9 @@ def test_the_ghg_protocol_report_equals_the_hand_computed_inventory_and_names_it
     assert by_gas["CO2"]["t_gas"] == pytest.approx(by_gas["CO2"]["t_co2e"])
     assert by_gas["CH4"]["t_gas"] == pytest.approx(by_gas["CH4"]["t_co2e"] / 28)  # AR5
     assert by_gas["HFCs"]["t_gas"] is None  # a family of gases: t CO2e only
+    for scope in ("1", "2_location", "2_market", "3"):  # each scope split by gas
+        split = sum(g[f"scope_{scope}_t"] for g in e["by_gas"])
+        assert split == pytest.approx(report.by_scope[scope], abs=1e-5)
     first = categories[1]
     assert first["status"] == "included"
     assert first["t_co2e"] == pytest.approx(SPEND_T, rel=1e-6)

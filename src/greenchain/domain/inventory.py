@@ -151,6 +151,9 @@ class InventoryReport:
     #: coal_and_coal_products, crude_oil_and_petroleum_products, natural_gas, other_fossil,
     #: renewable_fuels; every group present, 0 when none); None in runs stored before
     fuel_energy_mwh: dict[str, float] | None = None
+    #: t CO2e by scope ("1", "2_location", "2_market", "3") and gas, for the GHG Protocol's
+    #: emissions by scope and gas (Corporate Standard ch. 9); None in runs stored before
+    by_scope_gas: dict[str, dict[str, float]] | None = None
 
     @property
     def fossil_fuel_energy_mwh(self) -> float | None:
@@ -225,6 +228,7 @@ def build_report(
     scope1_regulated_ets_kg: float = 0.0,
     biogenic_co2_kg: float = 0.0,
     fuel_energy_mwh: Mapping[str, float] | None = None,
+    kg_by_scope_gas: Mapping[str, Mapping[str, float]] | None = None,
 ) -> InventoryReport:
     """Assemble the report from kilogram aggregates; every key is present, zero when empty."""
     by_scope = {k: _tonnes(kg_by_scope.get(k, 0.0)) for k in SCOPE_KEYS}
@@ -266,6 +270,10 @@ def build_report(
         scope_1_regulated_ets_t=_tonnes(scope1_regulated_ets_kg),
         biogenic_co2_t=_tonnes(biogenic_co2_kg),
         fuel_energy_mwh={g: round((fuel_energy_mwh or {}).get(g, 0.0), 3) for g in ENERGY_GROUPS},
+        by_scope_gas={
+            k: {g.value: _tonnes((kg_by_scope_gas or {}).get(k, {}).get(g.value, 0.0)) for g in Gas}
+            for k in SCOPE_KEYS
+        },
     )
 
 

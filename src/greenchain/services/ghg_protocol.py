@@ -73,9 +73,14 @@ def _gases(report: InventoryReport) -> list[dict[str, Any]]:
         if gas is Gas.UNSPECIFIED and not t_co2e:
             continue
         species = SINGLE_SPECIES.get(gas)
+        by_scope = report.by_scope_gas or {}
         rows.append(
             {
                 "gas": gas.value if gas is not Gas.UNSPECIFIED else "CO2e without gas split",
+                **{
+                    f"scope_{key}_t": by_scope[key].get(gas.value, 0.0) if by_scope else None
+                    for key in ("1", "2_location", "2_market", "3")
+                },
                 "t_co2e": t_co2e,
                 "t_gas": t_co2e / gwp(species, gwp_set) if species else None,
             }
@@ -222,9 +227,13 @@ def ghg_protocol_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]
         ["Scope 3 share from value-chain partners' data", s3["share_from_value_chain_partners"]],
         ["Data quality score (1 best - 5 worst)", s3["data_quality_score"]],
     ]  # fmt: skip
-    gases = [["Gas", "t CO2e", "t of gas"]] + [
-        [g["gas"], g["t_co2e"], g["t_gas"]] for g in e["by_gas"]
-    ]
+    gases = [
+        ["Gas", "Scope 1 (t CO2e)", "Scope 2 location-based (t CO2e)",
+         "Scope 2 market-based (t CO2e)", "Scope 3 (t CO2e)",
+         "Total, Scope 2 market-based (t CO2e)", "Total (t of gas)"],
+        *[[g["gas"], g["scope_1_t"], g["scope_2_location_t"], g["scope_2_market_t"],
+           g["scope_3_t"], g["t_co2e"], g["t_gas"]] for g in e["by_gas"]],
+    ]  # fmt: skip
     categories = [
         ["Category", "Name", "Status", "t CO2e", "Methods", "Data types",
          "Share from value-chain partners", "Justification of exclusion"],

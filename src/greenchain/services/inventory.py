@@ -191,6 +191,7 @@ def calculate_inventory(
             scope1_regulated_ets_kg=result.scope1_regulated_ets_kg,
             biogenic_co2_kg=result.biogenic_co2_kg,
             fuel_energy_mwh=result.fuel_energy_mwh,
+            kg_by_scope_gas=result.kg_by_scope_gas,
             rejected=[
                 RejectedLines(reason, n, round(amount, 6), unit, ids)
                 for reason, n, amount, unit, ids in result.rejected_summary

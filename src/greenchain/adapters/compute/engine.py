@@ -63,6 +63,7 @@ class CalculationOutput:
     biogenic_co2_kg: float = 0.0
     #: MWh of the fuels burnt (Scope 1 activity rows), by ESRS AR 34 group
     fuel_energy_mwh: dict[str, float] = field(default_factory=dict)
+    kg_by_scope_gas: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def _quality_table() -> pa.Table:
@@ -327,6 +328,13 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
         f"SELECT {', '.join(f'COALESCE(sum({c}), 0)' for c in GAS_COLS)} FROM t WHERE {in_total}"
     ).fetchone()
     kg_by_gas = {g.value: float(v) for (g, _), v in zip(GAS_COLUMNS, gas_row or (), strict=True)}
+    kg_by_scope_gas = {
+        str(scope): {g.value: float(v) for (g, _), v in zip(GAS_COLUMNS, sums, strict=True)}
+        for scope, *sums in con.execute(
+            f"SELECT scope, {', '.join(f'COALESCE(sum({c}), 0)' for c in GAS_COLS)} "
+            "FROM t GROUP BY scope"
+        ).fetchall()
+    }
     suppliers = [
         (
             str(s),
@@ -386,6 +394,7 @@ def _collect(con: duckdb.DuckDBPyConnection) -> CalculationOutput:
     }
     return CalculationOutput(
         fuel_energy_mwh=fuel_energy_mwh,
+        kg_by_scope_gas=kg_by_scope_gas,
         biogenic_co2_kg=float(biogenic_kg),
         scope1_regulated_ets_kg=float(ets_kg),
         electricity_mwh=float(electricity_mwh),
