@@ -13,11 +13,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from greenchain.adapters.exports import xlsx_bytes
+from greenchain.adapters.report_render import pdf_of, print_environment
 
-TEMPLATES = Path(__file__).with_name("templates")
 TEMPLATE = "disclosure.html"
 Table = tuple[str, list[list[Any]]]
 
@@ -123,13 +121,8 @@ def numeric_columns(block: list[list[Any]]) -> set[int]:
 class DisclosureRenderer:
     """The ``DisclosureRenderer`` port: Jinja2 for HTML, WeasyPrint for PDF, openpyxl for XLSX."""
 
-    def __init__(self, templates: Path = TEMPLATES) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(str(templates)),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+    def __init__(self, templates: Path | None = None) -> None:
+        self.env = print_environment(templates) if templates else print_environment()
         self.env.globals["cell"] = cell
         self.env.globals["blocks"] = blocks
         self.env.globals["label"] = label
@@ -139,10 +132,7 @@ class DisclosureRenderer:
         return self.env.get_template(TEMPLATE).render(doc=doc, tables=tables)
 
     def pdf(self, html: str) -> bytes:
-        import weasyprint  # heavy import (fonts, layout engine): only when a PDF is made
-
-        document: bytes = weasyprint.HTML(string=html).write_pdf()
-        return document
+        return pdf_of(html)
 
     def xlsx(self, tables: Sequence[Table]) -> bytes:
         return xlsx_bytes(tables)

@@ -297,16 +297,29 @@ def charts(model: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def print_environment(templates: Path = TEMPLATES) -> Environment:
+    """The Jinja2 environment of the printed documents (escaped HTML, tidy whitespace)."""
+    return Environment(
+        loader=FileSystemLoader(str(templates)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def pdf_of(html: str) -> bytes:
+    """The PDF of a printed document's HTML (inline styles and SVG, no scripts)."""
+    import weasyprint  # heavy import (fonts, layout engine): only when a PDF is made
+
+    document: bytes = weasyprint.HTML(string=html).write_pdf()
+    return document
+
+
 class ReportRenderer:
     """The ``ReportRenderer`` port: Jinja2 + pygal for HTML, WeasyPrint for PDF."""
 
     def __init__(self, templates: Path = TEMPLATES) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(str(templates)),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = print_environment(templates)
         self.env.filters["tonnes"] = _tonnes
         self.env.filters["percent"] = _percent
         self.env.filters["number"] = _number
@@ -315,7 +328,4 @@ class ReportRenderer:
         return self.env.get_template(TEMPLATE).render(report=model, charts=charts(model))
 
     def pdf(self, html: str) -> bytes:
-        import weasyprint  # heavy import (fonts, layout engine): only when a PDF is made
-
-        document: bytes = weasyprint.HTML(string=html).write_pdf()
-        return document
+        return pdf_of(html)
