@@ -292,6 +292,9 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     app.include_router(disclosures_web.ui_router)
     app.include_router(engagement_api.api_router)
     app.include_router(engagement_web.ui_router)
+    from greenchain.entrypoints.web import allocation as allocation_web
+
+    app.include_router(allocation_web.ui_router)
     from greenchain.entrypoints.web import qualification as qualification_web
     from greenchain.entrypoints.web import qualification_api
 

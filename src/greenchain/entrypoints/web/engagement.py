@@ -26,6 +26,7 @@ from greenchain.domain.errors import FieldsRejectedError, InvalidDataError
 from greenchain.domain.scorecards import Tier
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId, log_in
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
+from greenchain.services import allocation as allocation_service
 from greenchain.services import campaigns, engagement, programs
 from greenchain.services import portal as portal_service
 from greenchain.services.context import Context
@@ -327,9 +328,15 @@ def _answer_page(
     answers: dict[str, Any] | None = None,
     field_errors: dict[str, str] | None = None,
     problem_list: list[tuple[str, str]] | None = None,
+    allocation_form: dict[str, str] | None = None,
+    allocation_errors: dict[str, str] | None = None,
 ) -> Response:
+    """The request as its supplier answers it, with its allocation to this customer (the
+    form of ``web.allocation``: ``allocation_form`` what was typed, ``allocation_errors`` the
+    problems at their fields)."""
     member = principal.membership(org)
     opened = engagement.open_request(ctx, principal, org, recipient_id)
+    allocation = allocation_service.allocation_of_request(ctx, principal, org, recipient_id)
     return render(
         request,
         "portal_request.html",
@@ -349,7 +356,34 @@ def _answer_page(
         notice=notice or _prefill_notice(opened, answers),
         field_errors=field_errors or {},
         problem_list=problem_list or [],
+        allocation=allocation,
+        allocation_form=allocation_form or _allocation_defaults(opened, allocation),
+        allocation_errors=allocation_errors or {},
     )
+
+
+def _allocation_defaults(opened: dict[str, Any], current: dict[str, Any] | None) -> dict[str, str]:
+    """The allocation form as first shown: the current allocation, else by revenue in the
+    answer's currency over its revenue."""
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        return f"{value:.0f}" if isinstance(value, float | int) and value % 1 == 0 else str(value)
+
+    if current is not None:
+        return {
+            "method": current["method"],
+            "customer_value": text(current["customer_value"]),
+            "total_value": text(current["total_value"]),
+            "unit": current["unit"],
+            "include_upstream": "yes" if current["include_upstream"] else "",
+            "uncertainty_pct": text(current["uncertainty_pct"]),
+        }
+    answers = opened["answers"]
+    return {"method": "revenue", "customer_value": "", "total_value": text(answers.get("revenue")),
+            "unit": str(answers.get("currency") or ""), "include_upstream": "",
+            "uncertainty_pct": ""}  # fmt: skip
 
 
 def _prefill_notice(opened: dict[str, Any], typed: dict[str, Any] | None) -> str | None:

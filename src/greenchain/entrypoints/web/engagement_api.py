@@ -1,21 +1,23 @@
 """Data requests in the JSON API under /api/v1: the buyer's requests and reviews, and the
-supplier's portal (answers, drafts, evidence, who may see an answer). The pages are in
-``web.engagement``; every route goes through ``greenchain.services.engagement``, which checks
-who may see what."""
+supplier's portal (answers, drafts, evidence, who may see an answer, its allocation to each
+customer). The pages are in ``web.engagement`` and ``web.allocation``; every route goes through
+``greenchain.services.engagement`` or ``greenchain.services.allocation``, which check who may
+see what."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from greenchain.domain.errors import NotFoundError
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.engagement import MAX_EVIDENCE_UPLOAD, _base_url, _evidence
-from greenchain.services import engagement
+from greenchain.services import allocation, engagement
 
 api_router = APIRouter(prefix="/api/v1", tags=["supplier engagement"])
 
@@ -190,6 +192,49 @@ def portal_revoke(
 ) -> dict[str, Any]:
     """Withdraw a customer's access to an answer (its future runs stop using it)."""
     return engagement.revoke(ctx, principal, org, response_id, body.buyer)
+
+
+class AllocationIn(BaseModel):
+    method: Literal["revenue", "quantity"] = Field(
+        description="revenue: revenue from this customer over total revenue; quantity: "
+        "quantity sold to this customer over all produced"
+    )
+    customer_value: float = Field(ge=0, description="Revenue from, or quantity sold to, it")
+    total_value: float = Field(gt=0, description="Total revenue, or all quantity produced")
+    unit: str = Field(min_length=1, max_length=40, description="A currency or product unit")
+    include_upstream: bool = Field(False, description="Include the upstream Scope 3 answered")
+    uncertainty_pct: float | None = Field(None, ge=0, le=100, description="Uncertainty (±%)")
+
+
+@api_router.put("/orgs/{org}/portal/requests/{recipient_id}/allocation", responses=ERRORS)
+def portal_allocation_put(
+    org: str, recipient_id: RowId, body: AllocationIn, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Allocate the answer's emissions to the customer of this request (CDP SC1.1; analysts):
+    only that customer sees it, and receives it with the answer it accepts."""
+    return allocation.allocate_to_customer(
+        ctx,
+        principal,
+        org,
+        recipient_id,
+        method=body.method,
+        customer_value=body.customer_value,
+        total_value=body.total_value,
+        unit=body.unit,
+        include_upstream=body.include_upstream,
+        uncertainty_pct=body.uncertainty_pct,
+    )
+
+
+@api_router.get("/orgs/{org}/portal/requests/{recipient_id}/allocation", responses=ERRORS)
+def portal_allocation_get(
+    org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The allocation to the customer of this request (404 while there is none)."""
+    found = allocation.allocation_of_request(ctx, principal, org, recipient_id)
+    if found is None:
+        raise NotFoundError(f"no allocation to the customer of request {recipient_id} yet")
+    return found
 
 
 __all__ = ["api_router"]
