@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from greenchain.domain.access import Principal, Role, normalise_email
-from greenchain.domain.allocation import supplier_data_fields
+from greenchain.domain.allocation import METHOD_LABELS, AllocationMethod, supplier_data_fields
 from greenchain.domain.engagement import (
     RequestStatus,
     answers_from_inventory,
@@ -197,16 +197,18 @@ def request_detail(ctx: Context, buyer_slug: str, request_id: int) -> dict[str, 
     names = ctx.workspace.supplier_names(buyer.id)
     rows = []
     for r in store.recipients(buyer.id, request_id):
-        answer = None
+        answer, allocation = None, None
         if r["response_id"] and store.has_consent(int(r["response_id"]), buyer.id):
             response = store.response_by_id(int(r["response_id"]))
             if response is not None:
+                allocation = store.allocation(int(r["id"]))
                 answer = {
                     "answers": response["answers"],
                     "evidence": [
                         {k: e[k] for k in ("id", "file_name", "size", "sha256")}
                         for e in store.evidence(int(r["response_id"]))
                     ],
+                    "allocation": _allocation_seen(allocation),
                 }
         rows.append(
             {
@@ -218,6 +220,7 @@ def request_detail(ctx: Context, buyer_slug: str, request_id: int) -> dict[str, 
                 "comment": r["comment"],
                 "submitted_at": r["submitted_at"].isoformat() if r["submitted_at"] else None,
                 "answer": answer,
+                "allocation_used": _allocation_used(r, allocation),
             }
         )
     return {
@@ -228,6 +231,31 @@ def request_detail(ctx: Context, buyer_slug: str, request_id: int) -> dict[str, 
         "template": f"{found['template']} v{found['template_version']}",
         "recipients": rows,
     }
+
+
+def _allocation_seen(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What the customer of a request sees of the supplier's allocation to it (CDP SC1.1)."""
+    if row is None:
+        return None
+    keys = ("method", "customer_value", "total_value", "unit", "include_upstream",
+            "uncertainty_pct", "share", "allocated_t")  # fmt: skip
+    return {
+        **{k: row[k] for k in keys},
+        "method_label": METHOD_LABELS[AllocationMethod(row["method"])],
+        "updated_at": _aware(row["updated_at"]).isoformat(),
+    }
+
+
+def _allocation_used(recipient: Mapping[str, Any], allocation: Mapping[str, Any] | None) -> bool:
+    """Whether the customer's supplier data holds this allocation: it accepted the answer after
+    the allocation was last set (accepting copies it)."""
+    decided = recipient.get("decided_at")
+    return (
+        recipient["status"] == RequestStatus.ACCEPTED.value
+        and allocation is not None
+        and decided is not None
+        and _aware(allocation["updated_at"]) <= _aware(decided)
+    )
 
 
 def _buyer_recipient(ctx: Context, buyer_slug: str, recipient_id: int) -> dict[str, Any]:
