@@ -429,6 +429,25 @@ def test_the_demo_links_its_supplier_through_an_accepted_invitation(demo_workspa
     assert "demo-semiconductor" not in pending.output  # accepted, no longer pending
 
 
+def test_the_demo_suppliers_cdp_answer_lists_its_allocation_to_the_demo_buyer(
+    demo_workspace, tmp_path
+):
+    """The demo supplier answers from its own 2025 inventory and allocates 186,000 of its
+    1,240,000 wafers (15 %) of Scope 1 and 2 market-based to the demo buyer (CDP SC1.1)."""
+    runner, _ = demo_workspace
+    out = tmp_path / "cdp.json"
+    org = ["--org", "demo-supplier", "--year", "2025", "--out", str(out)]
+    result = runner.invoke(app, ["report", "cdp", *org])
+    assert result.exit_code == 0, result.output
+    cdp = json.loads(out.read_text())
+    own = cdp["C6.1"]["gross_global_scope_1_t"] + cdp["C6.3"]["scope_2_market_t"]
+    (allocated,) = cdp["SC1.1"]
+    assert allocated["requesting_member"] == "demo-semiconductor"
+    assert allocated["allocation_method"].startswith("Allocation based on the quantity")
+    assert (allocated["share_of_total"], allocated["unit"]) == (0.15, "wafers")
+    assert allocated["emissions_t"] == pytest.approx(own * 0.15, abs=0.2)  # answered in whole t
+
+
 def test_each_disclosure_of_the_demo_equals_the_run_it_names_and_is_on_the_ledger(
     demo_workspace, tmp_path
 ):

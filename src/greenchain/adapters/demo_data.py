@@ -349,6 +349,34 @@ def _write_partner_inventory(folder: Path, years: Sequence[int], seed: int) -> t
     )
 
 
+def _write_supplier_inventory(folder: Path, years: Sequence[int], seed: int) -> int:
+    """The demo supplier's own plant in Tainan, Taiwan (wafer materials): its monthly
+    electricity and the natural gas of its furnaces and boilers, and in the last year the
+    I-RECs of its rooftop solar and PPA (about a third of its electricity), so that it
+    calculates its own inventory, answers its customers from it and allocates it to them."""
+    _write(
+        folder / "supplier_energy_attributes.csv",
+        ENERGY_ATTRIBUTES.column_names,
+        [(f"IREC-{years[-1]}-TM", "I-REC", 7_900, f"{years[-1]}-01-01", f"{years[-1]}-12-31",
+          "TW", "Evident I-REC Registry", f"TW-{years[-1]}-0398", "solar")],
+    )  # fmt: skip
+    rng = random.Random(seed + 3)
+    width = len(ACTIVITY.column_names)
+    rows: list[tuple[object, ...]] = []
+    for year in years:
+        for month in range(1, 13):
+            end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+            for kind, amount in (
+                ("electricity", rng.uniform(1.9e6, 2.2e6)),
+                ("natural_gas", rng.uniform(1.3e6, 1.6e6)),
+            ):
+                rows.append(
+                    (f"TM-ACT-{year}-{month:02d}-{kind}", end.isoformat(), kind, f"{amount:.1f}",
+                     "kWh", "TW") + ("",) * (width - 6)
+                )  # fmt: skip
+    return _write(folder / "supplier_activity.csv", ACTIVITY.column_names, rows)
+
+
 def _write_partner_suppliers(folder: Path, sups: Sequence[_Supplier], seed: int) -> int:
     """The supplier list of the demo's partner company (an assembly-and-test provider): 40 of
     the demo buyer's largest suppliers, written the way another company's ERP would have them
@@ -894,6 +922,7 @@ def write_demo_workspace(
     counts["partner_purchases"], counts["partner_activity"] = _write_partner_inventory(
         folder, years, seed
     )
+    counts["supplier_activity"] = _write_supplier_inventory(folder, years, seed)
     return DemoFiles(
         folder,
         folder / "suppliers.csv",

@@ -132,4 +132,6 @@ def write_demo_files(folder: Path, *, seed: int) -> dict[str, Path]:
         "partner_suppliers": files.folder / "partner_suppliers.csv",
         "partner_purchases": files.folder / "partner_purchases.csv",
         "partner_activity": files.folder / "partner_activity.csv",
+        "supplier_activity": files.folder / "supplier_activity.csv",
+        "supplier_energy_attributes": files.folder / "supplier_energy_attributes.csv",
     }

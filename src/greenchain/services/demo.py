@@ -97,12 +97,15 @@ def link_by_consent(ctx: Context, buyer_slug: str, supplier_id: str, supplier_or
 def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
     """A joint program of the demo buyer and its partner company over their common suppliers,
     with a training that suppliers attended, a workshop, a library, reduction projects, data
-    requests, and one supplier on the platform that answered and shared with the demo buyer."""
+    requests, and one supplier on the platform, with its own inventory, that answered from it,
+    allocated its emissions to the demo buyer by the wafers it sold to it and shared the answer
+    with it, which accepted."""
     import datetime as dt
 
     from greenchain.services import engagement as eng
     from greenchain.services import programs as prog
     from greenchain.services.accounts import add_user
+    from greenchain.services.allocation import allocate_to_customer
     from greenchain.services.inventory import get_hotspots
 
     ws = ctx.workspace
@@ -277,6 +280,10 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
         for r in eng.portal(ctx, supplier_user, DEMO_SUPPLIER_ORG)["requests"]
         if r["buyer"] == DEMO_ORG
     )
+    # the supplier calculates its own plant's inventory and answers from it
+    import_records(ctx, DEMO_SUPPLIER_ORG, "activity", files["supplier_activity"])
+    import_records(ctx, DEMO_SUPPLIER_ORG, "energy-attributes", files["supplier_energy_attributes"])
+    own = [calculate_inventory(ctx, DEMO_SUPPLIER_ORG, y, GwpSet.AR5) for y in DEMO_YEARS][-1]
     eng.submit(
         ctx,
         supplier_user,
@@ -286,9 +293,9 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
             "reporting_year": year,
             "revenue": 420_000_000,
             "currency": "USD",
-            "scope1_t": 3_150,
-            "scope2_location_t": 11_900,
-            "scope2_market_t": 9_870,
+            "scope1_t": round(own.by_scope.get("1", 0.0)),
+            "scope2_location_t": round(own.by_scope.get("2_location", 0.0)),
+            "scope2_market_t": round(own.by_scope.get("2_market", 0.0)),
             "scope3_upstream_t": 28_400,
             "method": "ghg_protocol",
             "verification": "limited",
@@ -311,6 +318,18 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
         int(mine["id"]),
         f"verification-statement-{year}.pdf",
         _demo_statement_pdf(year),
+    )
+    # its allocation to the demo buyer (CDP SC1.1): the wafers it sold to it over all it made
+    allocate_to_customer(
+        ctx,
+        supplier_user,
+        DEMO_SUPPLIER_ORG,
+        int(mine["id"]),
+        method="quantity",
+        customer_value=186_000,
+        total_value=1_240_000,
+        unit="wafers",
+        uncertainty_pct=5,
     )
     detail = eng.request_detail(ctx, DEMO_ORG, int(sent["id"]))
     answered = next(r for r in detail["recipients"] if r["supplier_id"] == shared)
