@@ -70,7 +70,7 @@ def test_a_supplier_allocates_on_the_request_page_and_only_that_customer_sees_it
         f"{for_chip}/allocation", data={**form, "total_value": "200000"}, headers=HTML
     )
     assert saved.status_code == 200
-    assert "Allocation saved: 300.0 t CO2e, 15.00% of your output" in saved.text
+    assert "Allocation saved: 300.0 t CO2e, 15.00 % of your output" in saved.text
     assert "<strong>300.0 t CO2e</strong> ± 10 %" in saved.text
     assert "15.00 % (30,000 of 200,000 wafers)" in saved.text
     assert "Allocation based on the quantity of product purchased" in saved.text

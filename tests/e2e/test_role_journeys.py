@@ -7,6 +7,7 @@ of each journey is saved as a screenshot next to the test's files."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -160,18 +161,54 @@ def test_the_buyer_finds_hotspots_asks_suppliers_follows_lines_and_plans(journey
     page.goto(f"{j.base}/orgs/{BUYER}/pact")
     expect(page.locator("table.received tbody tr").first).to_be_visible()
     j.shot("pact-received")
-    page.goto(f"{j.base}/orgs/{BUYER}/reports")
-    expect(page.locator("main")).to_contain_text("run")
-    j.shot("reports")
+    page.goto(f"{j.base}/orgs/{BUYER}/requests")
+    page.locator("main table a[href*='/requests/']").first.click()
+    expect(page.locator("main")).to_contain_text("Allocation of")
+    expect(page.locator("main")).to_contain_text("Allocation based on the quantity of product")
+    expect(page.locator("main table")).to_contain_text("t CO2e used")
+    j.shot("request-allocation")
+    _disclose_the_inventory(j)
     page.goto(f"{j.base}/orgs/{BUYER}/ledger")
     j.shot("ledger")
     j.done()
 
 
-def test_a_supplier_answers_its_second_customer_from_the_answer_it_gave(journey):
+def _disclose_the_inventory(j: Journey) -> None:
+    """Reports: preview the GHG Protocol inventory report of the latest run (a new tab), then
+    issue it as PDF and find it among the issued documents."""
+    page = j.page
+    page.goto(f"{j.base}/orgs/{BUYER}/reports")
+    latest = page.locator("#disclosure-run option").nth(1).get_attribute("value")
+    assert latest is not None
+    assert latest.isdigit()
+    page.select_option("#disclosure-kind", label="GHG Protocol inventory report")
+    j.shot("reports")
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="Preview").click()
+    preview = opened.value
+    preview.wait_for_load_state()
+    expect(preview.locator("h1")).to_contain_text("GHG Protocol inventory report")
+    run_row = preview.locator("table.basis tr", has_text="Calculation run")
+    expect(run_row.locator("td")).to_have_text(latest)
+    j.steps += 1
+    preview.screenshot(path=j.shots / f"{j.steps:02d}-disclosure-preview.png", full_page=True)
+    preview.close()
+    page.select_option("#disclosure-format", "pdf")
+    page.get_by_role("button", name="Issue and store").click()
+    expect(page.locator("p.notice")).to_contain_text(re.compile(r"Disclosure \d+ issued"))
+    issued = page.locator("table.disclosures tbody tr").first
+    expect(issued).to_contain_text("GHG Protocol inventory report")
+    expect(issued).to_contain_text(f"run {latest}")
+    expect(issued).to_contain_text("PDF")
+    j.shot("disclosure-issued")
+
+
+def test_a_supplier_answers_its_second_customer_and_allocates_to_the_first(journey):
     j, page = journey, journey.page
     j.login("supplier@tainan-materials.example")
-    expect(page).to_have_url(f"{j.base}/orgs/demo-supplier/portal")
+    # it calculates its own inventory here too, so it starts on its dashboard
+    expect(page).to_have_url(f"{j.base}/orgs/demo-supplier/dashboard")
+    page.get_by_role("link", name="Portal", exact=True).first.click()
     j.shot("portal")
     page.get_by_role("link", name="Answer the 2025 request of Keystone").first.click()
     expect(page.locator("#q-revenue")).not_to_have_value("")
@@ -179,6 +216,22 @@ def test_a_supplier_answers_its_second_customer_from_the_answer_it_gave(journey)
     page.click("form.questionnaire button[type=submit]")
     expect(page.locator("p.notice")).to_contain_text("Submitted and shared with")
     j.shot("submitted")
+    page.goto(f"{j.base}/orgs/demo-supplier/portal")
+    page.get_by_role("link", name="View the 2025 request of Lumen").first.click()
+    section = page.locator("#allocation")
+    expect(section.locator("h2")).to_have_text(
+        "Allocate your emissions to Lumen Semiconductor (demo)"
+    )
+    expect(section.locator("dl")).to_contain_text("Allocation based on the quantity of product")
+    expect(section.locator("dl")).to_contain_text("15.00 % (186,000 of 1,240,000 wafers)")
+    expect(page.locator("#alloc-method")).to_have_value("quantity")
+    section.scroll_into_view_if_needed()
+    j.shot("allocation")
+    page.fill("#alloc-customer", "198400")
+    page.get_by_role("button", name="Save the allocation to Lumen").click()
+    expect(page.locator("p.notice")).to_contain_text("Allocation saved")
+    expect(section.locator("dl")).to_contain_text("16.00 % (198,400 of 1,240,000 wafers)")
+    j.shot("allocation-saved")
     j.done()
 
 

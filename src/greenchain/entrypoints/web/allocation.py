@@ -118,7 +118,7 @@ def allocation_form(
         return page(
             None,
             notice=f"Allocation saved: {made['allocated_t']:,.1f} t CO2e, "
-            f"{made['share']:.2%} of your output",
+            f"{made['share'] * 100:.2f} % of your output",
         )
 
     page = functools.partial(_page, request, ctx, principal, org, recipient_id)
