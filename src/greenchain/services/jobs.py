@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -96,7 +97,7 @@ def list_jobs(ctx: Context, principal: Principal, org_slug: str) -> list[dict[st
 def run_one(ctx: Context, worker: str | None = None) -> bool:
     """Claim and run one job; ``False`` when the queue is empty."""
     queue = _queue(ctx)
-    name = worker or f"{socket.gethostname()}:{threading.get_ident()}"
+    name = worker or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
     job = queue.claim(name, ctx.clock.now(), STALE_AFTER)
     if job is None:
         return False

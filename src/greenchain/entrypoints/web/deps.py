@@ -96,8 +96,8 @@ CtxDep = Annotated[Context, Depends(get_ctx)]
 async def optional_principal(request: Request, ctx: CtxDep) -> Principal | None:
     """The caller, from a bearer token or the session cookie.
 
-    Runs on the event loop: a token's answer comes from a short-lived cache (a miss costs one
-    or two indexed queries); a session is read from the database every time.
+    Runs on the event loop: a token and a session are read from the database on every
+    request (indexed queries), so that every app process sees a revocation at once.
     """
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
