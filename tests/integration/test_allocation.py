@@ -15,6 +15,7 @@ from greenchain.domain.errors import InvalidDataError
 from greenchain.services import allocation as alloc
 from greenchain.services import disclosures
 from greenchain.services import engagement as eng
+from greenchain.services import supplier_answers as sup
 from greenchain.services.inventory import calculate_inventory, get_run_lines
 from tests.integration.test_engagement_service import ANSWER, _recipient, two_buyers
 
@@ -44,14 +45,14 @@ def test_the_customer_that_accepts_uses_the_allocated_tonnes_and_no_other_custom
     with pytest.raises(InvalidDataError, match="save your answer"):
         alloc.allocate_to_customer(ctx, sam, "steelco", for_a, method="revenue",
                                    customer_value=1, total_value=2, unit="USD")  # fmt: skip
-    eng.save_draft(ctx, sam, "steelco", for_a, ANSWER)
+    sup.save_draft(ctx, sam, "steelco", for_a, ANSWER)
     made = alloc.allocate_to_customer(
         ctx, sam, "steelco", for_a, method="quantity", customer_value=30_000,
         total_value=200_000, unit="wafers", uncertainty_pct=10,
     )  # fmt: skip
     assert made["allocated_t"] == pytest.approx(300.0)
     assert alloc.allocation_of_request(ctx, sam, "steelco", _recipient(ctx, "osatco", b)) is None
-    eng.submit(ctx, sam, "steelco", for_a, ANSWER, share_with=["osatco"])
+    sup.submit(ctx, sam, "steelco", for_a, ANSWER, share_with=["osatco"])
     accepted = eng.accept(ctx, "chipco", for_a)
     assert accepted["supplier_data"]["allocated_t"] == pytest.approx(300.0)
     run = calculate_inventory(ctx, "chipco", 2024)
@@ -72,7 +73,7 @@ def test_the_customer_that_accepts_uses_the_allocated_tonnes_and_no_other_custom
 def test_the_suppliers_cdp_answer_lists_its_allocations_under_sc1_1(two_buyers, tmp_path):
     ctx, sam, a, _ = two_buyers
     for_a = _recipient(ctx, "chipco", a)
-    eng.save_draft(ctx, sam, "steelco", for_a, ANSWER)
+    sup.save_draft(ctx, sam, "steelco", for_a, ANSWER)
     alloc.allocate_to_customer(
         ctx, sam, "steelco", for_a, method="revenue", customer_value=5_000_000,
         total_value=50_000_000, unit="USD", include_upstream=True,

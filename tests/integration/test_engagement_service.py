@@ -13,6 +13,7 @@ from greenchain.domain.access import Role
 from greenchain.domain.errors import InvalidDataError, NotFoundError
 from greenchain.services import engagement as eng
 from greenchain.services import ledger
+from greenchain.services import supplier_answers as sup
 from greenchain.services.accounts import add_user, get_principal
 from greenchain.services.context import Context
 from greenchain.services.imports import import_records
@@ -78,19 +79,19 @@ def _recipient(ctx: Context, buyer: str, request_id: int) -> int:
 
 def test_a_supplier_answers_once_and_only_the_customer_it_shares_with_sees_it(two_buyers):
     ctx, sam, a, b = two_buyers
-    portal = eng.portal(ctx, sam, "steelco")
+    portal = sup.portal(ctx, sam, "steelco")
     assert sorted(r["buyer"] for r in portal["requests"]) == ["chipco", "osatco"]
     for_a = _recipient(ctx, "chipco", a)
-    opened = eng.open_request(ctx, sam, "steelco", for_a)
+    opened = sup.open_request(ctx, sam, "steelco", for_a)
     assert opened["status"] == "opened"
     assert opened["other_customers"] == [("osatco", "osatco")]
-    draft = eng.save_draft(ctx, sam, "steelco", for_a, {"scope1_t": "12x", "revenue": "5e7"})
+    draft = sup.save_draft(ctx, sam, "steelco", for_a, {"scope1_t": "12x", "revenue": "5e7"})
     assert draft["problems"] == [
         {"field": "scope1_t", "label": "Scope 1 (t CO2e)", "message": "'12x' is not a number"}
     ]
     with pytest.raises(InvalidDataError, match=r"Scope 1 \(t CO2e\): required"):
-        eng.submit(ctx, sam, "steelco", for_a, {**ANSWER, "scope1_t": ""})
-    done = eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+        sup.submit(ctx, sam, "steelco", for_a, {**ANSWER, "scope1_t": ""})
+    done = sup.submit(ctx, sam, "steelco", for_a, ANSWER)
     assert done["shared_with"] == ["chipco"]
 
     seen_by_a = eng.request_detail(ctx, "chipco", a)["recipients"][0]
@@ -110,7 +111,7 @@ def test_an_accepted_answer_replaces_the_spend_estimate_at_the_next_run(two_buye
     before = calculate_inventory(ctx, "chipco", 2024)
     assert before.by_supplier[0].method == "spend_based"
     for_a = _recipient(ctx, "chipco", a)
-    eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+    sup.submit(ctx, sam, "steelco", for_a, ANSWER)
     accepted = eng.accept(ctx, "chipco", for_a)
     assert accepted["supplier_data"]["verified"] is True
     after = calculate_inventory(ctx, "chipco", 2024)
@@ -127,12 +128,12 @@ def test_an_accepted_answer_replaces_the_spend_estimate_at_the_next_run(two_buye
 def test_sharing_with_a_second_customer_and_revoking_stops_future_use(two_buyers):
     ctx, sam, a, b = two_buyers
     for_a, for_b = _recipient(ctx, "chipco", a), _recipient(ctx, "osatco", b)
-    done = eng.submit(ctx, sam, "steelco", for_a, ANSWER, share_with=["osatco"])
+    done = sup.submit(ctx, sam, "steelco", for_a, ANSWER, share_with=["osatco"])
     assert done["shared_with"] == ["chipco", "osatco"]
     eng.accept(ctx, "osatco", for_b)
     used = calculate_inventory(ctx, "osatco", 2024)
     assert used.by_supplier[0].method == "supplier_specific"
-    revoked = eng.revoke(ctx, sam, "steelco", done["response_id"], "osatco")
+    revoked = sup.revoke(ctx, sam, "steelco", done["response_id"], "osatco")
     assert revoked["dropped_rows"] == 1
     assert eng.request_detail(ctx, "osatco", b)["recipients"][0]["answer"] is None
     after = calculate_inventory(ctx, "osatco", 2024)
@@ -144,15 +145,15 @@ def test_sharing_with_a_second_customer_and_revoking_stops_future_use(two_buyers
 def test_a_returned_answer_is_corrected_and_submitted_again(two_buyers):
     ctx, sam, a, _ = two_buyers
     for_a = _recipient(ctx, "chipco", a)
-    eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+    sup.submit(ctx, sam, "steelco", for_a, ANSWER)
     with pytest.raises(InvalidDataError, match="field 'comment'"):
         eng.return_for_correction(ctx, "chipco", for_a, " ")
     eng.return_for_correction(ctx, "chipco", for_a, "Scope 2 market-based looks too low")
-    portal = eng.portal(ctx, sam, "steelco")
+    portal = sup.portal(ctx, sam, "steelco")
     returned = next(r for r in portal["requests"] if r["buyer"] == "chipco")
     assert returned["status"] == "returned"
     assert returned["comment"] == "Scope 2 market-based looks too low"
-    eng.submit(ctx, sam, "steelco", for_a, {**ANSWER, "scope2_market_t": "900"})
+    sup.submit(ctx, sam, "steelco", for_a, {**ANSWER, "scope2_market_t": "900"})
     assert eng.request_detail(ctx, "chipco", a)["recipients"][0]["status"] == "submitted"
 
 
@@ -160,12 +161,12 @@ def test_evidence_is_limited_in_type_and_size_and_kept_with_its_hash(two_buyers)
     ctx, sam, a, _ = two_buyers
     for_a = _recipient(ctx, "chipco", a)
     with pytest.raises(InvalidDataError, match="evidence must be one of"):
-        eng.add_evidence(ctx, sam, "steelco", for_a, "run.exe", b"MZ")
+        sup.add_evidence(ctx, sam, "steelco", for_a, "run.exe", b"MZ")
     with pytest.raises(InvalidDataError, match="larger than 10 MB"):
-        eng.add_evidence(ctx, sam, "steelco", for_a, "big.pdf", b"x" * (10 * 1024 * 1024 + 1))
-    saved = eng.add_evidence(ctx, sam, "steelco", for_a, "verification.pdf", b"%PDF-1.7 ok")
+        sup.add_evidence(ctx, sam, "steelco", for_a, "big.pdf", b"x" * (10 * 1024 * 1024 + 1))
+    saved = sup.add_evidence(ctx, sam, "steelco", for_a, "verification.pdf", b"%PDF-1.7 ok")
     assert len(saved["sha256"]) == 64
-    eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+    sup.submit(ctx, sam, "steelco", for_a, ANSWER)
     evidence = eng.request_detail(ctx, "chipco", a)["recipients"][0]["answer"]["evidence"]
     assert [e["file_name"] for e in evidence] == ["verification.pdf"]
 
@@ -205,14 +206,14 @@ def test_a_supplier_without_an_account_signs_up_from_the_link(ctx: Context, tmp_
     accounts, _ = ctx.require_accounts()
     mail = [m for m in accounts.pending_mail() if m["recipient"] == "gw@gas.example"]
     token = mail[0]["body"].split("/supplier-signup/")[1].split()[0]
-    info = eng.signup_info(ctx, token)
+    info = sup.signup_info(ctx, token)
     assert info["supplier_name"] == "Gas Works"
     assert info["has_account"] is False
-    principal = eng.sign_up(ctx, token, "Gas Works Ltd", PASSWORD)
+    principal = sup.sign_up(ctx, token, "Gas Works Ltd", PASSWORD)
     assert "gas-works-ltd" in principal.memberships
-    assert eng.portal(ctx, principal, "gas-works-ltd")["requests"][0]["status"] == "opened"
+    assert sup.portal(ctx, principal, "gas-works-ltd")["requests"][0]["status"] == "opened"
     with pytest.raises(NotFoundError):
-        eng.sign_up(ctx, token, "Gas Works Ltd", PASSWORD)  # the link works once
+        sup.sign_up(ctx, token, "Gas Works Ltd", PASSWORD)  # the link works once
     add_organisation(ctx, "other")
     add_user(ctx, "taken@gas.example", PASSWORD, "other", Role.VIEWER)
     eng.send_request(
@@ -228,11 +229,11 @@ def test_a_stranger_sees_no_request(two_buyers):
     ctx, _, a, _ = two_buyers
     add_organisation(ctx, "nosy")
     nosy = add_user(ctx, "n@nosy.example", PASSWORD, "nosy", Role.ADMIN)
-    assert eng.portal(ctx, nosy, "nosy")["requests"] == []
+    assert sup.portal(ctx, nosy, "nosy")["requests"] == []
     with pytest.raises(NotFoundError):
-        eng.open_request(ctx, nosy, "nosy", _recipient(ctx, "chipco", a))
+        sup.open_request(ctx, nosy, "nosy", _recipient(ctx, "chipco", a))
     with pytest.raises(NotFoundError):
-        eng.portal(ctx, nosy, "steelco")
+        sup.portal(ctx, nosy, "steelco")
 
 
 def test_a_supplier_answers_from_its_own_inventory_and_its_take_back_feeds_the_rating(
@@ -252,7 +253,7 @@ def test_a_supplier_answers_from_its_own_inventory_and_its_take_back_feeds_the_r
     own = calculate_inventory(ctx, "steelco", 2024)
 
     for_a = _recipient(ctx, "chipco", a)
-    opened = eng.open_request(ctx, sam, "steelco", for_a)
+    opened = sup.open_request(ctx, sam, "steelco", for_a)
     assert opened["prefilled_from_run"] == own.run_id
     prefilled = opened["answers"]
     assert prefilled["scope2_location_t"] == own.by_scope["2_location"]
@@ -261,8 +262,8 @@ def test_a_supplier_answers_from_its_own_inventory_and_its_take_back_feeds_the_r
 
     answer = {**prefilled, "revenue": "50000000", "currency": "USD", "verification": "none",
               "sbt_status": "committed"}  # fmt: skip
-    eng.submit(ctx, sam, "steelco", for_a, answer)
-    assert eng.open_request(ctx, sam, "steelco", for_a)["prefilled_from_run"] is None
+    sup.submit(ctx, sam, "steelco", for_a, answer)
+    assert sup.open_request(ctx, sam, "steelco", for_a)["prefilled_from_run"] is None
     accepted = eng.accept(ctx, "chipco", for_a)
     assert accepted["supplier_data"]["takeback_reuse_share"] == 0.2
 
@@ -281,11 +282,11 @@ def _kinds(ctx: Context) -> list[str]:
 def test_answering_a_second_customer_leaves_the_first_ones_acceptance_as_it_was(two_buyers):
     ctx, sam, a, b = two_buyers
     for_a, for_b = _recipient(ctx, "chipco", a), _recipient(ctx, "osatco", b)
-    eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+    sup.submit(ctx, sam, "steelco", for_a, ANSWER)
     eng.accept(ctx, "chipco", for_a)
     submissions = _kinds(ctx).count("supplier_submission")
     # the second customer's page offers the first one again, already ticked
-    done = eng.submit(ctx, sam, "steelco", for_b, ANSWER, share_with=["chipco"])
+    done = sup.submit(ctx, sam, "steelco", for_b, ANSWER, share_with=["chipco"])
     assert done["shared_with"] == ["chipco", "osatco"]
     assert eng.request_detail(ctx, "chipco", a)["recipients"][0]["status"] == "accepted"
     assert eng.request_detail(ctx, "osatco", b)["recipients"][0]["status"] == "submitted"
@@ -295,9 +296,9 @@ def test_answering_a_second_customer_leaves_the_first_ones_acceptance_as_it_was(
 def test_an_updated_answer_goes_back_to_the_customer_that_had_accepted_it(two_buyers):
     ctx, sam, a, b = two_buyers
     for_a, for_b = _recipient(ctx, "chipco", a), _recipient(ctx, "osatco", b)
-    eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+    sup.submit(ctx, sam, "steelco", for_a, ANSWER)
     eng.accept(ctx, "chipco", for_a)
-    eng.submit(ctx, sam, "steelco", for_b, {**ANSWER, "scope1_t": "1100"}, share_with=["chipco"])
+    sup.submit(ctx, sam, "steelco", for_b, {**ANSWER, "scope1_t": "1100"}, share_with=["chipco"])
     assert eng.request_detail(ctx, "chipco", a)["recipients"][0]["status"] == "submitted"
 
 
@@ -312,8 +313,8 @@ def test_a_submission_and_its_ledger_entry_are_written_together_or_not_at_all(
 
     monkeypatch.setattr(ledger, "record", broken)
     with pytest.raises(RuntimeError):
-        eng.submit(ctx, sam, "steelco", for_a, ANSWER)
+        sup.submit(ctx, sam, "steelco", for_a, ANSWER)
     seen = eng.request_detail(ctx, "chipco", a)["recipients"][0]
     assert seen["status"] == "invited"
     assert seen["answer"] is None
-    assert eng.portal(ctx, sam, "steelco")["answers"] == []
+    assert sup.portal(ctx, sam, "steelco")["answers"] == []

@@ -159,6 +159,7 @@ def test_an_accepted_answer_verifies_and_changes_to_it_are_named(ctx: Context, t
 
     from greenchain.domain.access import Role
     from greenchain.services import engagement as eng
+    from greenchain.services import supplier_answers as sup
     from greenchain.services.accounts import add_user, get_principal
     from tests.factories import link_supplier
     from tests.integration.test_engagement_service import ANSWER
@@ -177,7 +178,7 @@ def test_an_accepted_answer_verifies_and_changes_to_it_are_named(ctx: Context, t
         recipients=[("ST-1", "sam@steel.example")],
     )
     recipient = int(eng.request_detail(ctx, "chipco", sent["id"])["recipients"][0]["id"])
-    done = eng.submit(ctx, get_principal(ctx, sam.user_id), "steelco", recipient, ANSWER)
+    done = sup.submit(ctx, get_principal(ctx, sam.user_id), "steelco", recipient, ANSWER)
     eng.accept(ctx, "chipco", recipient)
     assert _problems(ctx) == []
 

@@ -16,8 +16,8 @@ from greenchain.domain.access import Principal, Role
 from greenchain.domain.allocation import METHOD_LABELS, Allocation, AllocationMethod, allocate
 from greenchain.domain.errors import InvalidDataError
 from greenchain.services.context import Context
-from greenchain.services.engagement import supplier_recipient
 from greenchain.services.ports import EngagementStore
+from greenchain.services.supplier_answers import supplier_recipient
 
 
 def _store(ctx: Context) -> EngagementStore:

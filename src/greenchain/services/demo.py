@@ -104,6 +104,7 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
 
     from greenchain.services import engagement as eng
     from greenchain.services import programs as prog
+    from greenchain.services import supplier_answers as sup
     from greenchain.services.accounts import add_user
     from greenchain.services.allocation import allocate_to_customer
     from greenchain.services.inventory import get_hotspots
@@ -277,14 +278,14 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
             )
     mine = next(
         r
-        for r in eng.portal(ctx, supplier_user, DEMO_SUPPLIER_ORG)["requests"]
+        for r in sup.portal(ctx, supplier_user, DEMO_SUPPLIER_ORG)["requests"]
         if r["buyer"] == DEMO_ORG
     )
     # the supplier calculates its own plant's inventory and answers from it
     import_records(ctx, DEMO_SUPPLIER_ORG, "activity", files["supplier_activity"])
     import_records(ctx, DEMO_SUPPLIER_ORG, "energy-attributes", files["supplier_energy_attributes"])
     own = [calculate_inventory(ctx, DEMO_SUPPLIER_ORG, y, GwpSet.AR5) for y in DEMO_YEARS][-1]
-    eng.submit(
+    sup.submit(
         ctx,
         supplier_user,
         DEMO_SUPPLIER_ORG,
@@ -311,7 +312,7 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
             "reduction_projects": "Rooftop solar 6 MW; chiller heat recovery",
         },
     )
-    eng.add_evidence(
+    sup.add_evidence(
         ctx,
         supplier_user,
         DEMO_SUPPLIER_ORG,

@@ -2,7 +2,8 @@
 share with chosen customers, drafts saved as you type, evidence), and the sign-up page a
 supplier without an account reaches from its invitation email. The HTML pages (``ui_router``);
 the JSON API is in ``web.engagement_api``. Every route goes through
-``greenchain.services.engagement``, which checks who may see what."""
+``greenchain.services.engagement`` (the buyer's side) or ``greenchain.services.supplier_answers``
+(the supplier's side), which check who may see what."""
 
 from __future__ import annotations
 
@@ -27,12 +28,12 @@ from greenchain.domain.scorecards import Tier
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId, log_in
 from greenchain.entrypoints.web.ui import Csrf, _can_edit, form_result, render
 from greenchain.services import allocation as allocation_service
-from greenchain.services import campaigns, engagement, programs
+from greenchain.services import campaigns, engagement, engagement_common, programs, supplier_answers
 from greenchain.services import portal as portal_service
 from greenchain.services.context import Context
 
 ui_router = APIRouter(include_in_schema=False)
-MAX_EVIDENCE_UPLOAD = engagement.MAX_EVIDENCE_BYTES + 1024
+MAX_EVIDENCE_UPLOAD = supplier_answers.MAX_EVIDENCE_BYTES + 1024
 
 
 # --- shared with the API ------------------------------------------------------------------------
@@ -45,7 +46,7 @@ def _base_url(request: Request) -> str:
 def _evidence(
     ctx: Context, principal: Principal, org: str, recipient_id: int, evidence_id: int
 ) -> Response:
-    found = engagement.evidence_download(ctx, principal, org, recipient_id, evidence_id)
+    found = engagement_common.evidence_download(ctx, principal, org, recipient_id, evidence_id)
     name = str(found["file_name"]).replace('"', "")
     return Response(
         bytes(found["data"]),
@@ -297,7 +298,7 @@ def portal_page(
         principal=principal,
         member=member,
         org=org,
-        portal=engagement.portal(ctx, principal, org),
+        portal=supplier_answers.portal(ctx, principal, org),
         programs=programs.programs_for_supplier(ctx, principal, org),
         customers=portal_service.customers(ctx, org),
         link_invitations=(
@@ -335,7 +336,7 @@ def _answer_page(
     form of ``web.allocation``: ``allocation_form`` what was typed, ``allocation_errors`` the
     problems at their fields)."""
     member = principal.membership(org)
-    opened = engagement.open_request(ctx, principal, org, recipient_id)
+    opened = supplier_answers.open_request(ctx, principal, org, recipient_id)
     allocation = allocation_service.allocation_of_request(ctx, principal, org, recipient_id)
     return render(
         request,
@@ -425,7 +426,7 @@ async def answer_draft(
 ) -> Response:
     """Autosave (HTMX): returns the save status line."""
     answers, _ = await _form_answers(request)
-    saved = engagement.save_draft(ctx, principal, org, recipient_id, answers)
+    saved = supplier_answers.save_draft(ctx, principal, org, recipient_id, answers)
     problems = "; ".join(f"{p['label']}: {p['message']}" for p in saved["problems"])
     text = f"Draft saved at {saved['saved_at'][11:19]}" + (
         f" — check {problems}" if problems else ""
@@ -453,7 +454,7 @@ async def answer_submit(
 
     return form_result(
         functools.partial(page, answers=answers),
-        lambda: engagement.submit(ctx, principal, org, recipient_id, answers, share),
+        lambda: supplier_answers.submit(ctx, principal, org, recipient_id, answers, share),
         lambda done: page(notice=f"Submitted and shared with {', '.join(done['shared_with'])}"),
         fields=at_fields,
     )
@@ -472,7 +473,7 @@ async def answer_evidence(
     page = functools.partial(_answer_page, request, ctx, principal, org, recipient_id)
     return form_result(
         page,
-        lambda: engagement.add_evidence(
+        lambda: supplier_answers.add_evidence(
             ctx, principal, org, recipient_id, file.filename or "", data
         ),
         lambda saved: page(notice=f"{saved['file_name']} attached"),
@@ -488,7 +489,7 @@ def answer_revoke(
     principal: PrincipalDep,
     buyer: Annotated[str, Form(max_length=63)],
 ) -> Response:
-    engagement.revoke(ctx, principal, org, response_id, buyer)
+    supplier_answers.revoke(ctx, principal, org, response_id, buyer)
     return portal_page(
         request, org, ctx, principal, notice=f"{buyer} can no longer see this answer"
     )
@@ -520,7 +521,7 @@ def link_invitation_decide(
 
 @ui_router.get("/supplier-signup/{token}")
 def signup_form(request: Request, token: str, ctx: CtxDep) -> Response:
-    info = engagement.signup_info(ctx, token)
+    info = supplier_answers.signup_info(ctx, token)
     return render(
         request,
         "supplier_signup.html",
@@ -543,7 +544,7 @@ def signup(
         request,
         "supplier_signup.html",
         title="Create your supplier account",
-        info=engagement.signup_info(ctx, token),
+        info=supplier_answers.signup_info(ctx, token),
         token=token,
         organisation=organisation,
     )
@@ -556,5 +557,5 @@ def signup(
         return response
 
     return form_result(
-        page, lambda: engagement.sign_up(ctx, token, organisation, password), signed_up
+        page, lambda: supplier_answers.sign_up(ctx, token, organisation, password), signed_up
     )

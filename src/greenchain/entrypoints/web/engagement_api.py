@@ -1,8 +1,8 @@
 """Data requests in the JSON API under /api/v1: the buyer's requests and reviews, and the
 supplier's portal (answers, drafts, evidence, who may see an answer, its allocation to each
 customer). The pages are in ``web.engagement`` and ``web.allocation``; every route goes through
-``greenchain.services.engagement`` or ``greenchain.services.allocation``, which check who may
-see what."""
+``greenchain.services.engagement`` (the buyer), ``greenchain.services.supplier_answers`` (the
+supplier) or ``greenchain.services.allocation``, which check who may see what."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from greenchain.domain.errors import NotFoundError
 from greenchain.entrypoints.web.api import ERRORS
 from greenchain.entrypoints.web.deps import CtxDep, PrincipalDep, RowId
 from greenchain.entrypoints.web.engagement import MAX_EVIDENCE_UPLOAD, _base_url, _evidence
-from greenchain.services import allocation, engagement
+from greenchain.services import allocation, engagement, supplier_answers
 
 api_router = APIRouter(prefix="/api/v1", tags=["supplier engagement"])
 
@@ -112,7 +112,7 @@ def evidence_file(
 @api_router.get("/orgs/{org}/portal", responses=ERRORS)
 def portal_overview(org: str, ctx: CtxDep, principal: PrincipalDep) -> dict[str, Any]:
     """The requests of all the organisation's customers, and its answers with who sees them."""
-    return engagement.portal(ctx, principal, org)
+    return supplier_answers.portal(ctx, principal, org)
 
 
 def _public_request(opened: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +139,7 @@ def portal_request(
     org: str, recipient_id: RowId, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """A request as the supplier sees it: the questions and the current answer."""
-    return _public_request(engagement.open_request(ctx, principal, org, recipient_id))
+    return _public_request(supplier_answers.open_request(ctx, principal, org, recipient_id))
 
 
 class AnswersIn(BaseModel):
@@ -158,14 +158,14 @@ def portal_draft(
     org: str, recipient_id: RowId, body: AnswersIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Save a draft (required fields may be empty; each problem names its field)."""
-    return engagement.save_draft(ctx, principal, org, recipient_id, body.answers)
+    return supplier_answers.save_draft(ctx, principal, org, recipient_id, body.answers)
 
 
 @api_router.post("/orgs/{org}/portal/requests/{recipient_id}/submit", responses=ERRORS)
 def portal_submit(
     org: str, recipient_id: RowId, body: SubmitIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    return engagement.submit(ctx, principal, org, recipient_id, body.answers, body.share_with)
+    return supplier_answers.submit(ctx, principal, org, recipient_id, body.answers, body.share_with)
 
 
 @api_router.post(
@@ -179,7 +179,9 @@ async def portal_evidence(
     file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, CSV or XLSX, up to 10 MB")],
 ) -> dict[str, Any]:
     data = await file.read(MAX_EVIDENCE_UPLOAD)
-    return engagement.add_evidence(ctx, principal, org, recipient_id, file.filename or "", data)
+    return supplier_answers.add_evidence(
+        ctx, principal, org, recipient_id, file.filename or "", data
+    )
 
 
 class RevokeIn(BaseModel):
@@ -191,7 +193,7 @@ def portal_revoke(
     org: str, response_id: RowId, body: RevokeIn, ctx: CtxDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Withdraw a customer's access to an answer (its future runs stop using it)."""
-    return engagement.revoke(ctx, principal, org, response_id, body.buyer)
+    return supplier_answers.revoke(ctx, principal, org, response_id, body.buyer)
 
 
 class AllocationIn(BaseModel):
