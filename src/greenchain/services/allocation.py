@@ -16,14 +16,8 @@ from greenchain.domain.access import Principal, Role
 from greenchain.domain.allocation import METHOD_LABELS, Allocation, AllocationMethod, allocate
 from greenchain.domain.errors import InvalidDataError
 from greenchain.services.context import Context
-from greenchain.services.ports import EngagementStore
+from greenchain.services.engagement_common import engagement_store as _store
 from greenchain.services.supplier_answers import supplier_recipient
-
-
-def _store(ctx: Context) -> EngagementStore:
-    if ctx.engagement is None:  # pragma: no cover - wiring error
-        raise RuntimeError("supplier engagement is not wired in this context")
-    return ctx.engagement
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
