@@ -27,6 +27,16 @@ from greenchain.adapters.security import Argon2PasswordHasher, SmtpTransport
 from greenchain.adapters.signing import Ed25519Keys, verify_signature
 from greenchain.config import Settings
 from greenchain.services.context import Context, Progress, silent_progress
+from greenchain.services.ports import CalculationEngine
+
+
+def calculation_engine(settings: Settings) -> CalculationEngine:
+    """The engine of ``GREENCHAIN_ENGINE``: DuckDB, or Spark (imported only then)."""
+    if settings.engine == "spark":
+        from greenchain.adapters.compute.spark_engine import SparkEngine
+
+        return SparkEngine(settings.spark_master)
+    return DuckDbEngine()
 
 
 def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_progress) -> Context:
@@ -45,7 +55,7 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
     return Context(
         workspace=workspace,
         conversions=SqlConversions(workspace.engine),
-        engine=DuckDbEngine(),
+        engine=calculation_engine(settings),
         tabular=SpreadsheetFiles(
             WorkbookLimits(
                 max_rows=settings.xlsx_max_rows,

@@ -21,6 +21,7 @@ import os
 import secrets as random_source
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,16 @@ class Settings(BaseSettings):
         default=512, ge=1, description="MiB an XLSX workbook may unpack to (checked first)"
     )
     job_workers: int = Field(default=1, ge=0, description="In-process job workers per web worker")
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Where calculations run: duckdb (in process) or spark (Apache Spark, "
+        "local or the cluster of GREENCHAIN_SPARK_MASTER; see docs/scale.md)",
+    )
+    spark_master: str | None = Field(
+        default=None,
+        description="Spark master URL for the spark engine (spark://host:7077, yarn, "
+        "k8s://...); default: an in-process session (local[2])",
+    )
 
     @field_validator("db")
     @classmethod

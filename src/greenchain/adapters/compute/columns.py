@@ -161,3 +161,52 @@ def with_gas_columns(activities: pa.Table) -> pa.Table:
         if name not in activities.column_names:
             activities = activities.append_column(name, pa.nulls(activities.num_rows, kind))
     return activities
+
+
+#: The columns of a calculated line before it is rated (``purchase_results``,
+#: ``activity_results``), with the SQL type a branch that has no value for one gives its NULL.
+WORK_COLUMNS: dict[str, str] = {
+    "source": "VARCHAR",
+    "source_id": "VARCHAR",
+    "supplier_id": "VARCHAR",
+    "scope": "VARCHAR",
+    "scope3_category": "INTEGER",
+    "method": "VARCHAR",
+    "factor_set": "VARCHAR",
+    "factor_id": "VARCHAR",
+    "activity_amount": "DOUBLE",
+    "activity_unit": "VARCHAR",
+    "fx_usd_per_unit": "DOUBLE",
+    "spend_usd": "DOUBLE",
+    "cpi_ratio": "DOUBLE",
+    **dict.fromkeys(GAS_COLS, "DOUBLE"),
+    "primary_kg_co2e": "DOUBLE",
+    "q_verified": "BOOLEAN",
+    "q_region": "BOOLEAN",
+    "q_partial": "BOOLEAN",
+    "q_gap": "INTEGER",
+    "is_primary": "BOOLEAN",
+    **dict.fromkeys((f"pf_{d}" for d in DQ_COLUMNS), "INTEGER"),
+    "input_amount": "DOUBLE",
+    "input_unit": "VARCHAR",
+    "regulated_ets": "BOOLEAN",
+    "kg_biogenic_co2": "DOUBLE",
+    "energy_group": "VARCHAR",
+    "energy_mwh": "DOUBLE",
+    "electricity_mwh": "DOUBLE",
+    "covered_mwh": "DOUBLE",
+    "note": "VARCHAR",
+    "reject_reason": "VARCHAR",
+}
+
+
+def select_list(expressions: Mapping[str, str], *, complete: bool = True) -> str:
+    """``expr AS name, ...``: with ``complete`` every column of ``WORK_COLUMNS`` in its order
+    (a typed NULL where ``expressions`` has none), so that branches unite by position."""
+    names = list(WORK_COLUMNS) if complete else list(expressions)
+    unknown = set(expressions) - set(WORK_COLUMNS)
+    if unknown:
+        raise ValueError(f"not a result column: {sorted(unknown)}")
+    return ",\n               ".join(
+        f"{expressions.get(n) or f'CAST(NULL AS {WORK_COLUMNS[n]})'} AS {n}" for n in names
+    )

@@ -4,7 +4,42 @@ average-data by material, spend-based with the hybrid upstream fill) over all li
 from __future__ import annotations
 
 from greenchain.adapters.compute.activity_sql import key_join
-from greenchain.adapters.compute.columns import DQ_COLUMNS, GAS_COLS, MAX_YEAR_GAP
+from greenchain.adapters.compute.columns import (
+    DQ_COLUMNS,
+    GAS_COLS,
+    MAX_YEAR_GAP,
+    WORK_COLUMNS,
+    select_list,
+)
+
+#: The columns of a purchase line's result (``r`` below); the others of ``WORK_COLUMNS`` are NULL
+_R_COLUMNS = (
+    "source",
+    "source_id",
+    "supplier_id",
+    "scope",
+    "scope3_category",
+    "method",
+    "factor_set",
+    "factor_id",
+    "activity_amount",
+    "activity_unit",
+    "fx_usd_per_unit",
+    "spend_usd",
+    "cpi_ratio",
+    *GAS_COLS,
+    "primary_kg_co2e",
+    "q_verified",
+    "q_region",
+    "q_partial",
+    "q_gap",
+    "is_primary",
+    *(f"pf_{d}" for d in DQ_COLUMNS),
+    "input_amount",
+    "input_unit",
+    "note",
+    "reject_reason",
+)
 
 
 def _pact_ratings() -> str:
@@ -42,18 +77,24 @@ def purchase_sql(
         f"ELSE 0 END AS {c}"
         for c in GAS_COLS[:-1]
     )
+    # a line replaced by its supplier's own activity counts 0 here
+    final = {name: name for name in WORK_COLUMNS if name in _R_COLUMNS} | {
+        c: f"CASE WHEN replaced_by IS NULL THEN {c} ELSE 0 END"
+        for c in (*GAS_COLS, "primary_kg_co2e")
+    }
     return f"""
-    CREATE TEMP TABLE purchase_results AS
     WITH p AS (
-        SELECT p.line_id, p.supplier_id, p.amount::DOUBLE AS amount, p.currency,
-               p.naics_code, p.scope3_category::INTEGER AS scope3_category,
-               p.quantity::DOUBLE AS quantity, p.unit, p.product_id, p.material,
+        SELECT p.line_id, p.supplier_id, CAST(p.amount AS DOUBLE) AS amount, p.currency,
+               p.naics_code, CAST(p.scope3_category AS INTEGER) AS scope3_category,
+               CAST(p.quantity AS DOUBLE) AS quantity, p.unit, p.product_id, p.material,
                s.country AS supplier_country, {fx_rate} AS fx_rate
         FROM purchases p
         LEFT JOIN suppliers s ON s.supplier_id = p.supplier_id
         LEFT JOIN fx ON fx.currency = p.currency{fx_month_join}
     ),
+    -- the supplier's latest report of the years considered
     sd AS (
+        SELECT * FROM (
         SELECT d.supplier_id, d.revenue * fx.usd_per_unit AS revenue_usd,
                (d.scope1_t + d.scope2_market_t + COALESCE(d.scope3_upstream_t, 0)) * 1000.0
                    AS supplier_kg,
@@ -63,10 +104,11 @@ def purchase_sql(
                     THEN NOT COALESCE(d.allocation_includes_upstream, false)
                     ELSE d.scope3_upstream_t IS NULL END AS upstream_missing,
                d.allocated_t * 1000.0 AS supplier_allocated_kg,
-               d.verified::BOOLEAN AS verified, d.year AS data_year
+               CAST(d.verified AS BOOLEAN) AS verified, d.year AS data_year,
+               row_number() OVER (PARTITION BY d.supplier_id ORDER BY d.year DESC) AS latest
         FROM supplier_data d JOIN fx ON fx.currency = d.currency
         WHERE d.year BETWEEN {year - max_age} AND {year}
-        QUALIFY row_number() OVER (PARTITION BY d.supplier_id ORDER BY d.year DESC) = 1
+        ) d WHERE latest = 1
     ),
     e AS (SELECT naics_code, {", ".join(f"{c} AS e_{c}" for c in GAS_COLS)} FROM eeio),
     er AS (
@@ -79,14 +121,14 @@ def purchase_sql(
     -- lines of the same category
     replaced AS (
         SELECT a.supplier_id,
-               COALESCE(a.scope3_category, am.scope3_category)::INTEGER AS category,
+               CAST(COALESCE(a.scope3_category, am.scope3_category) AS INTEGER) AS category,
                string_agg(a.activity_id, ', ' ORDER BY a.activity_id) AS activity_ids
         FROM activities a JOIN activity_map am {key_join("am")}
         WHERE a.supplier_id IS NOT NULL AND am.error IS NULL AND am.scope = '3'
         GROUP BY 1, 2
     ),
     m AS (
-        SELECT p.*, pf.kg_co2e_per_unit AS pcf, pf.verified::BOOLEAN AS pcf_verified,
+        SELECT p.*, pf.kg_co2e_per_unit AS pcf, CAST(pf.verified AS BOOLEAN) AS pcf_verified,
                pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
                {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,
                sd.upstream_missing, sd.verified AS sd_verified, sd.data_year,
@@ -106,7 +148,7 @@ def purchase_sql(
                          AND p.fx_rate IS NOT NULL THEN 'spend_based'
                END AS method,
                p.amount * p.fx_rate * COALESCE(er.reg_cpi, {cpi_ratio!r}) AS spend_fusd,
-               p.amount * p.fx_rate / sd.revenue_usd * sd.supplier_kg AS allocated_kg
+               p.amount * p.fx_rate / sd.revenue_usd * sd.supplier_kg AS revenue_allocated_kg
         FROM p
         LEFT JOIN product_footprints pf
                ON pf.product_id = p.product_id AND pf.supplier_id = p.supplier_id
@@ -118,12 +160,12 @@ def purchase_sql(
     ),
     mr AS (
         -- an allocation by the supplier is spread over its supplier-specific lines by spend
-        SELECT m.* REPLACE (
-                   CASE WHEN supplier_allocated_kg IS NOT NULL AND method = 'supplier_specific'
-                        THEN supplier_allocated_kg * amount * fx_rate / nullif(sum(
-                            CASE WHEN method = 'supplier_specific' THEN amount * fx_rate END
-                        ) OVER (PARTITION BY m.supplier_id), 0)
-                        ELSE allocated_kg END AS allocated_kg),
+        SELECT m.*,
+               CASE WHEN supplier_allocated_kg IS NOT NULL AND method = 'supplier_specific'
+                    THEN supplier_allocated_kg * amount * fx_rate / nullif(sum(
+                        CASE WHEN method = 'supplier_specific' THEN amount * fx_rate END
+                    ) OVER (PARTITION BY m.supplier_id), 0)
+                    ELSE revenue_allocated_kg END AS allocated_kg,
                rp.activity_ids AS replaced_by
         FROM m LEFT JOIN replaced rp
                ON rp.supplier_id = m.supplier_id AND rp.category = m.scope3_category
@@ -237,8 +279,5 @@ def purchase_sql(
                END AS reject_reason
         FROM h
     )
-    SELECT * EXCLUDE (replaced_by) REPLACE (
-        {", ".join(f"CASE WHEN replaced_by IS NULL THEN {c} ELSE 0 END AS {c}" for c in GAS_COLS)},
-        CASE WHEN replaced_by IS NULL THEN primary_kg_co2e ELSE 0 END AS primary_kg_co2e
-    ) FROM r
+    SELECT {select_list(final)} FROM r
     """

@@ -33,12 +33,16 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output for
 
 
 def open_context(
-    progress: Progress = silent_progress, *, require_secrets: bool = True
+    progress: Progress = silent_progress,
+    *,
+    require_secrets: bool = True,
+    overrides: dict[str, Any] | None = None,
 ) -> tuple[Context, Settings]:
-    """The settings from the environment and a context on the migrated database. Unless told
-    otherwise it refuses (MissingSecretsError, saying how to make them) when the workspace has
-    no secrets: a command that records, signs or seals must not start without them."""
-    settings = Settings()
+    """The settings from the environment (``overrides`` before them: a command's options) and
+    a context on the migrated database. Unless told otherwise it refuses (MissingSecretsError,
+    saying how to make them) when the workspace has no secrets: a command that records, signs
+    or seals must not start without them."""
+    settings = Settings(**(overrides or {}))
     if require_secrets:
         settings.require_secrets()
     return bootstrap(settings, progress=progress), settings

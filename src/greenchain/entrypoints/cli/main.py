@@ -308,15 +308,29 @@ class GwpChoice(StrEnum):
     AR6 = "AR6"
 
 
+class EngineChoice(StrEnum):
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+
+
 @app.command()
 @guarded
 def calc(
     org: OrgOption,
     year: YearOption,
     gwp: Annotated[GwpChoice, typer.Option(help="GWP100 set for CO2e.")] = GwpChoice.AR5,
+    engine: Annotated[
+        EngineChoice | None,
+        typer.Option(
+            help="Where the calculation runs: duckdb (in process) or spark (the cluster of "
+            "GREENCHAIN_SPARK_MASTER, else local); default GREENCHAIN_ENGINE, else duckdb."
+        ),
+    ] = None,
 ) -> None:
     """Calculate and store the inventory of a reporting year (an immutable run)."""
-    report = inventory_service.calculate_inventory(_ctx(), org, year, GwpSet(gwp.value))
+    overrides = {"engine": engine.value} if engine else None
+    ctx = open_context(progress=rich_progress, overrides=overrides)[0]
+    report = inventory_service.calculate_inventory(ctx, org, year, GwpSet(gwp.value))
     _print_summary(report)
 
 
