@@ -1,12 +1,15 @@
 """Signed appends to the transparency log, on SQLite and PostgreSQL: each append stores its
 entry and the signed tree head that ends with it together; appends made at the same time by
-threads and by separate processes are serialised into one log that verifies; the key used is
-the organisation's current one even when another process rotated it."""
+threads and by separate processes are serialised into one log that verifies (a process's
+threads' appends queued behind a batch being stored are stored together, under one signed
+head, and an entry that cannot be sealed fails alone); the key used is the organisation's
+current one even when another process rotated it."""
 
 from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 
@@ -16,7 +19,7 @@ from sqlalchemy import text
 from greenchain.adapters.db.ledger import SqlLedger
 from greenchain.adapters.signing import Ed25519Keys, verify_signature
 from greenchain.domain.errors import NotFoundError
-from greenchain.domain.ledger import MerkleTree
+from greenchain.domain.ledger import MerkleTree, verify_inclusion
 from greenchain.services import ledger
 from greenchain.services.context import Context
 from greenchain.services.orgs import add_organisation
@@ -48,6 +51,24 @@ def _assert_one_signed_head_per_entry(ctx: Context, count: int) -> None:
     assert ledger.verify(ctx, verify_signature) == []
 
 
+def _assert_signed_heads_cover_the_log(ctx: Context, count: int) -> list[int]:
+    """Entries in sequence; signed heads of growing sizes, each over the entries before it,
+    the last over all of them; the log verifies. Returns the heads' sizes."""
+    store = _store(ctx)
+    entries = store.entries()
+    assert [e["seq"] for e in entries] == list(range(count))
+    heads = store.heads()
+    sizes = [h["tree_size"] for h in heads]
+    assert sizes == sorted(set(sizes))
+    assert sizes[-1] == count
+    leaves = [bytes.fromhex(e["leaf_hash"]) for e in entries]
+    for head in heads:
+        assert MerkleTree(leaves[: head["tree_size"]]).root().hex() == head["root_hash"]
+        assert verify_signature(head["public_key"], head["signature"], ledger.head_message(head))
+    assert ledger.verify(ctx, verify_signature) == []
+    return sizes
+
+
 def test_each_append_stores_its_entry_with_the_signed_head_that_ends_with_it(ctx: Context):
     org = add_organisation(ctx, "acme")
     for n in range(5):
@@ -69,7 +90,57 @@ def test_appends_from_threads_sharing_a_store_are_serialised_into_a_log_that_ver
     with ThreadPoolExecutor(4) as pool:
         seqs = [s for batch in pool.map(append, range(4)) for s in batch]
     assert sorted(seqs) == list(range(24))
-    _assert_one_signed_head_per_entry(ctx, 24)
+    # Entries appended at the same time may share a transaction and one signed head.
+    _assert_signed_heads_cover_the_log(ctx, 24)
+    head = ledger.get_head(ctx)
+    for seq in range(24):  # every entry's inclusion proof holds in the last signed head
+        proof = ledger.prove(ctx, seq)
+        path = [bytes.fromhex(p) for p in proof["audit_path"]]
+        leaf, root = bytes.fromhex(proof["leaf_hash"]), bytes.fromhex(head["root_hash"])
+        assert verify_inclusion(seq, head["tree_size"], leaf, path, root)
+
+
+def test_entries_queued_while_a_batch_is_stored_are_stored_together_under_one_head(
+    ctx: Context,
+):
+    """The first append holds the log while seven more queue up; they are stored in one
+    transaction with one signed head; one of them, whose row is missing, fails alone."""
+    org = add_organisation(ctx, "acme")
+    _record(ctx, org.id, "acme", 0)
+    store = _store(ctx)
+    assert ctx.keys is not None
+    sign, first = ctx.keys.sign, threading.Event()
+    queued = threading.Event()
+
+    def held_sign(*args: object) -> str:
+        if not first.is_set():
+            first.set()
+            assert queued.wait(10)
+        return str(sign(*args))  # type: ignore[arg-type]
+
+    ctx.keys.sign = held_sign  # type: ignore[method-assign]
+
+    def append(n: int) -> int | str:
+        if n == 5:
+            try:
+                ledger.record(ctx, org.id, "acme", "import", {}, row=("imports", 999999))
+            except NotFoundError as exc:
+                return str(exc)
+        return _record(ctx, org.id, "acme", n)
+
+    with ThreadPoolExecutor(8) as pool:
+        leader = pool.submit(append, 1)
+        assert first.wait(10)
+        followers = [pool.submit(append, n) for n in range(2, 9)]
+        while len(store._queue) < 7:  # the seven wait behind the first
+            time.sleep(0.01)
+        queued.set()
+        results = [leader.result(), *(f.result() for f in followers)]
+    assert results[0] == 1
+    assert "imports row 999999 not found" in str(results[4])
+    assert sorted(r for r in results if isinstance(r, int)) == list(range(1, 8))
+    sizes = _assert_signed_heads_cover_the_log(ctx, 8)
+    assert sizes == [1, 2, 8]  # one head for the first entry, one for the six queued behind it
 
 
 def test_appends_from_stores_that_keep_their_own_tree_and_keys_are_serialised(ctx: Context):

@@ -1,6 +1,7 @@
 """The transparency log: every import and calculation run is an entry, signed by the
-organisation that made it; signed tree heads follow each append; anyone holding an exported
-bundle can check it offline. The Merkle maths is ``greenchain.domain.ledger`` (RFC 9162)."""
+organisation that made it; a signed tree head follows each append (or each batch of appends
+made at the same time); anyone holding an exported bundle can check it offline. The Merkle
+maths is ``greenchain.domain.ledger`` (RFC 9162)."""
 
 from __future__ import annotations
 
@@ -172,7 +173,11 @@ def record(
 
     One transaction on one connection, holding the log's write lock: read the current keys,
     the described row and the leaf hashes added since this process last looked, sign the
-    entry, sign the head of the tree that ends with it, store both."""
+    entry, sign the head of the tree that ends with it, store both. Without ``within``, the
+    entries that threads of this process append at the same time are stored in one such
+    transaction, as a certificate transparency log integrates queued entries in batches:
+    each entry signed, one signed head for the batch (see ``LedgerStore.append_queued``);
+    an entry appended alone gets its own head."""
     store, keys = _parts(ctx)
     now = ctx.clock.now()
     body: dict[str, Any] = {
@@ -182,7 +187,7 @@ def record(
         "payload": dict(payload),
     }
 
-    def seal(log: LedgerAppend) -> dict[str, Any]:
+    def seal_entry(log: LedgerAppend) -> dict[str, Any]:
         if row is not None:
             table, row_id = row
             current = log.described_row(table, row_id)
@@ -196,20 +201,32 @@ def record(
             ]
         key = _current_key(log, keys, org_id, now)
         entry = canonical_entry(body)
-        leaf = leaf_hash(entry)
-        with _TREE_LOCK:
-            tree = _synced(store, log.leaf_hashes)
-            tree.append(leaf)
-            head = _signed_head(ctx, log, tree)
         return {
             "entry": entry.decode(),
-            "leaf_hash": leaf.hex(),
+            "leaf_hash": leaf_hash(entry).hex(),
             "signature": keys.sign(key["private_key_pem"], entry),
             "public_key": key["public_key"],
-            "head": head,
         }
 
+    def seal(log: LedgerAppend) -> dict[str, Any]:
+        sealed = seal_entry(log)
+        with _TREE_LOCK:
+            tree = _synced(store, log.leaf_hashes)
+            tree.append(bytes.fromhex(sealed["leaf_hash"]))
+            sealed["head"] = _signed_head(ctx, log, tree)
+        return sealed
+
+    def sign_head(log: LedgerAppend) -> dict[str, Any]:
+        """The head of the stored log, the batch's entries included (read in its
+        transaction)."""
+        with _TREE_LOCK:
+            return _signed_head(ctx, log, _synced(store, log.leaf_hashes))
+
     try:
+        if within is None:
+            return store.append_queued(
+                org_id, kind, now, seal_entry, sign_head, row=row, subject_seq=subject_seq
+            )
         return store.append(
             org_id, kind, now, seal, row=row, subject_seq=subject_seq, within=within
         )

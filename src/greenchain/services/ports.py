@@ -424,6 +424,21 @@ class LedgerStore(Protocol):
         handed it to a ``then`` callback), so that both commit or neither does."""
         ...
 
+    def append_queued(
+        self,
+        org_id: int | None,
+        kind: str,
+        now: dt.datetime,
+        seal: Callable[[LedgerAppend], Mapping[str, Any]],
+        sign_head: Callable[[LedgerAppend], Mapping[str, Any]],
+        row: tuple[str, int] | None = None,
+        subject_seq: int | None = None,
+    ) -> int:
+        """Append in a batch with the entries other threads append at the same time: one
+        transaction under the log's lock, ``seal`` per entry (the signed entry), then
+        ``sign_head`` once for the tree that ends with the batch's last entry."""
+        ...
+
     def leaf_hashes(self, start: int = 0) -> list[str]: ...
     def entries(self, upto: int | None = None) -> list[dict[str, Any]]: ...
     def entries_of(self, org_id: int) -> list[dict[str, Any]]: ...

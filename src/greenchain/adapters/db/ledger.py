@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -47,9 +48,52 @@ DESCRIBED: dict[str, Table] = {
 CONTENT_COLUMNS = frozenset({"lines_arrow", "pdf", "html", "content"})
 
 
+#: Entries a queued append stores at most in one transaction, under one signed tree head.
+MAX_BATCH = 64
+
+
+class _SealError(Exception):
+    """An entry of a batch could not be sealed (its row is missing...): the batch is stored
+    again without it."""
+
+
+class _Queued:
+    """An entry waiting in the append queue, and what became of it."""
+
+    def __init__(
+        self,
+        org_id: int | None,
+        kind: str,
+        now: dt.datetime,
+        seal: Callable[[Any], Mapping[str, Any]],
+        row: tuple[str, int] | None,
+        subject_seq: int | None,
+    ) -> None:
+        self.org_id = org_id
+        self.kind = kind
+        self.now = now
+        self.seal = seal
+        self.row = row
+        self.subject_seq = subject_seq
+        self.seq: int | None = None
+        self.error: BaseException | None = None
+        self.lead = False  # woken to store the next batch, not because it was stored
+        self.woken = threading.Event()
+
+    def outcome(self) -> int:
+        if self.error is not None:
+            raise self.error
+        if self.seq is None:  # pragma: no cover - the leader stopped before storing it
+            raise RuntimeError("the ledger entry was not stored")
+        return self.seq
+
+
 class SqlLedger:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._queue: list[_Queued] = []
+        self._queue_lock = threading.Lock()
+        self._leading = False  # a thread of this process is storing a batch
 
     def unrecorded(self) -> list[dict[str, Any]]:
         """Rows of the described tables that no entry records: no leaf hash, or one that is
@@ -241,6 +285,104 @@ class SqlLedger:
             _lock_log(conn)
             return _append_on(conn, org_id, kind, now, seal, row, subject_seq)
 
+    def append_queued(
+        self,
+        org_id: int | None,
+        kind: str,
+        now: dt.datetime,
+        seal: Callable[[Any], Mapping[str, Any]],
+        sign_head: Callable[[Any], Mapping[str, Any]],
+        row: tuple[str, int] | None = None,
+        subject_seq: int | None = None,
+    ) -> int:
+        """Add an entry at the end of the log in its own transaction, or in one shared with
+        the entries other threads of this process append at the same time (group commit).
+        The entry joins a queue; the first thread to find no batch being stored stores the
+        queued entries (up to :data:`MAX_BATCH`) in one transaction under the log's write
+        lock: ``seal`` of each, in queue order, gets its number and the reads of that
+        transaction and returns the signed entry (``entry``, ``leaf_hash``, ``signature``,
+        ``public_key``); once all are stored, ``sign_head`` (of the first entry) signs the
+        head of the tree that ends with the last one, and the transaction commits. Each call
+        returns once its entry is committed. Alone, an entry is a batch of one: one head per
+        entry, as with :meth:`append`. An entry that cannot be sealed fails alone (the batch
+        is stored again without it); if storing a batch fails otherwise, its entries are
+        appended one by one, so each fails or succeeds on its own."""
+        item = _Queued(org_id, kind, now, seal, row, subject_seq)
+        with self._queue_lock:
+            self._queue.append(item)
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            item.woken.wait()
+            if not item.lead:
+                return item.outcome()
+        with self._queue_lock:
+            batch = self._queue[:MAX_BATCH]
+            del self._queue[:MAX_BATCH]
+        try:
+            self._store_batch(batch, sign_head)
+        finally:
+            with self._queue_lock:
+                if self._queue:
+                    self._queue[0].lead = True  # the next batch is stored by its first entry
+                    self._queue[0].woken.set()
+                else:
+                    self._leading = False
+            for other in batch:
+                if other is not item:
+                    other.woken.set()
+        return item.outcome()
+
+    def _store_batch(
+        self, batch: list[_Queued], sign_head: Callable[[Any], Mapping[str, Any]]
+    ) -> None:
+        if not batch:
+            return
+        try:
+            seqs = self._append_batch(batch, sign_head)
+        except _SealError:  # that entry fails (its error is kept), the others are stored
+            self._store_batch([item for item in batch if item.error is None], sign_head)
+            return
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].error = exc
+                return
+            for item in batch:  # each on its own: one entry's failure fails that entry only
+                try:
+                    item.seq = self._append_batch([item], sign_head)[0]
+                except Exception as alone:
+                    item.error = alone
+            return
+        for item, seq in zip(batch, seqs, strict=True):
+            item.seq = seq
+
+    def _append_batch(
+        self, batch: list[_Queued], sign_head: Callable[[Any], Mapping[str, Any]]
+    ) -> list[int]:
+        with self.engine.begin() as conn:
+            _lock_log(conn)
+            size = _next_seq(conn)
+            readers: dict[int | None, _Append] = {}  # one per organisation: its keys read once
+            rows: list[dict[str, Any]] = []
+            for item in batch:
+                seq = size + len(rows)
+                reader = readers.get(item.org_id)
+                if reader is None:
+                    reader = readers[item.org_id] = _Append(conn, seq, item.org_id)
+                reader.seq = seq
+                try:
+                    sealed = item.seal(reader)
+                except Exception as exc:
+                    item.error = exc
+                    raise _SealError from exc
+                rows.append(_entry_row(seq, item, sealed))
+                _stamp_row(conn, item.row, sealed["leaf_hash"])
+            conn.execute(insert(t.ledger_entries), rows)  # the head reads them back
+            head_reader = readers[batch[0].org_id]  # it holds the log's key too
+            head_reader.seq = size + len(rows)
+            _insert_head(conn, sign_head(head_reader))
+        return [int(row["seq"]) for row in rows]
+
     def leaf_hashes(self, start: int = 0) -> list[str]:
         with self.engine.connect() as conn:
             return _leaf_hashes(conn, start)
@@ -418,13 +560,32 @@ def _append_on(
     row: tuple[str, int] | None,
     subject_seq: int | None,
 ) -> int:
-    size = int(
+    size = _next_seq(conn)
+    sealed = seal(_Append(conn, size, org_id))
+    _store_entry(conn, size, org_id, kind, now, sealed, subject_seq)
+    _insert_head(conn, sealed["head"])
+    _stamp_row(conn, row, sealed["leaf_hash"])
+    return size
+
+
+def _next_seq(conn: Connection) -> int:
+    return int(
         conn.execute(select(func.coalesce(func.max(t.ledger_entries.c.seq) + 1, 0))).scalar_one()
     )
-    sealed = seal(_Append(conn, size, org_id))
+
+
+def _store_entry(
+    conn: Connection,
+    seq: int,
+    org_id: int | None,
+    kind: str,
+    now: dt.datetime,
+    sealed: Mapping[str, Any],
+    subject_seq: int | None,
+) -> None:
     conn.execute(
         insert(t.ledger_entries).values(
-            seq=size,
+            seq=seq,
             org_id=org_id,
             kind=kind,
             entry=sealed["entry"],
@@ -435,13 +596,28 @@ def _append_on(
             subject_seq=subject_seq,
         )
     )
-    _insert_head(conn, sealed["head"])
+
+
+def _entry_row(seq: int, item: _Queued, sealed: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``ledger_entries`` row of a queued entry."""
+    return {
+        "seq": seq,
+        "org_id": item.org_id,
+        "kind": item.kind,
+        "entry": sealed["entry"],
+        "leaf_hash": sealed["leaf_hash"],
+        "signature": sealed["signature"],
+        "public_key": sealed["public_key"],
+        "created_at": item.now,
+        "subject_seq": item.subject_seq,
+    }
+
+
+def _stamp_row(conn: Connection, row: tuple[str, int] | None, leaf_hash: str) -> None:
+    """Stamp the row an entry describes with the entry's leaf hash."""
     if row is not None:
         target = DESCRIBED[row[0]]
-        conn.execute(
-            update(target).where(target.c.id == row[1]).values(ledger_leaf_hash=sealed["leaf_hash"])
-        )
-    return size
+        conn.execute(update(target).where(target.c.id == row[1]).values(ledger_leaf_hash=leaf_hash))
 
 
 class _BulkAppend:
