@@ -149,7 +149,7 @@ def test_analyst_uploads_purchases_calculates_and_sees_the_dashboard(server, tmp
         page.goto(f"{base}/orgs/acme/reports")
         page.fill("#report-year", "2025")
         page.click("text=Create report")
-        expect(page.locator("table tbody")).to_contain_text("2025", timeout=20_000)
+        expect(page.locator("table.reports tbody")).to_contain_text("2025", timeout=20_000)
         with page.expect_popup() as popup:
             page.get_by_role("link", name="HTML").first.click()
         report = popup.value
