@@ -197,7 +197,9 @@ def run_pandas(folder: Path, suppliers: Path, supplier_data: Path, purchases: Pa
             "supplier_specific": "allocated by spend / revenue",
         }
     )
-    m[RESULT_COLUMNS].to_sql("result_lines", db, index=False)
+    # purchase lines are never under an emissions trading scheme nor biomass burnt
+    m["regulated_ets"], m["kg_biogenic_co2"] = False, 0.0
+    m[[c for c in RESULT_COLUMNS if c in m.columns]].to_sql("result_lines", db, index=False)
     m.groupby("supplier_id")["kg_co2e"].sum()
     m.groupby("scope3_category")["kg_co2e"].sum()
     m.groupby("method")["kg_co2e"].sum()
