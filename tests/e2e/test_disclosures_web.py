@@ -65,6 +65,11 @@ def test_a_buyer_previews_and_issues_a_disclosure_that_downloads_as_recorded(sit
     assert "sandbox" in preview.headers["content-security-policy"]
     assert f"{report.by_category['1']:,.1f}" in preview.text  # C6.5 category 1
     assert client.get("/api/v1/orgs/solar/disclosures").json() == []  # a preview is not stored
+    chosen = client.get(
+        "/orgs/solar/disclosures/preview?kind=ghg-protocol&year=2024&run=&consolidation=equity+share",
+        headers=HTML,
+    )
+    assert "equity share" in chosen.text  # the preview states the form's consolidation
     issued = client.post(
         "/orgs/solar/disclosures",
         data={"csrf_token": token, "kind": "ghg-protocol", "year": "2024", "format": "pdf",

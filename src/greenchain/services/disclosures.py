@@ -270,10 +270,12 @@ def preview_for(
     year: int,
     run_id: int | None,
     renderer: DisclosureRenderer,
+    consolidation: str = "operational control",
 ) -> str:
     """The HTML of a disclosure as it would be issued, not stored (members)."""
     principal.membership(org_slug)
-    return render(document(ctx, org_slug, kind, year, run_id), "html", renderer).decode()
+    doc = document(ctx, org_slug, kind, year, run_id, consolidation)
+    return render(doc, "html", renderer).decode()
 
 
 def issue_for(

@@ -156,9 +156,13 @@ def disclosures_preview(
     kind: Annotated[Kind, Query()],
     year: Annotated[int, Query(ge=1990, le=2100)],
     run: Annotated[str, Query(max_length=20)] = "",
+    consolidation: Annotated[Consolidation, Query()] = "operational control",
 ) -> Response:
-    """The document as it would be issued, in HTML, not stored."""
-    html = service.preview_for(ctx, principal, org, kind, year, _run(run), _renderer())
+    """The document as it would be issued (with the form's consolidation approach), in HTML,
+    not stored."""
+    html = service.preview_for(
+        ctx, principal, org, kind, year, _run(run), _renderer(), consolidation
+    )
     return Response(
         html,
         media_type="text/html; charset=utf-8",
