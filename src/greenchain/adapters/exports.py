@@ -106,6 +106,15 @@ def write_table_csv(table: pa.Table, out: Path | None) -> None:
     pacsv.write_csv(safe, str(out))
 
 
+def write_batches_csv(schema: pa.Schema, batches: Iterable[pa.RecordBatch], out: Path) -> None:
+    """Write record batches (header from ``schema``, then every batch's rows) as one CSV file,
+    a batch at a time, cells that a spreadsheet would run as formulas made inert."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with pacsv.CSVWriter(str(out), schema) as writer:
+        for batch in batches:
+            writer.write_table(inert_table(pa.Table.from_batches([batch], schema)))
+
+
 def table_rows(table: pa.Table, batch_rows: int = 50_000) -> Iterable[Row]:
     """The header and rows of an Arrow table, read in batches (for a workbook sheet)."""
     yield list(table.column_names)

@@ -24,6 +24,7 @@ from greenchain.adapters.importers.tabular import (
     file_sha256,
     open_source,
     validate_table,
+    write_problems_report,
     write_rejected_report,
 )
 from greenchain.domain.errors import ConfigurationError, InvalidDataError
@@ -111,6 +112,9 @@ class SpreadsheetFiles:
 
     def write_rejected(self, validated: ValidatedFile, out: Path) -> Path:
         return write_rejected_report(validated, out)
+
+    def write_problems(self, validated: ValidatedFile, out: Path) -> Path:
+        return write_problems_report(validated, out)
 
     def write_rows(self, rows: Iterable[Sequence[Any]], out: Path) -> Path:
         write_csv(out, rows)

@@ -73,7 +73,11 @@ class RowError(InvalidDataError):
 
 
 class FileRejectedError(InvalidDataError):
-    """A file had bad rows; nothing of it was written."""
+    """A file had bad rows; nothing of it was written.
+
+    ``problems`` may hold only the first of them (a file of a hundred million rows can have as
+    many problems); ``problem_count`` counts them all, and ``report``, when set, names the file
+    that lists every one."""
 
     code = "file_rejected"
 
@@ -84,15 +88,21 @@ class FileRejectedError(InvalidDataError):
         total_rows: int,
         *,
         skippable: bool = True,
+        problem_count: int | None = None,
+        report: str | None = None,
     ) -> None:
+        count = len(problems) if problem_count is None else problem_count
         first = problems[0].describe(file) if problems else f"{file}: rejected"
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        more = f" (and {count - 1} more problem(s))" if count > 1 else ""
         super().__init__(f"{first}{more}; nothing was imported")
         self.file = file
         self.problems = list(problems)
+        self.problem_count = count
         self.total_rows = total_rows
         #: whether the good rows can be imported alone (``--skip-invalid``)
         self.skippable = skippable
+        #: the CSV file listing every problem, if one was written
+        self.report = report
 
 
 class UnsupportedConversionError(InvalidDataError):

@@ -147,6 +147,7 @@ def _run(
                 skip_invalid=bool(payload["skip_invalid"]),
                 rejected_out=path.with_name(path.stem + ".rejected.csv"),
                 file_name=payload["name"],
+                problems_out=path.with_name(path.stem + ".rejected.csv"),
             )
             result = {
                 "kind": summary.kind,
@@ -184,8 +185,11 @@ def _run(
             path = Path(payload.get("path", ""))
             if path.name:
                 report_path = path.with_name(path.stem + ".rejected.csv")
-                rows = [[p.row, p.field, p.value, p.reason] for p in problems]
-                ctx.tabular.write_rows([["row", "field", "value", "reason"], *rows], report_path)
+                if getattr(exc, "report", None) != str(report_path):
+                    # the import lists every problem itself; other errors list theirs here
+                    rows = [[p.row, p.field, p.value, p.reason] for p in problems]
+                    header = ["row", "field", "value", "reason"]
+                    ctx.tabular.write_rows([header, *rows], report_path)
                 result["rejected_report"] = str(report_path)
         log.warning("%s failed: %s (%s)", what, exc.message, exc.code)
         queue.finish(job_id, ok=False, message=exc.message, result=result, now=ctx.clock.now())

@@ -63,11 +63,25 @@ class ValidatedRows(Protocol):
     @property
     def total_rows(self) -> int: ...
     @property
-    def clean(self) -> Any: ...
+    def clean(self) -> Any:
+        """The good rows, read lazily: ``num_rows``, ``iter_batches(batch_size)``, ``read()``."""
+        ...
+
     @property
-    def problems(self) -> Sequence[Any]: ...
+    def problems(self) -> Sequence[Any]:
+        """The first problems (a bounded number, for messages)."""
+        ...
+
+    @property
+    def problem_count(self) -> int:
+        """How many problems the file has in all."""
+        ...
+
     @property
     def rejected_rows(self) -> int: ...
+    def close(self) -> None:
+        """Remove the temporary files that hold the rows."""
+        ...
 
 
 class TabularFiles(Protocol):
@@ -78,7 +92,14 @@ class TabularFiles(Protocol):
         references: Mapping[Reference, Iterable[str]],
         file_name: str | None = None,
     ) -> ValidatedRows: ...
-    def write_rejected(self, validated: Any, out: Path) -> Path: ...
+    def write_rejected(self, validated: Any, out: Path) -> Path:
+        """Write every rejected row (its values, ``_field`` and ``_reason``) as CSV."""
+        ...
+
+    def write_problems(self, validated: Any, out: Path) -> Path:
+        """Write every problem (``row``, ``field``, ``value``, ``reason``) as CSV."""
+        ...
+
     def write_rows(self, rows: Iterable[Sequence[Any]], out: Path) -> Path:
         """Write ``rows`` (header first) as a CSV export."""
         ...

@@ -22,9 +22,18 @@ def read_whole_file(
     that is taken whole or not at all: a bad row rejects it naming row and field (no
     ``--skip-invalid``), and a file without rows is an error."""
     validated = ctx.tabular.validate(path, schema, references, shown)
-    if validated.problems:
-        raise FileRejectedError(shown, validated.problems, validated.total_rows, skippable=False)
-    rows: list[dict[str, Any]] = validated.clean.to_pylist()
+    try:
+        if validated.problems:
+            raise FileRejectedError(
+                shown,
+                validated.problems,
+                validated.total_rows,
+                skippable=False,
+                problem_count=validated.problem_count,
+            )
+        rows: list[dict[str, Any]] = validated.clean.read().to_pylist()
+    finally:
+        validated.close()
     if not rows:
         raise InvalidDataError(f"{shown}: the file holds no rows")
     return rows, validated.sha256

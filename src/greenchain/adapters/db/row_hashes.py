@@ -20,6 +20,8 @@ numbers and dates in DuckDB's text form of the declared type. DuckDB builds and 
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -122,20 +124,68 @@ def record_hash(table_name: str, record: Mapping[str, Any]) -> str:
     return str(row_hashes(table_name, pa.table(values))[0].as_py())
 
 
+class StateDigest:
+    """The state of a table computed from its row hashes added in batches, in bounded memory.
+
+    The hashes go into a DuckDB table (with a memory limit, spilling to a temporary folder),
+    are sorted there and fed to SHA-256 in batches with the same separators as one joined
+    string: hashes joined by newlines, a missing hash as an empty line."""
+
+    MEMORY = "512MB"
+    BATCH_ROWS = 250_000
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="greenchain-digest-")
+        self._con = duckdb.connect(
+            config={"memory_limit": self.MEMORY, "temp_directory": self._folder.name}
+        )
+        self._con.execute("CREATE TABLE hashes (h VARCHAR)")
+
+    def add(self, hashes: Iterable[str | None] | pa.Array | pa.ChunkedArray) -> None:
+        column = (
+            hashes
+            if isinstance(hashes, pa.Array | pa.ChunkedArray)
+            else pa.array(hashes, pa.string())
+        )
+        self._con.register("batch", pa.table({"h": pc.cast(column, pa.string())}))
+        try:
+            self._con.execute("INSERT INTO hashes SELECT h FROM batch")
+        finally:
+            self._con.unregister("batch")
+
+    def result(self) -> dict[str, Any]:
+        digest = hashlib.sha256()
+        count = 0
+        reader = self._con.sql(
+            "SELECT coalesce(h, '') AS h FROM hashes ORDER BY 1"
+        ).to_arrow_reader(self.BATCH_ROWS)
+        for batch in reader:
+            values = batch.column(0).to_pylist()
+            if not values:
+                continue
+            if count:
+                digest.update(b"\n")
+            digest.update("\n".join(values).encode())
+            count += len(values)
+        return {"rows": count, "sha256": digest.hexdigest()}
+
+    def close(self) -> None:
+        self._con.close()
+        self._folder.cleanup()
+
+    def __enter__(self) -> StateDigest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def state_digest(hashes: Iterable[str | None] | pa.Array | pa.ChunkedArray) -> dict[str, Any]:
     """The state of a table: its row count and the SHA-256 of its sorted row hashes joined by
     newlines (a row without a hash counts as an empty line)."""
-    column = (
-        hashes if isinstance(hashes, pa.Array | pa.ChunkedArray) else pa.array(hashes, pa.string())
-    )
-    table = pa.table({"h": column})
-    with duckdb.connect() as con:
-        con.register("hashes", table)
-        count, digest = con.execute(
-            "SELECT count(*), sha256(coalesce(string_agg(coalesce(h, ''), chr(10) "
-            "ORDER BY coalesce(h, '')), '')) FROM hashes"
-        ).fetchone() or (0, "")
-    return {"rows": int(count), "sha256": str(digest)}
+    with StateDigest() as digest:
+        digest.add(hashes)
+        return digest.result()
 
 
 def check_table(table_name: str, stored: pa.Table, limit: int = 100) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
 from greenchain.adapters.db.engine import make_engine, upgrade
-from greenchain.adapters.db.row_hashes import COMMITTED, state_digest, with_row_hashes
+from greenchain.adapters.db.import_batches import RowBatches, store_import
 from greenchain.domain.errors import ConflictError, NotFoundError
 from greenchain.domain.factors import EmissionFactor, FactorKind, FactorSetData, FactorSetInfo
 from greenchain.domain.ghg import GwpSet
@@ -592,7 +592,7 @@ class SqlWorkspace:
         self,
         org_id: int,
         schema: RecordSchema,
-        rows: pa.Table,
+        rows: pa.Table | RowBatches,
         *,
         file_name: str,
         sha256: str,
@@ -602,55 +602,25 @@ class SqlWorkspace:
         now: dt.datetime,
         then: Callable[[object, int], object] | None = None,
     ) -> ImportOutcome:
-        """Upsert the validated ``rows`` and record the import, all in one transaction, in
-        which ``then(transaction, import_id)`` runs last (the import's ledger entry)."""
-        data = rows.drop_columns([c for c in rows.column_names if c.startswith("_")])
-        if schema.table in COMMITTED:
-            data = with_row_hashes(schema.table, data)
-        key_cols = ["org_id", *schema.key]
+        """Upsert the validated ``rows`` (an Arrow table or a source read in batches) in
+        bounded batches and record the import, all in one transaction, in which
+        ``then(transaction, import_id)`` runs last (the import's ledger entry)."""
         with self.bulk.transaction() as tx:
-            updated = 0
-            has_rows = tx.scalar(f"SELECT 1 FROM {schema.table} WHERE org_id = {org_id} LIMIT 1")
-            if has_rows and data.num_rows:
-                existing_keys = tx.stage(data.select(list(schema.key)))
-                join = " AND ".join(f"s.{k} = x.{k}" for k in schema.key)
-                updated = int(
-                    tx.scalar(
-                        f"SELECT count(*) FROM {existing_keys} s JOIN {schema.table} x "
-                        f"ON x.org_id = {org_id} AND {join}"
-                    )
-                    or 0
-                )
-            header = pa.table(
-                {
-                    "org_id": [org_id],
-                    "kind": [schema.kind],
-                    "file_name": [file_name],
-                    "file_sha256": [sha256],
-                    "rows_total": [total_rows],
-                    "rows_imported": [data.num_rows],
-                    "rows_rejected": [rejected_rows],
-                    "rows_unchanged": [0],
-                    "rejected_report": pa.array([rejected_report], pa.string()),
-                    "created_at": tx.timestamp(now),
-                }
+            stored = store_import(
+                tx,
+                org_id,
+                schema,
+                rows,
+                file_name=file_name,
+                sha256=sha256,
+                total_rows=total_rows,
+                rejected_rows=rejected_rows,
+                rejected_report=rejected_report,
+                now=now,
             )
-            import_id = int(tx.insert_select("imports", header, returning="id"))
-            if not has_rows and schema.table in COMMITTED:
-                # the table held nothing of the organisation: its state is these rows
-                tx.known_states[(schema.table, org_id)] = state_digest(data.column("row_sha256"))
-            if data.num_rows and updated == 0:
-                tx.append(schema.table, data, {"org_id": org_id, "import_id": import_id})
-            elif data.num_rows:
-                tx.insert_select(
-                    schema.table,
-                    data,
-                    constants={"org_id": org_id, "import_id": import_id},
-                    conflict_key=key_cols,
-                )
             if then is not None:
-                then(tx, import_id)
-        return ImportOutcome(import_id, data.num_rows - updated, updated)
+                then(tx, stored.import_id)
+        return ImportOutcome(stored.import_id, stored.inserted, stored.updated)
 
     def count_rows(self, org_id: int, table_name: str) -> int:
         table = t.metadata.tables[table_name]

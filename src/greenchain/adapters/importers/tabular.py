@@ -3,6 +3,12 @@
 Every value is read as text; each rule of the schema is one SQL predicate over the whole file,
 so a million rows are checked in about a second. Rows are numbered as a spreadsheet shows them
 (the header is row 1, the first data row is row 2).
+
+Memory does not grow with the file: DuckDB validates with a memory limit and spills to a
+temporary folder beyond it, and writes the clean rows, the rejected rows and every problem
+to Parquet files in that folder, which the caller reads in batches (:class:`ParquetRows`).
+Only the first :data:`PROBLEMS_KEPT` problems are held in memory (for messages), with the
+exact count of all of them; the reports are written from the Parquet files, whole.
 """
 
 from __future__ import annotations
@@ -12,14 +18,16 @@ import csv
 import hashlib
 import tempfile
 import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from greenchain.adapters.exports import write_table_csv
+from greenchain.adapters.exports import write_batches_csv, write_csv
 from greenchain.domain.errors import InvalidDataError, RowProblem
 from greenchain.domain.records import (
     FALSE_WORDS,
@@ -33,21 +41,76 @@ from greenchain.domain.records import (
 
 ROW = "_row"
 
+#: How many problems of a file are kept in memory for messages (all are counted and reported).
+PROBLEMS_KEPT = 1_000
+#: Rows per batch when rows are read back from a validated file.
+BATCH_ROWS = 250_000
+#: DuckDB's memory while it validates a file; beyond it, it spills to the temporary folder.
+VALIDATION_MEMORY = "1GB"
+
+
+@dataclass(frozen=True)
+class ParquetRows:
+    """Rows kept in a Parquet file, read lazily in record batches."""
+
+    path: Path
+    num_rows: int
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pq.read_schema(self.path)
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
+
+    def iter_batches(self, batch_size: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """The rows in file order, at most ``batch_size`` at a time."""
+        with pq.ParquetFile(self.path) as parquet:
+            yield from parquet.iter_batches(batch_size=batch_size)
+
+    def read(self) -> pa.Table:
+        """All rows at once (for files known to be small, such as reference data)."""
+        return pq.read_table(self.path)
+
 
 @dataclass(frozen=True)
 class ValidatedFile:
-    """A file checked against its schema: the typed good rows and the problems of the bad ones."""
+    """A file checked against its schema: the typed good rows, the rejected rows and the
+    problems of the bad ones, kept in a temporary folder until :meth:`close`."""
 
     file_name: str
     sha256: str
     total_rows: int
-    clean: pa.Table
+    clean: ParquetRows
+    #: The first :data:`PROBLEMS_KEPT` problems, in row order.
     problems: tuple[RowProblem, ...]
-    rejected: pa.Table
+    #: How many problems the file has in all.
+    problem_count: int
+    rejected: ParquetRows
+    #: Every problem (``row``, ``field``, ``value``, ``reason``), in row order.
+    all_problems: ParquetRows
+    folder: tempfile.TemporaryDirectory[str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def rejected_rows(self) -> int:
         return int(self.rejected.num_rows)
+
+    def close(self) -> None:
+        """Remove the temporary files."""
+        if self.folder is not None:
+            self.folder.cleanup()
+
+    def __enter__(self) -> ValidatedFile:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)
@@ -342,7 +405,11 @@ def validate_table(
     sha256: str,
     references: Mapping[Reference, Collection[str]],
 ) -> ValidatedFile:
-    """Check every row of ``table`` against ``schema``; return typed good rows and problems."""
+    """Check every row of ``table`` against ``schema``; return typed good rows and problems.
+
+    One DuckDB pass with a memory limit (spilling to a temporary folder); the good rows, the
+    rejected rows and the problems are written by DuckDB to Parquet files in that folder, which
+    the returned :class:`ValidatedFile` owns (close it to remove them)."""
     present = set(table.column_names)
     # a column given under one of its other headings is read from there
     heading = {
@@ -355,7 +422,37 @@ def validate_table(
             f"{file_name}: missing column(s) {', '.join(missing)}; expected "
             f"{', '.join(schema.column_names)}"
         )
-    con = duckdb.connect()
+    folder = tempfile.TemporaryDirectory(prefix="greenchain-import-")
+    try:
+        return _validate(
+            table, schema, heading, references, file_name=file_name, sha256=sha256, folder=folder
+        )
+    except BaseException:
+        folder.cleanup()
+        raise
+
+
+def _validate(
+    table: pa.Table | CsvSource,
+    schema: RecordSchema,
+    heading: Mapping[str, str],
+    references: Mapping[Reference, Collection[str]],
+    *,
+    file_name: str,
+    sha256: str,
+    folder: tempfile.TemporaryDirectory[str],
+) -> ValidatedFile:
+    present = set(table.column_names)
+    work = Path(folder.name)
+    database = work / "validate.duckdb"
+    con = duckdb.connect(
+        str(database),
+        config={
+            "memory_limit": VALIDATION_MEMORY,
+            "temp_directory": str(work / "spill"),
+            "preserve_insertion_order": True,
+        },
+    )
     try:
         if isinstance(table, CsvSource):
             con.execute(f"CREATE TEMP VIEW raw AS {table.select_sql()}")
@@ -373,7 +470,7 @@ def validate_table(
                 expr = f"COALESCE({expr}, '{col.default}')"
             selects.append(f"{expr} AS {_quote(col.name)}")
         try:
-            con.execute(f"CREATE TEMP TABLE src AS SELECT {', '.join(selects)} FROM raw")
+            con.execute(f"CREATE TABLE src AS SELECT {', '.join(selects)} FROM raw")
         except duckdb.Error as exc:
             raise InvalidDataError(f"{file_name}: not a readable CSV file ({exc})") from None
         for ref, values in references.items():
@@ -389,33 +486,42 @@ def validate_table(
             for field, cond, reason in checks
         )
         keys = ", ".join(_quote(k) for k in schema.key)
-        problems_table = con.sql(
-            f"SELECT row, p.field AS field, p.value AS value, p.reason AS reason FROM ("
+        con.execute(
+            f"CREATE TABLE problems AS SELECT row, p.field AS field, p.value AS value, "
+            f"p.reason AS reason FROM ("
             f"SELECT {ROW} AS row, unnest(list_filter([{cases}], lambda x: x IS NOT NULL)) AS p "
             f"FROM (SELECT *, min({ROW}) OVER (PARTITION BY {keys}) AS _first_row FROM src)) "
             f"ORDER BY row, field"
-        ).to_arrow_table()
-        con.register("problems", problems_table)
+        )
+        counted = con.execute("SELECT count(*) FROM problems").fetchone()
+        problem_count = int(counted[0]) if counted else 0
+        kept = con.execute(
+            f"SELECT row, field, value, reason FROM problems ORDER BY row, field "
+            f"LIMIT {PROBLEMS_KEPT}"
+        ).fetchall()
+        all_problems = _copy(
+            con,
+            "SELECT row, field, value, reason FROM problems ORDER BY row, field",
+            work / "problems.parquet",
+        )
         typed = ", ".join([ROW] + [_typed(col) for col in schema.columns])
-        where = f" WHERE {ROW} NOT IN (SELECT row FROM problems)" if problems_table.num_rows else ""
-        clean = con.sql(f"SELECT {typed} FROM src{where}").to_arrow_table()
-        rejected = con.sql(
+        where = f" WHERE {ROW} NOT IN (SELECT row FROM problems)" if problem_count else ""
+        clean = _copy(con, f"SELECT {typed} FROM src{where}", work / "clean.parquet")
+        rejected = _copy(
+            con,
             f"SELECT raw.*, p.field AS _field, p.reason AS _reason FROM raw JOIN "
             f"(SELECT row, first(field ORDER BY field) AS field, "
             f"string_agg(field || ': ' || reason, '; ' ORDER BY field) AS reason "
-            f"FROM problems GROUP BY row) p ON p.row = raw.{ROW} ORDER BY raw.{ROW}"
-        ).to_arrow_table()
+            f"FROM problems GROUP BY row) p ON p.row = raw.{ROW} ORDER BY raw.{ROW}",
+            work / "rejected.parquet",
+        )
         total = con.execute("SELECT count(*) FROM src").fetchone()
     finally:
         con.close()
+    database.unlink(missing_ok=True)
     problems = tuple(
-        RowProblem(
-            row=int(r["row"]),
-            field=str(r["field"]),
-            value=str(r["value"] or ""),
-            reason=str(r["reason"]),
-        )
-        for r in problems_table.to_pylist()
+        RowProblem(row=int(row), field=str(name), value=str(value or ""), reason=str(reason))
+        for row, name, value, reason in kept
     )
     return ValidatedFile(
         file_name=file_name,
@@ -423,8 +529,18 @@ def validate_table(
         total_rows=int(total[0]) if total else 0,
         clean=clean,
         problems=problems,
+        problem_count=problem_count,
         rejected=rejected,
+        all_problems=all_problems,
+        folder=folder,
     )
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, out: Path) -> ParquetRows:
+    """Write the rows of ``query`` to a Parquet file (by DuckDB, in file order)."""
+    con.sql(query).write_parquet(str(out))
+    with pq.ParquetFile(out) as written:
+        return ParquetRows(out, int(written.metadata.num_rows))
 
 
 Check = tuple[str, str, str]  # field, SQL condition, SQL expression of the reason
@@ -584,7 +700,24 @@ def _typed(col: ColumnSpec) -> str:
 
 
 def write_rejected_report(validated: ValidatedFile, out: Path) -> Path:
-    """Write the rejected rows (original values plus ``_field`` and ``_reason``) as CSV, through
-    the one export writer (text that a spreadsheet would run as a formula is made inert)."""
-    write_table_csv(validated.rejected, out)
+    """Write every rejected row (original values plus ``_field`` and ``_reason``) as CSV,
+    batch by batch, through the one export writer (text that a spreadsheet would run as a
+    formula is made inert)."""
+    write_batches_csv(validated.rejected.schema, validated.rejected.iter_batches(), out)
+    return out
+
+
+def write_problems_report(validated: ValidatedFile, out: Path) -> Path:
+    """Write every problem of the file (``row``, ``field``, ``value``, ``reason``) as CSV,
+    batch by batch (the report of a file rejected whole)."""
+
+    def rows() -> Iterator[list[object]]:
+        yield ["row", "field", "value", "reason"]
+        for batch in validated.all_problems.iter_batches():
+            for row, name, value, reason in zip(
+                *(batch.column(i).to_pylist() for i in range(4)), strict=True
+            ):
+                yield [row, name, value or "", reason]
+
+    write_csv(out, rows())
     return out

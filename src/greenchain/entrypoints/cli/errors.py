@@ -44,8 +44,10 @@ def fail(error: GreenchainError) -> NoReturn:
     if isinstance(error, FileRejectedError):
         for problem in error.problems[:20]:
             err_console.print(f"  - {problem.describe(error.file)}", markup=False)
-        if len(error.problems) > 20:
-            err_console.print(f"  ... {len(error.problems) - 20} more", markup=False)
+        if error.problem_count > 20:
+            err_console.print(f"  ... {error.problem_count - 20} more", markup=False)
+        if error.report:
+            err_console.print(f"  Every problem is listed in {error.report}", markup=False)
         err_console.print(
             "  Fix the rows, or import the good rows with --skip-invalid "
             "(the bad ones go to a rejected-rows file)."
