@@ -31,6 +31,7 @@ from greenchain.adapters.files import (
     SpreadsheetFiles,
     write_demo_files,
 )
+from greenchain.adapters.linestore import LineStore
 from greenchain.adapters.security import Argon2PasswordHasher
 from greenchain.adapters.signing import Ed25519Keys
 from greenchain.config import Settings, new_key
@@ -95,8 +96,10 @@ class CachedFactorFiles:
         return self.cache[source]
 
 
-def make_context(url: str, factor_cache: dict[str, object]) -> Context:
-    workspace = SqlWorkspace(url)
+def make_context(url: str, factor_cache: dict[str, object], lines: Path | None = None) -> Context:
+    """A context on ``url``; ``lines``: the line store's folder (default beside an SQLite
+    file, else the user's data folder)."""
+    workspace = SqlWorkspace(url, LineStore(str(lines)) if lines is not None else None)
     workspace.migrate()
     return Context(
         workspace=workspace,
@@ -148,7 +151,7 @@ def ctx(
         context = make_context(f"sqlite:///{target}", factor_cache)
     else:
         url = request.getfixturevalue("postgresql_fresh_url")
-        context = make_context(url, factor_cache)
+        context = make_context(url, factor_cache, tmp_path / "lines")
         from greenchain.services.factors import import_factor_sets
 
         import_factor_sets(context)

@@ -23,6 +23,7 @@ from greenchain.adapters.files import (
     write_demo_files,
 )
 from greenchain.adapters.importers.tabular import WorkbookLimits
+from greenchain.adapters.linestore import LineStore, default_location
 from greenchain.adapters.security import Argon2PasswordHasher, SmtpTransport
 from greenchain.adapters.signing import Ed25519Keys, verify_signature
 from greenchain.config import Settings
@@ -50,7 +51,10 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
     def sealing_keys() -> tuple[str, ...]:
         return resolved.secrets().sealing_keys
 
-    workspace = SqlWorkspace(settings.database_url)
+    workspace = SqlWorkspace(
+        settings.database_url,
+        LineStore(settings.line_store or default_location(settings.database_url)),
+    )
     workspace.migrate()
     return Context(
         workspace=workspace,

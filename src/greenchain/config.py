@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     mail_from: str = "Greenchain <no-reply@greenchain.local>"
     upload_dir: Path = Field(default=Path("uploads"), description="Where uploads are kept")
+    line_store: str | None = Field(
+        default=None,
+        description="Where the result lines of calculation runs are kept as Parquet files: a "
+        "folder or an fsspec URL (s3://bucket/lines); default <db>.lines beside an SQLite "
+        "workspace, else ~/.local/share/greenchain/lines",
+    )
     xlsx_max_rows: int = Field(
         default=1_048_576, ge=1, description="Rows an XLSX import reads at most"
     )

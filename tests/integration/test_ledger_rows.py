@@ -123,8 +123,8 @@ def test_a_run_inserted_by_hand_is_named_and_never_served(recorded: Context):
         recorded,
         "INSERT INTO calculation_runs (org_id, year, gwp_set, previous_run_id, inputs_sha256, "
         "factor_sets, summary, line_count, rejected_count, lines_sha256, created_at, "
-        "lines_arrow) SELECT org_id, year, gwp_set, id, inputs_sha256, factor_sets, summary, "
-        "line_count, rejected_count, lines_sha256, created_at, lines_arrow "
+        "lines_format) SELECT org_id, year, gwp_set, id, inputs_sha256, factor_sets, summary, "
+        "line_count, rejected_count, lines_sha256, created_at, lines_format "
         "FROM calculation_runs WHERE id = 1",
     )
     assert "calculation_runs row 2 of acme: has no ledger entry" in _problems(recorded)

@@ -152,3 +152,10 @@ class LedgerIntegrityProblem:
 
 class LedgerIntegrityError(GreenchainError):
     code = "ledger_integrity"
+
+
+class StoredFileError(LedgerIntegrityError):
+    """A file the workspace stored (a run's line file) is missing or does not match the
+    SHA-256 it is named by: the line store was changed outside Greenchain."""
+
+    code = "stored_file"

@@ -478,6 +478,9 @@ def verify(ctx: Context, verify_signature: Callable[[str, str, bytes], bool]) ->
         problems.append(Problem(f"{row['table']} row {row['id']} of {org}", "has no ledger entry"))
     problems.extend(_data_row_problems(store, described, slugs))
     problems.extend(_answer_problems(store, slugs))
+    for run in ctx.workspace.line_file_problems():
+        org = slugs.get(int(run["org_id"]), f"#{run['org_id']}")
+        problems.append(Problem(f"calculation run {run['run_id']} of {org}", run["problem"]))
     return problems
 
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from greenchain.domain.access import LoginBackoff, Principal, Role
 from greenchain.domain.factors import EmissionFactor, FactorSetData, FactorSetInfo
+from greenchain.domain.lines import LineSelection
 from greenchain.domain.records import RecordSchema, Reference
 
 
@@ -129,6 +130,18 @@ class RunRecord(Protocol):
     def created_at(self) -> dt.datetime: ...
 
 
+class LinesSlice(Protocol):
+    """Some of a run's selected lines (an Arrow table), how many were selected and their kg
+    CO2e as the inventory adds them."""
+
+    @property
+    def rows(self) -> Any: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def kg_co2e(self) -> float: ...
+
+
 class Workspace(Protocol):
     """The unit of work over the organisation's stored data (SQLite or PostgreSQL)."""
 
@@ -218,6 +231,29 @@ class Workspace(Protocol):
     def get_run(self, org_id: int, run_id: int) -> RunRecord: ...
     def list_runs(self, org_id: int, year: int | None = None) -> Sequence[RunRecord]: ...
     def run_lines(self, org_id: int, run_id: int, with_rejected: bool = False) -> Any: ...
+    def select_run_lines(
+        self,
+        org_id: int,
+        run_id: int,
+        selection: LineSelection,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        scope_asked: str = "",
+    ) -> LinesSlice:
+        """The selected lines from ``offset`` (at most ``limit``), read from the run's line
+        file: only what the query needs."""
+        ...
+
+    def rejected_run_lines(self, org_id: int, run_id: int) -> Any: ...
+    def run_line_column(self, org_id: int, run_id: int, column: str) -> Any: ...
+    def run_lines_at(self, org_id: int, run_id: int, positions: Sequence[int]) -> Any: ...
+    def run_line_sums(
+        self, org_id: int, run_id: int, by: Sequence[str], selection: LineSelection
+    ) -> list[dict[str, Any]]: ...
+    def line_file_problems(self) -> list[dict[str, Any]]:
+        """Runs whose line file is missing or does not match its SHA-256."""
+        ...
 
 
 class CalculationResult(Protocol):

@@ -9,6 +9,7 @@ from typing import Any
 from greenchain.domain.access import Principal, Role
 from greenchain.domain.errors import NotFoundError
 from greenchain.domain.inventory import InventoryReport
+from greenchain.domain.lines import LineSelection
 from greenchain.services import inventory as inventory_service
 from greenchain.services.context import Context
 
@@ -101,13 +102,14 @@ def get_run_lines_page(
     ctx: Context, principal: Principal, org_slug: str, run_id: int, page: int, per_page: int
 ) -> tuple[list[dict[str, Any]], int]:
     member = principal.membership(org_slug)
-    lines = ctx.workspace.run_lines(member.org_id, run_id)
-    total = int(lines.num_rows)
     start = (max(page, 1) - 1) * per_page
-    if start >= total and total:
-        raise NotFoundError(f"page {page} is beyond the {total} lines of run {run_id}")
-    rows: list[dict[str, Any]] = lines.slice(start, per_page).to_pylist()
-    return rows, total
+    found = ctx.workspace.select_run_lines(
+        member.org_id, run_id, LineSelection(), offset=start, limit=per_page
+    )
+    if start >= found.total and found.total:
+        raise NotFoundError(f"page {page} is beyond the {found.total} lines of run {run_id}")
+    rows: list[dict[str, Any]] = found.rows.to_pylist()
+    return rows, found.total
 
 
 def get_audit_trail(ctx: Context, principal: Principal, org_slug: str) -> list[dict[str, Any]]:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from greenchain.domain.access import Principal
 from greenchain.domain.errors import InvalidDataError, NotFoundError
 from greenchain.domain.inventory import SCOPE_KEYS
+from greenchain.domain.lines import LineSelection
 from greenchain.services.context import Context
 
 #: Where a line comes from, in words (the ``source`` column).
@@ -55,6 +55,17 @@ class LineFilter:
         if len(self.text) > 200:
             raise InvalidDataError("the search text is longer than 200 characters")
 
+    def selection(self) -> LineSelection:
+        """The calculated lines this filter keeps."""
+        return LineSelection(
+            scope=self.scope,
+            category=self.category,
+            source=self.source,
+            method=self.method,
+            text=self.text,
+            searched=SEARCHED,
+        )
+
     @property
     def active(self) -> bool:
         return bool(
@@ -76,32 +87,10 @@ def filtered_lines(
 
 def filter_lines(ctx: Context, org_id: int, run_id: int, flt: LineFilter) -> pa.Table:
     """The lines of the organisation's run that pass ``flt`` (the caller checked access)."""
-    table = ctx.workspace.run_lines(org_id, run_id, with_rejected=flt.rejected)
     if flt.rejected:
-        return table.filter(pc.is_valid(table["reject_reason"]))
-    mask = None
-
-    def narrow(condition: Any) -> None:
-        nonlocal mask
-        mask = condition if mask is None else pc.and_(mask, condition)
-
-    if flt.scope:
-        narrow(pc.equal(table["scope"], flt.scope))
-    if flt.category is not None:
-        narrow(pc.equal(table["scope3_category"], flt.category))
-    if flt.source:
-        narrow(pc.equal(pc.cast(table["source"], pa.string()), flt.source))
-    if flt.method:
-        narrow(pc.equal(pc.cast(table["method"], pa.string()), flt.method))
-    needle = flt.text.strip()
-    if needle:
-        found = None
-        for name in SEARCHED:
-            column = pc.cast(table[name], pa.string())
-            hit = pc.fill_null(pc.match_substring(column, needle, ignore_case=True), False)
-            found = hit if found is None else pc.or_(found, hit)
-        narrow(found)
-    return table if mask is None else table.filter(pc.fill_null(mask, False))
+        return ctx.workspace.rejected_run_lines(org_id, run_id)
+    table: pa.Table = ctx.workspace.select_run_lines(org_id, run_id, flt.selection()).rows
+    return table
 
 
 def lines_page(
@@ -121,19 +110,32 @@ def page_of(
     ctx: Context, org_id: int, run_id: int, flt: LineFilter, page: int = 1, per_page: int = 100
 ) -> dict[str, Any]:
     """One page of the organisation's filtered lines (the caller checked access)."""
-    table = filter_lines(ctx, org_id, run_id, flt)
-    total = int(table.num_rows)
+    if flt.rejected:
+        rejected = ctx.workspace.rejected_run_lines(org_id, run_id)
+        total, kg, rows = int(rejected.num_rows), 0.0, None
+    else:
+        first = ctx.workspace.select_run_lines(
+            org_id, run_id, flt.selection(), limit=0, scope_asked=flt.scope
+        )
+        total, kg = first.total, first.kg_co2e
     pages = max(1, -(-total // per_page))
     if page > pages:
         raise NotFoundError(f"page {page} is beyond the {pages} page(s) of these lines")
+    offset = (page - 1) * per_page
+    if flt.rejected:
+        rows = rejected.slice(offset, per_page).to_pylist()
+    else:
+        rows = ctx.workspace.select_run_lines(
+            org_id, run_id, flt.selection(), offset=offset, limit=per_page
+        ).rows.to_pylist()
     return {
         "run_id": run_id,
         "total": total,
         "page": page,
         "pages": pages,
         "per_page": per_page,
-        "t_co2e": _tonnes(table, flt),
-        "rows": _with_factor_names(ctx, table.slice((page - 1) * per_page, per_page).to_pylist()),
+        "t_co2e": kg / 1000.0,
+        "rows": _with_factor_names(ctx, rows),
     }
 
 
@@ -150,13 +152,3 @@ def _with_factor_names(ctx: Context, rows: list[dict[str, Any]]) -> list[dict[st
         label = labels.get((str(r.get("factor_set")), str(r.get("factor_id"))))
         r["factor_name"] = label["name"] if label else None
     return rows
-
-
-def _tonnes(table: pa.Table, flt: LineFilter) -> float:
-    """Tonnes of the lines as the inventory adds them: location-based Scope 2 lines sit beside
-    the market-based ones and are added only when they are what the reader asked for."""
-    if flt.rejected or table.num_rows == 0:
-        return 0.0
-    if flt.scope != "2_location":
-        table = table.filter(pc.fill_null(pc.not_equal(table["scope"], "2_location"), True))
-    return float(pc.sum(table["kg_co2e"]).as_py() or 0.0) / 1000.0

@@ -14,6 +14,7 @@ from typing import Any
 
 from greenchain.domain.access import Membership, Principal
 from greenchain.domain.inventory import InventoryReport
+from greenchain.domain.lines import LineSelection
 from greenchain.services import inventory as inventory_service
 from greenchain.services.context import Context
 
@@ -69,12 +70,12 @@ def get_supplier_emissions_by_method(
             latest[run.year] = run.id
     result = []
     for year in sorted(latest):
-        lines = ctx.workspace.run_lines(member.org_id, latest[year])
-        groups = lines.group_by(["supplier_id", "method"]).aggregate([("kg_co2e", "sum")])
+        sums = ctx.workspace.run_line_sums(
+            member.org_id, latest[year], ["method"], LineSelection(supplier_id=supplier_id)
+        )
         by_method: dict[str, float] = defaultdict(float)
-        for row in groups.to_pylist():
-            if row["supplier_id"] == supplier_id:
-                by_method[str(row["method"])] += float(row["kg_co2e_sum"] or 0.0) / 1000
+        for row in sums:
+            by_method[str(row["method"])] += float(row["kg_co2e"] or 0.0) / 1000
         if by_method:
             result.append(
                 {

@@ -319,13 +319,17 @@ def sample_lines(
     """The sample's lines drawn again from the stored run, each with what was recorded."""
     verifier_id = _verifier_id(principal, verifier_slug)
     sample = _sample(ctx, verifier_id, org_slug, sample_id)
-    table = ctx.workspace.run_lines(int(sample["org_id"]), int(sample["run_id"]))
+    org_id, run_id = int(sample["org_id"]), int(sample["run_id"])
+    kg = ctx.workspace.run_line_column(org_id, run_id, "kg_co2e")
     size = sample_size(sample["materiality"], sample["confidence"])
-    drawn = monetary_unit_sample(
-        [float(v or 0.0) for v in table["kg_co2e"].to_pylist()], size, int(sample["seed"])
-    )
+    values = [float(v or 0.0) for v in kg.to_pylist()]
+    drawn = monetary_unit_sample(values, size, int(sample["seed"]))
     checks = _store(ctx).checks(sample_id)
-    rows = table.take([d.index for d in drawn]).to_pylist() if drawn else []
+    rows = (
+        ctx.workspace.run_lines_at(org_id, run_id, [d.index for d in drawn]).to_pylist()
+        if drawn
+        else []
+    )
     lines = []
     for d, row in zip(drawn, rows, strict=True):
         check = checks.get((str(row["source"]), str(row["source_id"])), {})
@@ -337,7 +341,7 @@ def sample_lines(
                 "check_note": check.get("note"),
             }
         )
-    total = sum(abs(float(v or 0.0)) for v in table["kg_co2e"].to_pylist())
+    total = sum(abs(v) for v in values)
     covered = sum(abs(float(line["kg_co2e"] or 0.0)) for line in lines)
     return {
         **sample,

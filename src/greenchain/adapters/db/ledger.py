@@ -793,4 +793,8 @@ def _described_row(conn: Connection, table: str, row_id: int) -> dict[str, Any] 
         if content is not None:
             data = content.encode() if isinstance(content, str) else bytes(content)
             values[name] = hashlib.sha256(data).hexdigest()
+    if values.get("lines_format") is not None:
+        # the lines are a file of the line store named by their SHA-256 (checked against the
+        # file by ``ledger verify``): the digest is the one recorded when they were in the row
+        values["lines_arrow"] = values["lines_sha256"]
     return values

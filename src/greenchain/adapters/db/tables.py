@@ -607,10 +607,14 @@ calculation_runs = Table(
     Column("summary", JSON, nullable=False),
     Column("line_count", Integer, nullable=False),
     Column("rejected_count", Integer, nullable=False),
-    # The result lines of a run, immutable, as one compressed Arrow IPC stream: every line
-    # with its lineage (method, factor, conversions, gases, quality ratings).
-    Column("lines_arrow", LargeBinary, nullable=False),
+    # The result lines of a run, immutable: every line with its lineage (method, factor,
+    # conversions, gases, quality ratings), in a file of the line store named by
+    # ``lines_sha256`` in ``lines_format`` ("parquet"; "arrow" for runs calculated before the
+    # store existed). ``lines_arrow`` held them in the database before; it is emptied when the
+    # workspace is migrated.
+    Column("lines_arrow", LargeBinary),
     Column("lines_sha256", String(64), nullable=False),
+    Column("lines_format", String(16)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("ledger_leaf_hash", String(64)),
     Index("ix_calculation_runs_org_year", "org_id", "year"),

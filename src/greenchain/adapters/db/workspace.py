@@ -32,9 +32,23 @@ from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
 from greenchain.adapters.db.engine import make_engine, upgrade
 from greenchain.adapters.db.import_batches import RowBatches, store_import
+from greenchain.adapters.db.run_files import (
+    LinesSlice,
+    dictionary_encoded,
+    line_column,
+    line_file_problems,
+    line_sums,
+    lines_at,
+    move_lines_to_store,
+    read_line_file,
+    select_lines,
+    with_rejected_lines,
+)
+from greenchain.adapters.linestore import LineStore, default_location
 from greenchain.domain.errors import ConflictError, NotFoundError
 from greenchain.domain.factors import EmissionFactor, FactorKind, FactorSetData, FactorSetInfo
 from greenchain.domain.ghg import GwpSet
+from greenchain.domain.lines import LineSelection
 from greenchain.domain.records import RecordSchema
 
 
@@ -64,10 +78,11 @@ class StoredRun:
 
 
 class SqlWorkspace:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, line_store: LineStore | None = None) -> None:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.bulk = BulkStore(url)
+        self.lines = line_store or LineStore(default_location(url))
         self._runs: dict[int, StoredRun] = {}
         # Short-lived read caches for the hot web paths. This process's own writes clear
         # them at once; other processes' writes show after at most the TTL.
@@ -78,7 +93,14 @@ class SqlWorkspace:
         self.engine.dispose()
 
     def migrate(self) -> None:
+        """The newest schema, and the result lines of runs stored in the database before the
+        line store existed moved into it."""
         upgrade(self.engine)
+        move_lines_to_store(self.engine, self.lines)
+
+    def line_file_problems(self) -> list[dict[str, Any]]:
+        """Runs whose line file is missing or does not hash to its recorded SHA-256."""
+        return line_file_problems(self.engine, self.lines)
 
     # organisations -------------------------------------------------------------------------
     def add_org(self, slug: str, name: str, now: dt.datetime) -> Organisation:
@@ -704,9 +726,10 @@ class SqlWorkspace:
         now: dt.datetime,
         then: Callable[[object, int], object] | None = None,
     ) -> int:
-        """Store a calculation run with its lines, in one transaction in which
+        """Store a calculation run: its lines as a Parquet file of the line store (written
+        first, named by its SHA-256), the run in one transaction in which
         ``then(connection, run_id)`` runs last (the run's ledger entry); runs never change."""
-        blob = _arrow_bytes(lines)
+        lines_sha256, _ = self.lines.put_lines(dictionary_encoded(lines))
         with self.engine.begin() as conn:
             key = conn.execute(
                 insert(t.calculation_runs).values(
@@ -719,8 +742,8 @@ class SqlWorkspace:
                     summary=dict(summary),
                     line_count=int(summary.get("lines", 0)),
                     rejected_count=rejected.num_rows,
-                    lines_arrow=blob,
-                    lines_sha256=hashlib.sha256(blob).hexdigest(),
+                    lines_sha256=lines_sha256,
+                    lines_format="parquet",
                     created_at=now,
                 )
             ).inserted_primary_key
@@ -812,55 +835,90 @@ class SqlWorkspace:
             rows = conn.execute(query.order_by(t.calculation_runs.c.id)).all()
         return [self._run_from_row(r) for r in rows]
 
+    def run_lines_file(self, org_id: int, run_id: int) -> tuple[str, str]:
+        """The local path and format of the run's line file (tenant-checked)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.calculation_runs.c.lines_sha256, t.calculation_runs.c.lines_format).where(
+                    t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.id == run_id
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"calculation run {run_id} not found")
+        if row.lines_format is None:  # pragma: no cover - moved when the workspace migrates
+            move_lines_to_store(self.engine, self.lines)
+            return self.run_lines_file(org_id, run_id)
+        return self.lines.path(row.lines_sha256, row.lines_format), str(row.lines_format)
+
+    def select_run_lines(
+        self,
+        org_id: int,
+        run_id: int,
+        selection: LineSelection,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        scope_asked: str = "",
+    ) -> LinesSlice:
+        """The selected lines of a run from ``offset`` (at most ``limit``), how many were
+        selected and their kg CO2e, read from the line file by DuckDB (tenant-checked)."""
+        path, fmt = self.run_lines_file(org_id, run_id)
+        return select_lines(
+            path, fmt, selection, offset=offset, limit=limit, scope_asked=scope_asked
+        )
+
+    def rejected_run_lines(self, org_id: int, run_id: int) -> pa.Table:
+        """The input lines the run did not calculate, with the run's line columns (empty) and
+        their ``reject_reason`` (tenant-checked)."""
+        path, fmt = self.run_lines_file(org_id, run_id)
+        empty = select_lines(path, fmt, LineSelection(), limit=0).rows
+        with self.engine.connect() as conn:
+            rejected = conn.execute(
+                select(
+                    t.rejected_lines.c.source,
+                    t.rejected_lines.c.source_id,
+                    t.rejected_lines.c.reason,
+                )
+                .where(t.rejected_lines.c.run_id == run_id)
+                .order_by(t.rejected_lines.c.source, t.rejected_lines.c.source_id)
+            ).all()
+        return with_rejected_lines(empty, [tuple(r) for r in rejected])
+
+    def run_line_column(self, org_id: int, run_id: int, column: str) -> pa.Array:
+        path, fmt = self.run_lines_file(org_id, run_id)
+        return line_column(path, fmt, column)
+
+    def run_lines_at(self, org_id: int, run_id: int, positions: Sequence[int]) -> pa.Table:
+        path, fmt = self.run_lines_file(org_id, run_id)
+        return lines_at(path, fmt, positions)
+
+    def run_line_sums(
+        self, org_id: int, run_id: int, by: Sequence[str], selection: LineSelection
+    ) -> list[dict[str, Any]]:
+        path, fmt = self.run_lines_file(org_id, run_id)
+        return line_sums(path, fmt, by, selection)
+
     def run_lines(self, org_id: int, run_id: int, with_rejected: bool = False) -> pa.Table:
         """Every result line of a run with its lineage (tenant-checked); ``with_rejected``:
         then the input lines that were not calculated, each with its ``reject_reason``."""
-        with self.engine.connect() as conn:
-            blob = conn.execute(
-                select(t.calculation_runs.c.lines_arrow).where(
-                    t.calculation_runs.c.org_id == org_id, t.calculation_runs.c.id == run_id
-                )
-            ).scalar()
-            rejected = (
-                conn.execute(
-                    select(
-                        t.rejected_lines.c.source,
-                        t.rejected_lines.c.source_id,
-                        t.rejected_lines.c.reason,
-                    )
-                    .where(t.rejected_lines.c.run_id == run_id)
-                    .order_by(t.rejected_lines.c.source, t.rejected_lines.c.source_id)
-                ).all()
-                if with_rejected and blob is not None
-                else []
-            )
-        if blob is None:
-            raise NotFoundError(f"calculation run {run_id} not found")
-        with pa.ipc.open_stream(pa.BufferReader(bytes(blob))) as reader:
-            table: pa.Table = reader.read_all()
+        path, fmt = self.run_lines_file(org_id, run_id)
+        table = read_line_file(path, fmt)
         if not with_rejected:
             return table
-        plain = pa.schema(
-            [
-                pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
-                for f in table.schema
-            ]
-        )
-        calculated = table.cast(plain).append_column(
-            "reject_reason", pa.nulls(table.num_rows, pa.string())
-        )
-        columns: dict[str, pa.Array] = {
-            f.name: pa.nulls(len(rejected), f.type) for f in calculated.schema
-        }
-        columns["source"] = pa.array([r.source for r in rejected], plain.field("source").type)
-        columns["source_id"] = pa.array(
-            [r.source_id for r in rejected], plain.field("source_id").type
-        )
-        columns["reject_reason"] = pa.array([r.reason for r in rejected], pa.string())
-        return pa.concat_tables([calculated, pa.table(columns, schema=calculated.schema)])
+        with self.engine.connect() as conn:
+            rejected = conn.execute(
+                select(
+                    t.rejected_lines.c.source,
+                    t.rejected_lines.c.source_id,
+                    t.rejected_lines.c.reason,
+                )
+                .where(t.rejected_lines.c.run_id == run_id)
+                .order_by(t.rejected_lines.c.source, t.rejected_lines.c.source_id)
+            ).all()
+        return with_rejected_lines(table, [tuple(r) for r in rejected])
 
 
-_RUN_COLUMNS = [c for c in t.calculation_runs.c if c.name != "lines_arrow"]
+_RUN_COLUMNS = [c for c in t.calculation_runs.c if c.name not in ("lines_arrow", "lines_format")]
 
 #: A run counts (reports, the API, the next run's restatements) only once the ledger entry
 #: that records it is stored: a run written without one, by a crash or by hand, is not served.
@@ -983,24 +1041,6 @@ def _typed(table: pa.Table, schema: pa.Schema) -> pa.Table:
             column = pa.chunked_array([pa.nulls(len(column), field.type)])
         columns.append(column.cast(field.type))
     return pa.Table.from_arrays(columns, schema=schema)
-
-
-def _arrow_bytes(lines: pa.Table) -> memoryview:
-    """The lines as an Arrow IPC stream: repeated texts dictionary-encoded, buffers LZ4.
-
-    Written into one buffer allocated up front (no growing and copying) and handed to the
-    database driver as a view, without another copy.
-    """
-    for name in ("source", "scope", "method", "factor_set", "activity_unit", "note"):
-        if name in lines.column_names and not pa.types.is_dictionary(lines.schema.field(name).type):
-            index = lines.column_names.index(name)
-            lines = lines.set_column(index, name, pc.dictionary_encode(lines.column(name)))
-    buffer = pa.allocate_buffer(int(lines.nbytes * 1.1) + (1 << 20))
-    sink = pa.FixedSizeBufferWriter(buffer)
-    options = pa.ipc.IpcWriteOptions(compression="lz4", use_threads=True)
-    with pa.ipc.new_stream(sink, lines.schema, options=options) as writer:
-        writer.write_table(lines, max_chunksize=256_000)
-    return memoryview(buffer)[: sink.tell()]
 
 
 def digest_tables(tables: Mapping[str, pa.Table]) -> str:
