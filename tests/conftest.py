@@ -112,7 +112,7 @@ def make_context(url: str, factor_cache: dict[str, object], lines: Path | None =
         accounts=SqlAccounts(workspace.engine),
         hasher=Argon2PasswordHasher(time_cost=1, memory_cost_kib=8192),  # fast in tests
         jobs=SqlJobQueue(workspace.engine),
-        ledger=SqlLedger(workspace.engine),
+        ledger=SqlLedger(workspace.engine, workspace.lines),
         targets=SqlTargets(workspace.engine),
         engagement=SqlEngagement(workspace.engine),
         qualification=SqlQualification(workspace.engine),

@@ -72,7 +72,7 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
         accounts=SqlAccounts(workspace.engine),
         hasher=Argon2PasswordHasher(),
         jobs=SqlJobQueue(workspace.engine),
-        ledger=SqlLedger(workspace.engine),
+        ledger=SqlLedger(workspace.engine, workspace.lines),
         targets=SqlTargets(workspace.engine),
         engagement=SqlEngagement(workspace.engine),
         qualification=SqlQualification(workspace.engine),

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import text
 
-from greenchain.adapters.db import import_batches
+from greenchain.adapters.db import import_batches, line_snapshots
 from greenchain.adapters.importers import tabular
 from greenchain.adapters.signing import verify_signature
 from greenchain.domain.errors import FileRejectedError
@@ -49,6 +49,7 @@ def test_rows_written_in_several_batches_keep_the_counts_and_the_ledger_state(
     acme: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(import_batches, "BATCH_ROWS", 3)
+    monkeypatch.setattr(line_snapshots, "BATCH_ROWS", 3)
     first = write_csv(tmp_path / "p1.csv", "purchases", _lines(range(1, 11)))
     summary = import_records(acme, "acme", "purchases", first)
     assert (summary.inserted, summary.updated) == (10, 0)
@@ -63,8 +64,8 @@ def test_rows_written_in_several_batches_keep_the_counts_and_the_ledger_state(
 def test_a_failure_in_a_later_batch_leaves_no_rows_and_no_import_record(
     acme: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(import_batches, "BATCH_ROWS", 2)
-    hashed = import_batches.with_row_hashes
+    monkeypatch.setattr(line_snapshots, "BATCH_ROWS", 2)
+    hashed = line_snapshots.with_row_hashes
     calls: list[int] = []
 
     def fail_on_the_third_batch(table_name: str, rows: pa.Table) -> pa.Table:
@@ -73,14 +74,14 @@ def test_a_failure_in_a_later_batch_leaves_no_rows_and_no_import_record(
             raise RuntimeError("disk full")
         return hashed(table_name, rows)
 
-    monkeypatch.setattr(import_batches, "with_row_hashes", fail_on_the_third_batch)
+    monkeypatch.setattr(line_snapshots, "with_row_hashes", fail_on_the_third_batch)
     imports_before = _stored(acme, "imports")
     entries_before = _stored(acme, "ledger_entries")
     lines = write_csv(tmp_path / "p.csv", "purchases", _lines(range(1, 8)))
     with pytest.raises(RuntimeError, match="disk full"):
         import_records(acme, "acme", "purchases", lines)
     assert calls == [2, 2, 2]  # two batches were written before the third failed
-    assert _stored(acme, "purchase_lines") == 0
+    assert _stored(acme, "line_snapshots") == 0
     assert _stored(acme, "imports") == imports_before
     assert _stored(acme, "ledger_entries") == entries_before
     assert _problems(acme) == []
@@ -107,7 +108,7 @@ def test_only_the_first_problems_are_kept_but_all_are_counted_and_reported(
         listed_rows = list(csv.reader(handle))
     assert listed_rows[0] == ["row", "field", "value", "reason"]
     assert [r[0] for r in listed_rows[1:]] == [str(n) for n in range(5, 12)]
-    assert _stored(acme, "purchase_lines") == 0
+    assert _stored(acme, "line_snapshots") == 0
 
     summary = import_records(acme, "acme", "purchases", bad, skip_invalid=True)
     assert (summary.inserted, summary.rejected) == (3, 7)

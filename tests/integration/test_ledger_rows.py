@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from sqlalchemy import text
 
@@ -42,8 +43,26 @@ def recorded(ctx: Context, tmp_path: Path) -> Context:
 
 
 def _sql(ctx: Context, statement: str) -> None:
+    """Change stored data by hand, where it is kept: purchase lines in the organisation's
+    snapshot file of the line store (rewritten in place, as someone with access to the store
+    could), everything else in the database."""
+    if "purchase_lines" in statement:
+        _edit_snapshot(ctx, statement)
+        return
     with ctx.workspace.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.execute(text(statement))
+
+
+def _edit_snapshot(ctx: Context, statement: str) -> None:
+    path = ctx.workspace.snapshots.path(1, "purchase_lines")  # type: ignore[attr-defined]
+    with duckdb.connect() as con:
+        con.execute(
+            f"CREATE TABLE purchase_lines AS SELECT 1 AS org_id, * FROM read_parquet('{path}')"
+        )
+        con.execute(statement)
+        con.execute(
+            f"COPY (SELECT * EXCLUDE (org_id) FROM purchase_lines) TO '{path}' (FORMAT parquet)"
+        )
 
 
 def _problems(ctx: Context) -> list[str]:

@@ -31,7 +31,7 @@ from tests.factories import purchase, supplier, write_csv
 
 @pytest.fixture
 def logged(ctx: Context, tmp_path: Path) -> Context:
-    ctx.ledger = SqlLedger(ctx.workspace.engine)  # type: ignore[attr-defined]
+    ctx.ledger = SqlLedger(ctx.workspace.engine, ctx.workspace.lines)  # type: ignore[attr-defined]
     ctx.keys = Ed25519Keys("test-secret")
     add_organisation(ctx, "acme")
     write_csv(tmp_path / "s.csv", "suppliers", [supplier("S1")])

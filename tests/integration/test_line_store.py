@@ -233,3 +233,71 @@ def test_saving_a_run_writes_its_file_before_the_row(ctx: Context, tmp_path: Pat
     row = _run_row(ctx, run_id)
     assert _store(ctx).exists(row.lines_sha256, "parquet")
     assert isinstance(row.created_at, dt.datetime)
+
+
+def _snapshots(ctx: Context) -> list[Any]:
+    with ctx.workspace.engine.connect() as conn:  # type: ignore[attr-defined]
+        return list(conn.execute(select(t.line_snapshots).order_by(t.line_snapshots.c.id)).all())
+
+
+def test_each_import_of_purchase_lines_writes_the_organisations_lines_as_one_file(
+    ctx: Context, tmp_path: Path
+):
+    _org_with_lines(ctx, tmp_path, n=6)
+    again = [purchase("L002", date="2024-05-01", amount=999), purchase("L100", date="2024-07-01")]
+    write_csv(tmp_path / "more.csv", "purchases", again)
+    summary = import_records(ctx, "acme", "purchases", tmp_path / "more.csv")
+    assert (summary.inserted, summary.updated) == (1, 1)
+    first, second = _snapshots(ctx)
+    assert (first.rows, second.rows) == (6, 7)
+    assert second.import_id == summary.import_id
+    path = _store(ctx).path(second.sha256, "parquet")
+    assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == second.sha256
+    lines = pq.read_table(path).to_pylist()
+    amounts = {r["line_id"]: r["amount"] for r in lines}
+    assert amounts["L002"] == 999
+    assert sorted(amounts) == [f"L{i:03d}" for i in range(1, 7)] + ["L100"]
+    assert {r["import_id"] for r in lines if r["line_id"] in ("L002", "L100")} == {
+        summary.import_id
+    }
+    with ctx.workspace.engine.connect() as conn:  # type: ignore[attr-defined]
+        assert conn.execute(select(t.purchase_lines.c.line_id)).first() is None
+    assert ctx.workspace.count_rows(1, "purchase_lines") == 7
+    assert _problems(ctx) == []
+
+
+def test_purchase_lines_stored_as_rows_move_to_a_snapshot_and_still_verify(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from greenchain.adapters.db import ledger as ledger_store
+    from greenchain.adapters.db import workspace as workspace_module
+
+    with monkeypatch.context() as patch:  # the previous release: lines are rows
+        patch.setattr(workspace_module, "SNAPSHOT_TABLES", frozenset())
+        patch.setattr(ledger_store, "SNAPSHOT_TABLES", frozenset())
+        _org_with_lines(ctx, tmp_path, n=12)
+        columns = ("line_id", "amount", "date", "supplier_id", "import_id", "row_sha256")
+        with ctx.workspace.engine.connect() as conn:  # type: ignore[attr-defined]
+            stored = conn.execute(
+                select(*(t.purchase_lines.c[c] for c in columns)).order_by(
+                    t.purchase_lines.c.line_id
+                )
+            ).all()
+        assert len(stored) == 12
+        assert _problems(ctx) == []
+
+    ctx.workspace.migrate()  # type: ignore[attr-defined]
+
+    (snapshot,) = _snapshots(ctx)
+    assert snapshot.rows == 12
+    moved = pq.read_table(_store(ctx).path(snapshot.sha256, "parquet")).sort_by("line_id")
+    assert [tuple(str(r[c]) for c in columns) for r in moved.to_pylist()] == [
+        tuple(str(v) for v in row) for row in stored
+    ]
+    assert _problems(ctx) == []
+    with ctx.workspace.engine.connect() as conn:  # type: ignore[attr-defined]
+        assert conn.execute(select(t.purchase_lines.c.line_id)).first() is None
+    run = calculate_inventory(ctx, "acme", 2024)
+    lines = ctx.workspace.run_lines(1, run.run_id or 0)
+    assert {f"L{i:03d}" for i in range(1, 13)} <= set(lines["source_id"].to_pylist())
+    assert _problems(ctx) == []

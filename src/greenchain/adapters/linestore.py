@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -106,6 +107,34 @@ class LineStore:
                 raise
         else:
             self._fs.pipe_file(key, bytes(data))
+        return sha256
+
+    def put_file(self, path: Path, fmt: str) -> str:
+        """Store the file at ``path`` (read twice in 1 MiB blocks: once to name it by its
+        SHA-256, once to copy it) and return its SHA-256."""
+        digest = hashlib.sha256()
+        with path.open("rb") as source:
+            while block := source.read(1 << 20):
+                digest.update(block)
+        sha256 = digest.hexdigest()
+        key = self._key(sha256, fmt)
+        if self._fs.exists(key):
+            return sha256
+        parent = key.rsplit("/", 1)[0]
+        self._fs.makedirs(parent, exist_ok=True)
+        if self.local:
+            handle, partial = tempfile.mkstemp(dir=parent, suffix=".partial")
+            os.close(handle)
+            try:
+                shutil.copyfile(path, partial)
+                with open(partial, "rb+") as written:
+                    os.fsync(written.fileno())
+                os.replace(partial, key)
+            except BaseException:
+                Path(partial).unlink(missing_ok=True)
+                raise
+        else:
+            self._fs.put_file(str(path), key)
         return sha256
 
     def put_lines(self, lines: pa.Table) -> tuple[str, int]:

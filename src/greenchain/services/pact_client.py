@@ -52,7 +52,6 @@ class ConnectionStore(Protocol):
     def get(self, org_id: int, connection_id: int) -> dict[str, Any] | None: ...
     def of_org(self, org_id: int) -> list[dict[str, Any]]: ...
     def record_pull(self, connection_id: int, now: Any, result: str) -> None: ...
-    def purchased_products(self, org_id: int, supplier_id: str) -> dict[str, str | None]: ...
     def put_product_footprints(self, org_id: int, rows: list[dict[str, Any]]) -> int: ...
 
 
@@ -196,7 +195,7 @@ def pull(
     connection = store.get(buyer.id, connection_id)
     if connection is None:
         raise NotFoundError(f"PACT connection {connection_id} not found")
-    bought = store.purchased_products(buyer.id, connection["supplier_id"])
+    bought = ctx.workspace.purchased_products(buyer.id, connection["supplier_id"])
     token = _token(transport, connection, box)
     url: str | None = f"{connection['base_url']}/3/footprints?limit={PAGE_SIZE}"
     seen = pages = 0
@@ -252,7 +251,7 @@ def ingest(
     become product-level data, as a pull would make them. Returns the products matched."""
     matched: dict[str, dict[str, Any]] = {}
     for connection in store.of_org(org_id):
-        bought = store.purchased_products(org_id, connection["supplier_id"])
+        bought = ctx.workspace.purchased_products(org_id, connection["supplier_id"])
         for footprint in footprints:
             for row in product_rows(footprint, connection["supplier_id"], bought):
                 matched[row["product_id"]] = row
@@ -321,7 +320,7 @@ def fetch_published(
                 or not isinstance(body.get("data"), dict)
             ):
                 continue
-            bought = store.purchased_products(org_id, connection["supplier_id"])
+            bought = ctx.workspace.purchased_products(org_id, connection["supplier_id"])
             for row in product_rows(body["data"], connection["supplier_id"], bought):
                 matched[row["product_id"]] = row
             fetched[connection["id"]] = fetched.get(connection["id"], 0) + 1

@@ -251,6 +251,10 @@ class Workspace(Protocol):
     def run_line_sums(
         self, org_id: int, run_id: int, by: Sequence[str], selection: LineSelection
     ) -> list[dict[str, Any]]: ...
+    def purchased_products(self, org_id: int, supplier_id: str) -> dict[str, str | None]:
+        """The product ids on the organisation's purchase lines from a supplier, with unit."""
+        ...
+
     def line_file_problems(self) -> list[dict[str, Any]]:
         """Runs whose line file is missing or does not match its SHA-256."""
         ...

@@ -68,21 +68,18 @@ def store_import(
     hashed = schema.table in COMMITTED
     key_cols = ["org_id", *schema.key]
     has_rows = tx.scalar(f"SELECT 1 FROM {schema.table} WHERE org_id = {org_id} LIMIT 1")
-    header = pa.table(
-        {
-            "org_id": [org_id],
-            "kind": [schema.kind],
-            "file_name": [file_name],
-            "file_sha256": [sha256],
-            "rows_total": [total_rows],
-            "rows_imported": [rows.num_rows],
-            "rows_rejected": [rejected_rows],
-            "rows_unchanged": [0],
-            "rejected_report": pa.array([rejected_report], pa.string()),
-            "created_at": tx.timestamp(now),
-        }
+    import_id = record_import(
+        tx,
+        org_id,
+        schema,
+        rows.num_rows,
+        file_name=file_name,
+        sha256=sha256,
+        total_rows=total_rows,
+        rejected_rows=rejected_rows,
+        rejected_report=rejected_report,
+        now=now,
     )
-    import_id = int(tx.insert_select("imports", header, returning="id"))
     constants: dict[str, int | str] = {"org_id": org_id, "import_id": import_id}
     digest = StateDigest() if hashed and not has_rows else None
     try:
@@ -107,6 +104,37 @@ def store_import(
         if digest is not None:
             digest.close()
     return StoredImport(import_id, written - updated, updated)
+
+
+def record_import(
+    tx: BulkTransaction,
+    org_id: int,
+    schema: RecordSchema,
+    rows_imported: int,
+    *,
+    file_name: str,
+    sha256: str,
+    total_rows: int,
+    rejected_rows: int,
+    rejected_report: str | None,
+    now: dt.datetime,
+) -> int:
+    """Store the import's record in ``tx``; returns its id."""
+    header = pa.table(
+        {
+            "org_id": [org_id],
+            "kind": [schema.kind],
+            "file_name": [file_name],
+            "file_sha256": [sha256],
+            "rows_total": [total_rows],
+            "rows_imported": [rows_imported],
+            "rows_rejected": [rejected_rows],
+            "rows_unchanged": [0],
+            "rejected_report": pa.array([rejected_report], pa.string()),
+            "created_at": tx.timestamp(now),
+        }
+    )
+    return int(tx.insert_select("imports", header, returning="id"))
 
 
 def _stored_keys(tx: BulkTransaction, org_id: int, schema: RecordSchema, data: pa.Table) -> int:

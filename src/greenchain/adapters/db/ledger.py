@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -26,6 +27,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkTransaction
+from greenchain.adapters.db.line_snapshots import (
+    SNAPSHOT_TABLES,
+    check_snapshots,
+    current,
+)
+from greenchain.adapters.db.line_snapshots import hash_missing_rows as hash_missing_snapshot_rows
 from greenchain.adapters.db.row_hashes import (
     COMMITTED,
     check_table,
@@ -33,6 +40,21 @@ from greenchain.adapters.db.row_hashes import (
     row_hashes,
     state_digest,
 )
+from greenchain.adapters.linestore import LineStore
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    rows: int
+    state_sha256: str
+
+
+def snapshot_state(snapshot: Any) -> dict[str, Any]:
+    """A snapshot table's state as its newest snapshot recorded it (no rows: no snapshot)."""
+    if snapshot is None:
+        return state_digest([])
+    return {"rows": int(snapshot.rows), "sha256": str(snapshot.state_sha256)}
+
 
 #: The tables whose rows ledger entries describe (each has ``id`` and ``ledger_leaf_hash``).
 DESCRIBED: dict[str, Table] = {
@@ -89,8 +111,10 @@ class _Queued:
 
 
 class SqlLedger:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lines: LineStore | None = None) -> None:
         self.engine = engine
+        #: where snapshots of data tables are (``line_snapshots``), to check them
+        self.lines = lines
         self._queue: list[_Queued] = []
         self._queue_lock = threading.Lock()
         self._leading = False  # a thread of this process is storing a batch
@@ -156,6 +180,10 @@ class SqlLedger:
     def hash_missing_rows(self, table: str, org_id: int) -> int:
         """Give every row of the organisation's table that has no hash yet (stored before row
         commitments existed) its hash; returns how many."""
+        if table in SNAPSHOT_TABLES:
+            if self.lines is None:  # pragma: no cover - wiring error
+                raise RuntimeError("the ledger has no line store to check snapshots in")
+            return hash_missing_snapshot_rows(self.engine, self.lines, org_id, table)
         target, key = COMMITTED[table]
         schema = content_schema(table)
         names = [*key, *(f.name for f in schema if f.name not in key)]
@@ -192,6 +220,10 @@ class SqlLedger:
         organisation's table state (see ``row_hashes.check_table``). Read in batches into
         Arrow columns of the declared types on the engine's own connection (an ADBC
         connection to the same SQLite file in this process would drop its POSIX locks)."""
+        if table in SNAPSHOT_TABLES:
+            if self.lines is None:  # pragma: no cover - wiring error
+                raise RuntimeError("the ledger has no line store to check snapshots in")
+            return check_snapshots(self.engine, self.lines, table)
         schema = content_schema(table)
         declared = pa.schema(
             [
@@ -544,6 +576,9 @@ class _Append:
         return _described_row(self._conn, table, row_id)
 
     def table_state(self, table: str, org_id: int) -> dict[str, Any]:
+        if table in SNAPSHOT_TABLES:
+            snapshot = current(self._conn, org_id, table)
+            return snapshot_state(snapshot)
         target, _ = COMMITTED[table]
         hashes = self._conn.execute(
             select(target.c.row_sha256).where(target.c.org_id == org_id)
@@ -668,6 +703,12 @@ class _BulkAppend:
         known = self._tx.known_states.get((table, org_id))
         if known is not None:
             return known
+        if table in SNAPSHOT_TABLES:
+            found = self._tx.fetch(
+                f"SELECT rows, state_sha256 FROM line_snapshots WHERE org_id = {int(org_id)} "
+                f"AND table_name = '{table}' ORDER BY id DESC LIMIT 1"
+            ).to_pylist()
+            return snapshot_state(_Snapshot(**found[0]) if found else None)
         target, _ = COMMITTED[table]
         found = self._tx.fetch(f"SELECT row_sha256 FROM {target.name} WHERE org_id = {int(org_id)}")
         return state_digest(pc.cast(found.column("row_sha256"), pa.string()))

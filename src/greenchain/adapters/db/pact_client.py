@@ -45,21 +45,6 @@ class SqlPactConnections:
                 .values(last_pull_at=now, last_result=result)
             )
 
-    def purchased_products(self, org_id: int, supplier_id: str) -> dict[str, str | None]:
-        """The product ids on the buyer's purchase lines from a supplier, with their unit."""
-        p = t.purchase_lines
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(p.c.product_id, p.c.unit)
-                .where(
-                    p.c.org_id == org_id,
-                    p.c.supplier_id == supplier_id,
-                    p.c.product_id.is_not(None),
-                )
-                .distinct()
-            )
-            return {str(r[0]): r[1] for r in rows if r[0]}
-
     def put_product_footprints(self, org_id: int, rows: list[dict[str, Any]]) -> int:
         """Write (or replace) product footprints by product id, in one transaction."""
         f = t.product_footprints

@@ -130,10 +130,6 @@ def move_lines_to_store(engine: Engine, store: LineStore) -> int:
                 .values(lines_arrow=None, lines_format="arrow")
             )
             moved += 1
-    if moved and engine.dialect.name == "sqlite":
-        # give the blobs' pages back to the file system (SQLite keeps freed pages otherwise)
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
     return moved
 
 

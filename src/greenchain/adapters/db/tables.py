@@ -428,6 +428,26 @@ purchase_lines = Table(
     Column("material", String(120)),
 )
 
+# The purchase lines of an organisation are not rows of ``purchase_lines`` (kept for the
+# migration of older workspaces): each import writes the organisation's whole set of lines
+# after it as one Parquet file of the line store, named by its SHA-256 (see
+# adapters/db/line_snapshots.py); the newest snapshot of an organisation is its lines.
+line_snapshots = Table(
+    "line_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("table_name", String(40), nullable=False),
+    Column("import_id", Integer, ForeignKey("imports.id", ondelete="SET NULL")),
+    Column("sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    # the table state (see row_hashes.state_digest) of these rows, as the ledger records it
+    Column("state_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_line_snapshots_org_table", "org_id", "table_name", "id"),
+    sqlite_autoincrement=True,
+)
+
 supplier_data = Table(
     "supplier_data",
     metadata,

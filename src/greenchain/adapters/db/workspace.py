@@ -20,7 +20,6 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Exists,
-    String,
     delete,
     func,
     insert,
@@ -32,6 +31,12 @@ from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
 from greenchain.adapters.db.engine import make_engine, upgrade
 from greenchain.adapters.db.import_batches import RowBatches, store_import
+from greenchain.adapters.db.line_snapshots import (
+    SNAPSHOT_TABLES,
+    SnapshotReader,
+    move_rows_to_snapshots,
+    store_snapshot_import,
+)
 from greenchain.adapters.db.run_files import (
     LinesSlice,
     dictionary_encoded,
@@ -83,6 +88,7 @@ class SqlWorkspace:
         self.engine: Engine = make_engine(url)
         self.bulk = BulkStore(url)
         self.lines = line_store or LineStore(default_location(url))
+        self.snapshots = SnapshotReader(self.engine, self.lines)
         self._runs: dict[int, StoredRun] = {}
         # Short-lived read caches for the hot web paths. This process's own writes clear
         # them at once; other processes' writes show after at most the TTL.
@@ -93,10 +99,15 @@ class SqlWorkspace:
         self.engine.dispose()
 
     def migrate(self) -> None:
-        """The newest schema, and the result lines of runs stored in the database before the
-        line store existed moved into it."""
+        """The newest schema; the result lines of runs and the purchase lines stored in the
+        database before the line store existed moved into it."""
         upgrade(self.engine)
-        move_lines_to_store(self.engine, self.lines)
+        moved = move_lines_to_store(self.engine, self.lines)
+        moved += move_rows_to_snapshots(self.engine, self.lines, dt.datetime.now(dt.UTC))
+        if moved and self.engine.dialect.name == "sqlite":
+            # give the moved data's pages back to the file system (SQLite keeps them otherwise)
+            with self.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
 
     def line_file_problems(self) -> list[dict[str, Any]]:
         """Runs whose line file is missing or does not hash to its recorded SHA-256."""
@@ -147,6 +158,7 @@ class SqlWorkspace:
                 conn.execute(delete(table).where(table.c.run_id.in_(run_ids)))
             for table in (
                 t.calculation_runs,
+                t.line_snapshots,
                 t.imports,
                 t.purchase_lines,
                 t.supplier_data,
@@ -457,38 +469,32 @@ class SqlWorkspace:
         """The product footprints the organisation holds (imported or pulled from suppliers'
         PACT hosts), each with the supplier's name and the purchase lines that name the
         product: how many, their quantity and the years they fall in."""
-        f, s, p = t.product_footprints, t.suppliers, t.purchase_lines
-        lines = (
-            select(
-                p.c.product_id,
-                func.count().label("lines"),
-                func.sum(p.c.quantity).label("quantity"),
-                func.min(p.c.date).label("first_date"),
-                func.max(p.c.date).label("last_date"),
-            )
-            .where(p.c.org_id == org_id, p.c.product_id.is_not(None))
-            .group_by(p.c.product_id)
-            .subquery()
-        )
+        f, s = t.product_footprints, t.suppliers
         query = (
-            select(
-                f,
-                s.c.name.label("supplier_name"),
-                func.coalesce(lines.c.lines, 0).label("lines"),
-                lines.c.quantity,
-                lines.c.first_date,
-                lines.c.last_date,
-            )
+            select(f, s.c.name.label("supplier_name"))
             .outerjoin(s, (s.c.org_id == f.c.org_id) & (s.c.supplier_id == f.c.supplier_id))
-            .outerjoin(lines, lines.c.product_id == f.c.product_id)
             .where(f.c.org_id == org_id)
             .order_by(f.c.supplier_id, f.c.product_id)
         )
+        bought = {
+            str(r[0]): r[1:]
+            for r in self.snapshots.tuples(
+                org_id,
+                "purchase_lines",
+                "SELECT product_id, count(*), sum(quantity), min(date), max(date) FROM lines "
+                "WHERE product_id IS NOT NULL GROUP BY product_id",
+            )
+        }
+        empty = (0, None, None, None)
         with self.engine.connect() as conn:
-            return [
+            found = [
                 {k: v for k, v in r._mapping.items() if k not in ("org_id", "row_sha256")}
                 for r in conn.execute(query)
             ]
+        for row in found:
+            lines, quantity, first, last = bought.get(str(row["product_id"]), empty)
+            row.update(lines=lines, quantity=quantity, first_date=first, last_date=last)
+        return found
 
     def org_roles(self, org_id: int) -> dict[str, bool]:
         """What the organisation does here: ``buys`` (it holds buyer data: supplier records,
@@ -501,7 +507,7 @@ class SqlWorkspace:
 
         buys = (
             holds(t.suppliers.c.org_id)
-            | holds(t.purchase_lines.c.org_id)
+            | holds(t.line_snapshots.c.org_id)
             | holds(t.activity_data.c.org_id)
             | holds(t.calculation_runs.c.org_id)
         )
@@ -574,24 +580,27 @@ class SqlWorkspace:
             ).all()
         return {str(s): str(status or "none") for s, status in rows}
 
+    def purchased_products(self, org_id: int, supplier_id: str) -> dict[str, str | None]:
+        """The product ids on the organisation's purchase lines from a supplier, with their
+        unit."""
+        rows = self.snapshots.tuples(
+            org_id,
+            "purchase_lines",
+            "SELECT DISTINCT product_id, unit FROM lines "
+            "WHERE supplier_id = ? AND product_id IS NOT NULL ORDER BY ALL",
+            [supplier_id],
+        )
+        return {str(r[0]): r[1] for r in rows if r[0]}
+
     def supplier_spend(self, org_id: int, supplier_id: str) -> list[dict[str, Any]]:
         """Spend per year and currency (as booked)."""
-        year = func.substr(func.cast(t.purchase_lines.c.date, String), 1, 4)
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    year.label("year"),
-                    t.purchase_lines.c.currency,
-                    func.sum(t.purchase_lines.c.amount),
-                    func.count(),
-                )
-                .where(
-                    t.purchase_lines.c.org_id == org_id,
-                    t.purchase_lines.c.supplier_id == supplier_id,
-                )
-                .group_by(year, t.purchase_lines.c.currency)
-                .order_by(year)
-            ).all()
+        rows = self.snapshots.tuples(
+            org_id,
+            "purchase_lines",
+            "SELECT year(date) AS y, currency, sum(amount), count(*) FROM lines "
+            "WHERE supplier_id = ? GROUP BY ALL ORDER BY y, currency",
+            [supplier_id],
+        )
         return [
             {"year": int(y), "currency": c, "amount": float(a), "lines": int(n)}
             for y, c, a, n in rows
@@ -628,6 +637,23 @@ class SqlWorkspace:
         bounded batches and record the import, all in one transaction, in which
         ``then(transaction, import_id)`` runs last (the import's ledger entry)."""
         with self.bulk.transaction() as tx:
+            if schema.table in SNAPSHOT_TABLES:
+                stored = store_snapshot_import(
+                    tx,
+                    self.lines,
+                    org_id,
+                    schema,
+                    rows,
+                    file_name=file_name,
+                    sha256=sha256,
+                    total_rows=total_rows,
+                    rejected_rows=rejected_rows,
+                    rejected_report=rejected_report,
+                    now=now,
+                )
+                if then is not None:
+                    then(tx, stored.import_id)
+                return ImportOutcome(stored.import_id, stored.inserted, stored.updated)
             stored = store_import(
                 tx,
                 org_id,
@@ -645,6 +671,8 @@ class SqlWorkspace:
         return ImportOutcome(stored.import_id, stored.inserted, stored.updated)
 
     def count_rows(self, org_id: int, table_name: str) -> int:
+        if table_name in SNAPSHOT_TABLES:
+            return self.snapshots.rows(org_id, table_name)
         table = t.metadata.tables[table_name]
         with self.engine.connect() as conn:
             return int(
@@ -667,16 +695,7 @@ class SqlWorkspace:
             if self.bulk.dialect == "sqlite"
             else f"date >= DATE '{start}' AND date <= DATE '{end}'"
         )
-        month = (
-            "CAST(substr(date, 6, 2) AS INTEGER)"
-            if self.bulk.dialect == "sqlite"
-            else "CAST(EXTRACT(MONTH FROM date) AS INTEGER)"
-        )
         queries = {
-            "purchases": "SELECT line_id, supplier_id, amount, currency, naics_code, "
-            f"scope3_category, quantity, unit, product_id, {month} AS month, material "
-            "FROM purchase_lines "
-            f"WHERE org_id = {org_id} AND {date_filter}",
             "suppliers": f"SELECT supplier_id, country FROM suppliers WHERE org_id = {org_id}",
             "supplier_data": "SELECT supplier_id, year, revenue, currency, scope1_t, "
             "scope2_market_t, scope3_upstream_t, verified, allocated_t, "
@@ -704,11 +723,20 @@ class SqlWorkspace:
             )
             + " ORDER BY instrument_id",
         }
+        purchases = self.snapshots.arrow(
+            org_id,
+            "purchase_lines",
+            "SELECT line_id, supplier_id, amount, currency, naics_code, scope3_category, "
+            "quantity, unit, product_id, CAST(month(date) AS INTEGER) AS month, material "
+            "FROM lines WHERE date BETWEEN ? AND ? ORDER BY line_id",
+            [dt.date(year, 1, 1), dt.date(year, 12, 31)],
+        )
         with self.bulk.transaction() as tx:
-            return {
+            tables = {
                 name: _typed(tx.fetch_declared(sql, INPUT_SCHEMAS[name]), INPUT_SCHEMAS[name])
                 for name, sql in queries.items()
             }
+        return {"purchases": _typed(purchases, INPUT_SCHEMAS["purchases"]), **tables}
 
     def save_run(
         self,

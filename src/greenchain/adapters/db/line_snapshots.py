@@ -1,0 +1,453 @@
+"""Purchase lines as Parquet snapshots in the line store instead of rows of the database.
+
+What: each import of purchase lines writes the organisation's whole set of lines after it
+(the lines it had, less those the file replaces by ``line_id``, plus the file's) as one
+Parquet file of the line store, named by its SHA-256, with each line's hash (``row_sha256``)
+and the import that wrote it. ``line_snapshots`` records each file with its row count and
+table state (the SHA-256 of its sorted row hashes, as the ledger entry of the import records
+it); the organisation's newest snapshot is its purchase lines.
+
+Why: a company books tens of millions of purchase lines a year. Written as rows of SQLite or
+PostgreSQL and read back for each calculation, they were most of the time of an import and a
+calculation; as a file, DuckDB (or Spark) reads them column by column, and the tamper check of
+the lines is hashing a file and its rows, with no table scan of the database.
+
+How it stays whole: the new snapshot is written before the import's transaction commits; the
+transaction first takes the organisation's row lock, so imports of one organisation's lines
+run one after another, on any process. A snapshot written by a transaction that then failed
+is an unused file, never read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import Connection, Engine, delete, func, insert, select
+
+from greenchain.adapters.db import tables as t
+from greenchain.adapters.db.bulk import BulkTransaction
+from greenchain.adapters.db.import_batches import (
+    BATCH_ROWS,
+    RowBatches,
+    StoredImport,
+    batches_of,
+    record_import,
+)
+from greenchain.adapters.db.row_hashes import (
+    COMMITTED,
+    StateDigest,
+    content_schema,
+    row_hashes,
+    with_row_hashes,
+)
+from greenchain.adapters.linestore import LineStore
+from greenchain.domain.records import RecordSchema
+
+#: Data tables kept as snapshots in the line store.
+SNAPSHOT_TABLES = frozenset({"purchase_lines"})
+
+#: DuckDB's memory while merging a snapshot (it spills to a temporary folder beyond it).
+MERGE_MEMORY = "1GB"
+
+
+def snapshot_schema(table: str) -> pa.Schema:
+    """The columns of a snapshot file: the content columns, the import, the row hash."""
+    return pa.schema(
+        [
+            *content_schema(table),
+            pa.field("import_id", pa.int64()),
+            pa.field("row_sha256", pa.string()),
+        ]
+    )
+
+
+def _quoted(path: str | Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def store_snapshot_import(
+    tx: BulkTransaction,
+    store: LineStore,
+    org_id: int,
+    schema: RecordSchema,
+    rows: pa.Table | RowBatches,
+    *,
+    file_name: str,
+    sha256: str,
+    total_rows: int,
+    rejected_rows: int,
+    rejected_report: str | None,
+    now: dt.datetime,
+) -> StoredImport:
+    """Record the import and write the organisation's new snapshot of ``schema.table``."""
+    table = schema.table
+    # the organisation's row lock: one import of its lines at a time, on any process
+    tx.execute(f"UPDATE organisations SET slug = slug WHERE id = {int(org_id)}")
+    previous = tx.fetch(
+        f"SELECT sha256 FROM line_snapshots WHERE org_id = {int(org_id)} "
+        f"AND table_name = '{table}' ORDER BY id DESC LIMIT 1"
+    )
+    import_id = record_import(
+        tx,
+        org_id,
+        schema,
+        rows.num_rows,
+        file_name=file_name,
+        sha256=sha256,
+        total_rows=total_rows,
+        rejected_rows=rejected_rows,
+        rejected_report=rejected_report,
+        now=now,
+    )
+    target = snapshot_schema(table)
+    with tempfile.TemporaryDirectory(prefix="greenchain-snapshot-") as folder:
+        new_path = Path(folder) / "new.parquet"
+        written = _write_new_rows(table, rows, import_id, target, new_path)
+        prior = (
+            store.path(str(previous.column("sha256")[0].as_py()), "parquet")
+            if previous.num_rows
+            else None
+        )
+        merged = Path(folder) / "snapshot.parquet"
+        updated = _merge(folder, target, schema.key, prior, new_path, merged)
+        count, state = _state_of(merged)
+        snapshot_sha = store.put_file(merged, "parquet")
+    tx.insert_select(
+        "line_snapshots",
+        pa.table(
+            {
+                "org_id": [org_id],
+                "table_name": [table],
+                "import_id": [import_id],
+                "sha256": [snapshot_sha],
+                "rows": [count],
+                "state_sha256": [state],
+                "created_at": tx.timestamp(now),
+            }
+        ),
+    )
+    tx.known_states[(table, org_id)] = {"rows": count, "sha256": state}
+    return StoredImport(import_id, written - updated, updated)
+
+
+def _write_new_rows(
+    table: str, rows: pa.Table | RowBatches, import_id: int, target: pa.Schema, out: Path
+) -> int:
+    """The file's rows with their hashes and import, written to ``out`` batch by batch."""
+    written = 0
+    with pq.ParquetWriter(out, target, compression="zstd") as writer:
+        for batch in batches_of(rows, BATCH_ROWS):
+            data = batch.drop_columns([c for c in batch.column_names if c.startswith("_")])
+            data = with_row_hashes(table, data)
+            data = data.append_column(
+                "import_id", pa.array([import_id] * data.num_rows, pa.int64())
+            )
+            writer.write_table(data.select(target.names).cast(target))
+            written += data.num_rows
+    return written
+
+
+def _merge(
+    folder: str,
+    target: pa.Schema,
+    key: tuple[str, ...],
+    prior: str | None,
+    new_path: Path,
+    out: Path,
+) -> int:
+    """Write the snapshot: the prior lines whose key the new rows do not replace, then the new
+    rows. Returns how many new rows replace a prior line."""
+    columns = ", ".join(f'"{name}"' for name in target.names)
+    spill = Path(folder) / "spill"
+    con = duckdb.connect(config={"memory_limit": MERGE_MEMORY, "temp_directory": str(spill)})
+    try:
+        new = f"read_parquet({_quoted(new_path)})"
+        if prior is None:
+            updated = 0
+            merged = f"SELECT {columns} FROM {new}"
+        else:
+            old = f"read_parquet({_quoted(prior)})"
+            match = " AND ".join(f'n."{k}" = p."{k}"' for k in key)
+            updated = int(
+                con.sql(
+                    f"SELECT count(*) FROM {new} n WHERE EXISTS (SELECT 1 FROM {old} p "
+                    f"WHERE {match})"
+                ).fetchall()[0][0]
+            )
+            merged = (
+                f"SELECT {columns} FROM {old} p WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {new} n WHERE {match}) "
+                f"UNION ALL SELECT {columns} FROM {new}"
+            )
+        con.execute(
+            f"COPY ({merged}) TO {_quoted(out)} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 256000)"
+        )
+    finally:
+        con.close()
+    return updated
+
+
+def _state_of(path: Path | str) -> tuple[int, str]:
+    """Row count and table state of a snapshot file, from its row hashes in batches."""
+    digest = StateDigest()
+    try:
+        with pq.ParquetFile(path) as parquet:
+            for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=["row_sha256"]):
+                digest.add(batch.column(0))
+        state = digest.result()
+    finally:
+        digest.close()
+    return int(state["rows"]), str(state["sha256"])
+
+
+# reading -----------------------------------------------------------------------------------
+
+
+def current(conn: Connection, org_id: int, table: str) -> Any:
+    """The organisation's newest snapshot row of ``table`` (``None``: no lines)."""
+    s = t.line_snapshots
+    return conn.execute(
+        select(s.c.id, s.c.sha256, s.c.rows, s.c.state_sha256, s.c.import_id)
+        .where(s.c.org_id == org_id, s.c.table_name == table)
+        .order_by(s.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+class SnapshotReader:
+    """Queries over an organisation's newest snapshot, in DuckDB."""
+
+    def __init__(self, engine: Engine, store: LineStore) -> None:
+        self.engine = engine
+        self.store = store
+
+    def path(self, org_id: int, table: str) -> str | None:
+        with self.engine.connect() as conn:
+            row = current(conn, org_id, table)
+        return None if row is None else self.store.path(row.sha256, "parquet")
+
+    def rows(self, org_id: int, table: str) -> int:
+        with self.engine.connect() as conn:
+            row = current(conn, org_id, table)
+        return 0 if row is None else int(row.rows)
+
+    @contextmanager
+    def lines(self, org_id: int, table: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection with the organisation's rows of ``table`` as the view
+        ``lines`` (empty, with the snapshot's columns, when it has none)."""
+        path = self.path(org_id, table)
+        con = duckdb.connect()
+        try:
+            if path is None:
+                con.register("empty_lines", snapshot_schema(table).empty_table())
+                con.execute("CREATE VIEW lines AS SELECT * FROM empty_lines")
+            else:
+                con.execute(f"CREATE VIEW lines AS SELECT * FROM read_parquet({_quoted(path)})")
+            yield con
+        finally:
+            con.close()
+
+    def arrow(self, org_id: int, table: str, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """The result of ``sql`` (over the view ``lines``) as an Arrow table."""
+        with self.lines(org_id, table) as con:
+            return con.sql(sql, params=params or []).to_arrow_table()
+
+    def tuples(
+        self, org_id: int, table: str, sql: str, params: list[Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        with self.lines(org_id, table) as con:
+            return con.sql(sql, params=params or []).fetchall()
+
+
+# checking ----------------------------------------------------------------------------------
+
+
+def check_snapshots(
+    engine: Engine, store: LineStore, table: str, limit: int = 100
+) -> dict[str, Any]:
+    """Each organisation's newest snapshot of ``table`` checked as ``check_table`` checks a
+    table's rows: the file against its name, every row against its own hash (in batches), and
+    the organisation's state from the stored hashes. Same result shape: ``rows`` (up to
+    ``limit``), ``bad``, ``states``."""
+    _, key = COMMITTED[table]
+    s = t.line_snapshots
+    newest = (
+        select(s.c.org_id, func.max(s.c.id).label("id"))
+        .where(s.c.table_name == table)
+        .group_by(s.c.org_id)
+        .subquery()
+    )
+    with engine.connect() as conn:
+        snapshots = conn.execute(
+            select(s.c.org_id, s.c.sha256).join(newest, newest.c.id == s.c.id).order_by(s.c.org_id)
+        ).all()
+    found: list[dict[str, Any]] = []
+    bad = 0
+    states: dict[int, dict[str, Any]] = {}
+
+    def report(org_id: int, row_key: str, import_id: Any, problem: str) -> None:
+        nonlocal bad
+        bad += 1
+        if len(found) < limit:
+            found.append(
+                {"org_id": org_id, "key": row_key, "import_id": import_id, "problem": problem}
+            )
+
+    for snapshot in snapshots:
+        org_id = int(snapshot.org_id)
+        where = f"snapshot file {snapshot.sha256[:12]}..."
+        if not store.exists(snapshot.sha256, "parquet"):
+            report(org_id, where, None, "line file missing")
+            states[org_id] = {"rows": 0, "sha256": ""}
+            continue
+        if store.file_sha256(snapshot.sha256, "parquet") != snapshot.sha256:
+            report(org_id, where, None, "line file changed since it was recorded")
+        digest = StateDigest()
+        try:
+            with pq.ParquetFile(store.path(snapshot.sha256, "parquet")) as parquet:
+                for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+                    rows = pa.Table.from_batches([batch])
+                    kept = rows.column("row_sha256")
+                    digest.add(kept)
+                    fresh = row_hashes(table, rows)
+                    unhashed = pc.is_null(kept)
+                    changed = pc.fill_null(pc.not_equal(kept, fresh), False)
+                    mask = pc.or_(unhashed, changed)
+                    if not pc.any(mask).as_py():
+                        continue
+                    for row in rows.filter(mask).to_pylist():
+                        report(
+                            org_id,
+                            ", ".join(f"{k} {row[k]}" for k in key),
+                            row.get("import_id"),
+                            "row stored outside any recorded write"
+                            if row["row_sha256"] is None
+                            else "row changed",
+                        )
+            states[org_id] = digest.result()
+        finally:
+            digest.close()
+    return {"rows": found, "bad": bad, "states": states}
+
+
+# moving the rows of older workspaces --------------------------------------------------------
+
+
+def move_rows_to_snapshots(engine: Engine, store: LineStore, now: dt.datetime) -> int:
+    """Move the rows of ``purchase_lines`` (workspaces of earlier releases) into one snapshot
+    per organisation, with their row hashes and imports as stored, so the table state the
+    ledger recorded is unchanged; then delete them from the table. One organisation per
+    transaction; returns how many organisations were moved."""
+    moved = 0
+    for table in sorted(SNAPSHOT_TABLES):
+        source = t.metadata.tables[table]
+        with engine.connect() as conn:
+            orgs = [int(r[0]) for r in conn.execute(select(source.c.org_id).distinct())]
+        target = snapshot_schema(table)
+        for org_id in orgs:
+            with tempfile.TemporaryDirectory(prefix="greenchain-snapshot-") as folder:
+                path = Path(folder) / "snapshot.parquet"
+                with engine.begin() as conn:
+                    last_import = _write_stored_rows(conn, source, org_id, target, path)
+                    count, state = _state_of(path)
+                    sha = store.put_file(path, "parquet")
+                    conn.execute(
+                        insert(t.line_snapshots).values(
+                            org_id=org_id,
+                            table_name=table,
+                            import_id=last_import,
+                            sha256=sha,
+                            rows=count,
+                            state_sha256=state,
+                            created_at=now,
+                        )
+                    )
+                    conn.execute(delete(source).where(source.c.org_id == org_id))
+            moved += 1
+    return moved
+
+
+def _write_stored_rows(
+    conn: Connection, source: Any, org_id: int, target: pa.Schema, out: Path
+) -> int | None:
+    """The organisation's stored rows written to ``out`` in chunks; the newest import id."""
+    names = ", ".join(f'"{n}"' for n in target.names)
+    last: int | None = None
+    result = conn.exec_driver_sql(f"SELECT {names} FROM {source.name} WHERE org_id = {int(org_id)}")
+    with pq.ParquetWriter(out, target, compression="zstd") as writer:
+        while chunk := result.fetchmany(100_000):
+            values = list(zip(*chunk, strict=True))
+            columns = []
+            for column, field in zip(values, target, strict=True):
+                if field.type == pa.bool_():
+                    columns.append(pa.array([None if v is None else bool(v) for v in column]))
+                elif field.type == pa.date32():
+                    columns.append(
+                        pa.array(
+                            [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in column],
+                            pa.date32(),
+                        )
+                    )
+                else:
+                    columns.append(pa.array(column, from_pandas=False).cast(field.type))
+            batch = pa.table(columns, schema=target)
+            imports = pc.max(batch.column("import_id")).as_py()
+            if imports is not None:
+                last = max(last or 0, int(imports))
+            writer.write_table(batch)
+    return last
+
+
+def hash_missing_rows(engine: Engine, store: LineStore, org_id: int, table: str) -> int:
+    """Give every line of the organisation's newest snapshot that has no hash (moved from a
+    workspace stored before row commitments existed) its hash, as a new snapshot of the same
+    import; returns how many."""
+    with engine.connect() as conn:
+        snapshot = current(conn, org_id, table)
+    if snapshot is None:
+        return 0
+    source = store.path(snapshot.sha256, "parquet")
+    target = snapshot_schema(table)
+    hashed = 0
+    with tempfile.TemporaryDirectory(prefix="greenchain-snapshot-") as folder:
+        out = Path(folder) / "snapshot.parquet"
+        with pq.ParquetFile(source) as parquet, pq.ParquetWriter(out, target) as writer:
+            for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+                rows = pa.Table.from_batches([batch]).cast(target)
+                kept = rows.column("row_sha256")
+                missing = pc.is_null(kept)
+                count = int(pc.sum(missing.cast(pa.int64())).as_py() or 0)
+                if count:
+                    filled = pc.if_else(missing, row_hashes(table, rows), kept)
+                    rows = rows.set_column(
+                        target.get_field_index("row_sha256"), "row_sha256", filled
+                    )
+                    hashed += count
+                writer.write_table(rows)
+        if not hashed:
+            return 0
+        count, state = _state_of(out)
+        sha = store.put_file(out, "parquet")
+    with engine.begin() as conn:
+        conn.execute(
+            insert(t.line_snapshots).values(
+                org_id=org_id,
+                table_name=table,
+                import_id=snapshot.import_id,
+                sha256=sha,
+                rows=count,
+                state_sha256=state,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+    return hashed
