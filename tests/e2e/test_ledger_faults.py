@@ -93,7 +93,11 @@ def test_a_kill_at_any_moment_leaves_each_write_with_its_entry_or_neither(
     if mode == "calc":
         import_records(ctx, "acme", "purchases", tmp_path / "a.csv")
     url = _url(ctx)
-    env = {**os.environ, "GREENCHAIN_DB": url.replace("postgresql+psycopg://", "postgresql://")}
+    env = {
+        **os.environ,
+        "GREENCHAIN_DB": url.replace("postgresql+psycopg://", "postgresql://"),
+        "GREENCHAIN_LINE_STORE": ctx.workspace.lines.location,  # type: ignore[attr-defined]
+    }
     rng = random.Random(20261205)
     steps = 0
     for kill in range(KILLS):

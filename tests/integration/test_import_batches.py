@@ -21,7 +21,7 @@ from greenchain.services import ledger
 from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.orgs import add_organisation
-from tests.factories import purchase, supplier, write_csv
+from tests.factories import activity, purchase, supplier, write_csv
 
 
 @pytest.fixture
@@ -49,11 +49,27 @@ def test_rows_written_in_several_batches_keep_the_counts_and_the_ledger_state(
     acme: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(import_batches, "BATCH_ROWS", 3)
-    monkeypatch.setattr(line_snapshots, "BATCH_ROWS", 3)
+
+    def rows(ids: range, amount: int) -> list[dict[str, object]]:
+        return [activity(f"A{i:03d}", date="2024-02-01", amount=amount + i) for i in ids]
+
+    first = write_csv(tmp_path / "a1.csv", "activity", rows(range(1, 11), 100))
+    summary = import_records(acme, "acme", "activity", first)
+    assert (summary.inserted, summary.updated) == (10, 0)
+    # 4 of these keys are stored already, spread over the batches of the second file
+    second = write_csv(tmp_path / "a2.csv", "activity", rows(range(7, 15), 500))
+    again = import_records(acme, "acme", "activity", second)
+    assert (again.inserted, again.updated) == (4, 4)
+    assert acme.workspace.count_rows(acme.workspace.get_org("acme").id, "activity_data") == 14
+    assert _problems(acme) == []
+
+
+def test_purchase_lines_imported_twice_keep_the_counts_and_the_ledger_state(
+    acme: Context, tmp_path: Path
+) -> None:
     first = write_csv(tmp_path / "p1.csv", "purchases", _lines(range(1, 11)))
     summary = import_records(acme, "acme", "purchases", first)
     assert (summary.inserted, summary.updated) == (10, 0)
-    # 4 of these keys are stored already, spread over the batches of the second file
     second = write_csv(tmp_path / "p2.csv", "purchases", _lines(range(7, 15), amount=500))
     again = import_records(acme, "acme", "purchases", second)
     assert (again.inserted, again.updated) == (4, 4)
@@ -64,8 +80,8 @@ def test_rows_written_in_several_batches_keep_the_counts_and_the_ledger_state(
 def test_a_failure_in_a_later_batch_leaves_no_rows_and_no_import_record(
     acme: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(line_snapshots, "BATCH_ROWS", 2)
-    hashed = line_snapshots.with_row_hashes
+    monkeypatch.setattr(import_batches, "BATCH_ROWS", 2)
+    hashed = import_batches.with_row_hashes
     calls: list[int] = []
 
     def fail_on_the_third_batch(table_name: str, rows: pa.Table) -> pa.Table:
@@ -74,16 +90,38 @@ def test_a_failure_in_a_later_batch_leaves_no_rows_and_no_import_record(
             raise RuntimeError("disk full")
         return hashed(table_name, rows)
 
-    monkeypatch.setattr(line_snapshots, "with_row_hashes", fail_on_the_third_batch)
+    monkeypatch.setattr(import_batches, "with_row_hashes", fail_on_the_third_batch)
     imports_before = _stored(acme, "imports")
     entries_before = _stored(acme, "ledger_entries")
-    lines = write_csv(tmp_path / "p.csv", "purchases", _lines(range(1, 8)))
+    rows = [activity(f"A{i}", date="2024-02-01") for i in range(1, 8)]
     with pytest.raises(RuntimeError, match="disk full"):
-        import_records(acme, "acme", "purchases", lines)
+        import_records(acme, "acme", "activity", write_csv(tmp_path / "a.csv", "activity", rows))
     assert calls == [2, 2, 2]  # two batches were written before the third failed
-    assert _stored(acme, "line_snapshots") == 0
+    assert _stored(acme, "activity_data") == 0
     assert _stored(acme, "imports") == imports_before
     assert _stored(acme, "ledger_entries") == entries_before
+    assert _problems(acme) == []
+
+
+def test_a_failure_while_the_snapshot_is_written_leaves_no_import_and_the_lines_as_they_were(
+    acme: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = write_csv(tmp_path / "p1.csv", "purchases", _lines(range(1, 6)))
+    import_records(acme, "acme", "purchases", first)
+    imports_before = _stored(acme, "imports")
+    entries_before = _stored(acme, "ledger_entries")
+
+    def disk_full(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(line_snapshots, "_state_of", disk_full)
+    second = write_csv(tmp_path / "p2.csv", "purchases", _lines(range(3, 9), amount=500))
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_records(acme, "acme", "purchases", second)
+    assert _stored(acme, "line_snapshots") == 1
+    assert _stored(acme, "imports") == imports_before
+    assert _stored(acme, "ledger_entries") == entries_before
+    assert acme.workspace.count_rows(1, "purchase_lines") == 5
     assert _problems(acme) == []
 
 

@@ -40,7 +40,9 @@ class DuckDbRunner:
     """The default engine: an in-process DuckDB connection over the Arrow tables (no copy)."""
 
     def __init__(self) -> None:
+        # no progress bar on the output of a server or worker calculating in a thread
         self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
 
     def __enter__(self) -> DuckDbRunner:
         return self

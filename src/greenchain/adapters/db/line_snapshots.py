@@ -39,16 +39,18 @@ from greenchain.adapters.db.import_batches import (
     BATCH_ROWS,
     RowBatches,
     StoredImport,
-    batches_of,
     record_import,
 )
 from greenchain.adapters.db.row_hashes import (
     COMMITTED,
     StateDigest,
     content_schema,
+    digest_sorted,
+    row_hash_sql,
     row_hashes,
-    with_row_hashes,
+    typed_content_sql,
 )
+from greenchain.adapters.db.run_files import quiet
 from greenchain.adapters.linestore import LineStore
 from greenchain.domain.records import RecordSchema
 
@@ -108,18 +110,17 @@ def store_snapshot_import(
         rejected_report=rejected_report,
         now=now,
     )
-    target = snapshot_schema(table)
     with tempfile.TemporaryDirectory(prefix="greenchain-snapshot-") as folder:
-        new_path = Path(folder) / "new.parquet"
-        written = _write_new_rows(table, rows, import_id, target, new_path)
+        source = _rows_file(rows, Path(folder))
         prior = (
             store.path(str(previous.column("sha256")[0].as_py()), "parquet")
             if previous.num_rows
             else None
         )
         merged = Path(folder) / "snapshot.parquet"
-        updated = _merge(folder, target, schema.key, prior, new_path, merged)
-        count, state = _state_of(merged)
+        with _duckdb(folder) as con:
+            updated = _merge(con, table, schema.key, prior, source, import_id, merged)
+            count, state = _state_of(con, merged)
         snapshot_sha = store.put_file(merged, "parquet")
     tx.insert_select(
         "line_snapshots",
@@ -136,77 +137,86 @@ def store_snapshot_import(
         ),
     )
     tx.known_states[(table, org_id)] = {"rows": count, "sha256": state}
-    return StoredImport(import_id, written - updated, updated)
+    return StoredImport(import_id, rows.num_rows - updated, updated)
 
 
-def _write_new_rows(
-    table: str, rows: pa.Table | RowBatches, import_id: int, target: pa.Schema, out: Path
-) -> int:
-    """The file's rows with their hashes and import, written to ``out`` batch by batch."""
-    written = 0
-    with pq.ParquetWriter(out, target, compression="zstd") as writer:
-        for batch in batches_of(rows, BATCH_ROWS):
-            data = batch.drop_columns([c for c in batch.column_names if c.startswith("_")])
-            data = with_row_hashes(table, data)
-            data = data.append_column(
-                "import_id", pa.array([import_id] * data.num_rows, pa.int64())
-            )
-            writer.write_table(data.select(target.names).cast(target))
-            written += data.num_rows
-    return written
+@contextmanager
+def _duckdb(folder: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection that spills to ``folder`` beyond :data:`MERGE_MEMORY`."""
+    con = quiet(
+        duckdb.connect(
+            config={"memory_limit": MERGE_MEMORY, "temp_directory": str(Path(folder) / "spill")}
+        )
+    )
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _rows_file(rows: pa.Table | RowBatches, folder: Path) -> Path:
+    """The validated rows as a Parquet file: the file they are kept in, or one written."""
+    path = getattr(rows, "path", None)
+    if isinstance(path, Path):
+        return path
+    out = folder / "rows.parquet"
+    table = rows if isinstance(rows, pa.Table) else pa.Table.from_batches(rows.iter_batches())
+    pq.write_table(table, out)
+    return out
 
 
 def _merge(
-    folder: str,
-    target: pa.Schema,
+    con: duckdb.DuckDBPyConnection,
+    table: str,
     key: tuple[str, ...],
     prior: str | None,
-    new_path: Path,
+    source: Path,
+    import_id: int,
     out: Path,
 ) -> int:
-    """Write the snapshot: the prior lines whose key the new rows do not replace, then the new
-    rows. Returns how many new rows replace a prior line."""
-    columns = ", ".join(f'"{name}"' for name in target.names)
-    spill = Path(folder) / "spill"
-    con = duckdb.connect(config={"memory_limit": MERGE_MEMORY, "temp_directory": str(spill)})
-    try:
-        new = f"read_parquet({_quoted(new_path)})"
-        if prior is None:
-            updated = 0
-            merged = f"SELECT {columns} FROM {new}"
-        else:
-            old = f"read_parquet({_quoted(prior)})"
-            match = " AND ".join(f'n."{k}" = p."{k}"' for k in key)
-            updated = int(
-                con.sql(
-                    f"SELECT count(*) FROM {new} n WHERE EXISTS (SELECT 1 FROM {old} p "
-                    f"WHERE {match})"
-                ).fetchall()[0][0]
-            )
-            merged = (
-                f"SELECT {columns} FROM {old} p WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {new} n WHERE {match}) "
-                f"UNION ALL SELECT {columns} FROM {new}"
-            )
-        con.execute(
-            f"COPY ({merged}) TO {_quoted(out)} "
-            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 256000)"
+    """Write the snapshot in one DuckDB statement: the prior lines whose key the new rows do
+    not replace, then the new rows with their import and row hash (computed as
+    ``row_hash_sql`` defines it). Returns how many new rows replace a prior line."""
+    names = snapshot_schema(table).names
+    columns = ", ".join(f'"{name}"' for name in names)
+    typed = ", ".join(typed_content_sql(table, pq.read_schema(source).names))
+    con.execute(f"CREATE TEMP VIEW incoming AS SELECT {typed} FROM read_parquet({_quoted(source)})")
+    con.execute(
+        f"CREATE TEMP VIEW new_rows AS SELECT *, CAST({int(import_id)} AS BIGINT) AS import_id, "
+        f"{row_hash_sql(table)} AS row_sha256 FROM incoming"
+    )
+    if prior is None:
+        updated = 0
+        merged = f"SELECT {columns} FROM new_rows"
+    else:
+        old = f"read_parquet({_quoted(prior)})"
+        match = " AND ".join(f'n."{k}" = p."{k}"' for k in key)
+        updated = int(
+            con.sql(
+                f"SELECT count(*) FROM new_rows n WHERE EXISTS (SELECT 1 FROM {old} p "
+                f"WHERE {match})"
+            ).fetchall()[0][0]
         )
-    finally:
-        con.close()
+        merged = (
+            f"SELECT {columns} FROM {old} p WHERE NOT EXISTS "
+            f"(SELECT 1 FROM new_rows n WHERE {match}) "
+            f"UNION ALL SELECT {columns} FROM new_rows"
+        )
+    con.execute(
+        f"COPY ({merged}) TO {_quoted(out)} "
+        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 256000)"
+    )
     return updated
 
 
-def _state_of(path: Path | str) -> tuple[int, str]:
-    """Row count and table state of a snapshot file, from its row hashes in batches."""
-    digest = StateDigest()
-    try:
-        with pq.ParquetFile(path) as parquet:
-            for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=["row_sha256"]):
-                digest.add(batch.column(0))
-        state = digest.result()
-    finally:
-        digest.close()
+def _state_of(con: duckdb.DuckDBPyConnection, path: Path | str) -> tuple[int, str]:
+    """Row count and table state of a snapshot file: its row hashes sorted by DuckDB (out of
+    core) and digested in batches."""
+    state = digest_sorted(
+        con.sql(
+            f"SELECT coalesce(row_sha256, '') FROM read_parquet({_quoted(path)}) ORDER BY 1"
+        ).to_arrow_reader(BATCH_ROWS)
+    )
     return int(state["rows"]), str(state["sha256"])
 
 
@@ -246,7 +256,7 @@ class SnapshotReader:
         """A DuckDB connection with the organisation's rows of ``table`` as the view
         ``lines`` (empty, with the snapshot's columns, when it has none)."""
         path = self.path(org_id, table)
-        con = duckdb.connect()
+        con = quiet(duckdb.connect())
         try:
             if path is None:
                 con.register("empty_lines", snapshot_schema(table).empty_table())
@@ -359,7 +369,8 @@ def move_rows_to_snapshots(engine: Engine, store: LineStore, now: dt.datetime) -
                 path = Path(folder) / "snapshot.parquet"
                 with engine.begin() as conn:
                     last_import = _write_stored_rows(conn, source, org_id, target, path)
-                    count, state = _state_of(path)
+                    with _duckdb(folder) as con:
+                        count, state = _state_of(con, path)
                     sha = store.put_file(path, "parquet")
                     conn.execute(
                         insert(t.line_snapshots).values(
@@ -436,7 +447,8 @@ def hash_missing_rows(engine: Engine, store: LineStore, org_id: int, table: str)
                 writer.write_table(rows)
         if not hashed:
             return 0
-        count, state = _state_of(out)
+        with _duckdb(folder) as con:
+            count, state = _state_of(con, out)
         sha = store.put_file(out, "parquet")
     with engine.begin() as conn:
         conn.execute(

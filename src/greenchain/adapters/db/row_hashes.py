@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import duckdb
@@ -88,22 +88,48 @@ def _typed(table_name: str, rows: pa.Table) -> pa.Table:
     )
 
 
+#: DuckDB's names of the Arrow types content columns are declared with.
+_SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.date32(): "DATE",
+    pa.bool_(): "BOOLEAN",
+}
+
+
+def typed_content_sql(table_name: str, present: Collection[str]) -> list[str]:
+    """SQL select items giving each content column of ``table_name`` its declared type, from
+    a source holding the ``present`` columns (an absent one is a typed NULL): the same values
+    :func:`row_hashes` hashes after casting Arrow columns."""
+    items = []
+    for field in content_schema(table_name):
+        kind = _SQL_TYPES[field.type]
+        source = f'CAST("{field.name}" AS {kind})' if field.name in present else f"NULL::{kind}"
+        items.append(f'{source} AS "{field.name}"')
+    return items
+
+
+def row_hash_sql(table_name: str) -> str:
+    """The SQL expression of a row's hash over its typed content columns: the canonical text
+    (``name=value`` pairs in column order separated by U+001F, a NULL column left out, so a
+    nullable column added by a later migration does not change the hashes of older rows)
+    and its SHA-256 in hex. Every row hash, written or checked, is this expression."""
+    pairs = ", ".join(
+        f"'{f.name}=' || CAST(\"{f.name}\" AS VARCHAR)" for f in content_schema(table_name)
+    )
+    return f"sha256(concat_ws(chr(31), {pairs}))"
+
+
 def row_hashes(table_name: str, rows: pa.Table) -> pa.Array:
     """The hex SHA-256 of each row's canonical content (missing columns count as NULL),
     computed by DuckDB over the Arrow columns (vectorised, in the rows' order)."""
     typed = _typed(table_name, rows)
     if typed.num_rows == 0:
         return pa.array([], pa.string())
-    # concat_ws skips NULLs: an empty column is absent, so a column added to the table later
-    # (NULL in the rows stored before) leaves their hashes as they were
-    text = (
-        "concat_ws(chr(31), "
-        + ", ".join(f"'{name}=' || CAST(\"{name}\" AS VARCHAR)" for name in typed.column_names)
-        + ")"
-    )
     with duckdb.connect() as con:
         con.register("content", typed)
-        hashed = con.sql(f"SELECT sha256({text}) AS h FROM content").to_arrow_table()
+        hashed = con.sql(f"SELECT {row_hash_sql(table_name)} AS h FROM content").to_arrow_table()
     return hashed.column("h").combine_chunks()
 
 
@@ -154,20 +180,11 @@ class StateDigest:
             self._con.unregister("batch")
 
     def result(self) -> dict[str, Any]:
-        digest = hashlib.sha256()
-        count = 0
-        reader = self._con.sql(
-            "SELECT coalesce(h, '') AS h FROM hashes ORDER BY 1"
-        ).to_arrow_reader(self.BATCH_ROWS)
-        for batch in reader:
-            values = batch.column(0).to_pylist()
-            if not values:
-                continue
-            if count:
-                digest.update(b"\n")
-            digest.update("\n".join(values).encode())
-            count += len(values)
-        return {"rows": count, "sha256": digest.hexdigest()}
+        return digest_sorted(
+            self._con.sql("SELECT coalesce(h, '') AS h FROM hashes ORDER BY 1").to_arrow_reader(
+                self.BATCH_ROWS
+            )
+        )
 
     def close(self) -> None:
         self._con.close()
@@ -178,6 +195,22 @@ class StateDigest:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def digest_sorted(reader: Iterable[pa.RecordBatch]) -> dict[str, Any]:
+    """The state of a table from its row hashes, read sorted in batches (one text column, a
+    missing hash as ''): their count and the SHA-256 of them joined by newlines."""
+    digest = hashlib.sha256()
+    count = 0
+    for batch in reader:
+        values = batch.column(0).to_pylist()
+        if not values:
+            continue
+        if count:
+            digest.update(b"\n")
+        digest.update("\n".join(values).encode())
+        count += len(values)
+    return {"rows": count, "sha256": digest.hexdigest()}
 
 
 def state_digest(hashes: Iterable[str | None] | pa.Array | pa.ChunkedArray) -> dict[str, Any]:

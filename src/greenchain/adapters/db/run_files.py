@@ -25,6 +25,15 @@ from greenchain.adapters.db import tables as t
 from greenchain.adapters.linestore import LineStore
 from greenchain.domain.lines import LINE_COLUMNS, LineSelection
 
+
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``con`` without a progress bar (on a server's or worker's output, a long query would
+    print one); its rows stay in the order they are stored unless a query sorts them."""
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
 #: Texts repeated over many lines, stored dictionary-encoded (the Arrow schema kept in the
 #: file gives readers the same types back).
 DICTIONARY_COLUMNS = ("source", "scope", "method", "factor_set", "activity_unit", "note")
@@ -53,7 +62,7 @@ def lines_view(
     """A DuckDB connection with the run's lines as the view ``lines`` (a Parquet file is
     read lazily, as the queries need it; an Arrow stream of an older run is mapped);
     ``numbered``: with each Parquet line's position in the run as ``_line``."""
-    con = duckdb.connect()
+    con = quiet(duckdb.connect())
     try:
         if fmt == "parquet":
             quoted = path.replace("'", "''")
@@ -217,12 +226,21 @@ def select_lines(
             f"'2_location' THEN kg_co2e END) FROM lines WHERE {where}",
             params=[scope_asked == "2_location", *params],
         ).fetchall()[0]
-        window = f" LIMIT {int(limit)}" if limit is not None else ""
-        window += f" OFFSET {int(offset)}" if offset else ""
-        rows = con.sql(
-            f"SELECT * EXCLUDE (_line) FROM lines WHERE {where} ORDER BY _line{window}",
-            params=params,
-        ).to_arrow_table()
+        if where == "true" and limit is not None:
+            # a page of all lines: their positions, so DuckDB reads only the row groups
+            # holding them
+            rows = con.sql(
+                "SELECT * EXCLUDE (_line) FROM lines WHERE _line >= ? AND _line < ? ORDER BY _line",
+                params=[int(offset), int(offset) + int(limit)],
+            ).to_arrow_table()
+        else:
+            # in the file's order without sorting (DuckDB keeps insertion order), so a page
+            # stops reading once it has its lines
+            window = f" LIMIT {int(limit)}" if limit is not None else ""
+            window += f" OFFSET {int(offset)}" if offset else ""
+            rows = con.sql(
+                f"SELECT * EXCLUDE (_line) FROM lines WHERE {where}{window}", params=params
+            ).to_arrow_table()
     return LinesSlice(rows, int(total or 0), float(kg or 0.0))
 
 
