@@ -32,7 +32,9 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import fsspec
 import pyarrow as pa
@@ -92,20 +94,10 @@ class LineStore:
         key = self._key(sha256, fmt)
         if self._fs.exists(key):
             return sha256
-        parent = key.rsplit("/", 1)[0]
-        self._fs.makedirs(parent, exist_ok=True)
         if self.local:
-            handle, partial = tempfile.mkstemp(dir=parent, suffix=".partial")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(partial, key)
-            except BaseException:
-                Path(partial).unlink(missing_ok=True)
-                raise
+            self._write_local(key, lambda out: out.write(data))
         else:
+            self._fs.makedirs(key.rsplit("/", 1)[0], exist_ok=True)
             self._fs.pipe_file(key, bytes(data))
         return sha256
 
@@ -120,22 +112,34 @@ class LineStore:
         key = self._key(sha256, fmt)
         if self._fs.exists(key):
             return sha256
-        parent = key.rsplit("/", 1)[0]
-        self._fs.makedirs(parent, exist_ok=True)
         if self.local:
-            handle, partial = tempfile.mkstemp(dir=parent, suffix=".partial")
-            os.close(handle)
-            try:
-                shutil.copyfile(path, partial)
-                with open(partial, "rb+") as written:
-                    os.fsync(written.fileno())
-                os.replace(partial, key)
-            except BaseException:
-                Path(partial).unlink(missing_ok=True)
-                raise
+
+            def copy(out: BinaryIO) -> None:
+                with path.open("rb") as source:
+                    shutil.copyfileobj(source, out, 1 << 20)
+
+            self._write_local(key, copy)
         else:
+            self._fs.makedirs(key.rsplit("/", 1)[0], exist_ok=True)
             self._fs.put_file(str(path), key)
         return sha256
+
+    @staticmethod
+    def _write_local(key: str, write: Callable[[BinaryIO], object]) -> None:
+        """Write a local file beside its place and rename it into it once on disk, so a
+        reader never sees half a file."""
+        parent = key.rsplit("/", 1)[0]
+        os.makedirs(parent, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=parent, suffix=".partial")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                write(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, key)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
 
     def put_lines(self, lines: pa.Table) -> tuple[str, int]:
         """Write ``lines`` as Parquet (zstd, dictionary-encoded texts, the Arrow schema kept)

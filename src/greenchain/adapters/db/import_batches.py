@@ -32,6 +32,19 @@ class RowBatches(Protocol):
 
 
 @dataclass(frozen=True)
+class ImportRecord:
+    """What an import's record says of its file: its name and SHA-256, how many rows it had
+    and how many were rejected (with the report of them), and when it was imported."""
+
+    file_name: str
+    sha256: str
+    total_rows: int
+    rejected_rows: int
+    rejected_report: str | None
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
 class StoredImport:
     import_id: int
     inserted: int
@@ -51,13 +64,7 @@ def store_import(
     org_id: int,
     schema: RecordSchema,
     rows: pa.Table | RowBatches,
-    *,
-    file_name: str,
-    sha256: str,
-    total_rows: int,
-    rejected_rows: int,
-    rejected_report: str | None,
-    now: dt.datetime,
+    record: ImportRecord,
 ) -> StoredImport:
     """Record the import and upsert its rows batch by batch in ``tx``.
 
@@ -68,18 +75,7 @@ def store_import(
     hashed = schema.table in COMMITTED
     key_cols = ["org_id", *schema.key]
     has_rows = tx.scalar(f"SELECT 1 FROM {schema.table} WHERE org_id = {org_id} LIMIT 1")
-    import_id = record_import(
-        tx,
-        org_id,
-        schema,
-        rows.num_rows,
-        file_name=file_name,
-        sha256=sha256,
-        total_rows=total_rows,
-        rejected_rows=rejected_rows,
-        rejected_report=rejected_report,
-        now=now,
-    )
+    import_id = record_import(tx, org_id, schema, rows.num_rows, record)
     constants: dict[str, int | str] = {"org_id": org_id, "import_id": import_id}
     digest = StateDigest() if hashed and not has_rows else None
     try:
@@ -111,27 +107,21 @@ def record_import(
     org_id: int,
     schema: RecordSchema,
     rows_imported: int,
-    *,
-    file_name: str,
-    sha256: str,
-    total_rows: int,
-    rejected_rows: int,
-    rejected_report: str | None,
-    now: dt.datetime,
+    record: ImportRecord,
 ) -> int:
     """Store the import's record in ``tx``; returns its id."""
     header = pa.table(
         {
             "org_id": [org_id],
             "kind": [schema.kind],
-            "file_name": [file_name],
-            "file_sha256": [sha256],
-            "rows_total": [total_rows],
+            "file_name": [record.file_name],
+            "file_sha256": [record.sha256],
+            "rows_total": [record.total_rows],
             "rows_imported": [rows_imported],
-            "rows_rejected": [rejected_rows],
+            "rows_rejected": [record.rejected_rows],
             "rows_unchanged": [0],
-            "rejected_report": pa.array([rejected_report], pa.string()),
-            "created_at": tx.timestamp(now),
+            "rejected_report": pa.array([record.rejected_report], pa.string()),
+            "created_at": tx.timestamp(record.now),
         }
     )
     return int(tx.insert_select("imports", header, returning="id"))

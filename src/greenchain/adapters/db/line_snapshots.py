@@ -37,6 +37,7 @@ from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkTransaction
 from greenchain.adapters.db.import_batches import (
     BATCH_ROWS,
+    ImportRecord,
     RowBatches,
     StoredImport,
     record_import,
@@ -82,13 +83,7 @@ def store_snapshot_import(
     org_id: int,
     schema: RecordSchema,
     rows: pa.Table | RowBatches,
-    *,
-    file_name: str,
-    sha256: str,
-    total_rows: int,
-    rejected_rows: int,
-    rejected_report: str | None,
-    now: dt.datetime,
+    record: ImportRecord,
 ) -> StoredImport:
     """Record the import and write the organisation's new snapshot of ``schema.table``."""
     table = schema.table
@@ -98,18 +93,7 @@ def store_snapshot_import(
         f"SELECT sha256 FROM line_snapshots WHERE org_id = {int(org_id)} "
         f"AND table_name = '{table}' ORDER BY id DESC LIMIT 1"
     )
-    import_id = record_import(
-        tx,
-        org_id,
-        schema,
-        rows.num_rows,
-        file_name=file_name,
-        sha256=sha256,
-        total_rows=total_rows,
-        rejected_rows=rejected_rows,
-        rejected_report=rejected_report,
-        now=now,
-    )
+    import_id = record_import(tx, org_id, schema, rows.num_rows, record)
     with tempfile.TemporaryDirectory(prefix="greenchain-snapshot-") as folder:
         source = _rows_file(rows, Path(folder))
         prior = (
@@ -132,7 +116,7 @@ def store_snapshot_import(
                 "sha256": [snapshot_sha],
                 "rows": [count],
                 "state_sha256": [state],
-                "created_at": tx.timestamp(now),
+                "created_at": tx.timestamp(record.now),
             }
         ),
     )

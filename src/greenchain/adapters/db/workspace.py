@@ -30,7 +30,7 @@ from sqlalchemy import (
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
 from greenchain.adapters.db.engine import make_engine, upgrade
-from greenchain.adapters.db.import_batches import RowBatches, store_import
+from greenchain.adapters.db.import_batches import ImportRecord, RowBatches, store_import
 from greenchain.adapters.db.line_snapshots import (
     SNAPSHOT_TABLES,
     SnapshotReader,
@@ -636,36 +636,12 @@ class SqlWorkspace:
         """Upsert the validated ``rows`` (an Arrow table or a source read in batches) in
         bounded batches and record the import, all in one transaction, in which
         ``then(transaction, import_id)`` runs last (the import's ledger entry)."""
+        record = ImportRecord(file_name, sha256, total_rows, rejected_rows, rejected_report, now)
         with self.bulk.transaction() as tx:
             if schema.table in SNAPSHOT_TABLES:
-                stored = store_snapshot_import(
-                    tx,
-                    self.lines,
-                    org_id,
-                    schema,
-                    rows,
-                    file_name=file_name,
-                    sha256=sha256,
-                    total_rows=total_rows,
-                    rejected_rows=rejected_rows,
-                    rejected_report=rejected_report,
-                    now=now,
-                )
-                if then is not None:
-                    then(tx, stored.import_id)
-                return ImportOutcome(stored.import_id, stored.inserted, stored.updated)
-            stored = store_import(
-                tx,
-                org_id,
-                schema,
-                rows,
-                file_name=file_name,
-                sha256=sha256,
-                total_rows=total_rows,
-                rejected_rows=rejected_rows,
-                rejected_report=rejected_report,
-                now=now,
-            )
+                stored = store_snapshot_import(tx, self.lines, org_id, schema, rows, record)
+            else:
+                stored = store_import(tx, org_id, schema, rows, record)
             if then is not None:
                 then(tx, stored.import_id)
         return ImportOutcome(stored.import_id, stored.inserted, stored.updated)
