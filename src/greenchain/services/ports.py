@@ -240,6 +240,7 @@ class Workspace(Protocol):
         offset: int = 0,
         limit: int | None = None,
         scope_asked: str = "",
+        tonnes: bool = True,
     ) -> LinesSlice:
         """The selected lines from ``offset`` (at most ``limit``), read from the run's line
         file: only what the query needs."""

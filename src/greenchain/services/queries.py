@@ -104,7 +104,7 @@ def get_run_lines_page(
     member = principal.membership(org_slug)
     start = (max(page, 1) - 1) * per_page
     found = ctx.workspace.select_run_lines(
-        member.org_id, run_id, LineSelection(), offset=start, limit=per_page
+        member.org_id, run_id, LineSelection(), offset=start, limit=per_page, tonnes=False
     )
     if start >= found.total and found.total:
         raise NotFoundError(f"page {page} is beyond the {found.total} lines of run {run_id}")

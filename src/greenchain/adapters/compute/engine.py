@@ -547,7 +547,7 @@ class DuckDbEngine:
         return found
 
     def digest(self, inputs: Mapping[str, pa.Table]) -> str:
-        from greenchain.adapters.db.workspace import digest_tables
+        from greenchain.adapters.db.runs import digest_tables
 
         return digest_tables(inputs)
 

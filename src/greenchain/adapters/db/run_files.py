@@ -214,18 +214,27 @@ def select_lines(
     offset: int = 0,
     limit: int | None = None,
     scope_asked: str = "",
+    tonnes: bool = True,
 ) -> LinesSlice:
     """The selected lines from ``offset`` (at most ``limit``), in the run's order, read from
     the file by DuckDB: only the row groups and columns the query needs. ``kg_co2e`` adds
     location-based Scope 2 lines only when they are what was asked for (``scope_asked``):
-    they sit beside the market-based ones."""
+    they sit beside the market-based ones; without ``tonnes`` it is not summed (0), and the
+    count of all lines of a Parquet file comes from its footer."""
     where, params = _where(selection)
     with lines_view(path, fmt, numbered=True) as con:
-        total, kg = con.sql(
-            f"SELECT count(*), sum(CASE WHEN ? OR CAST(scope AS VARCHAR) IS DISTINCT FROM "
-            f"'2_location' THEN kg_co2e END) FROM lines WHERE {where}",
-            params=[scope_asked == "2_location", *params],
-        ).fetchall()[0]
+        if not tonnes and where == "true" and fmt == "parquet":
+            total, kg = pq.ParquetFile(path).metadata.num_rows, 0.0
+        elif not tonnes:
+            total, kg = con.sql(
+                f"SELECT count(*), 0.0 FROM lines WHERE {where}", params=params
+            ).fetchall()[0]
+        else:
+            total, kg = con.sql(
+                f"SELECT count(*), sum(CASE WHEN ? OR CAST(scope AS VARCHAR) IS DISTINCT FROM "
+                f"'2_location' THEN kg_co2e END) FROM lines WHERE {where}",
+                params=[scope_asked == "2_location", *params],
+            ).fetchall()[0]
         if where == "true" and limit is not None:
             # a page of all lines: their positions, so DuckDB reads only the row groups
             # holding them
