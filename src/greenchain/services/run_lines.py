@@ -110,24 +110,20 @@ def page_of(
     ctx: Context, org_id: int, run_id: int, flt: LineFilter, page: int = 1, per_page: int = 100
 ) -> dict[str, Any]:
     """One page of the organisation's filtered lines (the caller checked access)."""
+    offset = (page - 1) * per_page
     if flt.rejected:
         rejected = ctx.workspace.rejected_run_lines(org_id, run_id)
-        total, kg, rows = int(rejected.num_rows), 0.0, None
+        total, kg = int(rejected.num_rows), 0.0
+        rows = rejected.slice(offset, per_page).to_pylist()
     else:
-        first = ctx.workspace.select_run_lines(
-            org_id, run_id, flt.selection(), limit=0, scope_asked=flt.scope
+        # the count, the tonnes and the page's lines in one read of the run's file
+        found = ctx.workspace.select_run_lines(
+            org_id, run_id, flt.selection(), offset=offset, limit=per_page, scope_asked=flt.scope
         )
-        total, kg = first.total, first.kg_co2e
+        total, kg, rows = found.total, found.kg_co2e, found.rows.to_pylist()
     pages = max(1, -(-total // per_page))
     if page > pages:
         raise NotFoundError(f"page {page} is beyond the {pages} page(s) of these lines")
-    offset = (page - 1) * per_page
-    if flt.rejected:
-        rows = rejected.slice(offset, per_page).to_pylist()
-    else:
-        rows = ctx.workspace.select_run_lines(
-            org_id, run_id, flt.selection(), offset=offset, limit=per_page
-        ).rows.to_pylist()
     return {
         "run_id": run_id,
         "total": total,
