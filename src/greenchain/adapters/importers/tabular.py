@@ -133,7 +133,9 @@ class CsvSource:
     def column_names(self) -> list[str]:
         return [ROW, *dict.fromkeys(n for n in map(_clean_header, self.header) if n)]
 
-    def select_sql(self) -> str:
+    def select_sql(self, *, numbered: bool = True) -> str:
+        """The file's columns by their cleaned names; ``numbered``: with the spreadsheet row
+        number ``_row`` first (a window over the whole file: only where rows are looked up)."""
         path = str(self.path).replace("'", "''")
         seen: set[str] = set()
         names = []
@@ -142,8 +144,9 @@ class CsvSource:
             if name and name not in seen:  # by position: DuckDB rewrites odd header names
                 seen.add(name)
                 names.append(f"#{position} AS {_quote(name)}")
+        number = f"(row_number() OVER () + 1)::BIGINT AS {ROW}, " if numbered else ""
         return (
-            f"SELECT (row_number() OVER () + 1)::BIGINT AS {ROW}, {', '.join(names)} "
+            f"SELECT {number}{', '.join(names)} "
             f"FROM read_csv('{path}', "
             "all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
             "strict_mode = false, null_padding = true)"
@@ -444,9 +447,8 @@ def _validate(
 ) -> ValidatedFile:
     present = set(table.column_names)
     work = Path(folder.name)
-    database = work / "validate.duckdb"
+    # in memory, spilling to the folder beyond the limit (no database file to write)
     con = duckdb.connect(
-        str(database),
         config={
             "memory_limit": VALIDATION_MEMORY,
             "temp_directory": str(work / "spill"),
@@ -458,7 +460,7 @@ def _validate(
             con.execute(f"CREATE TEMP VIEW raw AS {table.select_sql()}")
         else:
             con.register("raw", table)
-        selects = [ROW]
+        selects = []
         for col in schema.columns:
             if heading[col.name] in present:
                 expr = f"NULLIF(TRIM({_quote(heading[col.name])}), '')"
@@ -470,7 +472,16 @@ def _validate(
                 expr = f"COALESCE({expr}, '{col.default}')"
             selects.append(f"{expr} AS {_quote(col.name)}")
         try:
-            con.execute(f"CREATE TABLE src AS SELECT {', '.join(selects)} FROM raw")
+            if isinstance(table, CsvSource):
+                # the rows in file order (insertion order is kept): a row's number is its
+                # position, no window over the file
+                con.execute(
+                    f"CREATE TABLE cells AS SELECT {', '.join(selects)} "
+                    f"FROM ({table.select_sql(numbered=False)})"
+                )
+                con.execute(f"CREATE VIEW src AS SELECT (rowid + 2)::BIGINT AS {ROW}, * FROM cells")
+            else:
+                con.execute(f"CREATE TABLE src AS SELECT {', '.join([ROW, *selects])} FROM raw")
         except duckdb.Error as exc:
             raise InvalidDataError(f"{file_name}: not a readable CSV file ({exc})") from None
         for ref, values in references.items():
@@ -486,11 +497,17 @@ def _validate(
             for field, cond, reason in checks
         )
         keys = ", ".join(_quote(k) for k in schema.key)
+        # the first row of each key that occurs more than once (few: a join, not a window)
+        con.execute(
+            f"CREATE TABLE repeated AS SELECT {keys}, min({ROW}) AS _first_row FROM src "
+            f"GROUP BY ALL HAVING count(*) > 1"
+        )
+        same = " AND ".join(f"r.{_quote(k)} IS NOT DISTINCT FROM s.{_quote(k)}" for k in schema.key)
         con.execute(
             f"CREATE TABLE problems AS SELECT row, p.field AS field, p.value AS value, "
             f"p.reason AS reason FROM ("
             f"SELECT {ROW} AS row, unnest(list_filter([{cases}], lambda x: x IS NOT NULL)) AS p "
-            f"FROM (SELECT *, min({ROW}) OVER (PARTITION BY {keys}) AS _first_row FROM src)) "
+            f"FROM (SELECT s.*, r._first_row FROM src s LEFT JOIN repeated r ON {same})) "
             f"ORDER BY row, field"
         )
         counted = con.execute("SELECT count(*) FROM problems").fetchone()
@@ -518,7 +535,6 @@ def _validate(
         total = con.execute("SELECT count(*) FROM src").fetchone()
     finally:
         con.close()
-    database.unlink(missing_ok=True)
     problems = tuple(
         RowProblem(row=int(row), field=str(name), value=str(value or ""), reason=str(reason))
         for row, name, value, reason in kept
