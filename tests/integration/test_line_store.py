@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import insert, select
 
 from greenchain.adapters.db import tables as t
-from greenchain.adapters.db.run_files import dictionary_encoded
 from greenchain.adapters.linestore import LineStore, default_location
 from greenchain.adapters.signing import verify_signature
 from greenchain.domain.lines import LineSelection
@@ -91,11 +90,15 @@ def test_a_changed_line_file_is_named_by_ledger_verify(ctx: Context, tmp_path: P
 
 
 def _legacy_arrow_bytes(lines: pa.Table) -> bytes:
-    """The lines as the previous release stored them in the database: an LZ4 Arrow stream."""
+    """The lines as the previous release stored them in the database: an LZ4 Arrow stream,
+    its repeated texts dictionary-encoded."""
+    for name in ("source", "scope", "method", "factor_set", "activity_unit", "note"):
+        index = lines.column_names.index(name)
+        lines = lines.set_column(index, name, pc.dictionary_encode(lines.column(name)))
     sink = pa.BufferOutputStream()
     options = pa.ipc.IpcWriteOptions(compression="lz4", use_threads=True)
     with pa.ipc.new_stream(sink, lines.schema, options=options) as writer:
-        writer.write_table(dictionary_encoded(lines), max_chunksize=256_000)
+        writer.write_table(lines, max_chunksize=256_000)
     return bytes(sink.getvalue())
 
 
@@ -105,7 +108,7 @@ def _store_the_previous_way(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> No
     workspace: Any = ctx.workspace
 
     def save_run(**kw: Any) -> int:
-        blob = _legacy_arrow_bytes(kw["lines"])
+        blob = _legacy_arrow_bytes(kw["lines"].table())
         with workspace.engine.begin() as conn:
             key = conn.execute(
                 insert(t.calculation_runs).values(
@@ -213,9 +216,9 @@ def test_a_store_behind_an_fsspec_url_keeps_each_content_once_and_reads_a_checke
     tmp_path: Path,
 ):
     store = LineStore("memory://greenchain-test-lines", cache_dir=tmp_path / "cache")
-    lines = pa.table({"source_id": ["a", "b"], "kg_co2e": [1.5, 2.5]})
-    sha, size = store.put_lines(lines)
-    assert store.put_lines(lines) == (sha, size)
+    pq.write_table(pa.table({"source_id": ["a", "b"], "kg_co2e": [1.5, 2.5]}), tmp_path / "l.pq")
+    sha = store.put_file(tmp_path / "l.pq", "parquet")
+    assert store.put_file(tmp_path / "l.pq", "parquet") == sha
     assert not store.local
     copy = Path(store.path(sha, "parquet"))
     assert copy.is_relative_to(tmp_path / "cache")

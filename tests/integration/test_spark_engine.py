@@ -17,6 +17,7 @@ import pyarrow as pa
 import pytest
 
 from greenchain.adapters.compute.engine import CalculationOutput, DuckDbEngine
+from greenchain.adapters.compute.sources import ParquetInput
 from greenchain.domain.inventory import InventoryReport
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory
@@ -35,6 +36,7 @@ class Recording:
     def __init__(self, engine: DuckDbEngine) -> None:
         self.engine = engine
         self.outputs: list[CalculationOutput] = []
+        self.inputs: list[Any] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)
@@ -42,6 +44,7 @@ class Recording:
     def calculate(self, **kwargs: Any) -> CalculationOutput:
         output = self.engine.calculate(**kwargs)
         self.outputs.append(output)
+        self.inputs.append(kwargs["inputs"])
         return output
 
 
@@ -51,6 +54,13 @@ class Runs:
     spark: CalculationOutput
     duckdb_report: InventoryReport
     spark_report: InventoryReport
+    #: the result lines each run stored (the file each engine wrote)
+    duckdb_lines: pa.Table
+    spark_lines: pa.Table
+    #: the purchase lines each engine was given
+    duckdb_purchases: Any
+    spark_purchases: Any
+    snapshot: str
 
 
 def _organisation(ctx: Any, folder: Path) -> None:
@@ -137,7 +147,18 @@ def runs(
         _organisation(ctx, folder)
         duckdb_report = calculate_inventory(replace(ctx, engine=duckdb), "acme", 2024)
         spark_report = calculate_inventory(replace(ctx, engine=spark), "acme", 2024)
-        yield Runs(duckdb.outputs[0], spark.outputs[0], duckdb_report, spark_report)
+        org_id = ctx.workspace.get_org("acme").id
+        yield Runs(
+            duckdb.outputs[0],
+            spark.outputs[0],
+            duckdb_report,
+            spark_report,
+            ctx.workspace.run_lines(org_id, duckdb_report.run_id),
+            ctx.workspace.run_lines(org_id, spark_report.run_id),
+            duckdb.inputs[0]["purchases"],
+            spark.inputs[0]["purchases"],
+            ctx.workspace.snapshots.path(org_id, "purchase_lines"),  # type: ignore[attr-defined]
+        )
     finally:
         stop_spark()
         ctx.workspace.close()  # type: ignore[attr-defined]
@@ -166,7 +187,7 @@ def _sorted_rows(table: pa.Table) -> list[dict[str, Any]]:
 
 
 def test_the_inputs_bring_every_kind_of_line(runs: Runs) -> None:
-    lines = runs.duckdb.lines.to_pylist()
+    lines = runs.duckdb_lines.to_pylist()
     assert {r["method"] for r in lines} == {
         "spend_based",
         "supplier_specific",
@@ -179,9 +200,19 @@ def test_the_inputs_bring_every_kind_of_line(runs: Runs) -> None:
     assert runs.duckdb.instrument_mwh > 0
 
 
+def test_both_engines_read_the_purchase_lines_from_the_snapshot_file(runs: Runs) -> None:
+    for given in (runs.duckdb_purchases, runs.spark_purchases):
+        assert isinstance(given, ParquetInput)
+        assert given.path == runs.snapshot  # Spark's executors read it: spark.read.parquet
+        assert "2024-01-01" in given.where
+
+
 def test_spark_gives_the_same_result_lines(runs: Runs) -> None:
-    assert runs.spark.lines.schema == runs.duckdb.lines.schema
-    duckdb, spark = _sorted_rows(runs.duckdb.lines), _sorted_rows(runs.spark.lines)
+    def columns(lines: pa.Table) -> list[tuple[str, pa.DataType]]:
+        return [(f.name, f.type) for f in lines.schema]  # which writer knew a column non-null
+
+    assert columns(runs.spark_lines) == columns(runs.duckdb_lines)
+    duckdb, spark = _sorted_rows(runs.duckdb_lines), _sorted_rows(runs.spark_lines)
     assert len(spark) == len(duckdb)
     for a, b in zip(duckdb, spark, strict=True):
         _same(a, b, f"line {a['source_id']}/{a['scope']}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import random
 import re
@@ -471,14 +472,22 @@ def generate_purchase_lines(
     n: int, *, seed: int, supplier_ids: Sequence[str], naics_codes: Sequence[str], year: int
 ) -> Iterator[tuple[str, ...]]:
     """``n`` plausible purchase lines (columns of the purchases format), Pareto-distributed
-    over ``supplier_ids``; used by benchmarks with synthetic suppliers."""
+    over ``supplier_ids``; used by benchmarks with synthetic suppliers. Lines are made as they
+    are read (the suppliers drawn 100,000 at a time), so a hundred million take no memory."""
     rng = random.Random(seed)
     weights = [rng.paretovariate(1.1) for _ in supplier_ids]
-    suppliers = rng.choices(range(len(supplier_ids)), weights=weights, k=n)
+    draw = random.Random(seed + 1)
+    cumulative = list(itertools.accumulate(weights))
+
+    def suppliers() -> Iterator[int]:
+        for first in range(0, n, 100_000):
+            k = min(100_000, n - first)
+            yield from draw.choices(range(len(supplier_ids)), cum_weights=cumulative, k=k)
+
     start = dt.date(year, 1, 1).toordinal()
     days = dt.date(year, 12, 31).toordinal() - start + 1
     currencies = ("USD", "USD", "USD", "EUR", "JPY")
-    for i, s in enumerate(suppliers, start=1):
+    for i, s in enumerate(suppliers(), start=1):
         date = dt.date.fromordinal(start + rng.randrange(days)).isoformat()
         yield (
             f"PO-{year}-{i:07d}",

@@ -27,7 +27,6 @@ fsspec (filesystem_spec.readthedocs.io).
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import shutil
 import tempfile
@@ -37,18 +36,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 import fsspec
-import pyarrow as pa
-import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from greenchain.domain.errors import ConfigurationError, StoredFileError
 
 #: File name endings of the formats a run's lines are stored in.
 SUFFIXES = {"parquet": ".parquet", "arrow": ".arrows"}
-
-#: Rows per Parquet row group: small enough that a page of lines reads one group, large
-#: enough that a full scan is a few hundred reads for a hundred million lines.
-ROW_GROUP_ROWS = 256_000
 
 
 def default_location(database_url: str) -> str:
@@ -140,20 +133,6 @@ class LineStore:
         except BaseException:
             Path(partial).unlink(missing_ok=True)
             raise
-
-    def put_lines(self, lines: pa.Table) -> tuple[str, int]:
-        """Write ``lines`` as Parquet (zstd, dictionary-encoded texts, the Arrow schema kept)
-        and return the file's SHA-256 and size in bytes."""
-        sink = io.BytesIO()
-        pq.write_table(
-            lines,
-            sink,
-            row_group_size=ROW_GROUP_ROWS,
-            compression="zstd",
-            write_statistics=True,
-        )
-        data = sink.getbuffer()
-        return self.put_bytes(data, "parquet"), len(data)
 
     def exists(self, sha256: str, fmt: str) -> bool:
         return bool(self._fs.exists(self._key(sha256, fmt)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -120,6 +121,7 @@ def calculate_inventory(
     with (
         ctx.progress(f"Calculating {org_slug} {year} ({gwp_set.value})") as step,
         ThreadPoolExecutor(max_workers=1) as pool,
+        ExitStack() as cleanup,
     ):
         digest = pool.submit(ctx.engine.digest, inputs)  # overlaps with the calculation
         result = ctx.engine.calculate(
@@ -139,6 +141,7 @@ def calculate_inventory(
             material_map=material_map,
             regional_eeio=regional_eeio,
         )
+        cleanup.callback(result.close)  # the lines' file, once stored (or refused)
         step("calculated")
         names = ws.supplier_names(org.id)
         suppliers = [

@@ -158,16 +158,21 @@ def purchase_sql(
         LEFT JOIN er ON er.naics_code = p.naics_code AND er.country = p.supplier_country
         LEFT JOIN material_map mm ON mm.material = p.material AND mm.unit = p.unit
     ),
+    -- the supplier-specific spend of each supplier that allocated its emissions itself
+    allocating AS (
+        SELECT supplier_id, sum(amount * fx_rate) AS spend_usd FROM m
+        WHERE supplier_allocated_kg IS NOT NULL AND method = 'supplier_specific'
+        GROUP BY supplier_id
+    ),
     mr AS (
         -- an allocation by the supplier is spread over its supplier-specific lines by spend
         SELECT m.*,
                CASE WHEN supplier_allocated_kg IS NOT NULL AND method = 'supplier_specific'
-                    THEN supplier_allocated_kg * amount * fx_rate / nullif(sum(
-                        CASE WHEN method = 'supplier_specific' THEN amount * fx_rate END
-                    ) OVER (PARTITION BY m.supplier_id), 0)
+                    THEN supplier_allocated_kg * amount * fx_rate / nullif(al.spend_usd, 0)
                     ELSE revenue_allocated_kg END AS allocated_kg,
                rp.activity_ids AS replaced_by
-        FROM m LEFT JOIN replaced rp
+        FROM m LEFT JOIN allocating al ON al.supplier_id = m.supplier_id
+        LEFT JOIN replaced rp
                ON rp.supplier_id = m.supplier_id AND rp.category = m.scope3_category
               AND m.method IN ('spend_based', 'supplier_specific')
     ),

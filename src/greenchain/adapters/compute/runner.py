@@ -6,16 +6,30 @@ materialises the intermediate tables and returns rows or Arrow tables.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
 
+#: Rows per row group of a result lines file (DuckDB's default): a page of lines reads one or
+#: two of them, and DuckDB's threads write groups of this size in parallel.
+RESULT_ROW_GROUP_ROWS = 122_880
+
 
 class SqlRunner(Protocol):
     def register(self, name: str, data: pa.Table) -> None:
         """Make an Arrow table readable as ``name``."""
+        ...
+
+    def register_parquet(self, name: str, path: str) -> None:
+        """Make a Parquet file readable as ``name`` (read where the statements run)."""
+        ...
+
+    def write_parquet(self, select: str, out: Path) -> None:
+        """Write the rows of ``select`` to the Parquet file ``out`` (a local path)."""
         ...
 
     def materialize(self, name: str, select: str) -> None:
@@ -30,19 +44,18 @@ class SqlRunner(Protocol):
 
     def arrow(self, select: str) -> pa.Table: ...
 
-    def dictionary_arrow(self, select: str, columns: tuple[str, ...]) -> pa.Table:
-        """``select`` as Arrow with the texts of ``columns`` dictionary-encoded (the smallest
-        unsigned index type that holds their distinct values)."""
-        ...
-
 
 class DuckDbRunner:
     """The default engine: an in-process DuckDB connection over the Arrow tables (no copy)."""
 
     def __init__(self) -> None:
+        # beyond DuckDB's memory limit (80 % of the machine's) the intermediate tables spill
+        # to a folder of their own, removed with the runner
+        self.spill = tempfile.TemporaryDirectory(prefix="greenchain-calc-")
+        self.con = duckdb.connect(config={"temp_directory": self.spill.name})
         # no progress bar on the output of a server or worker calculating in a thread
-        self.con = duckdb.connect()
         self.con.execute("SET enable_progress_bar = false")
+        self.con.execute("SET preserve_insertion_order = true")
 
     def __enter__(self) -> DuckDbRunner:
         return self
@@ -54,9 +67,22 @@ class DuckDbRunner:
         trace: TracebackType | None,
     ) -> None:
         self.con.close()
+        self.spill.cleanup()
 
     def register(self, name: str, data: pa.Table) -> None:
         self.con.register(name, data)
+
+    def register_parquet(self, name: str, path: str) -> None:
+        quoted = path.replace("'", "''")
+        self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
+
+    def write_parquet(self, select: str, out: Path) -> None:
+        # DuckDB's writer: threads in parallel, rows in order, repeated texts dictionary-encoded
+        quoted = str(out).replace("'", "''")
+        self.con.execute(
+            f"COPY ({select}) TO '{quoted}' (FORMAT parquet, COMPRESSION zstd, "
+            f"ROW_GROUP_SIZE {RESULT_ROW_GROUP_ROWS})"
+        )
 
     def materialize(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
@@ -69,14 +95,3 @@ class DuckDbRunner:
 
     def arrow(self, select: str) -> pa.Table:
         return self.con.sql(select).to_arrow_table()
-
-    def dictionary_arrow(self, select: str, columns: tuple[str, ...]) -> pa.Table:
-        # Repeated texts become ENUMs, which reach Arrow dictionary-encoded: compact to store.
-        self.con.execute(f"CREATE TEMP VIEW dictionary_source AS {select}")
-        for column in columns:
-            self.con.execute(
-                f"CREATE TYPE {column}_t AS ENUM "
-                f"(SELECT DISTINCT {column} FROM dictionary_source WHERE {column} IS NOT NULL)"
-            )
-        casts = ", ".join(f"{c}::{c}_t AS {c}" for c in columns)
-        return self.con.sql(f"SELECT * REPLACE ({casts}) FROM dictionary_source").to_arrow_table()

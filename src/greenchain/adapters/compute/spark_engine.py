@@ -1,5 +1,6 @@
 """The calculation on Apache Spark: the statements of the DuckDB engine, transpiled by SQLGlot
-to Spark SQL, over the same Arrow inputs loaded as Spark DataFrames.
+to Spark SQL, over the same inputs: the purchase lines' snapshot file read by the executors
+(``spark.read.parquet``), the small tables loaded from Arrow.
 
 PySpark is imported only here, and this module only when the Spark engine is chosen
 (``GREENCHAIN_ENGINE=spark`` or ``greenchain calc --engine spark``). Without a master URL the
@@ -15,14 +16,15 @@ import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import sqlglot
 
 from greenchain.adapters.compute.engine import DuckDbEngine
-from greenchain.adapters.compute.runner import SqlRunner
+from greenchain.adapters.compute.runner import RESULT_ROW_GROUP_ROWS, SqlRunner
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -104,12 +106,6 @@ def _plain_arrow(data: pa.Table) -> pa.Table:
     return data.cast(pa.schema(fields))
 
 
-def _smallest_index(size: int) -> pa.DataType:
-    if size <= 255:
-        return pa.uint8()
-    return pa.uint16() if size <= 65_535 else pa.uint32()
-
-
 class SparkRunner:
     """Runs the calculation's statements in a new Spark session of the shared context (its own
     temporary views, so calculations at the same time do not see each other's tables)."""
@@ -139,6 +135,11 @@ class SparkRunner:
         frame.createOrReplaceTempView(name)
         self.views.append(name)
 
+    def register_parquet(self, name: str, path: str) -> None:
+        # read by the executors (a path they reach: a shared filesystem or object storage)
+        self.spark.read.parquet(path).createOrReplaceTempView(name)
+        self.views.append(name)
+
     def materialize(self, name: str, select: str) -> None:
         frame = self._frame(select).cache()
         self.cached.append(frame)
@@ -156,14 +157,9 @@ class SparkRunner:
         with _quiet():
             return _plain_arrow(self._frame(select).toArrow())
 
-    def dictionary_arrow(self, select: str, columns: tuple[str, ...]) -> pa.Table:
-        data = self.arrow(select)
-        for column in columns:
-            index = data.column_names.index(column)
-            encoded = pc.dictionary_encode(data.column(column)).combine_chunks()
-            kind = pa.dictionary(_smallest_index(len(encoded.dictionary)), pa.string())
-            data = data.set_column(index, column, encoded.cast(kind))
-        return data
+    def write_parquet(self, select: str, out: Path) -> None:
+        # one file on the driver's disk, written from the rows Spark returns as Arrow
+        pq.write_table(self.arrow(select), out, row_group_size=RESULT_ROW_GROUP_ROWS)
 
 
 class SparkEngine(DuckDbEngine):

@@ -187,8 +187,7 @@ def _merge(
             f"UNION ALL SELECT {columns} FROM new_rows"
         )
     con.execute(
-        f"COPY ({merged}) TO {_quoted(out)} "
-        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 256000)"
+        f"COPY ({merged}) TO {_quoted(out)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
     )
     return updated
 
@@ -225,9 +224,13 @@ class SnapshotReader:
         self.engine = engine
         self.store = store
 
-    def path(self, org_id: int, table: str) -> str | None:
+    def current(self, org_id: int, table: str) -> Any:
+        """The organisation's newest snapshot row of ``table`` (``None``: no lines)."""
         with self.engine.connect() as conn:
-            row = current(conn, org_id, table)
+            return current(conn, org_id, table)
+
+    def path(self, org_id: int, table: str) -> str | None:
+        row = self.current(org_id, table)
         return None if row is None else self.store.path(row.sha256, "parquet")
 
     def rows(self, org_id: int, table: str) -> int:

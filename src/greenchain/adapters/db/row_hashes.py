@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Boolean, Date, Float, Integer, Table
 
+from greenchain.adapters.compute.sources import SQL_TYPES
 from greenchain.adapters.db import tables as t
 from greenchain.domain.records import ROW_HASHED_TABLES
 
@@ -88,23 +89,13 @@ def _typed(table_name: str, rows: pa.Table) -> pa.Table:
     )
 
 
-#: DuckDB's names of the Arrow types content columns are declared with.
-_SQL_TYPES = {
-    pa.string(): "VARCHAR",
-    pa.int64(): "BIGINT",
-    pa.float64(): "DOUBLE",
-    pa.date32(): "DATE",
-    pa.bool_(): "BOOLEAN",
-}
-
-
 def typed_content_sql(table_name: str, present: Collection[str]) -> list[str]:
     """SQL select items giving each content column of ``table_name`` its declared type, from
     a source holding the ``present`` columns (an absent one is a typed NULL): the same values
     :func:`row_hashes` hashes after casting Arrow columns."""
     items = []
     for field in content_schema(table_name):
-        kind = _SQL_TYPES[field.type]
+        kind = SQL_TYPES[field.type]
         source = f'CAST("{field.name}" AS {kind})' if field.name in present else f"NULL::{kind}"
         items.append(f'{source} AS "{field.name}"')
     return items

@@ -17,7 +17,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, select, update
 
@@ -32,19 +31,6 @@ def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = true")
     return con
-
-
-#: Texts repeated over many lines, stored dictionary-encoded (the Arrow schema kept in the
-#: file gives readers the same types back).
-DICTIONARY_COLUMNS = ("source", "scope", "method", "factor_set", "activity_unit", "note")
-
-
-def dictionary_encoded(lines: pa.Table) -> pa.Table:
-    for name in DICTIONARY_COLUMNS:
-        if name in lines.column_names and not pa.types.is_dictionary(lines.schema.field(name).type):
-            index = lines.column_names.index(name)
-            lines = lines.set_column(index, name, pc.dictionary_encode(lines.column(name)))
-    return lines
 
 
 def read_line_file(path: str, fmt: str) -> pa.Table:

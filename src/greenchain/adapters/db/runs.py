@@ -7,7 +7,6 @@ ledger records).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,10 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine, func, insert, select
 
+from greenchain.adapters.compute.collect import ResultLines
+from greenchain.adapters.compute.sources import Input, ParquetInput
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
 from greenchain.adapters.db.line_snapshots import SnapshotReader
-from greenchain.adapters.db.run_files import dictionary_encoded
 from greenchain.adapters.linestore import LineStore
 from greenchain.domain.errors import NotFoundError
 
@@ -50,8 +50,9 @@ class CalculationRuns:
 
     def load_calculation_inputs(
         self, org_id: int, year: int, supplier_data_max_age_years: int = 0
-    ) -> dict[str, pa.Table]:
-        """The input tables of ``year``; supplier data of ``year`` and of up to
+    ) -> dict[str, Input]:
+        """The input tables of ``year`` (the purchase lines as a selection of the snapshot
+        file, read by the engine); supplier data of ``year`` and of up to
         ``supplier_data_max_age_years`` before it (the engine uses the latest of each supplier).
         """
         start, end = f"{year}-01-01", f"{year}-12-31"
@@ -89,20 +90,25 @@ class CalculationRuns:
             )
             + " ORDER BY instrument_id",
         }
-        purchases = self.snapshots.arrow(
-            org_id,
-            "purchase_lines",
-            "SELECT line_id, supplier_id, amount, currency, naics_code, scope3_category, "
-            "quantity, unit, product_id, CAST(month(date) AS INTEGER) AS month, material "
-            "FROM lines WHERE date BETWEEN ? AND ? ORDER BY line_id",
-            [dt.date(year, 1, 1), dt.date(year, 12, 31)],
-        )
         with self.bulk.transaction() as tx:
-            tables = {
+            tables: dict[str, Input] = {
                 name: _typed(tx.fetch_declared(sql, INPUT_SCHEMAS[name]), INPUT_SCHEMAS[name])
                 for name, sql in queries.items()
             }
-        return {"purchases": _typed(purchases, INPUT_SCHEMAS["purchases"]), **tables}
+        # the year's purchase lines: read from the organisation's snapshot file by the engine
+        snapshot = self.snapshots.current(org_id, "purchase_lines")
+        tables["purchases"] = (
+            INPUT_SCHEMAS["purchases"].empty_table()
+            if snapshot is None
+            else ParquetInput(
+                path=self.lines.path(snapshot.sha256, "parquet"),
+                sha256=snapshot.sha256,
+                schema=INPUT_SCHEMAS["purchases"],
+                where=f"date BETWEEN DATE '{start}' AND DATE '{end}'",
+                expressions={"month": "month(date)"},
+            )
+        )
+        return tables
 
     def save_run(
         self,
@@ -114,16 +120,16 @@ class CalculationRuns:
         inputs_sha256: str,
         factor_sets: Sequence[str],
         summary: Mapping[str, Any],
-        lines: pa.Table,
+        lines: ResultLines,
         rejected: pa.Table,
         restatements: Iterable[Mapping[str, Any]],
         now: dt.datetime,
         then: Callable[[object, int], object] | None = None,
     ) -> int:
-        """Store a calculation run: its lines as a Parquet file of the line store (written
-        first, named by its SHA-256), the run in one transaction in which
-        ``then(connection, run_id)`` runs last (the run's ledger entry); runs never change."""
-        lines_sha256, _ = self.lines.put_lines(dictionary_encoded(lines))
+        """Store a calculation run: its lines' Parquet file in the line store (first, named by
+        its SHA-256), the run in one transaction in which ``then(connection, run_id)`` runs
+        last (the run's ledger entry); runs never change."""
+        lines_sha256 = self.lines.put_file(lines.path, "parquet")
         with self.engine.begin() as conn:
             key = conn.execute(
                 insert(t.calculation_runs).values(
@@ -353,18 +359,3 @@ def _typed(table: pa.Table, schema: pa.Schema) -> pa.Table:
             column = pa.chunked_array([pa.nulls(len(column), field.type)])
         columns.append(column.cast(field.type))
     return pa.Table.from_arrays(columns, schema=schema)
-
-
-def digest_tables(tables: Mapping[str, pa.Table]) -> str:
-    """SHA-256 over the inputs' schemas and column buffers, in name order (no copies)."""
-    digest = hashlib.sha256()
-    for name in sorted(tables):
-        table = tables[name]
-        digest.update(name.encode())
-        digest.update(table.schema.serialize().to_pybytes())
-        for column in table.columns:
-            for chunk in column.chunks:
-                for buffer in chunk.buffers():
-                    if buffer is not None:
-                        digest.update(memoryview(buffer))
-    return digest.hexdigest()

@@ -39,7 +39,7 @@ from greenchain.adapters.db.run_files import (
     move_lines_to_store,
 )
 from greenchain.adapters.db.run_reads import RunLineReads
-from greenchain.adapters.db.runs import CalculationRuns, StoredRun, digest_tables
+from greenchain.adapters.db.runs import CalculationRuns, StoredRun
 from greenchain.adapters.linestore import LineStore, default_location
 from greenchain.domain.errors import ConflictError, NotFoundError
 from greenchain.domain.factors import EmissionFactor, FactorKind, FactorSetData, FactorSetInfo
@@ -636,4 +636,4 @@ class SqlWorkspace(CalculationRuns, RunLineReads):
             )
 
 
-__all__ = ["ImportOutcome", "SqlWorkspace", "StoredRun", "digest_tables"]
+__all__ = ["ImportOutcome", "SqlWorkspace", "StoredRun"]
