@@ -194,12 +194,16 @@ def digest_sorted(reader: Iterable[pa.RecordBatch]) -> dict[str, Any]:
     digest = hashlib.sha256()
     count = 0
     for batch in reader:
-        values = batch.column(0).to_pylist()
-        if not values:
+        values = batch.column(0)
+        if not len(values):
             continue
         if count:
             digest.update(b"\n")
-        digest.update("\n".join(values).encode())
+        # the batch's hashes joined by newlines in Arrow (one text, no Python strings)
+        whole = pa.ListArray.from_arrays(
+            pa.array([0, len(values)], pa.int32()), values.cast(pa.string())
+        )
+        digest.update(pc.binary_join(whole, "\n")[0].as_buffer())
         count += len(values)
     return {"rows": count, "sha256": digest.hexdigest()}
 
