@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import resource
 import sqlite3
 import tempfile
 import time
@@ -106,11 +107,18 @@ def run_greenchain(folder: Path, suppliers: Path, supplier_data: Path, purchases
     import_records(ctx, "bench", "supplier-data", supplier_data)
     start = time.perf_counter()
     import_records(ctx, "bench", "purchases", purchases)
+    RESULTS["import_mib"] = _peak_mib()
     report = calculate_inventory(ctx, "bench", YEAR, GwpSet.AR5)
     elapsed = time.perf_counter() - start
+    RESULTS["peak_mib"] = _peak_mib()
     ctx.workspace.close()  # type: ignore[attr-defined]
     RESULTS["greenchain_t"] = report.total_t_co2e
     return elapsed
+
+
+def _peak_mib() -> float:
+    """The benchmark process's peak resident set size so far (MiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_pandas(folder: Path, suppliers: Path, supplier_data: Path, purchases: Path) -> float:
@@ -296,7 +304,7 @@ def main() -> None:
     )
     print(
         f"{'lines':>11} {'greenchain s':>13} {'lines/s':>11} {'s per 1e6':>10} {'pandas s':>9}"
-        f" {'pandas/gc':>10} {'duckdb s':>9} {'gc/duckdb':>10}"
+        f" {'pandas/gc':>10} {'duckdb s':>9} {'gc/duckdb':>10} {'import MiB':>10} {'peak MiB':>9}"
     )
     for n in args.sizes:
         best_g = best_p = best_d = float("inf")
@@ -316,12 +324,15 @@ def main() -> None:
         pandas = f"{best_p:>9.2f} {best_p / best_g:>9.1f}x" if best_p < float("inf") else ""
         print(
             f"{n:>11,} {best_g:>13.2f} {n / best_g:>11,.0f} {best_g / n * 1e6:>10.2f} "
-            f"{pandas or ' ' * 20} {best_d:>9.2f} {best_g / best_d:>9.1f}x",
+            f"{pandas or ' ' * 20} {best_d:>9.2f} {best_g / best_d:>9.1f}x"
+            f" {RESULTS['import_mib']:>10,.0f} {RESULTS['peak_mib']:>9,.0f}",
             flush=True,
         )
     print(
         f"(Python {__import__('sys').version.split()[0]}, {dt.date.today()}, "
-        f"SQLite file database, same machine, same run)"
+        f"SQLite file database, same machine, same run; import MiB / peak MiB: the "
+        f"benchmark process's peak resident set after Greenchain's import, then after its "
+        f"calculation, since the process started: one size per run for a size's own figure)"
     )
 
 

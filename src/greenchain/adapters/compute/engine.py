@@ -282,7 +282,7 @@ class DuckDbEngine:
             material_map=material_map,
             regional_eeio=regional_eeio,
         )
-        with self.runner() as db:
+        with self.runner(self.row_count(tables["purchases"])) as db:
             return run_calculation(
                 db,
                 tables,
@@ -294,9 +294,12 @@ class DuckDbEngine:
                 supplier_data_max_age_years=supplier_data_max_age_years,
             )
 
-    def runner(self) -> AbstractContextManager[SqlRunner]:
-        """Where the calculation's statements run."""
-        return DuckDbRunner()
+    #: Purchase lines of a year beyond which the intermediate tables are files, not memory.
+    LARGE_ROWS = 2_000_000
+
+    def runner(self, rows: int = 0) -> AbstractContextManager[SqlRunner]:
+        """Where the calculation's statements run, for a year of ``rows`` purchase lines."""
+        return DuckDbRunner(large=rows > self.LARGE_ROWS)
 
 
 __all__ = ["RESULT_COLUMNS", "CalculationOutput", "DuckDbEngine", "ResultLines", "run_calculation"]

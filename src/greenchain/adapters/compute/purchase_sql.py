@@ -127,7 +127,7 @@ def purchase_sql(
         WHERE a.supplier_id IS NOT NULL AND am.error IS NULL AND am.scope = '3'
         GROUP BY 1, 2
     ),
-    m AS (
+    m AS NOT MATERIALIZED (
         SELECT p.*, pf.kg_co2e_per_unit AS pcf, CAST(pf.verified AS BOOLEAN) AS pcf_verified,
                pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
                {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,

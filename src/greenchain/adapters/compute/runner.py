@@ -14,6 +14,9 @@ from typing import Any, Protocol
 import duckdb
 import pyarrow as pa
 
+#: DuckDB's memory for a large year's calculation (beyond it, it spills to disk).
+LARGE_MEMORY = "4GB"
+
 #: Rows per row group of a result lines file (DuckDB's default): a page of lines reads one or
 #: two of them, and DuckDB's threads write groups of this size in parallel.
 RESULT_ROW_GROUP_ROWS = 122_880
@@ -46,13 +49,22 @@ class SqlRunner(Protocol):
 
 
 class DuckDbRunner:
-    """The default engine: an in-process DuckDB connection over the Arrow tables (no copy)."""
+    """The default engine: an in-process DuckDB connection over the Arrow tables (no copy) and
+    the Parquet inputs.
 
-    def __init__(self) -> None:
-        # beyond DuckDB's memory limit (80 % of the machine's) the intermediate tables spill
-        # to a folder of their own, removed with the runner
+    ``large``: a year too big to keep its intermediate tables in memory (tens of millions of
+    lines, several hundred bytes each): they are written as Parquet files to the runner's
+    folder instead and read back as the next statements need them, and DuckDB works within
+    :data:`LARGE_MEMORY`, spilling to the folder beyond it. Otherwise they are tables in
+    memory (the fastest), spilling beyond DuckDB's own limit (80 % of the machine's)."""
+
+    def __init__(self, *, large: bool = False) -> None:
+        self.large = large
         self.spill = tempfile.TemporaryDirectory(prefix="greenchain-calc-")
-        self.con = duckdb.connect(config={"temp_directory": self.spill.name})
+        config: dict[str, Any] = {"temp_directory": self.spill.name}
+        if large:
+            config["memory_limit"] = LARGE_MEMORY
+        self.con = duckdb.connect(config=config)
         # no progress bar on the output of a server or worker calculating in a thread
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET preserve_insertion_order = true")
@@ -85,7 +97,12 @@ class DuckDbRunner:
         )
 
     def materialize(self, name: str, select: str) -> None:
-        self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
+        if not self.large:
+            self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
+            return
+        out = str(Path(self.spill.name) / f"{name}.parquet").replace("'", "''")
+        self.con.execute(f"COPY ({select}) TO '{out}' (FORMAT parquet, COMPRESSION lz4_raw)")
+        self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{out}')")
 
     def view(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE TEMP VIEW {name} AS {select}")

@@ -52,10 +52,10 @@ _masters: set[str | None] = set()
 def transpile(statement: str) -> str:
     """One statement of the calculation (DuckDB dialect) in Spark SQL; raises on a construct
     SQLGlot cannot carry over rather than running something else."""
-    (spark_sql,) = sqlglot.transpile(
-        statement, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE
-    )
-    return spark_sql
+    tree = sqlglot.parse_one(statement, read="duckdb")
+    for cte in tree.find_all(sqlglot.exp.CTE):
+        cte.set("materialized", None)  # DuckDB's hint (not to keep a CTE read twice); Spark inlines
+    return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
 @contextmanager
@@ -170,5 +170,5 @@ class SparkEngine(DuckDbEngine):
         self.master = master
         self.session = session
 
-    def runner(self) -> AbstractContextManager[SqlRunner]:
+    def runner(self, rows: int = 0) -> AbstractContextManager[SqlRunner]:
         return SparkRunner(self.session or spark_session(self.master))
