@@ -8,6 +8,7 @@ ratio, Greenchain's seconds per million lines (linearity) and the ceiling: the s
 and numbers in plain DuckDB SQL, nothing stored in a database (``run_duckdb``).
 
     python benchmarks/bench_import_calc.py [--sizes 100000 1000000] [--repeat 1] [--no-pandas]
+        [--inputs FOLDER]
 """
 
 from __future__ import annotations
@@ -86,7 +87,10 @@ def write_inputs(folder: Path, n: int) -> tuple[Path, Path, Path]:
         for s in supplier_ids[:50]:
             w.writerow([s, YEAR, "250000000", "USD", "12000", "8000", "30000", "true"])
     purchases = folder / f"purchases_{n}.csv"
-    with purchases.open("w", newline="") as handle:
+    if purchases.exists():  # made by an earlier run (--inputs): the same lines
+        return suppliers, supplier_data, purchases
+    partial = purchases.with_suffix(".partial")
+    with partial.open("w", newline="") as handle:
         w = csv.writer(handle, lineterminator="\n")
         w.writerow(PURCHASES.column_names)
         w.writerows(
@@ -94,6 +98,7 @@ def write_inputs(folder: Path, n: int) -> tuple[Path, Path, Path]:
                 n, seed=7, supplier_ids=supplier_ids, naics_codes=NAICS, year=YEAR
             )
         )
+    partial.replace(purchases)
     return suppliers, supplier_data, purchases
 
 
@@ -296,6 +301,12 @@ def main() -> None:
     parser.add_argument(
         "--no-pandas", action="store_true", help="leave out the pandas script (1e8 lines)"
     )
+    parser.add_argument(
+        "--inputs",
+        type=Path,
+        help="keep the generated CSV files in this folder and use those already there "
+        "(1e8 lines take minutes to write); the databases are made afresh each run",
+    )
     args = parser.parse_args()
     from greenchain.adapters.files import PublicFactorFiles
 
@@ -311,7 +322,9 @@ def main() -> None:
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory() as tmp:
                 folder = Path(tmp)
-                files = write_inputs(folder, n)
+                if args.inputs:
+                    args.inputs.mkdir(parents=True, exist_ok=True)
+                files = write_inputs(args.inputs or folder, n)
                 best_g = min(best_g, run_greenchain(folder, *files))
                 best_d = min(best_d, run_duckdb(folder, *files))
                 if not args.no_pandas:

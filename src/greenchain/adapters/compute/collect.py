@@ -188,7 +188,8 @@ def collect(db: SqlRunner) -> CalculationOutput:
     the calculated ``purchase_results`` and ``activity_results``."""
     kg_sum = " + ".join(GAS_COLS)
     work = ", ".join(WORK_COLUMNS)
-    db.materialize(
+    # read twice (the lines' file, the totals): computed where it is read, not kept whole
+    db.view(
         "results",
         f"""
         SELECT {", ".join(f"r.{c}" for c in _KEPT)},

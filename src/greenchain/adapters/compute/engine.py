@@ -34,7 +34,7 @@ from greenchain.adapters.compute.columns import (
     table,
     with_gas_columns,
 )
-from greenchain.adapters.compute.purchase_sql import purchase_sql
+from greenchain.adapters.compute.purchase_sql import allocation_sql, purchase_sql
 from greenchain.adapters.compute.runner import DuckDbRunner, SqlRunner
 from greenchain.adapters.compute.sources import Input, ParquetInput, digest_inputs, in_duckdb
 
@@ -104,6 +104,19 @@ def run_calculation(
             db.view(name, data.sql(f"{name}_file"))
         else:
             db.register(name, data)
+    # suppliers that allocated their emissions to the buyer themselves: their lines' spend
+    if _any_allocation(tables["supplier_data"]):
+        db.materialize(
+            "allocation_spend",
+            allocation_sql(
+                year,
+                cpi_ratio,
+                max_age=supplier_data_max_age_years,
+                monthly_fx="fx_month" in tables,
+            ),
+        )
+    else:
+        db.register("allocation_spend", _NO_ALLOCATION)
     db.materialize(
         "purchase_results",
         purchase_sql(
@@ -118,6 +131,18 @@ def run_calculation(
     )
     db.materialize("activity_results", activity_sql(year))
     return collect(db)
+
+
+_NO_ALLOCATION = pa.table(
+    {"supplier_id": pa.array([], pa.string()), "spend_usd": pa.array([], pa.float64())}
+)
+
+
+def _any_allocation(supplier_data: Input) -> bool:
+    """Whether a supplier report gives the supplier's own allocation (``allocated_t``)."""
+    if not isinstance(supplier_data, pa.Table) or "allocated_t" not in supplier_data.column_names:
+        return True  # not known here: the statement finds out
+    return bool(supplier_data.column("allocated_t").null_count < supplier_data.num_rows)
 
 
 def _no_instruments() -> pa.Table:

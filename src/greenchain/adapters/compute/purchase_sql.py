@@ -63,12 +63,6 @@ def purchase_sql(
     monthly_fx: bool = False,
 ) -> str:
     note = spend_note.replace("'", "''")
-    fx_rate, fx_month_join = "fx.usd_per_unit", ""
-    if monthly_fx:
-        fx_rate = "COALESCE(fm.usd_per_unit, fx.usd_per_unit)"
-        fx_month_join = (
-            "\n        LEFT JOIN fx_month fm ON fm.currency = p.currency AND fm.month = p.month"
-        )
     e_total = "nullif(" + " + ".join(f"e_{c}" for c in GAS_COLS) + ", 0)"
     spend_gases = ", ".join(
         f"CASE WHEN method = 'spend_based' THEN spend_fusd * e_{c} "
@@ -82,88 +76,9 @@ def purchase_sql(
         c: f"CASE WHEN replaced_by IS NULL THEN {c} ELSE 0 END"
         for c in (*GAS_COLS, "primary_kg_co2e")
     }
+    lines = _lines_sql(year, cpi_ratio, max_age, monthly_fx)
     return f"""
-    WITH p AS (
-        SELECT p.line_id, p.supplier_id, CAST(p.amount AS DOUBLE) AS amount, p.currency,
-               p.naics_code, CAST(p.scope3_category AS INTEGER) AS scope3_category,
-               CAST(p.quantity AS DOUBLE) AS quantity, p.unit, p.product_id, p.material,
-               s.country AS supplier_country, {fx_rate} AS fx_rate
-        FROM purchases p
-        LEFT JOIN suppliers s ON s.supplier_id = p.supplier_id
-        LEFT JOIN fx ON fx.currency = p.currency{fx_month_join}
-    ),
-    -- the supplier's latest report of the years considered
-    sd AS (
-        SELECT * FROM (
-        SELECT d.supplier_id, d.revenue * fx.usd_per_unit AS revenue_usd,
-               (d.scope1_t + d.scope2_market_t + COALESCE(d.scope3_upstream_t, 0)) * 1000.0
-                   AS supplier_kg,
-               -- the supplier's own allocation to this buyer replaces spend / revenue; the
-               -- upstream it did not include is filled like an unreported one
-               CASE WHEN d.allocated_t IS NOT NULL
-                    THEN NOT COALESCE(d.allocation_includes_upstream, false)
-                    ELSE d.scope3_upstream_t IS NULL END AS upstream_missing,
-               d.allocated_t * 1000.0 AS supplier_allocated_kg,
-               CAST(d.verified AS BOOLEAN) AS verified, d.year AS data_year,
-               row_number() OVER (PARTITION BY d.supplier_id ORDER BY d.year DESC) AS latest
-        FROM supplier_data d JOIN fx ON fx.currency = d.currency
-        WHERE d.year BETWEEN {year - max_age} AND {year}
-        ) d WHERE latest = 1
-    ),
-    e AS (SELECT naics_code, {", ".join(f"{c} AS e_{c}" for c in GAS_COLS)} FROM eeio),
-    er AS (
-        SELECT country, naics_code, factor_set AS reg_set, factor_id AS reg_id,
-               factor_year AS reg_year, cpi_ratio AS reg_cpi,
-               {", ".join(f"{c} AS er_{c}" for c in GAS_COLS)}
-        FROM eeio_regional
-    ),
-    -- a supplier's own Scope 3 activity (its freight) replaces the estimate of its purchase
-    -- lines of the same category
-    replaced AS (
-        SELECT a.supplier_id,
-               CAST(COALESCE(a.scope3_category, am.scope3_category) AS INTEGER) AS category,
-               string_agg(a.activity_id, ', ' ORDER BY a.activity_id) AS activity_ids
-        FROM activities a JOIN activity_map am {key_join("am")}
-        WHERE a.supplier_id IS NOT NULL AND am.error IS NULL AND am.scope = '3'
-        GROUP BY 1, 2
-    ),
-    m AS NOT MATERIALIZED (
-        SELECT p.*, pf.kg_co2e_per_unit AS pcf, CAST(pf.verified AS BOOLEAN) AS pcf_verified,
-               pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
-               {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,
-               sd.upstream_missing, sd.verified AS sd_verified, sd.data_year,
-               sd.supplier_allocated_kg,
-               COALESCE(e.naics_code, er.naics_code) AS e_naics,
-               {", ".join(f"COALESCE(er.er_{c}, e.e_{c}) AS e_{c}" for c in GAS_COLS)},
-               er.reg_set, er.reg_id, er.reg_year, er.reg_cpi,
-               mm.factor_set AS mat_set, mm.factor_id AS mat_id, mm.error AS mat_error,
-               mm.factor_year AS mat_year,
-               {", ".join(f"mm.{c} AS mat_{c}" for c in GAS_COLS)},
-               CASE WHEN pf.product_id IS NOT NULL AND p.amount > 0 THEN 'product_level'
-                    WHEN sd.supplier_id IS NOT NULL AND p.fx_rate IS NOT NULL
-                         THEN 'supplier_specific'
-                    WHEN mm.factor_id IS NOT NULL AND mm.error IS NULL AND p.amount > 0
-                         THEN 'average_data'
-                    WHEN COALESCE(e.naics_code, er.naics_code) IS NOT NULL
-                         AND p.fx_rate IS NOT NULL THEN 'spend_based'
-               END AS method,
-               p.amount * p.fx_rate * COALESCE(er.reg_cpi, {cpi_ratio!r}) AS spend_fusd,
-               p.amount * p.fx_rate / sd.revenue_usd * sd.supplier_kg AS revenue_allocated_kg
-        FROM p
-        LEFT JOIN product_footprints pf
-               ON pf.product_id = p.product_id AND pf.supplier_id = p.supplier_id
-              AND lower(pf.declared_unit) = lower(p.unit) AND p.quantity IS NOT NULL
-        LEFT JOIN sd ON sd.supplier_id = p.supplier_id
-        LEFT JOIN e ON e.naics_code = p.naics_code
-        LEFT JOIN er ON er.naics_code = p.naics_code AND er.country = p.supplier_country
-        LEFT JOIN material_map mm ON mm.material = p.material AND mm.unit = p.unit
-    ),
-    -- the supplier-specific spend of each supplier that allocated its emissions itself
-    allocating AS (
-        SELECT supplier_id, sum(amount * fx_rate) AS spend_usd FROM m
-        WHERE supplier_allocated_kg IS NOT NULL AND method = 'supplier_specific'
-        GROUP BY supplier_id
-    ),
+    {lines},
     mr AS (
         -- an allocation by the supplier is spread over its supplier-specific lines by spend
         SELECT m.*,
@@ -171,7 +86,7 @@ def purchase_sql(
                     THEN supplier_allocated_kg * amount * fx_rate / nullif(al.spend_usd, 0)
                     ELSE revenue_allocated_kg END AS allocated_kg,
                rp.activity_ids AS replaced_by
-        FROM m LEFT JOIN allocating al ON al.supplier_id = m.supplier_id
+        FROM m LEFT JOIN allocation_spend al ON al.supplier_id = m.supplier_id
         LEFT JOIN replaced rp
                ON rp.supplier_id = m.supplier_id AND rp.category = m.scope3_category
               AND m.method IN ('spend_based', 'supplier_specific')
@@ -285,4 +200,105 @@ def purchase_sql(
         FROM h
     )
     SELECT {select_list(final)} FROM r
+    """
+
+
+def _lines_sql(year: int, cpi_ratio: float, max_age: int, monthly_fx: bool) -> str:
+    """The CTEs up to ``m``: each purchase line with what decides its method (its supplier's
+    report, product footprint, factors, material) and the method. Read by the calculation of
+    the lines and by :func:`allocation_sql`."""
+    fx_rate, fx_month_join = "fx.usd_per_unit", ""
+    if monthly_fx:
+        fx_rate = "COALESCE(fm.usd_per_unit, fx.usd_per_unit)"
+        fx_month_join = (
+            "\n        LEFT JOIN fx_month fm ON fm.currency = p.currency AND fm.month = p.month"
+        )
+    return f"""    WITH p AS (
+        SELECT p.line_id, p.supplier_id, CAST(p.amount AS DOUBLE) AS amount, p.currency,
+               p.naics_code, CAST(p.scope3_category AS INTEGER) AS scope3_category,
+               CAST(p.quantity AS DOUBLE) AS quantity, p.unit, p.product_id, p.material,
+               s.country AS supplier_country, {fx_rate} AS fx_rate
+        FROM purchases p
+        LEFT JOIN suppliers s ON s.supplier_id = p.supplier_id
+        LEFT JOIN fx ON fx.currency = p.currency{fx_month_join}
+    ),
+    -- the supplier's latest report of the years considered
+    sd AS (
+        SELECT * FROM (
+        SELECT d.supplier_id, d.revenue * fx.usd_per_unit AS revenue_usd,
+               (d.scope1_t + d.scope2_market_t + COALESCE(d.scope3_upstream_t, 0)) * 1000.0
+                   AS supplier_kg,
+               -- the supplier's own allocation to this buyer replaces spend / revenue; the
+               -- upstream it did not include is filled like an unreported one
+               CASE WHEN d.allocated_t IS NOT NULL
+                    THEN NOT COALESCE(d.allocation_includes_upstream, false)
+                    ELSE d.scope3_upstream_t IS NULL END AS upstream_missing,
+               d.allocated_t * 1000.0 AS supplier_allocated_kg,
+               CAST(d.verified AS BOOLEAN) AS verified, d.year AS data_year,
+               row_number() OVER (PARTITION BY d.supplier_id ORDER BY d.year DESC) AS latest
+        FROM supplier_data d JOIN fx ON fx.currency = d.currency
+        WHERE d.year BETWEEN {year - max_age} AND {year}
+        ) d WHERE latest = 1
+    ),
+    e AS (SELECT naics_code, {", ".join(f"{c} AS e_{c}" for c in GAS_COLS)} FROM eeio),
+    er AS (
+        SELECT country, naics_code, factor_set AS reg_set, factor_id AS reg_id,
+               factor_year AS reg_year, cpi_ratio AS reg_cpi,
+               {", ".join(f"{c} AS er_{c}" for c in GAS_COLS)}
+        FROM eeio_regional
+    ),
+    -- a supplier's own Scope 3 activity (its freight) replaces the estimate of its purchase
+    -- lines of the same category
+    replaced AS (
+        SELECT a.supplier_id,
+               CAST(COALESCE(a.scope3_category, am.scope3_category) AS INTEGER) AS category,
+               string_agg(a.activity_id, ', ' ORDER BY a.activity_id) AS activity_ids
+        FROM activities a JOIN activity_map am {key_join("am")}
+        WHERE a.supplier_id IS NOT NULL AND am.error IS NULL AND am.scope = '3'
+        GROUP BY 1, 2
+    ),
+    m AS (
+        SELECT p.*, pf.kg_co2e_per_unit AS pcf, CAST(pf.verified AS BOOLEAN) AS pcf_verified,
+               pf.reference_year AS pcf_year, pf.primary_data_share AS pcf_primary_share,
+               {_pact_ratings()}, sd.revenue_usd, sd.supplier_kg,
+               sd.upstream_missing, sd.verified AS sd_verified, sd.data_year,
+               sd.supplier_allocated_kg,
+               COALESCE(e.naics_code, er.naics_code) AS e_naics,
+               {", ".join(f"COALESCE(er.er_{c}, e.e_{c}) AS e_{c}" for c in GAS_COLS)},
+               er.reg_set, er.reg_id, er.reg_year, er.reg_cpi,
+               mm.factor_set AS mat_set, mm.factor_id AS mat_id, mm.error AS mat_error,
+               mm.factor_year AS mat_year,
+               {", ".join(f"mm.{c} AS mat_{c}" for c in GAS_COLS)},
+               CASE WHEN pf.product_id IS NOT NULL AND p.amount > 0 THEN 'product_level'
+                    WHEN sd.supplier_id IS NOT NULL AND p.fx_rate IS NOT NULL
+                         THEN 'supplier_specific'
+                    WHEN mm.factor_id IS NOT NULL AND mm.error IS NULL AND p.amount > 0
+                         THEN 'average_data'
+                    WHEN COALESCE(e.naics_code, er.naics_code) IS NOT NULL
+                         AND p.fx_rate IS NOT NULL THEN 'spend_based'
+               END AS method,
+               p.amount * p.fx_rate * COALESCE(er.reg_cpi, {cpi_ratio!r}) AS spend_fusd,
+               p.amount * p.fx_rate / sd.revenue_usd * sd.supplier_kg AS revenue_allocated_kg
+        FROM p
+        LEFT JOIN product_footprints pf
+               ON pf.product_id = p.product_id AND pf.supplier_id = p.supplier_id
+              AND lower(pf.declared_unit) = lower(p.unit) AND p.quantity IS NOT NULL
+        LEFT JOIN sd ON sd.supplier_id = p.supplier_id
+        LEFT JOIN e ON e.naics_code = p.naics_code
+        LEFT JOIN er ON er.naics_code = p.naics_code AND er.country = p.supplier_country
+        LEFT JOIN material_map mm ON mm.material = p.material AND mm.unit = p.unit
+    )
+    """
+
+
+def allocation_sql(year: int, cpi_ratio: float, max_age: int = 0, monthly_fx: bool = False) -> str:
+    """Per supplier that allocated its emissions to the buyer itself, the spend (USD) of its
+    supplier-specific lines, over which :func:`purchase_sql` spreads the allocation (table
+    ``allocation_spend``). A statement of its own: the lines are not kept whole to be read
+    twice."""
+    return f"""
+    {_lines_sql(year, cpi_ratio, max_age, monthly_fx)}
+    SELECT supplier_id, sum(amount * fx_rate) AS spend_usd FROM m
+    WHERE supplier_allocated_kg IS NOT NULL AND method = 'supplier_specific'
+    GROUP BY supplier_id
     """
