@@ -304,3 +304,16 @@ def test_purchase_lines_stored_as_rows_move_to_a_snapshot_and_still_verify(
     lines = ctx.workspace.run_lines(1, run.run_id or 0)
     assert {f"L{i:03d}" for i in range(1, 13)} <= set(lines["source_id"].to_pylist())
     assert _problems(ctx) == []
+
+
+def test_a_file_moved_into_a_local_store_is_renamed_into_its_place(tmp_path: Path):
+    store = LineStore(str(tmp_path / "store"))
+    source = tmp_path / "work" / "lines.parquet"
+    source.parent.mkdir()
+    pq.write_table(pa.table({"source_id": ["a"], "kg_co2e": [1.5]}), source)
+    data = source.read_bytes()
+    sha = store.put_file(source, "parquet", move=True)
+    assert not source.exists()
+    stored = Path(store.path(sha, "parquet"))
+    assert stored.read_bytes() == data and hashlib.sha256(data).hexdigest() == sha
+    assert stored.stat().st_mode & 0o777 == 0o600

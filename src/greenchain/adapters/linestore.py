@@ -94,17 +94,28 @@ class LineStore:
             self._fs.pipe_file(key, bytes(data))
         return sha256
 
-    def put_file(self, path: Path, fmt: str) -> str:
-        """Store the file at ``path`` (read twice in 1 MiB blocks: once to name it by its
-        SHA-256, once to copy it) and return its SHA-256."""
+    def put_file(self, path: Path, fmt: str, *, move: bool = False) -> str:
+        """Store the file at ``path`` (read in 1 MiB blocks to name it by its SHA-256, then
+        copied) and return its SHA-256. ``move``: the file is not needed afterwards; in a local
+        store on the same filesystem it is renamed into its place instead of copied."""
         digest = hashlib.sha256()
         with path.open("rb") as source:
             while block := source.read(1 << 20):
                 digest.update(block)
+            if move and self.local:
+                os.fsync(source.fileno())  # on disk before it is named
         sha256 = digest.hexdigest()
         key = self._key(sha256, fmt)
         if self._fs.exists(key):
             return sha256
+        if move and self.local:
+            os.makedirs(key.rsplit("/", 1)[0], exist_ok=True)
+            try:
+                os.replace(path, key)
+                os.chmod(key, 0o600)
+                return sha256
+            except OSError:  # another filesystem: copied below
+                pass
         if self.local:
 
             def copy(out: BinaryIO) -> None:

@@ -105,7 +105,7 @@ def store_snapshot_import(
         with _duckdb(folder) as con:
             updated = _merge(con, table, schema.key, prior, source, import_id, merged)
             count, state = _state_of(con, merged)
-        snapshot_sha = store.put_file(merged, "parquet")
+        snapshot_sha = store.put_file(merged, "parquet", move=True)
     tx.insert_select(
         "line_snapshots",
         pa.table(
@@ -358,7 +358,7 @@ def move_rows_to_snapshots(engine: Engine, store: LineStore, now: dt.datetime) -
                     last_import = _write_stored_rows(conn, source, org_id, target, path)
                     with _duckdb(folder) as con:
                         count, state = _state_of(con, path)
-                    sha = store.put_file(path, "parquet")
+                    sha = store.put_file(path, "parquet", move=True)
                     conn.execute(
                         insert(t.line_snapshots).values(
                             org_id=org_id,
@@ -436,7 +436,7 @@ def hash_missing_rows(engine: Engine, store: LineStore, org_id: int, table: str)
             return 0
         with _duckdb(folder) as con:
             count, state = _state_of(con, out)
-        sha = store.put_file(out, "parquet")
+        sha = store.put_file(out, "parquet", move=True)
     with engine.begin() as conn:
         conn.execute(
             insert(t.line_snapshots).values(

@@ -129,7 +129,7 @@ class CalculationRuns:
         """Store a calculation run: its lines' Parquet file in the line store (first, named by
         its SHA-256), the run in one transaction in which ``then(connection, run_id)`` runs
         last (the run's ledger entry); runs never change."""
-        lines_sha256 = self.lines.put_file(lines.path, "parquet")
+        lines_sha256 = self.lines.put_file(lines.path, "parquet", move=True)
         with self.engine.begin() as conn:
             key = conn.execute(
                 insert(t.calculation_runs).values(
