@@ -57,8 +57,10 @@ def test_a_large_year_is_calculated_through_files_with_the_same_lines_and_totals
 def test_only_a_year_past_the_limit_is_calculated_through_files():
     engine = DuckDbEngine()
     with engine.runner(engine.LARGE_ROWS) as small, engine.runner(engine.LARGE_ROWS + 1) as large:
-        assert isinstance(small, DuckDbRunner) and isinstance(large, DuckDbRunner)
-        assert not small.large and large.large
+        assert isinstance(small, DuckDbRunner)
+        assert isinstance(large, DuckDbRunner)
+        assert not small.large
+        assert large.large
         large.materialize("t", "SELECT 1 AS one")
         assert large.rows("SELECT one FROM t") == [(1,)]
         assert any(Path(large.spill.name).glob("t.parquet"))

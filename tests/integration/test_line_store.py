@@ -315,5 +315,6 @@ def test_a_file_moved_into_a_local_store_is_renamed_into_its_place(tmp_path: Pat
     sha = store.put_file(source, "parquet", move=True)
     assert not source.exists()
     stored = Path(store.path(sha, "parquet"))
-    assert stored.read_bytes() == data and hashlib.sha256(data).hexdigest() == sha
+    assert stored.read_bytes() == data
+    assert hashlib.sha256(data).hexdigest() == sha
     assert stored.stat().st_mode & 0o777 == 0o600
