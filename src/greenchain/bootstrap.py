@@ -13,6 +13,7 @@ from greenchain.adapters.db.jobs import SqlJobQueue
 from greenchain.adapters.db.ledger import SqlLedger
 from greenchain.adapters.db.programs import SqlPrograms
 from greenchain.adapters.db.qualification import SqlQualification
+from greenchain.adapters.db.row_hashes import row_hash_of
 from greenchain.adapters.db.targets import SqlTargets
 from greenchain.adapters.db.verification import SqlVerification
 from greenchain.adapters.db.workspace import SqlWorkspace
@@ -93,3 +94,5 @@ def bootstrap(settings: Settings | None = None, *, progress: Progress = silent_p
 
 #: Ed25519 signature check for offline verification (no database needed).
 signature_verifier = verify_signature
+#: The hash of one data row from its values, for offline checks of line proofs.
+row_hasher = row_hash_of

@@ -998,6 +998,7 @@ KIND_LABELS: Mapping[str, str] = {
     "pact_event_footprints": "PACT footprints received",
     "pact_published_footprints": "PACT footprints updated",
     "row_state": "Table state taken over",
+    "line_tree": "Merkle root of the purchase lines",
 }
 
 
@@ -1025,6 +1026,8 @@ def _summary(body: Mapping[str, Any]) -> str:
         )
     if kind == "reduction_claim":
         return f"{payload.get('name')}: {_tonnes(payload.get('t_co2e'))} in {payload.get('year')}"
+    if kind == "line_tree":
+        return f"Merkle root over {int(payload.get('rows') or 0):,} purchase lines (line proofs)"
     if kind == "verification_statement":
         subject = payload.get("subject", {})
         return f"verification of entry {subject.get('seq')} ({subject.get('org')})"

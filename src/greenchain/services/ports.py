@@ -252,6 +252,10 @@ class Workspace(Protocol):
     def run_line_sums(
         self, org_id: int, run_id: int, by: Sequence[str], selection: LineSelection
     ) -> list[dict[str, Any]]: ...
+    def line_proof(self, org_id: int, line_id: str) -> dict[str, Any] | None:
+        """The Merkle proof of a purchase line (``None``: no such line)."""
+        ...
+
     def purchased_products(self, org_id: int, supplier_id: str) -> dict[str, str | None]:
         """The product ids on the organisation's purchase lines from a supplier, with unit."""
         ...

@@ -24,6 +24,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from greenchain.adapters.db.import_batches import (
     StoredImport,
     record_import,
 )
+from greenchain.adapters.db.line_proofs import prove_line
 from greenchain.adapters.db.row_hashes import (
     COMMITTED,
     StateDigest,
@@ -264,6 +266,17 @@ class SnapshotReader:
     ) -> list[tuple[Any, ...]]:
         with self.lines(org_id, table) as con:
             return con.sql(sql, params=params or []).fetchall()
+
+    def proof(self, org_id: int, table: str, key: str, value: str) -> dict[str, Any] | None:
+        """The Merkle proof of the row of the newest snapshot whose ``key`` is ``value``, with
+        the state of the file's row hashes (``None``: no such row)."""
+        row = self.current(org_id, table)
+        if row is None:
+            return None
+        found = prove_line(self.store.path(row.sha256, "parquet"), table, key, value)
+        if found is None:
+            return None
+        return {**asdict(found), "table": table}
 
 
 # checking ----------------------------------------------------------------------------------

@@ -124,6 +124,16 @@ def row_hashes(table_name: str, rows: pa.Table) -> pa.Array:
     return hashed.column("h").combine_chunks()
 
 
+def row_hash_of(table_name: str, values: Mapping[str, Any]) -> str:
+    """The hash of one row given as values (texts where JSON carried them: a date as
+    YYYY-MM-DD), as :func:`row_hashes` computes it."""
+    schema = content_schema(table_name)
+    row = pa.table(
+        {f.name: pa.array([values.get(f.name)]).cast(f.type) for f in schema}, schema=schema
+    )
+    return str(row_hashes(table_name, row)[0].as_py())
+
+
 def with_row_hashes(table_name: str, rows: pa.Table) -> pa.Table:
     """``rows`` with every content column (absent ones NULL, so a replacing write clears
     them) and their ``row_sha256``, ready to store."""

@@ -570,6 +570,10 @@ class SqlWorkspace(CalculationRuns, RunLineReads):
         )
         return {str(r[0]): r[1] for r in rows if r[0]}
 
+    def line_proof(self, org_id: int, line_id: str) -> dict[str, Any] | None:
+        """The Merkle proof of a purchase line among the organisation's (``None``: no line)."""
+        return self.snapshots.proof(org_id, "purchase_lines", "line_id", line_id)
+
     def supplier_spend(self, org_id: int, supplier_id: str) -> list[dict[str, Any]]:
         """Spend per year and currency (as booked)."""
         rows = self.snapshots.tuples(

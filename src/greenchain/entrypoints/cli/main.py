@@ -34,6 +34,7 @@ from greenchain.entrypoints.cli.engagement import program_app, request_app
 from greenchain.entrypoints.cli.errors import err_console, guarded
 from greenchain.entrypoints.cli.export import write_inventory_csv, write_inventory_xlsx
 from greenchain.entrypoints.cli.fx import fx_app
+from greenchain.entrypoints.cli.line_proofs import add_line_proof_commands
 from greenchain.entrypoints.cli.pact import pact_app
 from greenchain.entrypoints.cli.qualification import (
     qualification_app,
@@ -81,6 +82,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(mail_app, name="mail")
 app.add_typer(ledger_app, name="ledger")
+add_line_proof_commands(ledger_app)
 app.add_typer(history_app, name="history")
 app.add_typer(request_app, name="request")
 app.add_typer(program_app, name="program")
