@@ -252,9 +252,11 @@ def test_every_export_keeps_formula_text_inert(world, tmp_path: Path, name: str)
 
 
 #: How a module would write CSV or XLSX itself. Only the export writer may; the demo writes the
-#: demo's input files (product-made values), not exports.
+#: demo's input files (product-made values), not exports. DuckDB's COPY to a CSV file (by its
+#: name or its format) counts; a COPY to Parquet (line files) does not.
 WRITERS = re.compile(
-    r"csv\.writer\(|csv\.DictWriter\(|\bWorkbook\(|pyarrow\.csv|\.to_csv\(|COPY .* TO '"
+    r"csv\.writer\(|csv\.DictWriter\(|\bWorkbook\(|pyarrow\.csv|\.to_csv\("
+    r"|COPY .* TO '[^']*\.(?i:csv)'|FORMAT '?(?i:csv)"
 )
 MAY_WRITE = {"adapters/exports.py", "adapters/demo_data.py"}
 
