@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -88,6 +89,15 @@ def parse_date(text: str, option: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidDataError(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def read_json(path: Path, what: str) -> Any:
+    """The JSON in the file at ``path``; an error naming the file and ``what`` it should hold
+    when it cannot be read or is not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidDataError(f"{path}: not a readable {what} ({exc})") from None
 
 
 def print_json(data: Any) -> None:

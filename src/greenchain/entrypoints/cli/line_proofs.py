@@ -9,7 +9,13 @@ from typing import Annotated
 
 import typer
 
-from greenchain.entrypoints.cli.common import OrgOption, console, open_context, print_json
+from greenchain.entrypoints.cli.common import (
+    OrgOption,
+    console,
+    open_context,
+    print_json,
+    read_json,
+)
 from greenchain.entrypoints.cli.errors import err_console, guarded
 
 
@@ -52,10 +58,7 @@ def check_line(
     from greenchain.services import ledger
     from greenchain.services.line_proofs import check_line_proof
 
-    try:
-        proof = json.loads(proof_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidDataError(f"{proof_file}: not a readable proof ({exc})") from None
+    proof = read_json(proof_file, "line proof")
     if not isinstance(proof, dict):
         raise InvalidDataError(f"{proof_file}: not a line proof")
     problems = check_line_proof(proof, signature_verifier, row_hasher)

@@ -27,6 +27,7 @@ from greenchain.entrypoints.cli.common import (
     parse_date,
     parse_share,
     print_json,
+    read_json,
     sql_engine,
 )
 from greenchain.entrypoints.cli.disclosure import add_disclosure_commands
@@ -899,10 +900,7 @@ def ledger_verify(
     from greenchain.services import ledger
 
     if bundle is not None:
-        try:
-            data = json.loads(bundle.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InvalidDataError(f"{bundle}: not a readable bundle ({exc})") from None
+        data = read_json(bundle, "bundle")
         try:
             problems = ledger.verify_bundle(data, verify_signature)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

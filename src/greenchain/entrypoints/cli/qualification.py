@@ -28,6 +28,7 @@ from greenchain.entrypoints.cli.common import (
     parse_date,
     parse_share,
     print_json,
+    read_json,
     sql_engine,
 )
 from greenchain.entrypoints.cli.errors import guarded
@@ -139,10 +140,7 @@ def program_add(
     """Set up a qualification program."""
     stages = None
     if stages_file is not None:
-        try:
-            stages = json.loads(stages_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise InvalidDataError(f"{stages_file}: not a JSON list of stages ({error})") from None
+        stages = read_json(stages_file, "JSON list of stages")
         if not isinstance(stages, list):
             raise InvalidDataError(f"{stages_file}: not a JSON list of stages")
     ctx, store = _ctx()
