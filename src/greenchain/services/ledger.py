@@ -10,7 +10,7 @@ import hashlib
 import json
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -525,6 +525,18 @@ def _answer_problems(store: LedgerStore, slugs: Mapping[int, str]) -> list[Probl
     return problems
 
 
+def recorded_states(
+    entries: Iterable[Mapping[str, Any]],
+) -> dict[tuple[int, str], tuple[int, Mapping[str, Any]]]:
+    """Per (organisation id, table): the sequence number and the state recorded by the newest
+    of ``entries`` (in log order) that records one."""
+    recorded: dict[tuple[int, str], tuple[int, Mapping[str, Any]]] = {}
+    for item in entries:
+        for state in json.loads(item["entry"]).get("state", []):
+            recorded[(int(state["org_id"]), state["table"])] = (int(item["seq"]), state)
+    return recorded
+
+
 def _data_row_problems(
     store: LedgerStore,
     described: list[tuple[dict[str, Any], Mapping[str, Any] | None]],
@@ -533,10 +545,7 @@ def _data_row_problems(
     """Each data row against its own hash (a changed row is named by its key and the file it
     came from), then each organisation's table against the state the entry of its last write
     recorded (rows added or removed, or hashes rewritten, change the digest)."""
-    recorded: dict[tuple[int, str], tuple[int, Mapping[str, Any]]] = {}
-    for item, _ in described:
-        for state in json.loads(item["entry"]).get("state", []):
-            recorded[(int(state["org_id"]), state["table"])] = (item["seq"], state)
+    recorded = recorded_states(item for item, _ in described)
     files: dict[int, str] = {}
     problems: list[Problem] = []
     for table in ROW_HASHED_TABLES:

@@ -32,16 +32,6 @@ TREE_KIND = "line_tree"
 TABLE = "purchase_lines"
 
 
-def _recorded_state(entries: list[dict[str, Any]], org_id: int) -> dict[str, Any] | None:
-    """The state of the organisation's purchase lines that its newest write recorded."""
-    found = None
-    for item in entries:
-        for state in json.loads(item["entry"]).get("state", []):
-            if state["table"] == TABLE and int(state["org_id"]) == org_id:
-                found = dict(state)
-    return found
-
-
 def _tree_entry(entries: list[dict[str, Any]], state_sha256: str) -> dict[str, Any] | None:
     """The newest ``line_tree`` entry recorded for the state ``state_sha256``."""
     for item in reversed(entries):
@@ -65,9 +55,9 @@ def prove_line(ctx: Context, org_slug: str, line_id: str) -> dict[str, Any]:
         raise NotFoundError(f"no purchase line '{line_id}' among the lines of '{org_slug}'")
     store, _ = ledger._parts(ctx)
     entries = store.entries_of(org.id)
-    recorded = _recorded_state(entries, org.id)
+    _, recorded = ledger.recorded_states(entries).get((org.id, TABLE), (0, {}))
     state = proof["state"]
-    if recorded is None or recorded["sha256"] != state["sha256"]:
+    if recorded.get("sha256") != state["sha256"]:
         raise InvalidDataError(
             f"the purchase lines of '{org_slug}' are not in the state their last ledger entry "
             "recorded, so no proof is given; run 'greenchain ledger verify' to see what changed"

@@ -39,7 +39,6 @@ class ResultLines:
     def __init__(self, folder: tempfile.TemporaryDirectory[str], path: Path) -> None:
         self._folder = folder
         self.path = path
-        self.rows = int(pq.ParquetFile(path).metadata.num_rows)
 
     def table(self) -> pa.Table:
         """The whole file as an Arrow table (tests and small runs)."""

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeAlias
 
 import duckdb
@@ -62,6 +63,13 @@ class ParquetInput:
     def file_sql(self) -> str:
         quoted = self.path.replace("'", "''")
         return f"SELECT * FROM read_parquet('{quoted}')"
+
+    @cached_property
+    def rows(self) -> int:
+        """How many rows the selection holds (counted by DuckDB once)."""
+        with in_duckdb(self, "i") as con:
+            counted = con.execute("SELECT count(*) FROM i").fetchone()
+        return int(counted[0]) if counted else 0
 
 
 Input: TypeAlias = pa.Table | ParquetInput
