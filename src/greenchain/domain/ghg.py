@@ -9,6 +9,7 @@ default because the EPA and DEFRA factor sets are published on it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
@@ -59,6 +60,7 @@ _PFC_SPECIES = frozenset(
 )
 
 
+@functools.cache
 def gas_of_species(species: str) -> Gas:
     """The reporting gas family of one species (``HFC134a`` -> HFCs, ``CF4`` -> PFCs)."""
     if species == "CO2":
@@ -124,6 +126,7 @@ def species_from_name(name: str) -> str:
     raise InvalidDataError(f"unknown greenhouse gas '{name}'")
 
 
+@functools.cache  # a calculation asks for the same few species thousands of times
 def gwp(species: str, gwp_set: GwpSet) -> float:
     """100-year GWP of ``species`` in ``gwp_set`` (kg CO2e per kg of gas)."""
     if species in ("CO2", CO2E_SPECIES):

@@ -213,6 +213,8 @@ class DuckDbEngine:
         """Distinct (material, unit) of the purchase lines that give a material."""
         if "material" not in purchases.column_names:
             return []
+        if isinstance(purchases, ParquetInput):
+            return list(purchases.summary.materials)
         with in_duckdb(purchases, "p") as con:
             rows = con.execute(
                 "SELECT DISTINCT material, unit FROM p WHERE material IS NOT NULL "
@@ -223,7 +225,11 @@ class DuckDbEngine:
     def distinct_currencies(self, inputs: Mapping[str, Input]) -> set[str]:
         found: set[str] = set()
         for name in ("purchases", "supplier_data"):
-            with in_duckdb(inputs[name], "i") as con:
+            data = inputs[name]
+            if isinstance(data, ParquetInput):  # read with its count, in one pass
+                found |= data.summary.currencies
+                continue
+            with in_duckdb(data, "i") as con:
                 rows = con.execute(
                     "SELECT DISTINCT currency FROM i WHERE currency IS NOT NULL"
                 ).fetchall()
@@ -320,7 +326,7 @@ class DuckDbEngine:
 
     def runner(self, rows: int = 0) -> AbstractContextManager[SqlRunner]:
         """Where the calculation's statements run, for a year of ``rows`` purchase lines."""
-        return DuckDbRunner(large=rows > self.LARGE_ROWS)
+        return DuckDbRunner(large=rows > self.LARGE_ROWS, rows=rows)
 
 
 __all__ = ["RESULT_COLUMNS", "CalculationOutput", "DuckDbEngine", "ResultLines", "run_calculation"]

@@ -11,15 +11,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
-import duckdb
 import pyarrow as pa
+
+from greenchain.adapters import duck
 
 #: DuckDB's memory for a large year's calculation (beyond it, it spills to disk).
 LARGE_MEMORY = "4GB"
-
-#: Rows per row group of a result lines file (DuckDB's default): a page of lines reads one or
-#: two of them, and DuckDB's threads write groups of this size in parallel.
-RESULT_ROW_GROUP_ROWS = 122_880
 
 
 class SqlRunner(Protocol):
@@ -49,8 +46,9 @@ class SqlRunner(Protocol):
 
 
 class DuckDbRunner:
-    """The default engine: an in-process DuckDB connection over the Arrow tables (no copy) and
-    the Parquet inputs.
+    """The default engine: a connection to the process's DuckDB database over the Arrow
+    tables (no copy) and the Parquet inputs; the result lines file in row groups sized to
+    the year's ``rows`` (:func:`duck.row_group_rows`).
 
     ``large``: a year too big to keep its intermediate tables in memory (tens of millions of
     lines, several hundred bytes each): they are written as Parquet files to the runner's
@@ -58,16 +56,12 @@ class DuckDbRunner:
     :data:`LARGE_MEMORY`, spilling to the folder beyond it. Otherwise they are tables in
     memory (the fastest), spilling beyond DuckDB's own limit (80 % of the machine's)."""
 
-    def __init__(self, *, large: bool = False) -> None:
+    def __init__(self, *, large: bool = False, rows: int = 0) -> None:
         self.large = large
+        self.expected_rows = rows
         self.spill = tempfile.TemporaryDirectory(prefix="greenchain-calc-")
-        config: dict[str, Any] = {"temp_directory": self.spill.name}
-        if large:
-            config["memory_limit"] = LARGE_MEMORY
-        self.con = duckdb.connect(config=config)
-        # no progress bar on the output of a server or worker calculating in a thread
-        self.con.execute("SET enable_progress_bar = false")
-        self.con.execute("SET preserve_insertion_order = true")
+        # a large year: a database of its own within LARGE_MEMORY; otherwise the shared one
+        self.con = duck.connect(memory_limit=LARGE_MEMORY if large else None, spill=self.spill.name)
 
     def __enter__(self) -> DuckDbRunner:
         return self
@@ -93,7 +87,7 @@ class DuckDbRunner:
         quoted = str(out).replace("'", "''")
         self.con.execute(
             f"COPY ({select}) TO '{quoted}' (FORMAT parquet, COMPRESSION zstd, "
-            f"ROW_GROUP_SIZE {RESULT_ROW_GROUP_ROWS})"
+            f"ROW_GROUP_SIZE {duck.row_group_rows(self.expected_rows)})"
         )
 
     def materialize(self, name: str, select: str) -> None:

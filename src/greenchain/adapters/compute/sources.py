@@ -20,6 +20,8 @@ from typing import TypeAlias
 import duckdb
 import pyarrow as pa
 
+from greenchain.adapters import duck
+
 #: DuckDB's names of the Arrow types the calculation's inputs are declared with.
 SQL_TYPES = {
     pa.string(): "VARCHAR",
@@ -64,12 +66,44 @@ class ParquetInput:
         quoted = self.path.replace("'", "''")
         return f"SELECT * FROM read_parquet('{quoted}')"
 
-    @cached_property
+    @property
     def rows(self) -> int:
-        """How many rows the selection holds (counted by DuckDB once)."""
+        """How many rows the selection holds."""
+        return self.summary.rows
+
+    @cached_property
+    def summary(self) -> InputSummary:
+        """What the look-ups before a calculation ask of the selection, read in one pass."""
+        names = set(self.schema.names)
+        currencies = (
+            "list(DISTINCT currency) FILTER (WHERE currency IS NOT NULL)"
+            if "currency" in names
+            else "[]"
+        )
+        materials = (
+            "list(DISTINCT [material, unit]) FILTER "
+            "(WHERE material IS NOT NULL AND unit IS NOT NULL)"
+            if {"material", "unit"} <= names
+            else "[]"
+        )
         with in_duckdb(self, "i") as con:
-            counted = con.execute("SELECT count(*) FROM i").fetchone()
-        return int(counted[0]) if counted else 0
+            rows, found, pairs = con.execute(
+                f"SELECT count(*), {currencies}, {materials} FROM i"
+            ).fetchall()[0]
+        return InputSummary(
+            rows=int(rows),
+            currencies=frozenset(str(c) for c in found or []),
+            materials=tuple(sorted((str(m), str(u)) for m, u in pairs or [])),
+        )
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """A Parquet input's row count, currencies and distinct (material, unit) pairs."""
+
+    rows: int
+    currencies: frozenset[str]
+    materials: tuple[tuple[str, str], ...]
 
 
 Input: TypeAlias = pa.Table | ParquetInput
@@ -79,9 +113,8 @@ Input: TypeAlias = pa.Table | ParquetInput
 def in_duckdb(data: Input, name: str = "t") -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection in which ``data`` is the view ``name`` (an Arrow table registered
     without a copy, a Parquet input read lazily)."""
-    con = duckdb.connect()
+    con = duck.connect()
     try:
-        con.execute("SET enable_progress_bar = false")
         register(con, name, data)
         yield con
     finally:

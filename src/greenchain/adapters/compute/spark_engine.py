@@ -23,8 +23,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlglot
 
+from greenchain.adapters import duck
 from greenchain.adapters.compute.engine import DuckDbEngine
-from greenchain.adapters.compute.runner import RESULT_ROW_GROUP_ROWS, SqlRunner
+from greenchain.adapters.compute.runner import SqlRunner
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -159,7 +160,8 @@ class SparkRunner:
 
     def write_parquet(self, select: str, out: Path) -> None:
         # one file on the driver's disk, written from the rows Spark returns as Arrow
-        pq.write_table(self.arrow(select), out, row_group_size=RESULT_ROW_GROUP_ROWS)
+        lines = self.arrow(select)
+        pq.write_table(lines, out, row_group_size=duck.row_group_rows(lines.num_rows))
 
 
 class SparkEngine(DuckDbEngine):

@@ -21,14 +21,13 @@ are finished in Python.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
+from greenchain.adapters import duck
 from greenchain.adapters.db.row_hashes import content_schema, digest_sorted
-from greenchain.adapters.db.run_files import quiet
 
 #: Levels of at most this many nodes are hashed in Python.
 _SMALL = 4096
@@ -60,7 +59,7 @@ def prove_line(path: str, table: str, key: str, value: str) -> LineProof | None:
     (``None``: no such row)."""
     columns = [f.name for f in content_schema(table)]
     with tempfile.TemporaryDirectory(prefix="greenchain-proof-") as folder:
-        con = quiet(duckdb.connect(config={"memory_limit": "1GB", "temp_directory": folder}))
+        con = duck.connect(memory_limit="1GB", spill=folder, input_bytes=os.path.getsize(path))
         try:
             source = f"read_parquet({_quoted(path)})"
             found = con.sql(

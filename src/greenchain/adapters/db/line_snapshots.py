@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
+from greenchain.adapters import duck
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkTransaction
 from greenchain.adapters.db.import_batches import (
@@ -53,7 +54,6 @@ from greenchain.adapters.db.row_hashes import (
     row_hashes,
     typed_content_sql,
 )
-from greenchain.adapters.db.run_files import quiet
 from greenchain.adapters.linestore import LineStore
 from greenchain.domain.records import RecordSchema
 
@@ -104,7 +104,8 @@ def store_snapshot_import(
             else None
         )
         merged = Path(folder) / "snapshot.parquet"
-        with _duckdb(folder) as con:
+        size = source.stat().st_size + (Path(prior).stat().st_size if prior else 0)
+        with _duckdb(folder, size) as con:
             updated = _merge(con, table, schema.key, prior, source, import_id, merged)
             count, state = _state_of(con, merged)
         snapshot_sha = store.put_file(merged, "parquet", move=True)
@@ -127,12 +128,11 @@ def store_snapshot_import(
 
 
 @contextmanager
-def _duckdb(folder: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB connection that spills to ``folder`` beyond :data:`MERGE_MEMORY`."""
-    con = quiet(
-        duckdb.connect(
-            config={"memory_limit": MERGE_MEMORY, "temp_directory": str(Path(folder) / "spill")}
-        )
+def _duckdb(folder: str, input_bytes: int) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection for a merge of files of ``input_bytes``: large ones within
+    :data:`MERGE_MEMORY`, spilling to ``folder`` beyond it."""
+    con = duck.connect(
+        memory_limit=MERGE_MEMORY, spill=Path(folder) / "spill", input_bytes=input_bytes
     )
     try:
         yield con
@@ -188,8 +188,11 @@ def _merge(
             f"(SELECT 1 FROM new_rows n WHERE {match}) "
             f"UNION ALL SELECT {columns} FROM new_rows"
         )
+    # at most the prior lines and the new ones, in groups that give each thread some to read
+    rows = sum(pq.read_metadata(f).num_rows for f in (source, prior) if f is not None)
     con.execute(
-        f"COPY ({merged}) TO {_quoted(out)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+        f"COPY ({merged}) TO {_quoted(out)} (FORMAT parquet, COMPRESSION zstd, "
+        f"COMPRESSION_LEVEL 1, ROW_GROUP_SIZE {duck.row_group_rows(rows)})"
     )
     return updated
 
@@ -245,13 +248,14 @@ class SnapshotReader:
         """A DuckDB connection with the organisation's rows of ``table`` as the view
         ``lines`` (empty, with the snapshot's columns, when it has none)."""
         path = self.path(org_id, table)
-        con = quiet(duckdb.connect())
+        con = duck.connect()
         try:
             if path is None:
                 con.register("empty_lines", snapshot_schema(table).empty_table())
-                con.execute("CREATE VIEW lines AS SELECT * FROM empty_lines")
+                con.execute("CREATE TEMP VIEW lines AS SELECT * FROM empty_lines")
             else:
-                con.execute(f"CREATE VIEW lines AS SELECT * FROM read_parquet({_quoted(path)})")
+                source = f"read_parquet({_quoted(path)})"
+                con.execute(f"CREATE TEMP VIEW lines AS SELECT * FROM {source}")
             yield con
         finally:
             con.close()
@@ -369,7 +373,7 @@ def move_rows_to_snapshots(engine: Engine, store: LineStore, now: dt.datetime) -
                 path = Path(folder) / "snapshot.parquet"
                 with engine.begin() as conn:
                     last_import = _write_stored_rows(conn, source, org_id, target, path)
-                    with _duckdb(folder) as con:
+                    with _duckdb(folder, path.stat().st_size) as con:
                         count, state = _state_of(con, path)
                     sha = store.put_file(path, "parquet", move=True)
                     conn.execute(
@@ -447,7 +451,7 @@ def hash_missing_rows(engine: Engine, store: LineStore, org_id: int, table: str)
                 writer.write_table(rows)
         if not hashed:
             return 0
-        with _duckdb(folder) as con:
+        with _duckdb(folder, out.stat().st_size) as con:
             count, state = _state_of(con, out)
         sha = store.put_file(out, "parquet", move=True)
     with engine.begin() as conn:

@@ -25,11 +25,11 @@ import tempfile
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Boolean, Date, Float, Integer, Table
 
+from greenchain.adapters import duck
 from greenchain.adapters.compute.sources import SQL_TYPES
 from greenchain.adapters.db import tables as t
 from greenchain.domain.records import ROW_HASHED_TABLES
@@ -118,7 +118,7 @@ def row_hashes(table_name: str, rows: pa.Table) -> pa.Array:
     typed = _typed(table_name, rows)
     if typed.num_rows == 0:
         return pa.array([], pa.string())
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         con.register("content", typed)
         hashed = con.sql(f"SELECT {row_hash_sql(table_name)} AS h FROM content").to_arrow_table()
     return hashed.column("h").combine_chunks()
@@ -163,9 +163,8 @@ class StateDigest:
 
     def __init__(self) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="greenchain-digest-")
-        self._con = duckdb.connect(
-            config={"memory_limit": self.MEMORY, "temp_directory": self._folder.name}
-        )
+        # however many hashes come: a database of its own within the limit
+        self._con = duck.connect(memory_limit=self.MEMORY, spill=self._folder.name)
         self._con.execute("CREATE TABLE hashes (h VARCHAR)")
 
     def add(self, hashes: Iterable[str | None] | pa.Array | pa.ChunkedArray) -> None:

@@ -20,17 +20,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, select, update
 
+from greenchain.adapters import duck
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.linestore import LineStore
 from greenchain.domain.lines import LINE_COLUMNS, LineSelection
-
-
-def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """``con`` without a progress bar (on a server's or worker's output, a long query would
-    print one); its rows stay in the order they are stored unless a query sorts them."""
-    con.execute("SET enable_progress_bar = false")
-    con.execute("SET preserve_insertion_order = true")
-    return con
 
 
 def read_line_file(path: str, fmt: str) -> pa.Table:
@@ -48,7 +41,7 @@ def lines_view(
     """A DuckDB connection with the run's lines as the view ``lines`` (a Parquet file is
     read lazily, as the queries need it; an Arrow stream of an older run is mapped);
     ``numbered``: with each Parquet line's position in the run as ``_line``."""
-    con = quiet(duckdb.connect())
+    con = duck.connect()
     try:
         if fmt == "parquet":
             quoted = path.replace("'", "''")
@@ -65,7 +58,7 @@ def lines_view(
                 if numbered
                 else "SELECT * FROM stored_lines"
             )
-        con.execute(f"CREATE VIEW lines AS {source}")
+        con.execute(f"CREATE TEMP VIEW lines AS {source}")
         yield con
     finally:
         con.close()

@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from greenchain.adapters import duck
 from greenchain.adapters.exports import write_batches_csv, write_csv
 from greenchain.domain.errors import InvalidDataError, RowProblem
 from greenchain.domain.records import (
@@ -305,7 +306,7 @@ def _read_csv(path: Path, shown: str) -> pa.Table:
         header = next(csv.reader(handle), None)
     if not header:
         raise InvalidDataError(f"{shown}: the file is empty (a header row is expected)")
-    con = duckdb.connect()
+    con = duck.connect()
     try:
         # DuckDB keeps the file's row order; the row numbers are added after reading.
         relation = con.sql(
@@ -448,12 +449,10 @@ def _validate(
     present = set(table.column_names)
     work = Path(folder.name)
     # in memory, spilling to the folder beyond the limit (no database file to write)
-    con = duckdb.connect(
-        config={
-            "memory_limit": VALIDATION_MEMORY,
-            "temp_directory": str(work / "spill"),
-            "preserve_insertion_order": True,
-        },
+    con = duck.connect(
+        memory_limit=VALIDATION_MEMORY,
+        spill=work / "spill",
+        input_bytes=table.path.stat().st_size if isinstance(table, CsvSource) else table.nbytes,
     )
     try:
         if isinstance(table, CsvSource):
@@ -476,12 +475,15 @@ def _validate(
                 # the rows in file order (insertion order is kept): a row's number is its
                 # position, no window over the file
                 con.execute(
-                    f"CREATE TABLE cells AS SELECT {', '.join(selects)} "
+                    f"CREATE TEMP TABLE cells AS SELECT {', '.join(selects)} "
                     f"FROM ({table.select_sql(numbered=False)})"
                 )
-                con.execute(f"CREATE VIEW src AS SELECT (rowid + 2)::BIGINT AS {ROW}, * FROM cells")
+                con.execute(
+                    f"CREATE TEMP VIEW src AS SELECT (rowid + 2)::BIGINT AS {ROW}, * FROM cells"
+                )
             else:
-                con.execute(f"CREATE TABLE src AS SELECT {', '.join([ROW, *selects])} FROM raw")
+                columns = ", ".join([ROW, *selects])
+                con.execute(f"CREATE TEMP TABLE src AS SELECT {columns} FROM raw")
         except duckdb.Error as exc:
             raise InvalidDataError(f"{file_name}: not a readable CSV file ({exc})") from None
         for ref, values in references.items():
@@ -499,12 +501,12 @@ def _validate(
         keys = ", ".join(_quote(k) for k in schema.key)
         # the first row of each key that occurs more than once (few: a join, not a window)
         con.execute(
-            f"CREATE TABLE repeated AS SELECT {keys}, min({ROW}) AS _first_row FROM src "
+            f"CREATE TEMP TABLE repeated AS SELECT {keys}, min({ROW}) AS _first_row FROM src "
             f"GROUP BY ALL HAVING count(*) > 1"
         )
         same = " AND ".join(f"r.{_quote(k)} IS NOT DISTINCT FROM s.{_quote(k)}" for k in schema.key)
         con.execute(
-            f"CREATE TABLE problems AS SELECT row, p.field AS field, p.value AS value, "
+            f"CREATE TEMP TABLE problems AS SELECT row, p.field AS field, p.value AS value, "
             f"p.reason AS reason FROM ("
             f"SELECT {ROW} AS row, unnest(list_filter([{cases}], lambda x: x IS NOT NULL)) AS p "
             f"FROM (SELECT s.*, r._first_row FROM src s LEFT JOIN repeated r ON {same})) "
@@ -521,9 +523,15 @@ def _validate(
             "SELECT row, field, value, reason FROM problems ORDER BY row, field",
             work / "problems.parquet",
         )
+        total_rows = int(con.execute("SELECT count(*) FROM src").fetchall()[0][0])
         typed = ", ".join([ROW] + [_typed(col) for col in schema.columns])
         where = f" WHERE {ROW} NOT IN (SELECT row FROM problems)" if problem_count else ""
-        clean = _copy(con, f"SELECT {typed} FROM src{where}", work / "clean.parquet")
+        clean = _copy(
+            con,
+            f"SELECT {typed} FROM src{where}",
+            work / "clean.parquet",
+            row_group_rows=duck.row_group_rows(total_rows - problem_count),
+        )
         rejected = _copy(
             con,
             f"SELECT raw.*, p.field AS _field, p.reason AS _reason FROM raw JOIN "
@@ -532,7 +540,6 @@ def _validate(
             f"FROM problems GROUP BY row) p ON p.row = raw.{ROW} ORDER BY raw.{ROW}",
             work / "rejected.parquet",
         )
-        total = con.execute("SELECT count(*) FROM src").fetchone()
     finally:
         con.close()
     problems = tuple(
@@ -542,7 +549,7 @@ def _validate(
     return ValidatedFile(
         file_name=file_name,
         sha256=sha256,
-        total_rows=int(total[0]) if total else 0,
+        total_rows=total_rows,
         clean=clean,
         problems=problems,
         problem_count=problem_count,
@@ -552,9 +559,12 @@ def _validate(
     )
 
 
-def _copy(con: duckdb.DuckDBPyConnection, query: str, out: Path) -> ParquetRows:
-    """Write the rows of ``query`` to a Parquet file (by DuckDB, in file order)."""
-    con.sql(query).write_parquet(str(out))
+def _copy(
+    con: duckdb.DuckDBPyConnection, query: str, out: Path, *, row_group_rows: int | None = None
+) -> ParquetRows:
+    """Write the rows of ``query`` to a Parquet file (by DuckDB, in file order; in row groups
+    of ``row_group_rows`` where given, DuckDB's default otherwise)."""
+    con.sql(query).write_parquet(str(out), row_group_size=row_group_rows)
     with pq.ParquetFile(out) as written:
         return ParquetRows(out, int(written.metadata.num_rows))
 
