@@ -45,6 +45,7 @@ test: install lint browser
 
 bench: install
 	$(BIN)/python benchmarks/bench_import_calc.py
+	cd benchmarks && ../$(BIN)/python bench_line_pages.py
 
 bench-ledger: install
 	$(BIN)/python benchmarks/bench_ledger.py
