@@ -208,7 +208,7 @@ def test_target_list_and_remove(cli):
     assert cli("target", "remove", "--org", ORG, "--name", "SBT 1+2").exit_code == 4
 
 
-def _retire(cli: Any, start: str, end: str) -> Any:
+def _retire(cli: Any, start: str, end: str, *extra: str) -> Any:
     return cli(
         "credit",
         "retire",
@@ -230,6 +230,7 @@ def _retire(cli: Any, start: str, end: str) -> Any:
         "100",
         "--retired-for",
         "acme 2024",
+        *extra,
     )
 
 
@@ -245,6 +246,17 @@ def test_credit_retired_twice_is_refused(cli):
     assert credit["serial_start"] == 1001
     assert credit["quantity_t"] == 100.0
     assert credit["retired_for"] == "acme 2024"
+
+
+def test_a_credit_is_recorded_with_the_date_the_registry_cancelled_it(cli):
+    done = _retire(cli, "1", "100", "--cancelled-on", "2024-11-30")
+    assert done.exit_code == 0, done.output
+    assert "cancelled on 2024-11-30" in done.output
+    bad = _retire(cli, "201", "300", "--cancelled-on", "30/11/2024")
+    assert bad.exit_code != 0
+    assert "--cancelled-on '30/11/2024' is not a date (YYYY-MM-DD)" in bad.output
+    (credit,) = _json(cli("credit", "list", "--org", ORG, "--format", "json"))
+    assert credit["cancelled_on"] == "2024-11-30"
 
 
 @pytest.mark.parametrize(

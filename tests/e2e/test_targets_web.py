@@ -189,9 +189,18 @@ def test_credits_are_listed_apart_and_never_retired_twice(world):
         "standard": "VCS",
         "quantity_t": 500,
         "retired_for": "Alpha Chips 2024",
+        "cancelled_on": "2024-11-30",
     }
     response = client.post(f"{API}/credits", json=credit, headers=_auth(token))
     assert response.status_code == 201, response.text
+    assert response.json()["cancelled_on"] == "2024-11-30"
+    future = client.post(
+        f"{API}/credits",
+        json={**credit, "serial_start": 900, "serial_end": 909, "cancelled_on": "2999-01-01"},
+        headers=_auth(token),
+    )
+    assert future.status_code == 422
+    assert "in the future" in future.text
     twice = client.post(
         f"{API}/credits",
         json={**credit, "serial_start": 599, "serial_end": 700, "quantity_t": 10},

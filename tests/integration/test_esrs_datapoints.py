@@ -6,6 +6,7 @@ run and disclosed from it. Expected values are computed by hand from the cited f
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from greenchain.adapters.signing import verify_signature
 from greenchain.domain.errors import FileRejectedError, InvalidDataError
 from greenchain.domain.ledger import canonical_entry
-from greenchain.services import disclosure, ledger
+from greenchain.services import cdp, disclosure, ledger
 from greenchain.services import targets as target_service
 from greenchain.services.context import Context
 from greenchain.services.imports import import_records
@@ -210,7 +211,7 @@ def _retire(ctx: Context, start: int, quantity: float, project_type: str, **extr
         standard="VCS",
         quantity_t=quantity,
         retired_for="acme 2024",
-        **extra,  # type: ignore[arg-type]
+        **({"cancelled_on": dt.date(2024, 11, 30)} | extra),  # type: ignore[arg-type]
     )
 
 
@@ -254,6 +255,38 @@ def test_a_credit_recorded_before_the_new_fields_keeps_its_ledger_digest():
     # the digest as recorded before the fields were added: the eight fields and the keys
     before = hashlib.sha256(canonical_entry(row)).hexdigest()
     assert ledger.row_digest("carbon_credits", row) == before
-    empty = {**row, "corresponding_adjustment": None, "location": None}
+    empty = {**row, "corresponding_adjustment": None, "location": None, "cancelled_on": None}
     assert ledger.row_digest("carbon_credits", empty) == before
     assert ledger.row_digest("carbon_credits", {**row, "location": "EU"}) != before
+
+
+def test_e1_7_reports_the_credits_cancelled_in_the_reporting_year_not_the_whole_register(
+    ctx: Context, tmp_path: Path
+):
+    _calculate(ctx, tmp_path, [activity("E1")])
+    _retire(ctx, 1, 100, "removal")  # cancelled 2024-11-30
+    _retire(ctx, 1001, 60, "avoidance", cancelled_on=dt.date(2025, 1, 10))
+    _retire(ctx, 2001, 40, "avoidance", cancelled_on=dt.date(2023, 6, 1))
+    e17 = disclosure.esrs_e1(ctx, "acme", 2024)["E1-7"]
+    assert e17["credits_retired_t"] == 100
+    assert e17["removals_t"] == 100
+    assert e17["reductions_t"] == 0
+    assert [c["serial_start"] for c in e17["credits"]] == [1]
+    assert e17["credits"][0]["cancelled_on"] == "2024-11-30"
+    assert e17["credits_cancelled_in_other_years"] == 2
+    # CDP C11.2a lists the same blocks
+    assert [c["serials"] for c in cdp.cdp(ctx, "acme", 2024)["C11.2a"]] == ["1-100"]
+    # the date is part of what the ledger vouches for
+    assert ledger.verify(ctx, verify_signature) == []
+
+
+def test_a_cancellation_date_in_the_future_or_before_the_vintage_is_refused(
+    ctx: Context, tmp_path: Path
+):
+    add_organisation(ctx, "acme")
+    with pytest.raises(InvalidDataError, match="in the future"):
+        _retire(ctx, 1, 5, "removal", cancelled_on=dt.date(2027, 1, 1))
+    with pytest.raises(InvalidDataError, match="before its vintage 2023"):
+        _retire(ctx, 1, 5, "removal", cancelled_on=dt.date(2022, 12, 31))
+    # without a date the block is cancelled today (the clock's 2026-03-01)
+    assert _retire(ctx, 1, 5, "removal", cancelled_on=None)["cancelled_on"] == "2026-03-01"

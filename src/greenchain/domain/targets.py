@@ -10,6 +10,7 @@ reports ``passed=None`` with the reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -825,12 +826,13 @@ CREDIT_FIELDS: tuple[str, ...] = (
     "retired_for",
     "corresponding_adjustment",
     "location",
+    "cancelled_on",
 )
 
 #: The credit fields added after the first blocks were recorded: a block recorded before has
 #: them empty, and its ledger entry vouches for the fields it had (an empty one is left out
 #: of the row digest, so the entry still matches).
-CREDIT_FIELDS_ADDED_LATER = frozenset({"corresponding_adjustment", "location"})
+CREDIT_FIELDS_ADDED_LATER = frozenset({"corresponding_adjustment", "location", "cancelled_on"})
 
 #: Where a credit's project is, as ESRS E1-7 (para. 59-60, AR 62) splits them.
 CREDIT_LOCATIONS = ("EU", "non-EU")
@@ -881,6 +883,10 @@ class Credit:
     #: not known; ``location``: "EU" or "non-EU" (ESRS E1-7 AR 62), None when not known
     corresponding_adjustment: bool | None = None
     location: str | None = None
+    #: the date the registry cancelled (retired) the block: ESRS E1-7 para. 59 and CDP C11.2a
+    #: report the credits cancelled in the reporting year. None: not given (recorded before
+    #: the date was kept; such a block counts in the year it was recorded)
+    cancelled_on: dt.date | None = None
 
     def __post_init__(self) -> None:
         label = f"credits {self.serial_start}-{self.serial_end} in registry '{self.registry}'"
@@ -896,6 +902,12 @@ class Credit:
             ) from None
         if self.location is not None and self.location not in CREDIT_LOCATIONS:
             raise InvalidDataError(f"{label}: location '{self.location}' is not EU or non-EU")
+        if self.cancelled_on is not None and self.cancelled_on.year < self.vintage:
+            raise InvalidDataError(
+                f"{label}: cancelled on {self.cancelled_on.isoformat()}, before its vintage "
+                f"{self.vintage} (a credit is issued for reductions of its vintage year, then "
+                "cancelled)"
+            )
         count = self.serial_end - self.serial_start + 1
         if not (math.isfinite(self.quantity_t) and MIN_CREDIT_T <= self.quantity_t <= count):
             raise InvalidDataError(

@@ -493,6 +493,7 @@ def _demo_targets(ctx: Context, reports: list[InventoryReport]) -> None:
                 retired_for=claim,
                 corresponding_adjustment=adjusted,
                 location=where,
+                cancelled_on=dt.date(year, 12, 15),
             )
 
 

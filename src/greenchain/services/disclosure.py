@@ -228,7 +228,9 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
             base = {"year": base_year, **_e1_6(base_report, revenues.get(int(base_year)))}
         except NotFoundError:
             base = _base_from_history(ctx, org_slug, int(base_year), revenues)
-    retired = [c for c in credits if c.get("retired_for")]
+    # ESRS E1-7 para. 59: the credits cancelled in the reporting year (not the register)
+    cancelled = [c for c in credits if target_service.credit_cancellation_year(c) == year]
+    retired = [c for c in cancelled if c.get("retired_for")]
     return {
         "standard": "ESRS E1 (Commission Delegated Regulation (EU) 2023/2772)",
         "org": org_slug,
@@ -248,7 +250,8 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
                 c["quantity_t"] for c in retired if c["project_type"] == "avoidance"
             ),
             **_credit_splits(retired),
-            "credits": [{k: c.get(k) for k in CREDIT_FIELDS} for c in credits],
+            "credits": [{k: c.get(k) for k in CREDIT_FIELDS} for c in cancelled],
+            "credits_cancelled_in_other_years": len(credits) - len(cancelled),
         },
         "E5-5": _e5_5(report),
         "not_reported": {**NOT_REPORTED, **_not_kept_by(report)},

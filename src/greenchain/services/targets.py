@@ -651,10 +651,30 @@ def _credit_from_row(row: Mapping[str, Any]) -> Credit:
         retired_for=row["retired_for"],
         corresponding_adjustment=row.get("corresponding_adjustment"),
         location=row.get("location"),
+        cancelled_on=_date(row.get("cancelled_on")),
     )
 
 
+def _date(value: dt.date | str | None) -> dt.date | None:
+    """A calendar date from the database (a date) or a record (YYYY-MM-DD)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def credit_cancellation_year(credit: Mapping[str, Any]) -> int | None:
+    """The year a recorded block (:func:`list_credits`) was cancelled in its registry: its
+    cancellation date, or for a block recorded before dates were kept the year it was
+    recorded. ESRS E1-7 and CDP C11.2a count a block in that year."""
+    cancelled = _date(credit.get("cancelled_on"))
+    if cancelled is not None:
+        return cancelled.year
+    recorded = credit.get("retired_at")
+    return dt.datetime.fromisoformat(recorded).year if recorded else None
+
+
 def _public_credit(row: Mapping[str, Any]) -> dict[str, Any]:
+    cancelled = _date(row.get("cancelled_on"))
     return {
         "id": row["id"],
         "registry": row["registry"],
@@ -671,6 +691,7 @@ def _public_credit(row: Mapping[str, Any]) -> dict[str, Any]:
             else bool(row["corresponding_adjustment"])
         ),
         "location": row.get("location"),
+        "cancelled_on": None if cancelled is None else cancelled.isoformat(),
         "retired_at": _iso(row.get("retired_at")),
     }
 
@@ -690,12 +711,16 @@ def retire_credit(
     retired_for: str,
     corresponding_adjustment: bool | None = None,
     location: str | None = None,
+    cancelled_on: dt.date | None = None,
 ) -> dict[str, Any]:
     """Record a block of credits (1 credit = 1 t CO2e) retired for ``retired_for``.
 
     ``corresponding_adjustment``: whether the host country adjusted its own accounts for the
     credits (Paris Agreement Art. 6); ``location``: "EU", "non-EU" or the project's country
     (ISO 3166 alpha-2, stored as EU or non-EU); both optional, disclosed under ESRS E1-7.
+    ``cancelled_on``: the date the registry cancelled the block (today when not given; not
+    later than today, not before the vintage year): ESRS E1-7 reports the credits cancelled
+    in the reporting year.
 
     A serial already recorded in the registry, by any organisation, is refused with
     ConflictError: a tonne is never retired twice. Credits never change the inventory or
@@ -706,6 +731,12 @@ def retire_credit(
         raise InvalidDataError("credits need the standard they were issued under (e.g. VCS)")
     if not retired_for.strip():
         raise InvalidDataError("say whom or what claim the credits are retired for")
+    today = ctx.clock.now().date()
+    if cancelled_on is not None and cancelled_on > today:
+        raise InvalidDataError(
+            f"cancellation date {cancelled_on.isoformat()} is in the future: record credits "
+            "once the registry has cancelled them"
+        )
     credit = Credit(
         serial_start=serial_start,
         serial_end=serial_end,
@@ -717,6 +748,7 @@ def retire_credit(
         retired_for=retired_for.strip(),
         corresponding_adjustment=corresponding_adjustment,
         location=credit_location(location),
+        cancelled_on=cancelled_on or today,
     )
     org = _org(ctx, org_slug)
     existing = [_credit_from_row(row) for row in store.registry_credits(credit.registry)]
@@ -734,6 +766,7 @@ def retire_credit(
         "retired_for": credit.retired_for,
         "corresponding_adjustment": credit.corresponding_adjustment,
         "location": credit.location,
+        "cancelled_on": credit.cancelled_on,
         "retired_at": now,
     }
     credit_id = store.add_credit(values)

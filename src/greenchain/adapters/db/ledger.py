@@ -829,6 +829,9 @@ def _described_row(conn: Connection, table: str, row_id: int) -> dict[str, Any] 
     if row is None:
         return None
     values = dict(row._mapping)
+    for name, value in values.items():
+        if type(value) is dt.date:  # a calendar date is recorded as YYYY-MM-DD
+            values[name] = value.isoformat()
     for name in CONTENT_COLUMNS & values.keys():
         content = values[name]
         if content is not None:

@@ -1026,6 +1026,8 @@ carbon_credits = Table(
     # ESRS E1-7: the host country's corresponding adjustment, and EU or non-EU
     Column("corresponding_adjustment", Boolean),
     Column("location", String(10)),
+    # the date the registry cancelled the block (ESRS E1-7: credits cancelled in the year)
+    Column("cancelled_on", Date),
     Index("ix_carbon_credits_registry_serials", "registry", "serial_start", "serial_end"),
     sqlite_autoincrement=True,
 )

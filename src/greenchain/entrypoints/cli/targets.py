@@ -19,6 +19,7 @@ from greenchain.entrypoints.cli.common import (
     YearOption,
     console,
     open_context,
+    parse_date,
     parse_share,
     print_json,
     sql_engine,
@@ -410,6 +411,13 @@ def credit_retire(
         str | None,
         typer.Option(help="EU, non-EU, or the project's country (ISO alpha-2, e.g. BR)."),
     ] = None,
+    cancelled_on: Annotated[
+        str | None,
+        typer.Option(
+            help="Date the registry cancelled the block, YYYY-MM-DD (default today); ESRS "
+            "E1-7 reports the credits cancelled in the reporting year."
+        ),
+    ] = None,
 ) -> None:
     """Record a retired block of carbon credits (a serial can be retired only once)."""
     ctx, store = _ctx()
@@ -427,11 +435,12 @@ def credit_retire(
         retired_for=retired_for,
         corresponding_adjustment=corresponding_adjustment,
         location=location,
+        cancelled_on=None if cancelled_on is None else parse_date(cancelled_on, "--cancelled-on"),
     )
     console.print(
         f"{result['quantity_t']:,.1f} t of {result['project_type']} credits "
         f"{result['serial_start']}-{result['serial_end']} ({result['registry']}) retired for "
-        f"{result['retired_for']}."
+        f"{result['retired_for']}, cancelled on {result['cancelled_on']}."
     )
 
 

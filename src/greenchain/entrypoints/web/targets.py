@@ -421,6 +421,7 @@ def credit_retire_form(
     retired_for: Annotated[str, Form(max_length=500)] = "",
     corresponding_adjustment: Annotated[str, Form(max_length=10)] = "",
     location: Annotated[str, Form(max_length=20)] = "",
+    cancelled_on: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Record a block of retired credits from the page (analysts); a serial already retired
     in the registry is refused."""
@@ -447,6 +448,7 @@ def credit_retire_form(
             retired_for=retired_for,
             corresponding_adjustment={"yes": True, "no": False}.get(corresponding_adjustment),
             location=location or None,
+            cancelled_on=fields.optional_date(cancelled_on, "cancelled on"),
         )
 
     page = functools.partial(_page, request, ctx, principal, org, section="credits")

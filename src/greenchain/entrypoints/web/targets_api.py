@@ -3,6 +3,7 @@ emissions history, carbon credits, the what-if roadmap and its saved scenarios."
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -85,6 +86,11 @@ class CreditIn(BaseModel):
     )
     location: str | None = Field(
         default=None, max_length=20, description="EU, non-EU, or the project's country (ISO)"
+    )
+    cancelled_on: dt.date | None = Field(
+        default=None,
+        description="Date the registry cancelled the block (default today); ESRS E1-7 "
+        "reports the credits cancelled in the reporting year",
     )
 
 
@@ -221,6 +227,7 @@ def credits_retire(
         retired_for=body.retired_for,
         corresponding_adjustment=body.corresponding_adjustment,
         location=body.location,
+        cancelled_on=body.cancelled_on,
     )
 
 
