@@ -25,7 +25,7 @@ run: install
 	@echo ""
 	@echo "Open http://127.0.0.1:8000 and log in (password greenchain-demo for all) as"
 	@echo "  analyst@lumen-semi.example         the buyer (dashboard, programs, requests, targets, ledger)"
-	@echo "  supplier@tainan-materials.example  a supplier with its own inventory (portal: requests of its two customers, its allocation to the buyer)"
+	@echo "  supplier@demo-supplier.example  a supplier with its own inventory (portal: requests of its two customers, its allocation to the buyer)"
 	@echo "  partner@keystone-ats.example       the partner company of the joint program"
 	@echo "  verifier@verity-assurance.example  the third-party verifier (ledger)"
 	@echo "  pcf@demo-pact-supplier.example     a supplier publishing product footprints over PACT v3"

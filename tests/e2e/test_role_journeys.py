@@ -205,7 +205,7 @@ def _disclose_the_inventory(j: Journey) -> None:
 
 def test_a_supplier_answers_its_second_customer_and_allocates_to_the_first(journey):
     j, page = journey, journey.page
-    j.login("supplier@tainan-materials.example")
+    j.login("supplier@demo-supplier.example")
     # it calculates its own inventory here too, so it starts on its dashboard
     expect(page).to_have_url(f"{j.base}/orgs/demo-supplier/dashboard")
     page.get_by_role("link", name="Portal", exact=True).first.click()

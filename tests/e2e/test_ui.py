@@ -111,6 +111,19 @@ def test_the_dashboard_says_why_a_line_was_not_calculated(site, ctx, tmp_path):
     assert "no grid electricity factor for &#39;AQ&#39;" in page
 
 
+def test_a_dashboard_without_supplier_emissions_says_so_instead_of_an_empty_pareto(
+    site, ctx, tmp_path
+):
+    write_csv(tmp_path / "a.csv", "activity", [activity("A1", amount="1200")])
+    import_records(ctx, "org-b", "activity", tmp_path / "a.csv")
+    calculate_inventory(ctx, "org-b", 2024)
+    _login(site, "bob@b.example")
+    page = site.get("/orgs/org-b/dashboard?year=2024", headers=HTML).text
+    assert 'id="chart-scopes"' in page
+    assert 'id="chart-pareto"' not in page
+    assert "No Scope 3 emissions of 2024 are attributed to a supplier" in page
+
+
 def test_the_dashboard_lists_category_methods_exclusions_and_take_back(site, ctx, tmp_path):
     from greenchain.services.categories import exclude_category
 

@@ -77,7 +77,7 @@ def build_demo_workspace(
 
 DEMO_PARTNER_EMAIL = "partner@keystone-ats.example"
 DEMO_SUPPLIER_ORG = "demo-supplier"
-DEMO_SUPPLIER_EMAIL = "supplier@tainan-materials.example"
+DEMO_SUPPLIER_EMAIL = "supplier@demo-supplier.example"
 
 
 def link_by_consent(ctx: Context, buyer_slug: str, supplier_id: str, supplier_org: str) -> None:
@@ -110,14 +110,14 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
     from greenchain.services.inventory import get_hotspots
 
     ws = ctx.workspace
-    for slug, name in (
-        (DEMO_PARTNER, "Keystone Assembly & Test (demo partner)"),
-        (DEMO_SUPPLIER_ORG, "Tainan Materials (demo supplier)"),
-    ):
+
+    def org(slug: str, name: str) -> None:
         try:
             ws.get_org(slug)
         except NotFoundError:
             ws.add_org(slug, name, ctx.clock.now())
+
+    org(DEMO_PARTNER, "Keystone Assembly & Test (demo partner)")
     import_records(ctx, DEMO_PARTNER, "suppliers", files["partner_suppliers"])
     import_records(ctx, DEMO_PARTNER, "purchases", files["partner_purchases"])
     import_records(ctx, DEMO_PARTNER, "activity", files["partner_activity"])
@@ -125,12 +125,15 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
         calculate_inventory(ctx, DEMO_PARTNER, partner_year, GwpSet.AR5)
     buyer = add_user(ctx, DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG, Role.ADMIN)
     partner = add_user(ctx, DEMO_PARTNER_EMAIL, DEMO_PASSWORD, DEMO_PARTNER, Role.ADMIN)
-    supplier_user = add_user(ctx, DEMO_SUPPLIER_EMAIL, DEMO_PASSWORD, DEMO_SUPPLIER_ORG, Role.ADMIN)
     buyer_org, partner_org = ws.get_org(DEMO_ORG), ws.get_org(DEMO_PARTNER)
     hot = [r.key for r in get_hotspots(ctx, DEMO_ORG, year).engagement_set]
     names = ws.supplier_names(buyer_org.id)
     by_name = {n.upper(): k for k, n in ws.supplier_names(partner_org.id).items()}
     shared = next((s for s in hot if names.get(s, "").upper() in by_name), hot[0])
+    # the supplier on the platform is the company its customers know by that record
+    supplier_name = names.get(shared, shared)
+    org(DEMO_SUPPLIER_ORG, f"{supplier_name} (demo supplier)")
+    supplier_user = add_user(ctx, DEMO_SUPPLIER_EMAIL, DEMO_PASSWORD, DEMO_SUPPLIER_ORG, Role.ADMIN)
     link_by_consent(ctx, DEMO_ORG, shared, DEMO_SUPPLIER_ORG)
     if ctx.qualification is not None:
         from greenchain.services.demo_qualification import seed_qualification_demo
@@ -318,7 +321,7 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
         DEMO_SUPPLIER_ORG,
         int(mine["id"]),
         f"verification-statement-{year}.pdf",
-        _demo_statement_pdf(year),
+        _demo_statement_pdf(supplier_name, year),
     )
     # its allocation to the demo buyer (CDP SC1.1): the wafers it sold to it over all it made
     allocate_to_customer(
@@ -337,9 +340,9 @@ def _demo_engagement(ctx: Context, files: dict[str, Path], year: int) -> None:
     eng.accept(ctx, DEMO_ORG, int(answered["id"]))
 
 
-def _demo_statement_pdf(year: int) -> bytes:
+def _demo_statement_pdf(supplier: str, year: int) -> bytes:
     """A one-page PDF standing for the supplier's verification statement (evidence)."""
-    text = f"Verity Assurance: limited assurance statement, Tainan Materials, {year}"
+    text = f"Verity Assurance: limited assurance statement, {supplier}, {year}"
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
