@@ -23,33 +23,17 @@ from pathlib import Path
 
 import duckdb
 
-from bench_import_calc import YEAR, write_inputs
+from bench_import_calc import calculated_workspace
 from greenchain.adapters import duck
 from greenchain.adapters.db import run_files
-from greenchain.bootstrap import bootstrap
-from greenchain.config import Settings, new_key
-from greenchain.domain.ghg import GwpSet
 from greenchain.domain.lines import LineSelection
-from greenchain.services.factors import import_factor_sets
-from greenchain.services.imports import import_records
-from greenchain.services.inventory import calculate_inventory
-from greenchain.services.orgs import add_organisation
 
 PAGE = 50
 
 
 def build_run(folder: Path, lines: int) -> str:
     """A workspace with one calculated run of ``lines`` purchase lines; its line file's path."""
-    suppliers, supplier_data, purchases = write_inputs(folder, lines)
-    ctx = bootstrap(
-        Settings(db=str(folder / "greenchain.db"), secret_key=new_key(), sealing_key=new_key())
-    )
-    import_factor_sets(ctx, ["epa-supply-chain-v1.3"])
-    add_organisation(ctx, "bench")
-    import_records(ctx, "bench", "suppliers", suppliers)
-    import_records(ctx, "bench", "supplier-data", supplier_data)
-    import_records(ctx, "bench", "purchases", purchases)
-    calculate_inventory(ctx, "bench", YEAR, GwpSet.AR5)
+    ctx = calculated_workspace(folder, lines)
     ctx.workspace.close()  # type: ignore[attr-defined]
     with sqlite3.connect(folder / "greenchain.db") as db:
         (sha256,) = db.execute(

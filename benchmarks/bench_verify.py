@@ -18,15 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_import_calc import YEAR, write_inputs
-from greenchain.bootstrap import bootstrap, signature_verifier
-from greenchain.config import Settings, new_key
-from greenchain.domain.ghg import GwpSet
+from bench_import_calc import calculated_workspace
+from greenchain.bootstrap import signature_verifier
 from greenchain.services import ledger
-from greenchain.services.factors import import_factor_sets
-from greenchain.services.imports import import_records
-from greenchain.services.inventory import calculate_inventory
-from greenchain.services.orgs import add_organisation
 
 
 def plain_floor(db: Path) -> float:
@@ -50,15 +44,8 @@ def main() -> None:
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            suppliers, supplier_data, purchases = write_inputs(folder, n)
+            ctx = calculated_workspace(folder, n)
             db = folder / "greenchain.db"
-            ctx = bootstrap(Settings(db=str(db), secret_key=new_key(), sealing_key=new_key()))
-            import_factor_sets(ctx, ["epa-supply-chain-v1.3"])
-            add_organisation(ctx, "bench")
-            import_records(ctx, "bench", "suppliers", suppliers)
-            import_records(ctx, "bench", "supplier-data", supplier_data)
-            import_records(ctx, "bench", "purchases", purchases)
-            calculate_inventory(ctx, "bench", YEAR, GwpSet.AR5)
             best = floor = float("inf")
             for _ in range(args.repeat):
                 start = time.perf_counter()
