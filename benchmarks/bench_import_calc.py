@@ -102,10 +102,9 @@ def write_inputs(folder: Path, n: int) -> tuple[Path, Path, Path]:
     return suppliers, supplier_data, purchases
 
 
-def calculated_workspace(folder: Path, lines: int) -> Context:
-    """A SQLite workspace in ``folder`` with one organisation, ``bench``, whose ``lines``
-    generated purchase lines are imported and calculated (for benchmarks of what reads them)."""
-    suppliers, supplier_data, purchases = write_inputs(folder, lines)
+def prepared_workspace(folder: Path, suppliers: Path, supplier_data: Path) -> Context:
+    """A SQLite workspace in ``folder`` with the EPA factors and one organisation, ``bench``,
+    with its suppliers and supplier data (what the timed work starts from)."""
     ctx: Context = bootstrap(
         Settings(db=str(folder / "greenchain.db"), secret_key=new_key(), sealing_key=new_key())
     )
@@ -113,19 +112,21 @@ def calculated_workspace(folder: Path, lines: int) -> Context:
     add_organisation(ctx, "bench")
     import_records(ctx, "bench", "suppliers", suppliers)
     import_records(ctx, "bench", "supplier-data", supplier_data)
+    return ctx
+
+
+def calculated_workspace(folder: Path, lines: int) -> Context:
+    """The prepared workspace with ``lines`` generated purchase lines imported and calculated
+    (for benchmarks of what reads them)."""
+    suppliers, supplier_data, purchases = write_inputs(folder, lines)
+    ctx = prepared_workspace(folder, suppliers, supplier_data)
     import_records(ctx, "bench", "purchases", purchases)
     calculate_inventory(ctx, "bench", YEAR, GwpSet.AR5)
     return ctx
 
 
 def run_greenchain(folder: Path, suppliers: Path, supplier_data: Path, purchases: Path) -> float:
-    ctx: Context = bootstrap(
-        Settings(db=str(folder / "greenchain.db"), secret_key=new_key(), sealing_key=new_key())
-    )
-    import_factor_sets(ctx, ["epa-supply-chain-v1.3"])
-    add_organisation(ctx, "bench")
-    import_records(ctx, "bench", "suppliers", suppliers)
-    import_records(ctx, "bench", "supplier-data", supplier_data)
+    ctx = prepared_workspace(folder, suppliers, supplier_data)
     start = time.perf_counter()
     import_records(ctx, "bench", "purchases", purchases)
     RESULTS["import_mib"] = _peak_mib()
