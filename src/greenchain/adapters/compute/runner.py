@@ -92,7 +92,8 @@ class DuckDbRunner:
 
     def materialize(self, name: str, select: str) -> None:
         if not self.large:
-            self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
+            batch = duck.row_group_rows(self.expected_rows)
+            self.con.register(name, self.con.sql(select).to_arrow_table(batch_size=batch))
             return
         out = str(Path(self.spill.name) / f"{name}.parquet").replace("'", "''")
         self.con.execute(f"COPY ({select}) TO '{out}' (FORMAT parquet, COMPRESSION lz4_raw)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import (
 from greenchain.adapters.db import tables as t
 from greenchain.adapters.db.bulk import BulkStore
 from greenchain.adapters.db.engine import make_engine, upgrade
+from greenchain.adapters.db.factor_library import FactorLibrary, FactorSetCacheEntry
 from greenchain.adapters.db.import_batches import ImportRecord, RowBatches, store_import
 from greenchain.adapters.db.line_snapshots import (
     SNAPSHOT_TABLES,
@@ -42,8 +43,6 @@ from greenchain.adapters.db.run_reads import RunLineReads
 from greenchain.adapters.db.runs import CalculationRuns, StoredRun
 from greenchain.adapters.linestore import LineStore, default_location
 from greenchain.domain.errors import ConflictError, NotFoundError
-from greenchain.domain.factors import EmissionFactor, FactorKind, FactorSetData, FactorSetInfo
-from greenchain.domain.ghg import GwpSet
 from greenchain.domain.records import RecordSchema
 
 
@@ -61,7 +60,7 @@ class ImportOutcome:
     updated: int
 
 
-class SqlWorkspace(CalculationRuns, RunLineReads):
+class SqlWorkspace(CalculationRuns, RunLineReads, FactorLibrary):
     def __init__(self, url: str, line_store: LineStore | None = None) -> None:
         self.url = url
         self.engine: Engine = make_engine(url)
@@ -73,6 +72,7 @@ class SqlWorkspace(CalculationRuns, RunLineReads):
         # them at once; other processes' writes show after at most the TTL.
         self._orgs: dict[str, tuple[float, Organisation]] = {}
         self._latest: dict[tuple[int, int], tuple[float, int | None]] = {}
+        self._factor_sets: dict[str, FactorSetCacheEntry] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -146,133 +146,6 @@ class SqlWorkspace(CalculationRuns, RunLineReads):
             ):
                 conn.execute(delete(table).where(table.c.org_id == org_id))
             conn.execute(delete(t.organisations).where(t.organisations.c.id == org_id))
-
-    # factor library ------------------------------------------------------------------------
-    def save_factor_set(self, data: FactorSetData, sha256: str, now: dt.datetime) -> int:
-        """Store a factor set, replacing an earlier import of the same key, in one transaction."""
-        info = data.info
-        with self.engine.begin() as conn:
-            old = conn.execute(
-                select(t.factor_sets.c.id).where(t.factor_sets.c.key == info.key)
-            ).first()
-            if old is not None:
-                conn.execute(delete(t.factors).where(t.factors.c.factor_set_id == old.id))
-                conn.execute(delete(t.factor_sets).where(t.factor_sets.c.id == old.id))
-            set_id = conn.execute(
-                insert(t.factor_sets).values(
-                    key=info.key,
-                    name=info.name,
-                    version=info.version,
-                    publisher=info.publisher,
-                    source_url=info.source_url,
-                    licence=info.licence,
-                    gwp_basis=info.gwp_basis.value,
-                    currency=info.currency,
-                    price_year=info.price_year,
-                    price_basis=info.price_basis,
-                    reference_year=info.reference_year,
-                    files_sha256=sha256,
-                    factor_count=len(data.factors),
-                    imported_at=now,
-                )
-            ).inserted_primary_key
-            assert set_id is not None
-            rows = [
-                {
-                    "factor_set_id": set_id[0],
-                    "factor_id": f.factor_id,
-                    "name": f.name,
-                    "unit": f.unit,
-                    "kg_co2e_per_unit": f.kg_co2e_per_unit,
-                    "kind": f.kind.value,
-                    "region": f.region,
-                    "scope": f.scope,
-                    "gases": dict(f.gases_kg_per_unit),
-                    "extra": dict(f.extra),
-                }
-                for f in data.factors
-            ]
-            if rows:
-                conn.execute(insert(t.factors), rows)
-        return int(set_id[0])
-
-    def list_factor_sets(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t.factor_sets).order_by(t.factor_sets.c.key))
-            return [dict(r._mapping) for r in rows]
-
-    def get_factor_set(self, key: str) -> tuple[FactorSetInfo, list[EmissionFactor]]:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(t.factor_sets).where(t.factor_sets.c.key == key)).first()
-            if row is None:
-                raise NotFoundError(
-                    f"factor set '{key}' is not imported (run 'greenchain factors import')"
-                )
-            factor_rows = conn.execute(
-                select(t.factors).where(t.factors.c.factor_set_id == row.id)
-            ).all()
-        info = FactorSetInfo(
-            key=row.key,
-            name=row.name,
-            version=row.version,
-            publisher=row.publisher,
-            source_url=row.source_url,
-            licence=row.licence,
-            gwp_basis=GwpSet(row.gwp_basis),
-            currency=row.currency,
-            price_year=row.price_year,
-            price_basis=row.price_basis,
-            reference_year=row.reference_year,
-        )
-        factors = [
-            EmissionFactor(
-                factor_id=f.factor_id,
-                name=f.name,
-                unit=f.unit,
-                kg_co2e_per_unit=f.kg_co2e_per_unit,
-                kind=FactorKind(f.kind),
-                region=f.region,
-                scope=f.scope,
-                gases_kg_per_unit=dict(f.gases),
-                extra=dict(f.extra),
-            )
-            for f in factor_rows
-        ]
-        return info, factors
-
-    def factor_labels(
-        self, wanted: Iterable[tuple[str, str]]
-    ) -> dict[tuple[str, str], dict[str, Any]]:
-        """Name, unit and CO2e per unit of the (factor set key, factor id) pairs found among the
-        imported sets (one query per set)."""
-        by_set: dict[str, set[str]] = {}
-        for key, factor_id in wanted:
-            by_set.setdefault(key, set()).add(factor_id)
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        f, s = t.factors, t.factor_sets
-        with self.engine.connect() as conn:
-            for key, ids in by_set.items():
-                rows = conn.execute(
-                    select(f.c.factor_id, f.c.name, f.c.unit, f.c.kg_co2e_per_unit)
-                    .join(s, s.c.id == f.c.factor_set_id)
-                    .where(s.c.key == key, f.c.factor_id.in_(sorted(ids)))
-                )
-                for r in rows:
-                    found[(key, r.factor_id)] = {
-                        "name": r.name,
-                        "unit": r.unit,
-                        "kg_co2e_per_unit": r.kg_co2e_per_unit,
-                    }
-        return found
-
-    def factor_ids(self, key: str) -> set[str]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(t.factors.c.factor_id)
-                .join(t.factor_sets, t.factor_sets.c.id == t.factors.c.factor_set_id)
-                .where(t.factor_sets.c.key == key)
-            )
-            return {r[0] for r in rows}
 
     # tenant data ---------------------------------------------------------------------------
     def supplier_ids(self, org_id: int) -> set[str]:
