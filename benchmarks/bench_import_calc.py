@@ -326,7 +326,7 @@ def main() -> None:
         type=int,
         nargs="+",
         default=[1_000, 100_000, 1_000_000],
-        help="line counts; the smallest measures the fixed cost (see above)",
+        help="line counts; the smallest of several measures the fixed cost (see above)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per size (best is kept)")
     parser.add_argument(
@@ -349,7 +349,8 @@ def main() -> None:
         f" {'beyond fixed':>12} {'pandas s':>9} {'pandas/gc':>10} {'duckdb s':>9}"
         f" {'gc/duckdb':>10} {'import MiB':>10} {'peak MiB':>9}"
     )
-    fixed: float | None = None  # the smallest size's time: what does not grow with the lines
+    # the smallest size's time, what does not grow with the lines (given more than one size)
+    fixed: float | None = None if len(args.sizes) > 1 else 0.0
     with tempfile.TemporaryDirectory() as tmp:  # a warm process, as a server's is: modules
         run_greenchain(Path(tmp), *write_inputs(Path(tmp), 100))  # loaded, DuckDB open
     for n in sorted(args.sizes):

@@ -53,8 +53,10 @@ class DuckDbRunner:
     ``large``: a year too big to keep its intermediate tables in memory (tens of millions of
     lines, several hundred bytes each): they are written as Parquet files to the runner's
     folder instead and read back as the next statements need them, and DuckDB works within
-    :data:`LARGE_MEMORY`, spilling to the folder beyond it. Otherwise they are tables in
-    memory (the fastest), spilling beyond DuckDB's own limit (80 % of the machine's)."""
+    :data:`LARGE_MEMORY`, spilling to the folder beyond it. Otherwise (at most
+    ``DuckDbEngine.LARGE_ROWS`` lines) they are Arrow tables in memory, in batches of
+    :func:`duck.row_group_rows` rows: DuckDB reads an Arrow table in parallel by batch, where
+    a temporary table of fewer lines than its row group (122,880) is read by one thread."""
 
     def __init__(self, *, large: bool = False, rows: int = 0) -> None:
         self.large = large
