@@ -79,3 +79,21 @@ def test_row_groups_give_every_thread_a_group_of_a_small_file_and_stay_default_f
     groups = pq.ParquetFile(out).metadata.num_row_groups
     assert groups >= min(threads, rows // duck.MIN_ROW_GROUP_ROWS)
     assert groups == -(-rows // per_group)
+
+
+def test_a_small_years_runner_keeps_its_tables_in_memory_without_a_folder_of_its_own(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import tempfile
+
+    from greenchain.adapters.compute.runner import DuckDbRunner
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with DuckDbRunner(rows=100_000) as runner:
+        runner.materialize("lines", "SELECT i, i * 2 AS twice FROM range(100000) r(i)")
+        kept = runner.con.execute("SELECT count(*), sum(twice) FROM lines").fetchall()
+        assert list(tmp_path.iterdir()) == []  # the shared database spills to its own folder
+    assert kept == [(100_000, 9_999_900_000)]
+    with DuckDbRunner(large=True, rows=3_000_000) as runner:
+        assert runner.spill is not None
+        assert Path(runner.spill.name).parent == tmp_path

@@ -61,9 +61,13 @@ class DuckDbRunner:
     def __init__(self, *, large: bool = False, rows: int = 0) -> None:
         self.large = large
         self.expected_rows = rows
-        self.spill = tempfile.TemporaryDirectory(prefix="greenchain-calc-")
-        # a large year: a database of its own within LARGE_MEMORY; otherwise the shared one
-        self.con = duck.connect(memory_limit=LARGE_MEMORY if large else None, spill=self.spill.name)
+        # a large year: a database of its own within LARGE_MEMORY, its intermediate tables and
+        # spill in a folder of its own; otherwise the shared database (which spills to its own)
+        self.spill = tempfile.TemporaryDirectory(prefix="greenchain-calc-") if large else None
+        self.con = duck.connect(
+            memory_limit=LARGE_MEMORY if large else None,
+            spill=self.spill.name if self.spill else None,
+        )
 
     def __enter__(self) -> DuckDbRunner:
         return self
@@ -75,7 +79,8 @@ class DuckDbRunner:
         trace: TracebackType | None,
     ) -> None:
         self.con.close()
-        self.spill.cleanup()
+        if self.spill is not None:
+            self.spill.cleanup()
 
     def register(self, name: str, data: pa.Table) -> None:
         self.con.register(name, data)
@@ -97,6 +102,7 @@ class DuckDbRunner:
             batch = duck.row_group_rows(self.expected_rows)
             self.con.register(name, self.con.sql(select).to_arrow_table(batch_size=batch))
             return
+        assert self.spill is not None  # a large runner has its folder
         out = str(Path(self.spill.name) / f"{name}.parquet").replace("'", "''")
         self.con.execute(f"COPY ({select}) TO '{out}' (FORMAT parquet, COMPRESSION lz4_raw)")
         self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{out}')")
