@@ -54,7 +54,7 @@ def main() -> None:
                 assert problems == [], problems[:3]
                 floor = min(floor, plain_floor(db))
             ctx.workspace.close()  # type: ignore[attr-defined]
-        print(f"| {n:,} | {best:.2f} | {n / best:,.0f} | {floor:.2f} | {floor / best:.0%} |")
+        print(f"| {n:,} | {best:.3f} | {n / best:,.0f} | {floor:.3f} | {floor / best:.0%} |")
 
 
 if __name__ == "__main__":
