@@ -84,6 +84,27 @@ def test_the_e1_6_datapoints_add_up_and_name_their_run_and_entry(disclosed: Cont
     assert "scope_1_regulated_ets_share" not in doc["not_reported"]
 
 
+def test_a_target_with_a_base_year_before_any_data_does_not_blank_the_base_year_column(
+    disclosed: Context,
+):
+    assert disclosed.targets is not None
+    target_service.add_target(
+        disclosed,
+        disclosed.targets,
+        "acme",
+        name="Early base",
+        kind="absolute",
+        scopes=["1"],
+        base_year=2019,
+        target_year=2030,
+        reduction=0.5,
+    )
+    doc = disclosure.esrs_e1(disclosed, "acme", 2024)
+    assert doc["E1-6"]["base_year"]["year"] == 2023
+    assert doc["E1-6"]["base_year"]["revenue_million"] == 40.0
+    assert {t["base_year"] for t in doc["E1-4"]["targets"]} == {2019, 2023}
+
+
 def test_an_older_run_is_disclosed_as_it_was(disclosed: Context, tmp_path: Path):
     before = disclosure.esrs_e1(disclosed, "acme", 2024)
     write_csv(

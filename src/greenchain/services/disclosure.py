@@ -16,6 +16,7 @@ Source: ESRS E1 "Climate change", disclosure requirements E1-4 (para. 30-34), E1
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from greenchain.domain.energy import FOSSIL_GROUPS, RENEWABLE_FUELS
@@ -188,6 +189,29 @@ def _base_from_history(
     }
 
 
+def _base_year_figures(
+    ctx: Context,
+    org_slug: str,
+    year: int,
+    targets: list[dict[str, Any]],
+    revenues: dict[int, tuple[float, str]],
+) -> dict[str, Any] | None:
+    """E1-6's base-year column: the figures of the base year most of the targets name (the
+    earlier on a tie) that has figures, from its calculation run or else the entered history.
+    A target whose base year has no figures (a year before any data) does not blank the
+    column for the others."""
+    counts = Counter(int(t["base_year"]) for t in targets if t["base_year"] != year)
+    for base_year, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        try:
+            base_report = get_inventory_report(ctx, org_slug, base_year)
+            return {"year": base_year, **_e1_6(base_report, revenues.get(base_year))}
+        except NotFoundError:
+            entered = _base_from_history(ctx, org_slug, base_year, revenues)
+            if entered is not None:
+                return entered
+    return None
+
+
 def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -> dict[str, Any]:
     """The ESRS E1 datapoints of ``org_slug`` for ``year`` from a stored run (the latest of the
     year unless ``run_id``), with the base year's beside them where a target names one."""
@@ -220,14 +244,7 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
                 }
             )
         credits = target_service.list_credits(ctx, store, org_slug)
-    base_year = min((t["base_year"] for t in targets), default=None)
-    base: dict[str, Any] | None = None
-    if base_year is not None and base_year != year:
-        try:
-            base_report = get_inventory_report(ctx, org_slug, int(base_year))
-            base = {"year": base_year, **_e1_6(base_report, revenues.get(int(base_year)))}
-        except NotFoundError:
-            base = _base_from_history(ctx, org_slug, int(base_year), revenues)
+    base = _base_year_figures(ctx, org_slug, year, targets, revenues)
     # ESRS E1-7 para. 59: the credits cancelled in the reporting year (not the register)
     cancelled = [c for c in credits if target_service.credit_cancellation_year(c) == year]
     retired = [c for c in cancelled if c.get("retired_for")]
