@@ -27,7 +27,7 @@ from greenchain.services.context import Context
 from greenchain.services.imports import import_records
 from greenchain.services.inventory import calculate_inventory, get_inventory_report
 from greenchain.services.orgs import add_organisation
-from tests.factories import activity, purchase, supplier, write_csv
+from tests.factories import activity, purchase, supplier, supplier_report, write_csv
 
 SPEND_T = 100_000 * 0.787 / 1000
 GRID_T = 10_000 * 0.17700 / 1000
@@ -90,6 +90,27 @@ def test_the_ghg_protocol_report_equals_the_hand_computed_inventory_and_names_it
     assert "5 %" in doc["base_year"]["policy"]
     entry = json.loads(acme.ledger.entry(doc["basis"]["ledger_entry"])["entry"])  # type: ignore[union-attr]
     assert entry["payload"]["run_id"] == report.run_id
+
+
+def test_the_scope_3_share_from_partners_data_is_the_categories_shares_over_all_of_scope_3(
+    acme: Context, tmp_path: Path
+):
+    # a supplier reporting its own scopes 1 and 2 but not its upstream: its line is
+    # supplier-specific, the upstream part filled in spend-based (not primary data)
+    write_csv(
+        tmp_path / "sd.csv",
+        "supplier-data",
+        [supplier_report("S1", year="2022", scope3_upstream_t="")],
+    )
+    import_records(acme, "acme", "supplier-data", tmp_path / "sd.csv")
+    calculate_inventory(acme, "acme", 2022)
+    doc = disclosures.document(acme, "acme", "ghg-protocol", 2022)
+    s3 = doc["scope_3"]
+    weighted = sum(
+        (c["share_from_value_chain_partners"] or 0.0) * c["t_co2e"] for c in s3["categories"]
+    ) / sum(c["t_co2e"] for c in s3["categories"])
+    assert s3["share_from_value_chain_partners"] == pytest.approx(weighted)
+    assert 0 < s3["primary_data_share"] < s3["share_from_value_chain_partners"]
 
 
 def test_the_cdp_answers_sit_under_cdp_numbers_with_the_hand_computed_figures(acme: Context):

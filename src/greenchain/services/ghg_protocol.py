@@ -88,6 +88,15 @@ def _gases(report: InventoryReport) -> list[dict[str, Any]]:
     return rows
 
 
+def _scope3_methods(report: InventoryReport) -> dict[str, float]:
+    """Scope 3 tonnes by method, over all categories."""
+    total: dict[str, float] = {}
+    for methods in report.category_methods.values():
+        for method, tonnes in methods.items():
+            total[method] = total.get(method, 0.0) + tonnes
+    return total
+
+
 def _categories(report: InventoryReport) -> list[dict[str, Any]]:
     excluded = {e.category: e for e in report.exclusions}
     rows = []
@@ -191,7 +200,10 @@ def ghg_protocol(
         },
         "scope_3": {
             "categories": _categories(report),
-            "share_from_value_chain_partners": report.primary_data_share,
+            # the categories' shares over all of Scope 3 (one definition for both)
+            "share_from_value_chain_partners": partner_share(_scope3_methods(report)),
+            # the part from suppliers' own (primary) data: their secondary data left out
+            "primary_data_share": report.primary_data_share,
             "data_quality_score": report.data_quality_score,
         },
         "base_year": {
@@ -225,6 +237,7 @@ def ghg_protocol_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]
         ["Total, Scope 2 location-based (t CO2e)", e["total_location_t"]],
         ["Biogenic CO2 outside the scopes (t CO2)", e["biogenic_co2_t"]],
         ["Scope 3 share from value-chain partners' data", s3["share_from_value_chain_partners"]],
+        ["Scope 3 share from suppliers' own primary data", s3["primary_data_share"]],
         ["Data quality score (1 best - 5 worst)", s3["data_quality_score"]],
     ]  # fmt: skip
     gases = [
