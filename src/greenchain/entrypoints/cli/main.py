@@ -519,11 +519,14 @@ def hotspots(
     if format == "json":
         print_json(result.to_dict(top))
         return
-    table = Table(title=f"Supplier hotspots, Scope 3 {year} ({org})")
+    table = Table(
+        title=f"Supplier hotspots, Scope 3 {year} ({org})",
+        caption="share: of the Scope 3 tonnes attributed to suppliers (the dashboard's share "
+        "is of all Scope 3)",
+    )
+    numeric = ("#", "t CO2e", "share", "cumulative")
     for col in ("#", "supplier", "name", "t CO2e", "share", "cumulative", "engage"):
-        table.add_column(
-            col, justify="right" if col in ("#", "t CO2e", "share", "cumulative") else "left"
-        )
+        table.add_column(col, justify="right" if col in numeric else "left")
     for i, row in enumerate(result.suppliers[:top], start=1):
         table.add_row(
             str(i),
