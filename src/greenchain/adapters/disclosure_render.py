@@ -8,6 +8,7 @@ formats them.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,23 +26,39 @@ def _is_share(*labels: Any) -> bool:
     return "share" in text or "reduction" in text or "proportion" in text
 
 
-def cell(value: Any, header: Any = None, label: Any = None) -> str:
-    """A value as a reader sees it: shares in percent, tonnes and MWh with thousands
-    separators and one decimal, small figures with three significant digits, years plain."""
+#: A row's unit cell that makes its figures shares (a table mixing tonnes and shares by row).
+SHARE_UNIT = "share"
+
+
+def _significant(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant digits in plain notation (0.0000159, not 1.59e-05)."""
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{decimals}f}"
+
+
+def cell(
+    value: Any, header: Any = None, label: Any = None, row: Sequence[Any] | None = None
+) -> str:
+    """A value as a reader sees it: shares in percent (a column whose header says so, or a row
+    whose unit cell is :data:`SHARE_UNIT`), tonnes and MWh with thousands separators and one
+    decimal, small figures with three significant digits in plain notation, years, serial
+    numbers and identifiers plain."""
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return str(value) if 1900 <= value <= 2200 or abs(value) < 10_000 else f"{value:,}"
+        plain = 1900 <= value <= 2200 or abs(value) < 10_000 or "serial" in str(header).lower()
+        return str(value) if plain else f"{value:,}"
     if isinstance(value, float):
-        if _is_share(header, label) and abs(value) <= 10:
+        share_row = row is not None and SHARE_UNIT in row
+        if (_is_share(header, label) or share_row) and abs(value) <= 10:
             return f"{value * 100:.1f} %"
         if abs(value) >= 1e6:
             return f"{value:,.0f}"
         if abs(value) >= 100 or value == 0:
             return f"{value:,.1f}"
-        return f"{value:,.3g}"
+        return _significant(value)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -135,4 +152,4 @@ class DisclosureRenderer:
         return pdf_of(html)
 
     def xlsx(self, tables: Sequence[Table]) -> bytes:
-        return xlsx_bytes(tables)
+        return xlsx_bytes(tables, formatted=True)

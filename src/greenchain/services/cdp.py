@@ -25,6 +25,7 @@ from greenchain.services import disclosure
 from greenchain.services.allocation import allocations_of_year
 from greenchain.services.context import Context
 from greenchain.services.ghg_protocol import ghg_protocol
+from greenchain.services.progress_report import SCOPE_LABELS
 
 QUESTIONNAIRE = "CDP Climate Change 2023 Questionnaire"
 #: CDP's C6.5 "Emissions calculation methodology" options for each method of the platform.
@@ -281,7 +282,8 @@ def cdp_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
     targets: list[list[Any]] = [target_head]
     for question in ("C4.1a", "C4.1b"):
         targets.extend(
-            [question, t["target_reference_number"], t["name"], ", ".join(t["scopes"]),
+            [question, t["target_reference_number"], t["name"],
+             ", ".join(SCOPE_LABELS.get(s, s) for s in t["scopes"]),
              t["base_year"], t["base_year_value"], t["target_year"],
              t["targeted_reduction_from_base_year"], t["target_year_value"],
              t["reporting_year_value"], t["share_of_target_achieved"], t["status"]]

@@ -27,6 +27,7 @@ from greenchain.services import targets as target_service
 from greenchain.services.context import Context
 from greenchain.services.disclosure_basis import basis, run_entry
 from greenchain.services.inventory import get_inventory_report
+from greenchain.services.progress_report import KIND_LABELS, SCOPE_LABELS
 
 #: What this disclosure does not report yet, with the reason given to the reader.
 NOT_REPORTED = {
@@ -234,6 +235,7 @@ def esrs_e1(ctx: Context, org_slug: str, year: int, run_id: int | None = None) -
                     "name": row["name"],
                     "kind": row["kind"],
                     "scopes": list(row["scopes"]),
+                    "denominator": row.get("denominator"),
                     "base_year": row["base_year"],
                     "target_year": row["target_year"],
                     "reduction": row["reduction"],
@@ -318,6 +320,19 @@ _E1_5_PARAGRAPHS = {
 }
 
 
+#: Target kinds whose values are shares (0..1) rather than tonnes.
+SHARE_TARGET_KINDS = frozenset({"supplier_engagement", "renewable_electricity"})
+
+
+def _target_unit(kind: str, denominator: str | None) -> str:
+    """The unit of a target's values as the E1-4 table states it ("share" marks shares)."""
+    if kind in SHARE_TARGET_KINDS:
+        return "share"
+    if kind == "intensity":  # per unit of its denominator, else per million of revenue
+        return f"t CO2e per {denominator or 'million of revenue'}"
+    return "t CO2e"
+
+
 def esrs_e1_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
     """The workbook of an ESRS E1 document: one sheet per disclosure requirement."""
     e16 = doc["E1-6"]
@@ -365,34 +380,16 @@ def esrs_e1_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
             energy += [[f"{key}.{g}", _E1_5_PARAGRAPHS.get(g, "38"), v] for g, v in value.items()]
         else:
             energy.append([key, _E1_5_PARAGRAPHS.get(key, "37"), value])
-    targets = [
-        [
-            "name",
-            "kind",
-            "scopes",
-            "base_year",
-            "target_year",
-            "reduction",
-            "base_value",
-            "target_value",
-            "actual_value",
-            "on_track",
-        ]
-    ] + [
-        [
-            t["name"],
-            t["kind"],
-            ", ".join(t["scopes"]),
-            t["base_year"],
-            t["target_year"],
-            t["reduction"],
-            t["base_value"],
-            t["target_value"],
-            t["actual_value"],
-            t["on_track"],
-        ]
-        for t in doc["E1-4"]["targets"]
-    ]
+    targets: list[list[Any]] = [
+        ["Target", "Kind", "Scopes", "Unit", "Base year", "Target year",
+         "Targeted reduction from base year", "Base-year value", "Target value",
+         "Reporting-year value", "On track"],
+        *[[t["name"], KIND_LABELS.get(t["kind"], t["kind"]),
+           ", ".join(SCOPE_LABELS.get(s, s) for s in t["scopes"]), _target_unit(t["kind"], t.get("denominator")),
+           t["base_year"], t["target_year"], t["reduction"], t["base_value"],
+           t["target_value"], t["actual_value"], t["on_track"]]
+          for t in doc["E1-4"]["targets"]],
+    ]  # fmt: skip
     e17 = doc["E1-7"]
     credits = [
         ["Datapoint (E1-7)", "Value"],
