@@ -131,6 +131,20 @@ def test_the_cdp_answers_sit_under_cdp_numbers_with_the_hand_computed_figures(ac
     assert doc["C10.1a"] is None
 
 
+def test_cdp_calls_a_category_not_relevant_only_when_it_was_excluded_with_a_reason(
+    acme: Context,
+):
+    from greenchain.services.categories import exclude_category
+
+    exclude_category(acme, "acme", 2022, 14, "no franchises")
+    calculate_inventory(acme, "acme", 2022)
+    status = {c["category"]: c for c in disclosures.document(acme, "acme", "cdp", 2022)["C6.5"]}
+    assert status[14]["evaluation_status"] == "Not relevant, explanation provided"
+    assert status[14]["explanation"] == "no franchises"
+    # no data and no exclusion (processing of sold products): not evaluated, not "not relevant"
+    assert status[10]["evaluation_status"] == "Not evaluated"
+
+
 def test_the_ifrs_s2_metrics_are_the_gross_scopes_with_location_based_scope_2(acme: Context):
     doc = disclosures.document(acme, "acme", "ifrs-s2", 2022)
     metrics = doc["29(a)(i)"]

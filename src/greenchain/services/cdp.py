@@ -38,10 +38,14 @@ CDP_METHODS = {
 
 
 def _status(category: dict[str, Any]) -> str:
-    """C6.5 column 1, "Evaluation status"."""
+    """C6.5 column 1, "Evaluation status": calculated categories are relevant; a category the
+    organisation excluded with its reason is "not relevant, explanation provided"; one without
+    data and without an exclusion has not been evaluated (having no data is not a reason)."""
     if category["status"] == "included":
         return "Relevant, calculated"
-    return "Not relevant, explanation provided"
+    if category["status"] == "excluded":
+        return "Not relevant, explanation provided"
+    return "Not evaluated"
 
 
 def _progress(target: dict[str, Any]) -> float | None:
