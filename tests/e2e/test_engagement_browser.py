@@ -115,3 +115,26 @@ def test_a_supplier_answers_in_its_portal_and_one_buyer_accepts(server):
         expect(page.locator("main")).to_contain_text("confirmed")
         browser.close()
     assert not problems, problems
+
+
+def test_a_refused_form_comes_back_with_what_was_typed(server):
+    base = server
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        _login(page, base, "ana@chip.example")
+        page.goto(f"{base}/orgs/chipco/programs")
+        page.fill("#pg-name", "Joint steel program")
+        page.fill("#pg-goals", "All shared suppliers with science-based targets by 2027")
+        page.fill("#pg-start", "2027-01-01")
+        page.fill("#pg-end", "2026-12-31")  # before the start: refused
+        page.fill("#pg-co", "osatco")
+        page.click("text=Create program")
+        expect(page.locator("main")).to_contain_text("is not after the start")
+        expect(page.locator("#pg-name")).to_have_value("Joint steel program")
+        expect(page.locator("#pg-goals")).to_have_value(
+            "All shared suppliers with science-based targets by 2027"
+        )
+        expect(page.locator("#pg-end")).to_have_value("2026-12-31")
+        expect(page.locator("#pg-co")).to_have_value("osatco")
+        browser.close()

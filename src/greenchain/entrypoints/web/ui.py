@@ -163,7 +163,29 @@ def _navigation(request: Request, context: dict[str, Any]) -> tuple[tuple[str, s
     return main + extra
 
 
+#: Form fields never sent back to the page (secrets and the request's own token).
+_NOT_REFILLED = ("csrf_token", "password", "new_password", "current_password", "token", "secret")
+
+
+def submitted_form(request: Request) -> dict[str, Any] | None:
+    """What a refused form held, for the page to put back in its fields (``app.js``): the
+    path it was posted to and each field's values, files and secrets left out. ``None`` when
+    the request was not a form post (its form is the one FastAPI already read and keeps)."""
+    form = getattr(request, "_form", None)
+    if request.method != "POST" or form is None:
+        return None
+    fields: dict[str, list[str]] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str) and not any(word in name for word in _NOT_REFILLED):
+            fields.setdefault(name, []).append(value)
+    return {"action": request.url.path, "fields": fields}
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    """A page; when it answers a refused form (a 4xx to a POST), with what the form held so
+    the page's form shows it again instead of empty fields."""
+    if status_code >= 400:
+        context.setdefault("submitted_form", submitted_form(request))
     context.setdefault("principal", None)
     context.setdefault("member", None)
     context.setdefault("active", "")

@@ -158,7 +158,40 @@
     });
   }
 
+  // A refused form comes back with what it held (<script type="application/json"
+  // id="submitted-form"> {"action": path, "fields": {name: [values]}}): put it back in the
+  // form posted to that path whose fields match best, so nothing typed is lost.
+  function refill() {
+    const block = document.getElementById("submitted-form");
+    if (!block) { return; }
+    const sent = JSON.parse(block.textContent);
+    const names = Object.keys(sent.fields);
+    let best = null;
+    let bestScore = 0;
+    document.querySelectorAll("form[method=post], form[method=POST]").forEach(function (form) {
+      if (new URL(form.action, window.location.href).pathname !== sent.action) { return; }
+      const score = names.filter(function (n) { return form.elements.namedItem(n); }).length;
+      if (score > bestScore) { best = form; bestScore = score; }
+    });
+    if (!best) { return; }
+    Array.prototype.forEach.call(best.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "password" || el.type === "file"
+          || el.type === "submit" || el.type === "button") { return; }
+      const values = sent.fields[el.name] || [];
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = values.indexOf(el.value) >= 0;
+      } else if (el.tagName === "SELECT") {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = values.indexOf(o.value) >= 0; });
+      } else if (values.length) {
+        // several fields of one name take their values in order
+        const same = Array.prototype.filter.call(best.elements, function (e) { return e.name === el.name; });
+        el.value = values[Math.min(same.indexOf(el), values.length - 1)];
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    refill();
     autoSubmit();
     confirmations();
     drawCharts();
