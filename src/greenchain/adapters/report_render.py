@@ -75,6 +75,9 @@ def _config(**options: Any) -> pygal.Config:
         explicit_size=True,
         legend_at_bottom=True,
         legend_at_bottom_columns=3,
+        # pygal sizes the legend row from its own font estimate, smaller than the rendered
+        # DejaVu text: without room below, the legend is cut at the chart's edge
+        margin_bottom=24,
         print_values=False,
         margin=10,
         truncate_label=-1,  # axis labels are short (see _axis_*); never cut to "10,000..."
@@ -243,6 +246,7 @@ def coverage_chart(model: Mapping[str, Any]) -> Markup | None:
         _config(
             title="Supplier engagement and renewable electricity (share)",
             range=(0, 1),
+            y_labels=[0, 0.25, 0.5, 0.75, 1],  # ten labels run together beside long names
             height=max(220, 80 + 36 * len(bars)),
         )
     )
