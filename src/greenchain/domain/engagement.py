@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from greenchain.domain.errors import FieldsRejectedError, InvalidDataError
 from greenchain.domain.inventory import InventoryReport
+from greenchain.domain.numbers import parse_number
 
 
 class FieldType(StrEnum):
@@ -116,6 +117,12 @@ def answer_text(spec: QuestionField, value: Any) -> str:
 
 CERTIFICATIONS = ("iso_14001", "iso_50001", "rba_member", "rba_audit")
 
+#: The largest figures a supplier's answer can hold: the largest companies report under a
+#: billion tonnes a year, and the largest revenues are below 10^15 in any currency (in KRW or
+#: JPY included); beyond these a figure is a typing error, not a company.
+MAX_TONNES = 1e10
+MAX_REVENUE = 1e16
+
 CLIMATE_TEMPLATE = Template(
     key="climate",
     version=1,
@@ -136,6 +143,7 @@ CLIMATE_TEMPLATE = Template(
             FieldType.DECIMAL,
             True,
             0,
+            MAX_REVENUE,
             help="Total revenue, in the currency below",
             section="Company",
         ),
@@ -149,7 +157,13 @@ CLIMATE_TEMPLATE = Template(
             section="Company",
         ),
         QuestionField(
-            "scope1_t", "Scope 1 (t CO2e)", FieldType.DECIMAL, True, 0, section="Emissions"
+            "scope1_t",
+            "Scope 1 (t CO2e)",
+            FieldType.DECIMAL,
+            True,
+            0,
+            MAX_TONNES,
+            section="Emissions",
         ),
         QuestionField(
             "scope2_location_t",
@@ -157,6 +171,7 @@ CLIMATE_TEMPLATE = Template(
             FieldType.DECIMAL,
             False,
             0,
+            MAX_TONNES,
             section="Emissions",
         ),
         QuestionField(
@@ -165,6 +180,7 @@ CLIMATE_TEMPLATE = Template(
             FieldType.DECIMAL,
             True,
             0,
+            MAX_TONNES,
             section="Emissions",
         ),
         QuestionField(
@@ -173,6 +189,7 @@ CLIMATE_TEMPLATE = Template(
             FieldType.DECIMAL,
             False,
             0,
+            MAX_TONNES,
             section="Emissions",
         ),
         QuestionField(
@@ -332,12 +349,16 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def _check(spec: QuestionField, raw: Any) -> Any:
+def _figure(number: float) -> str:
+    """A bound or a value in a message: 10,000,000,000 rather than 1e+10."""
+    return f"{number:,.0f}" if 1000 <= abs(number) < 1e18 else f"{number:g}"
+
+
+def _check(spec: QuestionField, raw: Any, currencies: Collection[str] = ()) -> Any:
     """The clean value of one answer; raises ValueError with the message to show."""
     if spec.type in (FieldType.INTEGER, FieldType.DECIMAL):
-        text = str(raw).strip().replace(",", "") if isinstance(raw, str) else raw
         try:
-            number = float(text)
+            number = parse_number(raw) if isinstance(raw, str) else float(raw)
         except (TypeError, ValueError):
             raise ValueError(f"'{raw}' is not a number") from None
         if not math.isfinite(number):
@@ -347,9 +368,9 @@ def _check(spec: QuestionField, raw: Any) -> Any:
                 raise ValueError(f"'{raw}' is not a whole number")
             number = int(number)
         if spec.minimum is not None and number < spec.minimum:
-            raise ValueError(f"{number:g} is below the minimum {spec.minimum:g}")
+            raise ValueError(f"{_figure(number)} is below the minimum {_figure(spec.minimum)}")
         if spec.maximum is not None and number > spec.maximum:
-            raise ValueError(f"{number:g} is above the maximum {spec.maximum:g}")
+            raise ValueError(f"{_figure(number)} is above the maximum {_figure(spec.maximum)}")
         return number
     if spec.type is FieldType.CHOICE:
         value = str(raw).strip()
@@ -382,15 +403,23 @@ def _check(spec: QuestionField, raw: Any) -> Any:
         value = value.upper()
         if not re.fullmatch(r"[A-Z]{3}", value):
             raise ValueError(f"'{raw}' is not a three-letter currency code")
+        if currencies and value not in currencies:
+            raise ValueError(f"'{value}' is not an ISO 4217 currency code (USD, EUR, JPY...)")
     return value
 
 
 def validate_answers(
-    tmpl: Template, answers: Mapping[str, Any], *, final: bool, year: int | None = None
+    tmpl: Template,
+    answers: Mapping[str, Any],
+    *,
+    final: bool,
+    year: int | None = None,
+    currencies: Collection[str] = (),
 ) -> Checked:
     """Check ``answers`` against ``tmpl``. Unknown fields are problems; empty fields are left
     out; with ``final`` every required field must be there, and the reporting year must be
-    the requested ``year`` when one is given. Cross-field rules: the verification body is
+    the requested ``year`` when one is given; a currency must be one of ``currencies`` (the
+    ISO 4217 codes) when they are given. Cross-field rules: the verification body is
     needed for verified figures, the target date for a validated target."""
     problems: list[FieldProblem] = []
     values: dict[str, Any] = {}
@@ -405,7 +434,7 @@ def validate_answers(
                 problems.append(FieldProblem(spec.name, "required"))
             continue
         try:
-            values[spec.name] = _check(spec, raw)
+            values[spec.name] = _check(spec, raw, currencies)
         except ValueError as exc:
             problems.append(FieldProblem(spec.name, str(exc)))
     if final:

@@ -28,7 +28,7 @@ class Reference(StrEnum):
 
 
 REFERENCE_HINTS: dict[Reference, str] = {
-    Reference.SUPPLIER: "unknown supplier (import it with 'import suppliers' first)",
+    Reference.SUPPLIER: "unknown supplier (add it to the supplier list first: a suppliers file)",
     Reference.NAICS: "unknown NAICS code (not in the EPA supply-chain factors v1.3)",
     Reference.CURRENCY: "unknown currency (not an ISO 4217 code)",
 }

@@ -385,7 +385,8 @@ def esrs_e1_sheets(doc: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
          "Targeted reduction from base year", "Base-year value", "Target value",
          "Reporting-year value", "On track"],
         *[[t["name"], KIND_LABELS.get(t["kind"], t["kind"]),
-           ", ".join(SCOPE_LABELS.get(s, s) for s in t["scopes"]), _target_unit(t["kind"], t.get("denominator")),
+           ", ".join(SCOPE_LABELS.get(s, s) for s in t["scopes"]),
+           _target_unit(t["kind"], t.get("denominator")),
            t["base_year"], t["target_year"], t["reduction"], t["base_value"],
            t["target_value"], t["actual_value"], t["on_track"]]
           for t in doc["E1-4"]["targets"]],

@@ -250,8 +250,8 @@ def get_inventory_report(
     chosen = run_id if run_id is not None else ws.latest_run_id(org.id, year)
     if chosen is None:
         raise NotFoundError(
-            f"no calculation run for '{org_slug}' {year}; run 'greenchain calc --org {org_slug} "
-            f"--year {year}' first"
+            f"no calculation run for '{org_slug}' {year}: calculate the year first (the Runs "
+            f"page, or 'greenchain calc --org {org_slug} --year {year}')"
         )
     run = ws.get_run(org.id, chosen)
     return InventoryReport.from_dict({**run.summary, "run_id": run.id})

@@ -246,7 +246,9 @@ def save_draft(
     store = engagement_store(ctx)
     org_id, r = supplier_recipient(ctx, principal, org_slug, recipient_id, Role.ANALYST)
     tmpl = template(r["template"], int(r["template_version"]))
-    checked = validate_answers(tmpl, answers, final=False)
+    checked = validate_answers(
+        tmpl, answers, final=False, currencies=ctx.conversions.iso_currencies()
+    )
     now = ctx.clock.now()
     response_id = store.save_response(
         org_id, tmpl.key, tmpl.version, int(r["year"]), checked.values, now, submitted=False
@@ -276,7 +278,15 @@ def submit(
     store = engagement_store(ctx)
     org_id, r = supplier_recipient(ctx, principal, org_slug, recipient_id, Role.ANALYST)
     tmpl = template(r["template"], int(r["template_version"]))
-    values = require_valid(validate_answers(tmpl, answers, final=True, year=int(r["year"])))
+    values = require_valid(
+        validate_answers(
+            tmpl,
+            answers,
+            final=True,
+            year=int(r["year"]),
+            currencies=ctx.conversions.iso_currencies(),
+        )
+    )
     before = store.response(org_id, tmpl.key, int(r["year"]))
     changed = before is None or answers_digest(before["answers"]) != answers_digest(values)
     targets = [r]

@@ -5,40 +5,21 @@ that names the field, so a form handler shows it on the page like any other refu
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 
 from greenchain.domain.errors import InvalidDataError
-
-_GROUPED_COMMA = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
-_GROUPED_POINT = re.compile(r"^[-+]?\d{1,3}(\.\d{3}){2,}(,\d*)?$|^[-+]?\d{1,3}(\.\d{3})+,\d*$")
-
-
-def _plain(text: str) -> str:
-    """A number as people type it, in Python's notation: spaces and apostrophes group digits;
-    where both a comma and a point appear, the last one is the decimal mark; a lone comma is
-    a thousands separator when it groups digits in threes ("30,000", "1,240,000") and a decimal
-    comma otherwise ("0,25"); points that group more than once ("1.240.000") are separators."""
-    text = re.sub(r"[\s'\u00a0\u202f_]", "", text)
-    if _GROUPED_COMMA.match(text):
-        return text.replace(",", "")
-    if _GROUPED_POINT.match(text):
-        return text.replace(".", "").replace(",", ".")
-    return text.replace(",", ".")
+from greenchain.domain.numbers import parse_number
 
 
 def number(text: str, field: str, *, percent: bool = False) -> float | None:
     """A number ('' = not given; thousands separators and a decimal comma are understood, see
-    ``_plain``); percentages become fractions."""
+    ``domain.numbers``); percentages become fractions."""
     shown = text.strip().rstrip("%").strip()
     if not shown:
         return None
     try:
-        value = float(_plain(shown))
+        value = parse_number(shown)
     except ValueError:
         raise InvalidDataError(f"{field}: '{shown}' is not a number") from None
-    if not math.isfinite(value):
-        raise InvalidDataError(f"{field}: '{shown}' is not a number")
     return value / 100 if percent else value
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from greenchain.domain.targets import Target, YearData, expected_value
 from greenchain.entrypoints.web.roadmap import _path, _value
+from greenchain.services.progress_report import SCOPE_LABELS
 
 UNIT_LABELS = {
     "t_co2e": "t CO2e",
@@ -51,10 +52,10 @@ def _roadmap_charts(result: dict[str, Any]) -> list[dict[str, Any]]:
         },
     ]
     for target in result["targets"]:
-        scopes = "+".join(target["scopes"])
+        scopes = " + ".join(SCOPE_LABELS.get(s, s) for s in target["scopes"])
         datasets.append(
             {
-                "label": f"Projected Scope {scopes} ({target['name']})",
+                "label": f"Projected {scopes} ({target['name']})",
                 "data": [_round(p["t_co2e"]) for p in target["projected"]],
             }
         )

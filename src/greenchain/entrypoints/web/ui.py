@@ -300,6 +300,9 @@ def suppliers_page(
             params["page"] = None
         return page_url(f"/orgs/{org}/suppliers", **params)
 
+    if page > pages:  # past the last page (a link kept from a longer list): the last one
+        return RedirectResponse(url(page=pages), status_code=303)
+
     def sort_url(key: str) -> str:
         default = "desc" if key == "emissions" else "asc"
         flipped = "asc" if order == "desc" else "desc"
