@@ -649,6 +649,21 @@ def test_a_supplier_publishes_changes_and_deprecates_a_footprint_from_its_pact_p
     assert bad.status_code == 422
     assert "geographyCountry" in bad.text
     assert "technologicalDQR" in bad.text
+    # typing errors a customer's inventory must not receive: refused, nothing published
+    for typo, says in (
+        ({"pcf_excluding_biogenic_uptake": "-12.5"}, "below zero"),
+        ({"pcf_excluding_biogenic_uptake": "1e300"}, "above 1,000,000,000,000"),
+        ({"reference_period_start": "2026-01-01"}, "must not be after referencePeriodEnd"),
+    ):
+        refused = http.post(
+            "/orgs/acme/pact/footprints",
+            data={"csrf_token": _csrf(http, "/orgs/acme/pact"), **form, **typo},
+            headers=html,
+        )
+        assert refused.status_code == 422, typo
+        assert says in refused.text
+    kept = [r for r in store.footprints_of(acme) if r["product_name"] == "Solvent drum"]
+    assert [r["status"] for r in kept] == ["Deprecated", "Active"]
 
     gone = http.post(
         f"/orgs/acme/pact/footprints/{rows[1]['id']}/deprecate",

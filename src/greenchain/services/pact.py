@@ -304,6 +304,26 @@ def _problems(ctx: Context, item: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+#: kg CO2e per declared unit beyond which a footprint typed in the form is a typing error (a
+#: ship or a power plant stays far below it).
+MAX_FORM_PCF = 1e12
+
+
+def _implausible(document: Mapping[str, Any]) -> list[str]:
+    """Figures of a footprint typed in the publish form that are typing errors, not products:
+    a negative footprint (removals beyond all emissions: import it as PACT JSON with its
+    removals if it truly is one) or one beyond :data:`MAX_FORM_PCF`."""
+    value = float(document["pcf"]["pcfExcludingBiogenicUptake"])
+    if value < 0:
+        return [
+            "pcfExcludingBiogenicUptake: below zero; a footprint whose removals exceed its "
+            "emissions is imported as PACT JSON with them, not typed here"
+        ]
+    if value > MAX_FORM_PCF:
+        return [f"pcfExcludingBiogenicUptake: above {MAX_FORM_PCF:,.0f} kg CO2e per unit"]
+    return []
+
+
 def publish_from_fields(
     ctx: Context,
     principal: Principal,
@@ -324,6 +344,8 @@ def publish_from_fields(
     values.setdefault("company_ids", f"urn:pact:company:{org.slug}")
     content = pact.footprint_from_csv_row(values)
     problems = _problems(ctx, content)
+    if not problems:  # a form typed now: what an exchange tolerates is a typing error here
+        problems = pact.reporting_warnings(content) + _implausible(content)
     if problems:
         raise InvalidDataError("; ".join(problems))
     batch = _Batch(org.id, _active_of(store, org.id))
