@@ -20,6 +20,14 @@ def test_the_sample_size_is_the_reliability_factor_over_materiality():
         sample_size(0.05, 1.0)
 
 
+def test_a_refused_materiality_or_confidence_is_named_in_percent_as_the_form_asks():
+    # the form asks for percent: 150 % is refused as 150 %, not as a share of 1.5
+    with pytest.raises(InvalidDataError, match=r"materiality 150 %: give one above 0 %"):
+        sample_size(1.5, 0.95)
+    with pytest.raises(InvalidDataError, match=r"confidence 100 %: give one from 50 %"):
+        sample_size(0.05, 1.0)
+
+
 def test_a_line_larger_than_the_interval_is_always_drawn_as_a_key_item():
     emissions = [1.0] * 100 + [500.0] + [1.0] * 100  # total 700, 7 draws: interval 100
     for seed in range(20):

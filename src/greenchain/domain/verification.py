@@ -34,9 +34,15 @@ def sample_size(materiality: float, confidence: float) -> int:
     """Lines to draw for ``confidence`` that the misstatement stays below ``materiality``
     (shares of the total emissions), with no misstatement expected."""
     if not 0 < materiality < 1:
-        raise InvalidDataError(f"materiality {materiality:g} must be a share between 0 and 1")
+        raise InvalidDataError(
+            f"materiality {materiality * 100:.4g} %: give one above 0 % and below 100 % "
+            "(5 % is usual)"
+        )
     if not 0.5 <= confidence < 1:
-        raise InvalidDataError(f"confidence {confidence:g} must be from 0.5 to below 1")
+        raise InvalidDataError(
+            f"confidence {confidence * 100:.4g} %: give one from 50 % to below 100 % "
+            "(95 % is usual)"
+        )
     return math.ceil(-math.log(1 - confidence) / materiality)
 
 

@@ -174,6 +174,8 @@
       if (score > bestScore) { best = form; bestScore = score; }
     });
     if (!best) { return; }
+    const folded = best.closest("details");  // a form folded away is opened again
+    if (folded) { folded.open = true; }
     Array.prototype.forEach.call(best.elements, function (el) {
       if (!el.name || el.type === "hidden" || el.type === "password" || el.type === "file"
           || el.type === "submit" || el.type === "button") { return; }
