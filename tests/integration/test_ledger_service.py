@@ -206,6 +206,40 @@ def test_a_verifier_engaged_by_the_organisation_signs_a_statement(logged: Contex
     assert ledger.verify(logged, verify_signature) == []
 
 
+def test_a_statement_cannot_contradict_the_verifiers_engagement_or_its_own_findings(
+    logged: Context,
+):
+    from greenchain.services import verification
+    from greenchain.services.disclosure_basis import run_entry
+    from greenchain.services.inventory import get_inventory_report
+
+    add_organisation(logged, "assurer")
+    verification.engage(logged, "acme", "assurer", year=2022, assurance_level="limited")
+    acme = logged.workspace.get_org("acme")
+    run_id = get_inventory_report(logged, "acme", 2022).run_id
+    seq = run_entry(logged, acme.id, run_id)
+    assert seq is not None
+    beyond = ledger.Review("Inventory 2022", assurance="reasonable")
+    with pytest.raises(InvalidDataError, match="engagement is for limited assurance"):
+        ledger.attest(logged, "assurer", seq, beyond)
+    assert logged.verification is not None
+    logged.verification.add_finding(
+        {
+            "org_id": acme.id,
+            "verifier_org_id": logged.workspace.get_org("assurer").id,
+            "run_id": run_id,
+            "severity": "high",
+            "description": "Scope 2 double counted",
+            "created_at": logged.clock.now(),
+        }
+    )
+    clean = ledger.Review("Inventory 2022", assurance="limited")
+    with pytest.raises(InvalidDataError, match="high-severity finding"):
+        ledger.attest(logged, "assurer", seq, clean)
+    modified = ledger.Review("Inventory 2022", assurance="limited", opinion="modified")
+    assert ledger.attest(logged, "assurer", seq, modified) > seq
+
+
 def test_an_unknown_assurance_level_is_refused_naming_the_field():
     with pytest.raises(InvalidDataError, match="field 'assurance'"):
         ledger.Review("x", assurance="high")

@@ -755,6 +755,44 @@ class Review:
             )
 
 
+def _check_consistent(
+    ctx: Context, verifier_id: int, org_id: int, body: Mapping[str, Any], review: Review
+) -> None:
+    """A statement may not contradict the verifier's own engagement: its level of assurance is
+    the one the organisation engaged it for, and an unmodified opinion on a calculation run
+    cannot stand beside a high-severity finding the verifier raised on that run (ISO
+    14064-3:2019 6.3: the opinion follows from the evidence gathered)."""
+    if ctx.verification is None:
+        return
+    terms = next(
+        (
+            e
+            for e in ctx.verification.engagements_of(verifier_id)
+            if e["org"] == body["org"] and e.get("assurance_level")
+        ),
+        None,
+    )
+    if terms is not None and terms["assurance_level"] != review.assurance:
+        raise InvalidDataError(
+            f"field 'assurance': the engagement is for {terms['assurance_level']} assurance, "
+            f"not {review.assurance}"
+        )
+    run_id = body.get("payload", {}).get("run_id")
+    if review.opinion != "unmodified" or run_id is None:
+        return
+    high = [
+        f
+        for f in ctx.verification.findings(org_id, verifier_id)
+        if f["run_id"] == run_id and f["severity"] == "high"
+    ]
+    if high:
+        raise InvalidDataError(
+            f"field 'opinion': {len(high)} high-severity finding(s) raised on run {run_id} "
+            "stand against an unmodified opinion; issue a modified or adverse one, or verify "
+            "a recalculated run"
+        )
+
+
 def attest(ctx: Context, verifier_slug: str, seq: int, review: Review) -> int:
     """The organisation ``verifier_slug`` signs a verification statement on entry ``seq``; the
     statement is itself an entry. The entry's organisation must have engaged the verifier."""
@@ -773,6 +811,7 @@ def attest(ctx: Context, verifier_slug: str, seq: int, review: Review) -> int:
     body = json.loads(subject["entry"])
     if any(json.loads(s["entry"])["org"] == verifier_slug for s in store.statements_about([seq])):
         raise ConflictError(f"{verifier_slug} has already verified ledger entry {seq}")
+    _check_consistent(ctx, verifier.id, int(subject["org_id"]), body, review)
     payload = {
         "subject": {
             "seq": seq,
