@@ -5,6 +5,7 @@ deployment)."""
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -391,6 +392,25 @@ DEMO_PACT_SUPPLIER = "demo-pact-supplier"
 DEMO_PACT_EMAIL = "pcf@demo-pact-supplier.example"
 
 
+def listening_socket(wanted: int) -> socket.socket:
+    """A socket listening on 127.0.0.1:``wanted``, or on a free port when that one is taken:
+    bound and listening at once and handed to the server, so that no other process (a second
+    demo) can take the port between finding it free and serving on it. Listening at once
+    matters: with SO_REUSEADDR (kept so that a port whose server just stopped is reused) two
+    sockets may bind one port until one of them listens."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(("127.0.0.1", wanted))
+        listener.listen()
+    except OSError:
+        listener.close()
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+    return listener
+
+
 def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str, year: int) -> str:
     """The demo's PACT exchange over HTTP: a supplier of the demo buyer publishes footprints of
     the products it sells to it and issues it credentials; the buyer pulls them from the
@@ -399,7 +419,6 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
     Events endpoint, with credentials the buyer issued to it); the buyer fetches it at once.
     The host listens on the port of ``settings.base_url`` when it is free, so that the
     connection stays usable once ``greenchain serve`` runs there."""
-    import socket
     import threading
     import time
     from urllib.parse import urlparse
@@ -433,14 +452,8 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
         ctx, principal, store, DEMO_PACT_SUPPLIER, path.read_bytes(), path.name
     )
     wanted = urlparse(settings.base_url).port or 8000
-    with socket.socket() as probe:
-        # as the server will (connections of a server just stopped may linger in TIME_WAIT)
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", wanted))
-        except OSError:
-            probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    listener = listening_socket(wanted)
+    port = int(listener.getsockname()[1])
     base = f"http://127.0.0.1:{port}"
     buyer_admin = Principal(
         user_id=0,
@@ -461,7 +474,7 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
     )
     app = create_app(settings.model_copy(update={"job_workers": 0}), ctx)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
@@ -506,6 +519,7 @@ def run_demo_exchange(ctx: Context, settings: Settings, folder: Path, buyer: str
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+        listener.close()
     report = calculate_inventory(ctx, buyer, year)
     delivered = sum(1 for n in announced if n["delivery"] == "delivered")
     return (
