@@ -82,7 +82,7 @@ def test_a_supplier_answers_in_its_portal_and_one_buyer_accepts(server):
         page.select_option("#q-sbt_status", "committed")
         page.check("#q-certifications-iso_14001")
         page.click("text=Submit to Chip Co")
-        expect(page.locator(".notice")).to_contain_text("Submitted and shared with chipco")
+        expect(page.locator(".notice")).to_contain_text("Submitted and shared with Chip Co")
         page.goto(f"{base}/orgs/steelco/portal")
         expect(page.locator("main")).to_contain_text("Chip Co: may see it")
         page.click("form.logout button")

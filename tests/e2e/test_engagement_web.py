@@ -259,7 +259,7 @@ def test_the_pages_take_a_request_from_sending_to_acceptance(world):
     submitted = client.post(
         f"{answer_url}/submit", data={"csrf_token": token, **fields}, headers=HTML
     )
-    assert "Submitted and shared with chipco" in submitted.text
+    assert "Submitted and shared with Chip Co" in submitted.text
     attached = client.post(
         f"{answer_url}/evidence",
         data={"csrf_token": token},

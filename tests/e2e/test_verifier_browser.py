@@ -91,7 +91,7 @@ def test_a_verifier_reviews_samples_reports_and_signs_in_the_browser(server, tmp
         page.fill("#f-line", line_id)
         page.fill("#f-desc", "Amount of the sampled line differs from the invoice")
         page.click("text=Send the finding")
-        expect(page.locator("p.notice")).to_contain_text("Finding sent to fab")
+        expect(page.locator("p.notice")).to_contain_text("Finding sent to Formosa Fab")
 
         page.get_by_role("link", name="sign the verification statement").click()
         page.fill("#v-scope", "GHG inventory 2025, Scope 1, 2 and 3")

@@ -148,7 +148,7 @@ def test_a_finding_reaches_the_organisation(site):
         },
         headers=HTML,
     )
-    assert "Finding sent to fab (medium" in sent.text
+    assert "Finding sent to Formosa Fab (medium" in sent.text
     with ctx.workspace.engine.connect() as conn:  # type: ignore[attr-defined]
         mail = conn.execute(text("SELECT recipient, subject FROM outbox")).all()
     assert ("ana@fab.example", f"Verity Assurance: medium finding on run {report.run_id}") in [

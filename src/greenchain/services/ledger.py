@@ -830,6 +830,14 @@ def attest(ctx: Context, verifier_slug: str, seq: int, review: Review) -> int:
     )
 
 
+def _org_name(ctx: Context, slug: str) -> str:
+    """An organisation's name for a reader; its id when it no longer exists."""
+    try:
+        return ctx.workspace.get_org(slug).name
+    except NotFoundError:
+        return slug
+
+
 def statements(ctx: Context, seqs: list[int]) -> dict[int, list[dict[str, Any]]]:
     """The verification statements on each of ``seqs``: who verified, when, to what level."""
     store, _ = _parts(ctx)
@@ -847,7 +855,7 @@ def statements(ctx: Context, seqs: list[int]) -> dict[int, list[dict[str, Any]]]
                 "opinion": payload["opinion"],
                 "scope": payload["scope"],
                 "findings": payload["findings"],
-                "text": f"verified by {body['org']} on {body['recorded_at'][:10]}",
+                "text": f"verified by {_org_name(ctx, body['org'])} on {body['recorded_at'][:10]}",
             }
         )
     return found

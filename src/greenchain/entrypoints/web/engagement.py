@@ -455,7 +455,10 @@ async def answer_submit(
     return form_result(
         functools.partial(page, answers=answers),
         lambda: supplier_answers.submit(ctx, principal, org, recipient_id, answers, share),
-        lambda done: page(notice=f"Submitted and shared with {', '.join(done['shared_with'])}"),
+        lambda done: page(
+            notice="Submitted and shared with "
+            + ", ".join(ctx.workspace.get_org(slug).name for slug in done["shared_with"])
+        ),
         fields=at_fields,
     )
 
@@ -491,7 +494,11 @@ def answer_revoke(
 ) -> Response:
     supplier_answers.revoke(ctx, principal, org, response_id, buyer)
     return portal_page(
-        request, org, ctx, principal, notice=f"{buyer} can no longer see this answer"
+        request,
+        org,
+        ctx,
+        principal,
+        notice=f"{ctx.workspace.get_org(buyer).name} can no longer see this answer",
     )
 
 

@@ -157,7 +157,8 @@ def finding_form(
             source_id=source_id,
         ),
         lambda sent: page(
-            notice=f"Finding sent to {org} ({sent['severity']}, run {sent['run_id']})"
+            notice=f"Finding sent to {ctx.workspace.get_org(org).name} "
+            f"({sent['severity']}, run {sent['run_id']})"
         ),
     )
 
