@@ -118,6 +118,13 @@ def test_suppliers_ticked_in_the_list_are_previewed_as_a_campaign(site):
     )
     assert "the 2 suppliers you ticked" in preview.text
     assert "esg@tiny.example" in preview.text
+    none = client.post(
+        "/orgs/chipco/requests/preview",
+        data={"csrf_token": _csrf(client, "/orgs/chipco/suppliers"), "send_to": "selected"},
+        headers=HTML,
+    )
+    assert none.status_code == 422
+    assert "no supplier is ticked" in none.text
 
 
 def test_a_contact_is_kept_on_the_supplier_and_a_bad_address_is_named(site):

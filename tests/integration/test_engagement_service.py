@@ -77,6 +77,30 @@ def _recipient(ctx: Context, buyer: str, request_id: int) -> int:
     return int(eng.request_detail(ctx, buyer, request_id)["recipients"][0]["id"])
 
 
+def test_a_supplier_already_asked_for_the_year_is_not_asked_again(two_buyers):
+    ctx, _, first, _ = two_buyers
+    with pytest.raises(
+        InvalidDataError, match=rf"already asked for 2024: ST-1 \(request {first}\)"
+    ):
+        eng.send_request(
+            ctx,
+            "chipco",
+            year=2024,
+            deadline=dt.date(2026, 6, 30),
+            recipients=[("ST-1", "sam@steel.example")],
+        )
+    assert [r["id"] for r in eng.list_requests(ctx, "chipco")] == [first]
+    # another year is another question
+    later = eng.send_request(
+        ctx,
+        "chipco",
+        year=2025,
+        deadline=dt.date(2026, 6, 30),
+        recipients=[("ST-1", "sam@steel.example")],
+    )
+    assert later["id"] != first
+
+
 def test_a_supplier_answers_once_and_only_the_customer_it_shares_with_sees_it(two_buyers):
     ctx, sam, a, b = two_buyers
     portal = sup.portal(ctx, sam, "steelco")

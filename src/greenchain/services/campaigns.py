@@ -95,6 +95,8 @@ def recipients(
     without a contact on record (they are left out until one is recorded)."""
     member = principal.membership(buyer_slug, Role.ANALYST)
     ids, label = _chosen(ctx, principal, buyer_slug, kind, value, year)
+    if kind == "selected" and not ids:
+        raise InvalidDataError("no supplier is ticked: tick the suppliers to ask, then preview")
     known = {s["supplier_id"]: s for s in ctx.workspace.list_suppliers(member.org_id)}
     unknown = [i for i in ids if i not in known]
     if unknown:

@@ -90,6 +90,19 @@ def send_request(
                 "signup_token_sha256": sha256_hex(token) if token else None,
             }
         )
+    asked = {
+        r["supplier_id"]: r["request_id"]
+        for r in store.recipients(buyer.id)
+        if r["year"] == year and r["template"] == tmpl.key
+    }
+    again = sorted(s for s in seen if s in asked)
+    if again:
+        shown = ", ".join(f"{s} (request {asked[s]})" for s in again[:10])
+        more = f" and {len(again) - 10} more" if len(again) > 10 else ""
+        raise InvalidDataError(
+            f"field 'recipients': already asked for {year}: {shown}{more}; leave them out "
+            "(their request for the year is open: see it on the Requests page)"
+        )
     now = ctx.clock.now()
     request_id = store.add_request(
         {
