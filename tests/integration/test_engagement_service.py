@@ -195,6 +195,22 @@ def test_evidence_is_limited_in_type_and_size_and_kept_with_its_hash(two_buyers)
     assert [e["file_name"] for e in evidence] == ["verification.pdf"]
 
 
+def test_the_supplier_opens_its_evidence_from_a_request_it_has_not_answered_yet(two_buyers):
+    from greenchain.services.engagement_common import evidence_download
+
+    ctx, sam, a, b = two_buyers
+    for_a, for_b = _recipient(ctx, "chipco", a), _recipient(ctx, "osatco", b)
+    saved = sup.add_evidence(ctx, sam, "steelco", for_a, "verification.pdf", b"%PDF-1.7 ok")
+    sup.submit(ctx, sam, "steelco", for_a, ANSWER)
+    # osatco's request lists the answer's evidence before it is answered: it opens
+    found = evidence_download(ctx, sam, "steelco", for_b, saved["id"])
+    assert found["file_name"] == "verification.pdf"
+    # osatco itself sees nothing until the answer is shared with it
+    osat = add_user(ctx, "oli@osat.example", PASSWORD, "osatco", Role.ANALYST)
+    with pytest.raises(NotFoundError):
+        evidence_download(ctx, get_principal(ctx, osat.user_id), "osatco", for_b, saved["id"])
+
+
 def test_a_request_is_checked_before_anything_is_sent(two_buyers):
     ctx, _, _, _ = two_buyers
     with pytest.raises(InvalidDataError, match="unknown supplier 'NOPE'"):

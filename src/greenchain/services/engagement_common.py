@@ -61,9 +61,20 @@ def evidence_download(
     store = engagement_store(ctx)
     member = principal.membership(org_slug)
     r = store.recipient(recipient_id)
-    if r is None or not r["response_id"]:
+    if r is None:
         raise NotFoundError(f"evidence {evidence_id} not found")
-    response_id = int(r["response_id"])
+    response_id = r["response_id"]
+    if not response_id and (
+        ctx.workspace.supplier_org_of(int(r["buyer_org_id"]), str(r["supplier_id"]))
+        == member.org_id
+    ):
+        # a request not answered yet: the supplier's answer of the year (answered once for
+        # every customer) holds the evidence its page lists
+        own = store.response(member.org_id, str(r["template"]), int(r["year"]))
+        response_id = own["id"] if own else None
+    if not response_id:
+        raise NotFoundError(f"evidence {evidence_id} not found")
+    response_id = int(response_id)
     response = store.response_by_id(response_id)
     allowed = response is not None and (
         int(response["supplier_org_id"]) == member.org_id
