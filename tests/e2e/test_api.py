@@ -688,10 +688,13 @@ def test_claims_are_witnessed_and_verified_by_other_organisations_through_the_ap
     attest = f"/api/v1/orgs/org-b/ledger/entries/{seq}/verifications"
     assert client.post(attest, json={"scope": "claim"}, headers=bob).status_code == 404
     engaged = client.post(
-        "/api/v1/orgs/org-a/ledger/verifiers", json={"verifier": "org-b"}, headers=alice
+        "/api/v1/orgs/org-a/ledger/verifiers",
+        json={"verifier": "org-b", "assurance_level": "reasonable"},
+        headers=alice,
     )
     assert engaged.status_code == 204
     assert client.get(f"/api/v1/orgs/org-b/ledger/entries/{seq}", headers=bob).status_code == 200
+    # a statement goes no further than the engagement: reasonable assurance, as engaged
     statement = client.post(
         attest, json={"scope": "Boiler swap 2024", "assurance": "reasonable"}, headers=bob
     )

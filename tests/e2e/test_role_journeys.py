@@ -187,6 +187,7 @@ def _disclose_the_inventory(j: Journey) -> None:
         page.get_by_role("button", name="Preview").click()
     preview = opened.value
     preview.wait_for_load_state()
+    assert "csrf_token" not in preview.url  # the form's token stays out of the address
     expect(preview.locator("h1")).to_contain_text("GHG Protocol inventory report")
     run_row = preview.locator("table.basis tr", has_text="Calculation run")
     expect(run_row.locator("td")).to_have_text(latest)
@@ -232,6 +233,11 @@ def test_a_supplier_answers_its_second_customer_and_allocates_to_the_first(journ
     expect(page.locator("p.notice")).to_contain_text("Allocation saved")
     expect(section.locator("dl")).to_contain_text("16.00 % (198,400 of 1,240,000 wafers)")
     j.shot("allocation-saved")
+    # its Programs page names the program it takes part in, not "no programs"
+    page.goto(f"{j.base}/orgs/demo-supplier/programs")
+    expect(page.locator("main")).to_contain_text("Programs you take part in as a supplier")
+    expect(page.locator("main")).not_to_contain_text("No programs yet")
+    j.shot("programs-taking-part")
     j.done()
 
 

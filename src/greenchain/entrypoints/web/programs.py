@@ -278,6 +278,8 @@ def _programs_page(
         member=member,
         org=org,
         programs=prog.list_programs(ctx, principal, org),
+        # the programs it takes part in as a supplier (run in its portal)
+        taking_part=prog.programs_for_supplier(ctx, principal, org),
         can_edit=_can_edit(member),
         today=dt.date.today().isoformat(),
         error=error,

@@ -192,7 +192,22 @@
     });
   }
 
+  // A button that sends its form by GET (a preview in a new tab) must not put the form's
+  // CSRF token in the address (history, logs, referrers): the token field sits out that
+  // submission.
+  function tokenOutOfAddresses() {
+    document.addEventListener("submit", function (event) {
+      const by = event.submitter;
+      if (!by || (by.getAttribute("formmethod") || "").toLowerCase() !== "get") { return; }
+      const token = event.target.querySelector("input[name=csrf_token]");
+      if (!token) { return; }
+      token.disabled = true;
+      window.setTimeout(function () { token.disabled = false; }, 0);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    tokenOutOfAddresses();
     refill();
     autoSubmit();
     confirmations();
