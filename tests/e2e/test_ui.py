@@ -553,7 +553,7 @@ def test_the_ledger_page_shows_each_records_proof_status_and_who_verified_it(sit
     site.post("/logout", data={"csrf_token": _csrf(site, "/orgs/org-b/ledger")}, headers=HTML)
     _login(site, "alice@a.example")
     page = site.get("/orgs/org-a/ledger", headers=HTML).text
-    assert "verified by org-b on" in page
+    assert "verified by Beta Modules on" in page
     assert "Witnessed by</dt><dd>org-b" in page
 
 
@@ -590,7 +590,7 @@ def test_the_dashboard_says_whether_the_run_on_screen_is_verified(site, ctx):
     _login(site, "alice@a.example")
     page = site.get("/orgs/org-a/dashboard?year=2024", headers=HTML).text
     assert "Recorded as" in page
-    assert "verified by org-b on" in page
+    assert "verified by Beta Modules on" in page
     calculate_inventory(ctx, "org-a", 2024)  # a newer run: not reviewed
     page = site.get("/orgs/org-a/dashboard?year=2024", headers=HTML).text
     assert "not verified</span>: the verified figure of 2024 is run 1" in page
