@@ -188,6 +188,10 @@ def test_evidence_is_limited_in_type_and_size_and_kept_with_its_hash(two_buyers)
         sup.add_evidence(ctx, sam, "steelco", for_a, "run.exe", b"MZ")
     with pytest.raises(InvalidDataError, match="larger than 10 MB"):
         sup.add_evidence(ctx, sam, "steelco", for_a, "big.pdf", b"x" * (10 * 1024 * 1024 + 1))
+    with pytest.raises(InvalidDataError, match=r"report\.pdf: not a PDF file"):
+        sup.add_evidence(ctx, sam, "steelco", for_a, "report.pdf", b"MZ\x90\x00 a program")
+    with pytest.raises(InvalidDataError, match=r"data\.csv: not a CSV file"):
+        sup.add_evidence(ctx, sam, "steelco", for_a, "data.csv", b"MZ\x90\x00\x03")
     saved = sup.add_evidence(ctx, sam, "steelco", for_a, "verification.pdf", b"%PDF-1.7 ok")
     assert len(saved["sha256"]) == 64
     sup.submit(ctx, sam, "steelco", for_a, ANSWER)

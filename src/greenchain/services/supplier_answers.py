@@ -45,6 +45,15 @@ EVIDENCE_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+#: How a file of each binary type starts (its signature): a file named .pdf that does not start
+#: with %PDF- (a program renamed, say) is not served to customers as a PDF.
+EVIDENCE_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".xlsx": (b"PK\x03\x04",),  # a ZIP package
+}
 
 
 # --- sign-up of a supplier without an account ---------------------------------------------------
@@ -384,6 +393,11 @@ def add_evidence(
         raise InvalidDataError(f"{name}: the file is empty")
     if len(data) > MAX_EVIDENCE_BYTES:
         raise InvalidDataError(f"{name}: larger than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB")
+    starts = EVIDENCE_SIGNATURES.get(suffix)
+    if starts and not data.startswith(starts):
+        raise InvalidDataError(f"{name}: not a {suffix[1:].upper()} file (its content is not)")
+    if suffix == ".csv" and b"\x00" in data[:4096]:
+        raise InvalidDataError(f"{name}: not a CSV file (its content is binary)")
     response = store.response(org_id, r["template"], int(r["year"]))
     now = ctx.clock.now()
     response_id = (
